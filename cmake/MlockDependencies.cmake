@@ -1,0 +1,10 @@
+# Every dependency is a Debian package (see ./mlockcheck, which installs them):
+#   librapidcheck-dev  -> rapidcheck, rapidcheck_gtest (CMake config package)
+#   libgtest-dev, libgmock-dev -> GTest::gtest, GTest::gmock (FindGTest)
+#   libseccomp-dev     -> pkg-config libseccomp (static archive for the executor)
+find_package(Threads REQUIRED)
+find_package(GTest REQUIRED)
+find_package(rapidcheck CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+find_library(SECCOMP_STATIC_LIBRARY NAMES libseccomp.a REQUIRED)

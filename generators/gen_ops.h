@@ -1,0 +1,33 @@
+// RapidCheck generators of calls, valid by construction and aimed at the
+// state the model is in: most addresses fall on or around mappings that were
+// created earlier, so splits, merges, holes and partial failures come up
+// often. Invalid inputs (unknown flags, unaligned or zero lengths, wrap-around)
+// are explicit, low-weight branches.
+//
+//   rc::Gen<Op> gen = GenOp(model, GenOptions{});
+#pragma once
+
+#include <rapidcheck.h>
+
+#include "oracles/model.h"
+#include "oracles/op.h"
+
+namespace mlc {
+
+struct GenOptions {
+  bool mlock2 = true;       // false on a kernel without mlock2 (ENOSYS)
+  bool mcl_onfault = true;  // false on a kernel without MCL_ONFAULT
+  // Mappings are created mostly within this many pages from the arena start
+  // (interactions need density); a few land anywhere in the arena.
+  uint64_t hot_pages = 512;
+};
+
+rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);
+
+// Parts, exposed for tests.
+rc::Gen<int> GenProt();
+rc::Gen<int> GenMlock2Flags();
+rc::Gen<int> GenMlockallFlags(bool mcl_onfault);
+rc::Gen<int> GenMmapFlags();
+
+}  // namespace mlc

@@ -1,0 +1,41 @@
+// Behaviour that legitimately differs between kernel versions, keyed on the
+// release string (uname -r), each entry with the commit that changed it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "oracles/vm_flags.h"
+
+namespace mlc {
+
+struct KernelVersion {
+  int major = 0, minor = 0, patch = 0;
+};
+bool operator<(const KernelVersion& a, const KernelVersion& b);
+
+// "6.1.0-27-cloud-amd64" -> 6.1.0; nullopt if it does not start with N.N.
+std::optional<KernelVersion> ParseKernelRelease(std::string_view release);
+
+struct KernelProfile {
+  KernelVersion version;
+  // smaps prints "lf" for VM_LOCKONFAULT since v6.2 (8614d6c5eda0 "mm: do not
+  // show ?? for VM_LOCKONFAULT pages"); before, the mnemonic table's "??".
+  SmapsDialect smaps;
+  // mlockall(MCL_ONFAULT) without CURRENT or FUTURE is EINVAL since v5.2
+  // (dedca63504a2 "mm/mlock.c: mlockall error for flag MCL_ONFAULT"); in
+  // 4.4-5.1 it returned 0 and acted like munlockall().
+  bool mlockall_onfault_alone_is_einval = true;
+  std::string Describe() const;
+};
+
+// The oldest kernel the model covers: MAP_FIXED_NOREPLACE, which every
+// generated mmap relies on, exists since v4.17 (a4ff8e8620d3); older kernels
+// silently treat it as a hint.
+constexpr KernelVersion kOldestModelledKernel{4, 17, 0};
+
+// nullopt (with *why set) when the release is unparseable or too old.
+std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::string* why);
+
+}  // namespace mlc

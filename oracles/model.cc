@@ -1,0 +1,396 @@
+#include "oracles/model.h"
+
+#include <algorithm>
+
+namespace mlc {
+namespace {
+
+constexpr int kFailed = -1;
+
+Outcome Ok(int64_t ret = 0) { return {ret, 0, 0}; }
+Outcome Fail(int err) { return {kFailed, err, 0}; }
+
+// A return value of the kernel's internal form (0 or -errno) as an Outcome.
+Outcome FromKernel(int rc) { return rc == 0 ? Ok() : Fail(-rc); }
+
+}  // namespace
+
+bool operator==(const PageState& a, const PageState& b) {
+  return a.mapped == b.mapped && a.shared == b.shared && a.prot == b.prot && a.lock == b.lock &&
+         a.residency == b.residency;
+}
+
+const char* EventName(Event e) {
+  switch (e) {
+    case Event::kLockAcrossHole: return "lock call crossed a hole after changing pages (ENOMEM)";
+    case Event::kLockStartsInHole: return "lock call started in a hole (ENOMEM, no change)";
+    case Event::kPopulateStoppedAtProtNone: return "populate stopped at PROT_NONE (ENOMEM)";
+    case Event::kPopulateSkippedOnFault: return "populate skipped an ONFAULT page";
+    case Event::kMapFixedReplacedLocked: return "MAP_FIXED replaced locked pages";
+    case Event::kMunmapOfLocked: return "munmap of locked pages";
+    case Event::kMprotectPopulated: return "mprotect(+W) populated a locked private page";
+    case Event::kZeroPageReplaced: return "zero page replaced by a real page";
+    case Event::kTouchFaulted: return "touch raised SIGSEGV";
+    case Event::kFutureLockedMmap: return "mmap locked by MCL_FUTURE";
+    case Event::kCount: break;
+  }
+  return "?";
+}
+
+const char* LockName(Lock lock) {
+  switch (lock) {
+    case Lock::kNone: return "unlocked";
+    case Lock::kLocked: return "lo";
+    case Lock::kOnFault: return "lo+lf";
+  }
+  return "?";
+}
+
+Model::Model(const ModelConfig& config) : config_(config), pages_(config.arena_pages) {}
+
+int64_t Model::PageIndex(uint64_t addr) const {
+  if (addr < config_.arena_base) return -1;
+  const uint64_t page = (addr - config_.arena_base) / config_.page_size;
+  return page < config_.arena_pages ? static_cast<int64_t>(page) : -1;
+}
+
+bool Model::MappedAt(uint64_t addr) const {
+  const int64_t i = PageIndex(addr);
+  return i >= 0 && pages_[static_cast<size_t>(i)].mapped;
+}
+
+bool Model::CanRead(uint8_t prot) const {
+  return (prot & uapi::kProtRead) || (config_.write_implies_read && (prot & uapi::kProtWrite)) ||
+         (config_.exec_only_readable && (prot & uapi::kProtExec));
+}
+
+bool Model::CanWrite(uint8_t prot) { return (prot & uapi::kProtWrite) != 0; }
+
+void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
+  ++fx.lock_transitions[static_cast<size_t>(page.lock)][static_cast<size_t>(lock)];
+  page.lock = lock;
+}
+
+void Model::SetAllLocks(Lock lock, StepEffects& fx) {
+  for (auto& page : pages_) {
+    if (page.mapped) SetLock(page, lock, fx);
+  }
+  outside_lock_ = lock;
+}
+
+// A fault on one page, as taken by a touch or by GUP during populate.
+// Private anonymous read faults map the shared zero page (mm/memory.c
+// do_anonymous_page); write faults, and any fault on a shared (shmem)
+// mapping, give a real page (mm/shmem.c shmem_fault allocates on read).
+void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
+  if (write || page.shared) {
+    if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
+    page.residency = Residency::kPage;
+  } else if (page.residency == Residency::kNone) {
+    page.residency = Residency::kZeroPage;
+  }
+}
+
+// __mm_populate() + populate_vma_page_range(), mm/gup.c:
+// - holes are skipped (find_vma_intersection moves to the next VMA);
+// - VM_LOCKONFAULT VMAs are never faulted in ("Rightly or wrongly, the
+//   VM_LOCKONFAULT case has never used faultin_page()"), ref 33;
+// - PROT_NONE VMAs fail with -EFAULT (explicit !vma_is_accessible() check
+//   since 6.x, check_vma_flags() without FOLL_FORCE before), ref 34; with
+//   ignore_errors (mmap, mlockall) the walk continues at the next VMA,
+//   otherwise it stops there;
+// - private writable VMAs take write faults (FOLL_WRITE) to break COW, all
+//   others read faults with FOLL_FORCE, ref 35-37.
+int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx) {
+  // Only the arena can hold mapped pages of the range (the runner refuses any
+  // other range), so walk just the intersection.
+  const uint64_t arena_end = config_.arena_base + config_.arena_pages * config_.page_size;
+  start = std::max(start, config_.arena_base);
+  end = std::min(end, arena_end);
+  for (uint64_t addr = start; addr < end; addr += config_.page_size) {
+    PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
+    if (!page.mapped) continue;
+    if (page.lock == Lock::kOnFault) {
+      fx.Note(Event::kPopulateSkippedOnFault);
+      continue;
+    }
+    if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0) {
+      if (ignore_errors) continue;
+      fx.Note(Event::kPopulateStoppedAtProtNone);
+      return -uapi::kEfault;
+    }
+    FaultIn(page, !page.shared && (page.prot & uapi::kProtWrite), fx);
+  }
+  return 0;
+}
+
+// apply_vma_lock_flags(), mm/mlock.c: wrap-around is EINVAL, an empty range
+// succeeds, a start outside any VMA is ENOMEM with no change, and a hole later
+// in the range is ENOMEM after every VMA before it was already changed (ref 4,
+// 6; the man page's "no changes" is wrong for that case).
+int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx) {
+  const uint64_t end = start + len;
+  if (end < start) return -uapi::kEinval;
+  if (end == start) return 0;
+  if (!MappedAt(start)) {
+    fx.Note(Event::kLockStartsInHole);
+    return -uapi::kEnomem;
+  }
+  for (uint64_t addr = start; addr < end; addr += config_.page_size) {
+    const int64_t i = PageIndex(addr);
+    if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) {
+      fx.Note(Event::kLockAcrossHole);
+      return -uapi::kEnomem;
+    }
+    // mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested.
+    SetLock(pages_[static_cast<size_t>(i)], lock, fx);
+  }
+  return 0;
+}
+
+// do_mlock(), mm/mlock.c. Rounding first (ref 8): start &= PAGE_MASK,
+// len = PAGE_ALIGN(len + offset_in_page(start)), in unsigned long arithmetic
+// so that a huge len can round to 0 (ref 5). RLIMIT_MEMLOCK does not apply:
+// the suite runs with CAP_IPC_LOCK. Populate runs only after the flags were
+// applied without error, and its -EFAULT becomes ENOMEM without undoing the
+// flags (__mlock_posix_error_return, ref 9, 34).
+Outcome Model::DoMlock(uint64_t start, uint64_t len, Lock lock, StepEffects& fx) {
+  const uint64_t mask = config_.page_size - 1;
+  len = (len + (start & mask) + mask) & ~mask;
+  start &= ~mask;
+  const int rc = ApplyLockFlags(start, len, lock, fx);
+  if (rc != 0) return Fail(-rc);
+  const int populated = Populate(start, start + len, /*ignore_errors=*/false, fx);
+  if (populated == -uapi::kEfault) return Fail(uapi::kEnomem);
+  return FromKernel(populated);
+}
+
+// SYSCALL_DEFINE2(munlock), mm/mlock.c: same rounding, no populate, and it
+// never returns EPERM (ref 2, 20).
+Outcome Model::Munlock(uint64_t start, uint64_t len, StepEffects& fx) {
+  const uint64_t mask = config_.page_size - 1;
+  len = (len + (start & mask) + mask) & ~mask;
+  start &= ~mask;
+  return FromKernel(ApplyLockFlags(start, len, Lock::kNone, fx));
+}
+
+// SYSCALL_DEFINE1(mlockall) + apply_mlockall_flags(), mm/mlock.c (ref 3, 11,
+// 51, 52): invalid flags are EINVAL; every call first clears the future-lock
+// bits of mm->def_flags; MCL_FUTURE alone leaves existing VMAs alone;
+// MCL_CURRENT sets every VMA to exactly VM_LOCKED (+VM_LOCKONFAULT with
+// MCL_ONFAULT), ignoring per-VMA errors, then populates everything with
+// errors ignored.
+Outcome Model::Mlockall(int flags, StepEffects& fx) {
+  const int known = uapi::kMclCurrent | uapi::kMclFuture | uapi::kMclOnfault;
+  if (flags == 0 || (flags & ~known) != 0) return Fail(uapi::kEinval);
+  if (flags == uapi::kMclOnfault) {
+    if (config_.profile.mlockall_onfault_alone_is_einval) return Fail(uapi::kEinval);
+    return Munlockall(fx);  // 4.4-5.1: to_add == 0 unlocks everything
+  }
+  const Lock lock = (flags & uapi::kMclOnfault) ? Lock::kOnFault : Lock::kLocked;
+  future_lock_ = (flags & uapi::kMclFuture) ? lock : Lock::kNone;
+  if (flags & uapi::kMclCurrent) {
+    SetAllLocks(lock, fx);
+    // mm_populate(0, TASK_SIZE): the arena is the part we observe.
+    Populate(config_.arena_base, config_.arena_base + config_.arena_pages * config_.page_size,
+             /*ignore_errors=*/true, fx);
+  }
+  return Ok();
+}
+
+// SYSCALL_DEFINE0(munlockall) = apply_mlockall_flags(0): clears def_flags and
+// unlocks every VMA; always 0 (ref 52).
+Outcome Model::Munlockall(StepEffects& fx) {
+  future_lock_ = Lock::kNone;
+  SetAllLocks(Lock::kNone, fx);
+  return Ok();
+}
+
+// do_mmap(), mm/mmap.c, for anonymous mappings at a fixed address.
+Outcome Model::Mmap(const Op& op, StepEffects& fx) {
+  // "if (!len) return -EINVAL;" comes first.
+  if (op.len == 0) return Fail(uapi::kEinval);
+  const int type = op.flags & (uapi::kMapShared | uapi::kMapPrivate);
+  if (type != uapi::kMapShared && type != uapi::kMapPrivate) return Fail(uapi::kEinval);
+  const uint64_t mask = config_.page_size - 1;
+  const uint64_t len = (op.len + mask) & ~mask;
+  if (len == 0) return Fail(uapi::kEnomem);  // PAGE_ALIGN overflow
+  const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
+  // MAP_FIXED_NOREPLACE implies MAP_FIXED; __get_unmapped_area() rejects an
+  // unaligned fixed address with EINVAL.
+  if ((op.flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace)) && (addr & mask)) {
+    return Fail(uapi::kEinval);
+  }
+  const int64_t first = PageIndex(addr);
+  const uint64_t count = len / config_.page_size;
+  // The generator keeps fixed mappings inside the arena; anything else is
+  // outside what the model knows.
+  if (first < 0 || static_cast<uint64_t>(first) + count > config_.arena_pages) {
+    return Fail(uapi::kEinval);
+  }
+  // MAP_FIXED_NOREPLACE over any existing VMA: EEXIST (since 4.17).
+  if (op.flags & uapi::kMapFixedNoreplace) {
+    for (uint64_t p = 0; p < count; ++p) {
+      if (pages_[static_cast<size_t>(first) + p].mapped) return Fail(uapi::kEexist);
+    }
+  }
+  // VM_LOCKED comes from MAP_LOCKED or from mm->def_flags (MCL_FUTURE), with
+  // VM_LOCKONFAULT only from def_flags (calc_vm_flag_bits, ref 26, 53).
+  // mlock_future_ok() cannot fail with CAP_IPC_LOCK.
+  Lock lock = future_lock_;
+  if ((op.flags & uapi::kMapLocked) && lock == Lock::kNone) lock = Lock::kLocked;
+  if (future_lock_ != Lock::kNone) fx.Note(Event::kFutureLockedMmap);
+  // MAP_FIXED unmaps what was there first (ref 27): fresh pages, not resident.
+  for (uint64_t p = 0; p < count; ++p) {
+    PageState& page = pages_[static_cast<size_t>(first) + p];
+    if (page.mapped && page.lock != Lock::kNone) fx.Note(Event::kMapFixedReplacedLocked);
+    if (page.mapped) SetLock(page, Lock::kNone, fx);
+    PageState fresh;
+    fresh.mapped = true;
+    fresh.shared = type == uapi::kMapShared;
+    fresh.prot = static_cast<uint8_t>(op.prot & 7);
+    page = fresh;
+    SetLock(page, lock, fx);
+  }
+  regions_.push_back({op.region, static_cast<uint64_t>(first), count});
+  // do_mmap(): *populate = len if VM_LOCKED or MAP_POPULATE without
+  // MAP_NONBLOCK; vm_mmap_pgoff() then mm_populate()s ignoring errors
+  // (mmap(2): MAP_LOCKED "doesn't fail with ENOMEM" if population fails, ref 40).
+  const bool populate =
+      lock != Lock::kNone ||
+      (op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate;
+  if (populate) Populate(addr, addr + len, /*ignore_errors=*/true, fx);
+  return Ok(static_cast<int64_t>(addr));
+}
+
+// do_vmi_munmap(), mm/vma.c (mm/mmap.c before 6.12): unaligned start, a length
+// that rounds to 0 or reaches past TASK_SIZE are EINVAL; holes are fine.
+// Unmapped locked pages leave locked_vm (ref 27, 57).
+Outcome Model::Munmap(const Op& op, StepEffects& fx) {
+  const uint64_t mask = config_.page_size - 1;
+  const uint64_t start = AbsoluteAddress(op, config_.arena_base);
+  if (start & mask) return Fail(uapi::kEinval);
+  if (start > config_.task_size || op.len > config_.task_size - start) return Fail(uapi::kEinval);
+  const uint64_t len = (op.len + mask) & ~mask;
+  if (len == 0) return Fail(uapi::kEinval);
+  const uint64_t arena_end = config_.arena_base + config_.arena_pages * config_.page_size;
+  for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(start + len, arena_end);
+       addr += config_.page_size) {
+    PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
+    if (page.mapped && page.lock != Lock::kNone) {
+      fx.Note(Event::kMunmapOfLocked);
+      SetLock(page, Lock::kNone, fx);
+    }
+    page = PageState{};
+  }
+  return Ok();
+}
+
+// do_mprotect_pkey(), mm/mprotect.c: unaligned start is EINVAL; len 0 is a
+// successful no-op even over a hole; a start in a hole is ENOMEM with no
+// change; a later hole is ENOMEM after earlier VMAs were changed. Lock flags
+// are kept (ref 58). mprotect_fixup(): a private VM_LOCKED VMA that was not
+// writable and becomes writable is populated with write faults right away
+// (36f881883c57 "mm: fix mprotect() behaviour on VM_LOCKED VMAs", ref 41),
+// which populate_vma_page_range() skips for VM_LOCKONFAULT.
+Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
+  const uint64_t mask = config_.page_size - 1;
+  const uint64_t start = AbsoluteAddress(op, config_.arena_base);
+  if (start & mask) return Fail(uapi::kEinval);
+  if (op.len == 0) return Ok();
+  const uint64_t len = (op.len + mask) & ~mask;
+  const uint64_t end = start + len;
+  if (end <= start) return Fail(uapi::kEnomem);
+  if ((op.prot & ~(uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) != 0) {
+    return Fail(uapi::kEinval);  // arch_validate_prot(); PROT_SEM never generated
+  }
+  if (!MappedAt(start)) return Fail(uapi::kEnomem);
+  for (uint64_t addr = start; addr < end; addr += config_.page_size) {
+    const int64_t i = PageIndex(addr);
+    if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) return Fail(uapi::kEnomem);
+    PageState& page = pages_[static_cast<size_t>(i)];
+    const bool was_writable = page.prot & uapi::kProtWrite;
+    page.prot = static_cast<uint8_t>(op.prot);
+    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot)) {
+      fx.Note(Event::kMprotectPopulated);
+      FaultIn(page, /*write=*/true, fx);
+    }
+  }
+  return Ok();
+}
+
+// A touch is a plain load or store from the executor. x86 page tables cannot
+// express write-only, so PROT_WRITE pages are readable (mmap(2) NOTES).
+// Faults allocate as in FaultIn(); locking does not change what is mapped.
+Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
+  const int64_t i = PageIndex(AbsoluteAddress(op, config_.arena_base));
+  if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) {
+    fx.Note(Event::kTouchFaulted);
+    return {0, 0, uapi::kSigsegv};
+  }
+  PageState& page = pages_[static_cast<size_t>(i)];
+  if (write ? !CanWrite(page.prot) : !CanRead(page.prot)) {
+    fx.Note(Event::kTouchFaulted);
+    return {0, 0, uapi::kSigsegv};
+  }
+  FaultIn(page, write, fx);
+  return Ok();
+}
+
+Outcome Model::Apply(const Op& op, StepEffects* effects) {
+  StepEffects scratch;
+  StepEffects& fx = effects ? *effects : scratch;
+  const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
+  switch (op.kind) {
+    case OpKind::kMmap:
+      // Labels are handed out per generated mmap, whether or not it succeeds.
+      if (op.region >= next_region_id_) next_region_id_ = op.region + 1;
+      return Mmap(op, fx);
+    case OpKind::kMunmap: return Munmap(op, fx);
+    case OpKind::kMprotect: return Mprotect(op, fx);
+    case OpKind::kMlock: return DoMlock(addr, op.len, Lock::kLocked, fx);
+    case OpKind::kMlock2:
+      if (!config_.has_mlock2) return Fail(uapi::kEnosys);
+      // The flag check precedes everything else (SYSCALL_DEFINE3(mlock2), ref 1).
+      if (op.flags & ~uapi::kMlockOnfault) return Fail(uapi::kEinval);
+      return DoMlock(addr, op.len, (op.flags & uapi::kMlockOnfault) ? Lock::kOnFault : Lock::kLocked,
+                     fx);
+    case OpKind::kMunlock: return Munlock(addr, op.len, fx);
+    case OpKind::kMlockall: return Mlockall(op.flags, fx);
+    case OpKind::kMunlockall: return Munlockall(fx);
+    case OpKind::kReadTouch: return Touch(op, /*write=*/false, fx);
+    case OpKind::kWriteTouch: return Touch(op, /*write=*/true, fx);
+  }
+  return Fail(uapi::kEinval);
+}
+
+// smaps_pte_entry(), fs/proc/task_mmu.c: vm_normal_page() is NULL for the zero
+// page, so it counts in neither Rss nor Locked (ref 36, 45). Every arena page
+// is mapped once (the arena is created after the fork), so PSS = RSS.
+uint64_t Model::RssKb() const {
+  uint64_t pages = 0;
+  for (const auto& page : pages_) pages += page.residency == Residency::kPage;
+  return pages * config_.page_size / 1024;
+}
+
+// Locked: is the PSS of present normal pages of VM_LOCKED VMAs, ONFAULT ones
+// included (smaps_account(), ref 48, 49).
+uint64_t Model::LockedKb() const {
+  uint64_t pages = 0;
+  for (const auto& page : pages_) {
+    pages += page.residency == Residency::kPage && page.lock != Lock::kNone;
+  }
+  return pages * config_.page_size / 1024;
+}
+
+// VmLck = mm->locked_vm: virtual pages of VM_LOCKED VMAs, resident or not,
+// ONFAULT and PROT_NONE included (ref 24, 25), plus the executor's own
+// lockable VMAs while mlockall(MCL_CURRENT) has them locked (ref 32).
+uint64_t Model::VmLckKb() const {
+  uint64_t pages = 0;
+  for (const auto& page : pages_) pages += page.mapped && page.lock != Lock::kNone;
+  if (outside_lock_ != Lock::kNone) pages += config_.outside_lockable_pages;
+  return pages * config_.page_size / 1024;
+}
+
+}  // namespace mlc

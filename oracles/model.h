@@ -1,0 +1,135 @@
+// The oracle: a pure model of the arena's address space, one entry per page.
+//
+// Comparison is per page, not per VMA, because VMA boundaries depend on merge
+// rules that differ between kernel versions (mm/vma.c, mm/mmap.c), while the
+// per-page state below is what the documented rules determine. Every rule
+// cites its source; "ref N" is rule N of shared/reference/linux-mlock-semantics.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oracles/kernel_profile.h"
+#include "oracles/op.h"
+
+namespace mlc {
+
+enum class Lock : uint8_t { kNone, kLocked, kOnFault };  // "", "lo", "lo lf"
+enum class Residency : uint8_t { kNone, kZeroPage, kPage };
+
+struct PageState {
+  bool mapped = false;
+  bool shared = false;  // MAP_SHARED (shmem) vs MAP_PRIVATE anonymous
+  uint8_t prot = 0;     // uapi PROT_* bits
+  Lock lock = Lock::kNone;
+  Residency residency = Residency::kNone;
+};
+bool operator==(const PageState& a, const PageState& b);
+
+struct ModelConfig {
+  uint64_t page_size = 4096;
+  uint64_t arena_base = 0;  // absolute address of the arena's first page
+  uint64_t arena_pages = 4096;
+  // TASK_SIZE_MAX with 4-level page tables, arch/x86/include/asm/page_64_types.h.
+  uint64_t task_size = (uint64_t{1} << 47) - 4096;
+  KernelProfile profile;
+  // Pages of the executor's own VMAs that mlockall(MCL_CURRENT) locks
+  // (VmaSupportsMlock), measured once by the runner before any step.
+  uint64_t outside_lockable_pages = 0;
+  // x86: PROT_WRITE and PROT_EXEC imply read access unless protection keys
+  // make PROT_EXEC execute-only (mmap(2); Documentation/core-api/protection-keys.rst).
+  bool exec_only_readable = true;
+  bool write_implies_read = true;
+  bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+};
+
+// What one step did, for the coverage summary.
+enum class Event : uint8_t {
+  kLockAcrossHole,        // mlock/mlock2/munlock hit a hole after changing earlier pages
+  kLockStartsInHole,      // ... or started in one and changed nothing
+  kPopulateStoppedAtProtNone,
+  kPopulateSkippedOnFault,
+  kMapFixedReplacedLocked,
+  kMunmapOfLocked,
+  kMprotectPopulated,     // locked private VMA made writable was COW-populated
+  kZeroPageReplaced,      // a zero page became a real page
+  kTouchFaulted,
+  kFutureLockedMmap,      // an mmap picked up VM_LOCKED from MCL_FUTURE
+  kCount,
+};
+const char* EventName(Event e);
+
+// Per-page lock transitions, indexed [before][after].
+using LockTransitions = std::array<std::array<uint32_t, 3>, 3>;
+const char* LockName(Lock lock);
+
+struct StepEffects {
+  LockTransitions lock_transitions{};
+  std::array<uint32_t, static_cast<size_t>(Event::kCount)> events{};
+  void Note(Event e) { ++events[static_cast<size_t>(e)]; }
+};
+
+// A mapping created by a generated mmap, remembered so generators can aim
+// calls at it (they stay listed after being unmapped: stale targets are
+// realistic too).
+struct Region {
+  int id = 0;
+  uint64_t first_page = 0;
+  uint64_t pages = 0;
+};
+
+class Model {
+ public:
+  explicit Model(const ModelConfig& config);
+
+  // Applies one call and returns the outcome Linux promises for it.
+  Outcome Apply(const Op& op, StepEffects* effects = nullptr);
+
+  const ModelConfig& config() const { return config_; }
+  const std::vector<PageState>& pages() const { return pages_; }
+  const std::vector<Region>& regions() const { return regions_; }
+  int next_region_id() const { return next_region_id_; }
+  Lock future_lock() const { return future_lock_; }
+  Lock outside_lock() const { return outside_lock_; }
+
+  // Channel predictions.
+  uint64_t RssKb() const;     // smaps Rss: summed over the arena
+  uint64_t LockedKb() const;  // smaps Locked: summed over the arena
+  uint64_t VmLckKb() const;   // /proc/self/status VmLck:
+  bool IsResident(uint64_t page) const { return pages_[page].residency != Residency::kNone; }
+
+  // Whether a read/write touch of a page with these protections succeeds.
+  bool CanRead(uint8_t prot) const;
+  static bool CanWrite(uint8_t prot);
+
+ private:
+  // Index of the arena page holding `addr`, or -1 outside the arena.
+  int64_t PageIndex(uint64_t addr) const;
+  bool MappedAt(uint64_t addr) const;
+
+  Outcome Mmap(const Op& op, StepEffects& fx);
+  Outcome Munmap(const Op& op, StepEffects& fx);
+  Outcome Mprotect(const Op& op, StepEffects& fx);
+  Outcome DoMlock(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
+  Outcome Munlock(uint64_t start, uint64_t len, StepEffects& fx);
+  Outcome Mlockall(int flags, StepEffects& fx);
+  Outcome Munlockall(StepEffects& fx);
+  Outcome Touch(const Op& op, bool write, StepEffects& fx);
+
+  int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
+  int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
+  void FaultIn(PageState& page, bool write, StepEffects& fx);
+  void SetLock(PageState& page, Lock lock, StepEffects& fx);
+  void SetAllLocks(Lock lock, StepEffects& fx);
+
+  ModelConfig config_;
+  std::vector<PageState> pages_;
+  std::vector<Region> regions_;
+  int next_region_id_ = 0;
+  Lock future_lock_ = Lock::kNone;   // mm->def_flags & VM_LOCKED_MASK
+  Lock outside_lock_ = Lock::kNone;  // lock state of the executor's own VMAs
+};
+
+}  // namespace mlc

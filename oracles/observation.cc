@@ -1,0 +1,139 @@
+#include "oracles/observation.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace mlc {
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string Kb(uint64_t kb) { return std::to_string(kb) + " kB"; }
+
+// Describes pages [first, last] of the arena, e.g. "pages 3-5 (A+0x3000..A+0x6000)".
+std::string PageRun(size_t first, size_t last, uint64_t page_size) {
+  std::string out = first == last ? "page " + std::to_string(first)
+                                  : "pages " + std::to_string(first) + "-" + std::to_string(last);
+  out += " (A+" + Hex(first * page_size) + "..A+" + Hex((last + 1) * page_size) + ")";
+  return out;
+}
+
+// Appends one line per run of consecutive pages whose (expected, observed)
+// pair is the same, so a 4096-page diff stays readable.
+template <typename Describe>
+std::string PerPageDiff(const std::vector<uint8_t>& expected, const std::vector<uint8_t>& observed,
+                        uint64_t page_size, Describe&& describe) {
+  std::string out;
+  size_t i = 0;
+  const size_t n = std::min(expected.size(), observed.size());
+  while (i < n) {
+    if (expected[i] == observed[i]) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j + 1 < n && expected[j + 1] == expected[i] && observed[j + 1] == observed[i]) ++j;
+    out += "  " + PageRun(i, j, page_size) + ": expected " + describe(expected[i]) +
+           ", observed " + describe(observed[i]) + "\n";
+    i = j + 1;
+  }
+  if (expected.size() != observed.size()) out += "  (page counts differ)\n";
+  return out;
+}
+
+}  // namespace
+
+const char* ChannelName(Channel c) {
+  switch (c) {
+    case Channel::kResult: return "result";
+    case Channel::kVma: return "vma-flags";
+    case Channel::kResidency: return "residency";
+    case Channel::kRss: return "smaps-rss";
+    case Channel::kLocked: return "smaps-locked";
+    case Channel::kVmLck: return "vmlck";
+    case Channel::kVmLckVsSmaps: return "vmlck-vs-smaps";
+    case Channel::kCount: break;
+  }
+  return "?";
+}
+
+uint8_t PageBitsOf(const PageState& page) {
+  if (!page.mapped) return 0;
+  uint8_t bits = kPageMapped;
+  // smaps perms show the VMA's VM_READ/VM_WRITE/VM_EXEC/VM_MAYSHARE bits as
+  // mmap/mprotect set them (show_map_vma(), fs/proc/task_mmu.c).
+  if (page.prot & uapi::kProtRead) bits |= kPageRead;
+  if (page.prot & uapi::kProtWrite) bits |= kPageWrite;
+  if (page.prot & uapi::kProtExec) bits |= kPageExec;
+  if (page.shared) bits |= kPageShared;
+  if (page.lock != Lock::kNone) bits |= kPageLo;
+  if (page.lock == Lock::kOnFault) bits |= kPageLf;
+  return bits;
+}
+
+std::string PageBitsString(uint8_t bits) {
+  if (!(bits & kPageMapped)) return "unmapped";
+  std::string out;
+  out += bits & kPageRead ? 'r' : '-';
+  out += bits & kPageWrite ? 'w' : '-';
+  out += bits & kPageExec ? 'x' : '-';
+  out += bits & kPageShared ? 's' : 'p';
+  if (bits & kPageLo) out += " lo";
+  if (bits & kPageLf) out += " lf";
+  return out;
+}
+
+void Predict(const Model& model, const Outcome& outcome, Observation* out) {
+  const auto& pages = model.pages();
+  out->outcome = outcome;
+  out->page_bits.resize(pages.size());
+  out->resident.resize(pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    out->page_bits[i] = PageBitsOf(pages[i]);
+    // mincore(2): a present pte counts, the zero page included (ref 47).
+    out->resident[i] = pages[i].residency != Residency::kNone;
+  }
+  out->rss_kb = model.RssKb();
+  out->locked_kb = model.LockedKb();
+  out->vmlck_kb = model.VmLckKb();
+  out->lo_vma_kb = out->vmlck_kb;
+}
+
+std::vector<ChannelDiff> Compare(const Observation& expected, const Observation& observed,
+                                 const Op& op, const ModelConfig& config) {
+  std::vector<ChannelDiff> diffs;
+  if (expected.outcome != observed.outcome) {
+    diffs.push_back({Channel::kResult, OutcomeString(expected.outcome, op, config.arena_base),
+                     OutcomeString(observed.outcome, op, config.arena_base), ""});
+  }
+  if (expected.page_bits != observed.page_bits) {
+    diffs.push_back({Channel::kVma, "", "",
+                     PerPageDiff(expected.page_bits, observed.page_bits, config.page_size,
+                                 [](uint8_t b) { return PageBitsString(b); })});
+  }
+  if (expected.resident != observed.resident) {
+    diffs.push_back({Channel::kResidency, "", "",
+                     PerPageDiff(expected.resident, observed.resident, config.page_size,
+                                 [](uint8_t r) { return std::string(r ? "resident" : "absent"); })});
+  }
+  if (expected.rss_kb != observed.rss_kb) {
+    diffs.push_back({Channel::kRss, Kb(expected.rss_kb), Kb(observed.rss_kb), ""});
+  }
+  if (expected.locked_kb != observed.locked_kb) {
+    diffs.push_back({Channel::kLocked, Kb(expected.locked_kb), Kb(observed.locked_kb), ""});
+  }
+  if (expected.vmlck_kb != observed.vmlck_kb) {
+    diffs.push_back({Channel::kVmLck, Kb(expected.vmlck_kb), Kb(observed.vmlck_kb), ""});
+  }
+  if (observed.vmlck_kb != observed.lo_vma_kb) {
+    diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),
+                     "lo VMAs in smaps " + Kb(observed.lo_vma_kb), ""});
+  }
+  return diffs;
+}
+
+}  // namespace mlc

@@ -1,0 +1,68 @@
+// The channels compared after every step, and their comparison.
+//
+// An Observation holds either what the oracle predicts or what the runner
+// read from the kernel; Compare() explains every difference page by page.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oracles/model.h"
+
+namespace mlc {
+
+// Per arena page, from smaps: which VMA covers it and with what flags.
+enum PageBit : uint8_t {
+  kPageMapped = 1 << 0,
+  kPageRead = 1 << 1,    // perms 'r'
+  kPageWrite = 1 << 2,   // perms 'w'
+  kPageExec = 1 << 3,    // perms 'x'
+  kPageShared = 1 << 4,  // perms 's'
+  kPageLo = 1 << 5,      // VmFlags lo
+  kPageLf = 1 << 6,      // VmFlags lf (?? before 6.2)
+};
+
+enum class Channel : uint8_t {
+  kResult,       // return value, errno, signal
+  kVma,          // per page: mapped, protection, shared, lo, lf
+  kResidency,    // per page: mincore
+  kRss,          // smaps Rss: summed over the arena
+  kLocked,       // smaps Locked: summed over the arena
+  kVmLck,        // /proc/self/status VmLck
+  kVmLckVsSmaps, // cross-check: VmLck == sizes of all "lo" VMAs in smaps
+  kCount,
+};
+const char* ChannelName(Channel c);
+
+struct Observation {
+  Outcome outcome;
+  std::vector<uint8_t> page_bits;  // PageBit per arena page
+  std::vector<uint8_t> resident;   // 1 if mincore reports the page resident
+  uint64_t rss_kb = 0;
+  uint64_t locked_kb = 0;
+  uint64_t vmlck_kb = 0;
+  uint64_t lo_vma_kb = 0;  // observed only: Σ size of VMAs with "lo" in smaps
+};
+
+// Fills `out` with what the model predicts after a step that had `outcome`.
+void Predict(const Model& model, const Outcome& outcome, Observation* out);
+
+uint8_t PageBitsOf(const PageState& page);
+// "rw-p lo lf", "---s", "unmapped".
+std::string PageBitsString(uint8_t bits);
+
+struct ChannelDiff {
+  Channel channel;
+  std::string expected;  // one line, or one line per run of pages
+  std::string observed;
+  std::string detail;    // per-page runs for the per-page channels
+};
+
+// Empty when every channel agrees. The cross-check compares observed values
+// with each other: VmLck is the sum of VM_LOCKED VMA sizes (mm/mlock.c
+// mlock_fixup() accounts exactly those pages, ref 24-25).
+std::vector<ChannelDiff> Compare(const Observation& expected, const Observation& observed,
+                                 const Op& op, const ModelConfig& config);
+
+}  // namespace mlc

@@ -1,0 +1,114 @@
+// The vocabulary of mlockcheck: one Op per generated call, and the outcome a
+// call has. Pure values: generators build them, the oracle predicts them,
+// runners execute them. Constants carry the Linux UAPI values (x86-64 /
+// asm-generic) because this layer must not include <sys/mman.h>.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace mlc {
+
+// include/uapi/asm-generic/mman-common.h, include/uapi/linux/mman.h,
+// arch/x86/include/uapi/asm/mman.h (via asm-generic/mman.h).
+namespace uapi {
+constexpr int kProtNone = 0x0;
+constexpr int kProtRead = 0x1;
+constexpr int kProtWrite = 0x2;
+constexpr int kProtExec = 0x4;
+constexpr int kMapShared = 0x01;
+constexpr int kMapPrivate = 0x02;
+constexpr int kMapFixed = 0x10;
+constexpr int kMapAnonymous = 0x20;
+constexpr int kMapLocked = 0x2000;
+constexpr int kMapPopulate = 0x8000;
+constexpr int kMapNonblock = 0x10000;
+constexpr int kMapFixedNoreplace = 0x100000;
+constexpr int kMlockOnfault = 0x01;
+constexpr int kMclCurrent = 1;  // asm-generic/mman.h; alpha/powerpc/sparc differ
+constexpr int kMclFuture = 2;
+constexpr int kMclOnfault = 4;
+constexpr int kEperm = 1;
+constexpr int kEnoent = 2;
+constexpr int kEagain = 11;
+constexpr int kEnomem = 12;
+constexpr int kEfault = 14;
+constexpr int kEexist = 17;
+constexpr int kEinval = 22;
+constexpr int kEnosys = 38;
+constexpr int kSigbus = 7;
+constexpr int kSigsegv = 11;
+}  // namespace uapi
+
+enum class OpKind : uint8_t {
+  kMmap,
+  kMunmap,
+  kMprotect,
+  kMlock,
+  kMlock2,
+  kMunlock,
+  kMlockall,
+  kMunlockall,
+  kReadTouch,
+  kWriteTouch,
+};
+constexpr int kOpKindCount = 10;
+const char* OpKindName(OpKind kind);
+
+// Addresses are symbolic: offsets into the arena (printed "A+0x3000"), so a
+// sequence means the same wherever the arena lies. `region`/`region_base` only
+// label an address for printing ("r3+0x1001"), so a shrunk sequence still
+// reads naturally when the mmap that created r3 was removed.
+constexpr int kNoRegion = -1;
+// `addr` is an absolute address outside the arena, used only for calls the
+// kernel rejects before touching any VMA (wrap-around EINVAL).
+constexpr int kAbsoluteAddr = -2;
+
+struct Op {
+  OpKind kind = OpKind::kMunlockall;
+  uint64_t addr = 0;  // arena offset, or absolute when region == kAbsoluteAddr
+  uint64_t len = 0;
+  int prot = 0;   // mmap, mprotect
+  int flags = 0;  // mmap flags, mlock2 flags, mlockall flags
+  int region = kNoRegion;
+  uint64_t region_base = 0;  // arena offset of region `region`
+};
+// Resolves region-relative addresses against the sequence itself: an address
+// labelled rN means "this far from where the last mmap labelled rN was
+// placed". Shrinking may move that mmap; the calls aimed at it move along,
+// and a printed "r3+0x1001" stays true. Labels without a defining mmap in
+// the sequence keep the address they were generated with.
+std::vector<Op> ResolveRegions(const std::vector<Op>& ops);
+
+inline uint64_t AbsoluteAddress(const Op& op, uint64_t arena_base) {
+  return op.region == kAbsoluteAddr ? op.addr : arena_base + op.addr;
+}
+bool operator==(const Op& a, const Op& b);
+
+// How a call ended: a syscall's return value and errno, or for a touch 0 and
+// the signal it raised.
+struct Outcome {
+  int64_t ret = 0;
+  int err = 0;
+  int signal = 0;
+};
+inline bool operator==(const Outcome& a, const Outcome& b) {
+  return a.ret == b.ret && a.err == b.err && a.signal == b.signal;
+}
+inline bool operator!=(const Outcome& a, const Outcome& b) { return !(a == b); }
+
+std::string ErrnoName(int err);
+std::string ProtName(int prot);
+std::string MmapFlagsName(int flags);
+std::string Mlock2FlagsName(int flags);
+std::string MlockallFlagsName(int flags);
+std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_base);
+
+// Prints the call, e.g. "mlock2(r3+0x1001, 0x2000, MLOCK_ONFAULT)".
+void ShowOp(const Op& op, std::ostream& os);
+std::string OpString(const Op& op);
+std::ostream& operator<<(std::ostream& os, const Op& op);
+
+}  // namespace mlc

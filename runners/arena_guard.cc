@@ -1,0 +1,48 @@
+#include "runners/arena_guard.h"
+
+#include "oracles/op.h"
+
+namespace mlc {
+namespace {
+
+bool Inside(uint64_t start, uint64_t end, const ArenaBounds& a) {
+  return start >= a.base && end >= start && end <= a.base + a.bytes;
+}
+
+}  // namespace
+
+bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
+  const uint64_t mask = arena.page_size - 1;
+  switch (static_cast<OpKind>(op.kind)) {
+    case OpKind::kMmap: {
+      if (op.len == 0 || (op.addr & mask)) return true;  // EINVAL before any VMA
+      if (!(op.flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace))) return false;
+      const uint64_t len = (op.len + mask) & ~mask;
+      return len != 0 && Inside(op.addr, op.addr + len, arena);
+    }
+    case OpKind::kMunmap:
+    case OpKind::kMprotect: {
+      if (op.len == 0 || (op.addr & mask)) return true;  // EINVAL or no-op
+      const uint64_t len = (op.len + mask) & ~mask;
+      return len != 0 && Inside(op.addr, op.addr + len, arena);
+    }
+    case OpKind::kMlock:
+    case OpKind::kMlock2:
+    case OpKind::kMunlock: {
+      const uint64_t len = (op.len + (op.addr & mask) + mask) & ~mask;
+      const uint64_t start = op.addr & ~mask;
+      const uint64_t end = start + len;
+      if (end <= start) return true;  // wrap-around EINVAL, or empty
+      return Inside(start, end, arena);
+    }
+    case OpKind::kMlockall:
+    case OpKind::kMunlockall:
+      return true;  // the executor's own mappings are part of what is measured
+    case OpKind::kReadTouch:
+    case OpKind::kWriteTouch:
+      return Inside(op.addr, op.addr + 1, arena);
+  }
+  return op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang;
+}
+
+}  // namespace mlc

@@ -1,0 +1,25 @@
+// The executor's last line of defence for isolation: before a generated call
+// runs, check that whatever the kernel will touch lies inside the arena. The
+// generators already keep calls there; this check makes a generator bug a
+// harness error instead of damage to the executor's own mappings.
+#pragma once
+
+#include <cstdint>
+
+#include "runners/wire.h"
+
+namespace mlc {
+
+struct ArenaBounds {
+  uint64_t base = 0;
+  uint64_t bytes = 0;
+  uint64_t page_size = 4096;
+};
+
+// True if running `op` can only touch pages inside the arena, using the
+// kernel's own rounding: calls that fail validation before looking at any VMA
+// (unaligned mmap/munmap/mprotect address, zero length, wrap-around in
+// apply_vma_lock_flags()) are allowed wherever they point.
+bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena);
+
+}  // namespace mlc

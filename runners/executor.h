@@ -1,0 +1,103 @@
+// The runner's side of the executor: starts the fork server once, runs one
+// sequence per fresh child, and turns its records into Observations.
+//
+//   std::string error;
+//   auto executor = Executor::Start(ExecutorOptions{}, &error);
+//   RunReport report = executor->Run(ops, [&](uint32_t step, const Observation& seen) {
+//     return true;  // false stops reading (the child is killed)
+//   });
+//   // report.status: kCompleted, or how the child failed (crash, hang, seccomp)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oracles/observation.h"
+#include "oracles/op.h"
+#include "runners/wire.h"
+
+namespace mlc {
+
+struct ExecutorOptions {
+  std::string path;  // empty: mlockcheck-executor next to /proc/self/exe
+  // 16 TiB: far from the non-PIE static executor (0x400000), its heap, the
+  // mmap area and the stack near the top of the 47-bit address space.
+  uint64_t arena_base = 0x100000000000;
+  uint64_t arena_pages = 4096;
+  uint32_t max_steps = 64;
+  bool mlock2_enosys = false;  // seccomp makes mlock2 fail with ENOSYS
+  int run_timeout_ms = 20000;
+};
+
+struct ExecutorInfo {
+  std::string release;
+  uint64_t page_size = 0;
+  uint64_t arena_base = 0;
+  uint64_t arena_pages = 0;
+  uint64_t outside_lockable_pages = 0;
+  uint32_t outside_vmas = 0;
+  bool has_mlock2 = false;
+  bool has_mcl_onfault = false;
+};
+
+enum class RunStatus {
+  kCompleted,
+  kStopped,        // the step sink asked to stop
+  kCrashed,        // the child died by a signal
+  kTimedOut,       // the child hung and was killed
+  kSeccomp,        // the child made a syscall outside the allow-list
+  kChildError,     // the child could not act or observe
+  kExecutorLost,   // the fork server died or spoke nonsense
+};
+const char* RunStatusName(RunStatus status);
+
+struct RunReport {
+  RunStatus status = RunStatus::kCompleted;
+  std::string detail;       // for every status but kCompleted/kStopped
+  uint32_t steps_observed = 0;
+  uint64_t kernel_ns = 0;   // child time inside the calls and observation reads
+  uint64_t child_ns = 0;    // child time from first step to last
+  uint64_t max_rss_kb = 0;  // largest executor child so far
+};
+
+// Why Start() failed: the harness itself, or nothing could run on this kernel.
+enum class StartFailure { kNone, kHarness, kUnsupported };
+
+class Executor {
+ public:
+  using StepSink = std::function<bool(uint32_t step, const Observation& observed)>;
+
+  static std::unique_ptr<Executor> Start(const ExecutorOptions& options, std::string* error,
+                                         StartFailure* failure = nullptr);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  const ExecutorInfo& info() const { return info_; }
+  int pid() const { return pid_; }
+
+  RunReport Run(const std::vector<wire::WireOp>& ops, const StepSink& sink);
+
+ private:
+  Executor() = default;
+  enum class ReadResult { kOk, kTimeout, kClosed };
+  ReadResult ReadRecord(int timeout_ms);
+  bool Send(const void* data, size_t size);
+  void DecodeStep(Observation* out) const;
+  RunReport Finish(RunReport report, int timeout_ms);
+
+  ExecutorOptions options_;
+  ExecutorInfo info_;
+  int pid_ = -1;
+  int request_fd_ = -1;
+  int record_fd_ = -1;
+  int child_pid_ = -1;
+  std::vector<char> record_;
+};
+
+std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base);
+
+}  // namespace mlc

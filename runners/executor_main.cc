@@ -1,0 +1,508 @@
+// mlockcheck-executor: the fork server that runs generated sequences.
+//
+// Started once by the runner (runners/executor.cc) with a request pipe on fd 3
+// and a record pipe on fd 4. It is a small static binary so that the address
+// space outside the arena is small and known: it measures that space once,
+// maps nothing after the measurement, and forks one child per sequence. The
+// child installs the seccomp allow-list, executes the calls, and after every
+// step reads smaps, mincore and status into buffers allocated before the
+// fork, so no allocation ever happens between acting and observing.
+#include <alloca.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "oracles/kernel_profile.h"
+#include "oracles/observation.h"
+#include "runners/arena_guard.h"
+#include "runners/raw_syscalls.h"
+#include "runners/seccomp_policy.h"
+#include "runners/smaps_parser.h"
+#include "runners/wire.h"
+
+namespace mlc {
+namespace {
+
+constexpr int kRequestFd = 3;
+constexpr int kRecordFd = 4;
+constexpr size_t kMaxFilter = 512;
+constexpr size_t kStackReserve = 256 * 1024;
+
+// Child exit codes (the runner reads the record stream first; these only
+// matter when a record could not be written).
+constexpr int kExitOk = 0;
+constexpr int kExitChildError = 3;
+constexpr int kExitSeccomp = 5;
+
+struct Config {
+  uint64_t arena_base = 0x100000000000;
+  uint64_t arena_pages = 4096;
+  uint64_t max_steps = 64;
+  bool mlock2_enosys = false;
+};
+
+// Everything below is set up before the first fork and never reallocated.
+Config g_config;
+uint64_t g_page_size = 4096;
+SmapsDialect g_dialect;
+sock_filter g_filter[kMaxFilter];
+sock_fprog g_program;
+char* g_smaps_buf = nullptr;
+size_t g_smaps_cap = 0;
+char g_status_buf[8192];
+unsigned char* g_mincore = nullptr;
+char* g_record = nullptr;
+size_t g_record_cap = 0;
+wire::WireOp* g_ops = nullptr;
+int g_smaps_fd = -1;
+int g_status_fd = -1;
+
+// Touch faults: the handler jumps back into ExecuteTouch().
+sigjmp_buf g_touch_jump;
+volatile sig_atomic_t g_in_touch = 0;
+volatile sig_atomic_t g_touch_signal = 0;
+volatile uint32_t g_step = 0;
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const long n = raw::Write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool ReadAll(int fd, void* data, size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void CopyMessage(char* dst, const char* src) {
+  std::strncpy(dst, src, wire::kMaxMessage - 1);
+  dst[wire::kMaxMessage - 1] = '\0';
+}
+
+[[noreturn]] void ChildFail(const char* message, int err) {
+  wire::ChildErrorRecord r{};
+  r.header = {wire::RecordType::kChildError, sizeof r};
+  r.step = g_step;
+  r.err = err;
+  CopyMessage(r.message, message);
+  WriteAll(kRecordFd, &r, sizeof r);
+  raw::ExitGroup(kExitChildError);
+}
+
+// SIGSYS from the seccomp filter (SCMP_ACT_TRAP): report the call and die.
+void OnSeccompTrap(int, siginfo_t* info, void*) {
+  wire::SeccompRecord r{};
+  r.header = {wire::RecordType::kSeccomp, sizeof r};
+  r.syscall_nr = info->si_syscall;
+  r.step = g_step;
+  WriteAll(kRecordFd, &r, sizeof r);
+  raw::ExitGroup(kExitSeccomp);
+}
+
+// SIGSEGV/SIGBUS. Installed one-shot (SA_RESETHAND): outside a touch the
+// handler returns, the access repeats under the default action, and the
+// runner sees a crash by that signal.
+void OnTouchFault(int sig, siginfo_t*, void*) {
+  if (g_in_touch) {
+    g_touch_signal = sig;
+    siglongjmp(g_touch_jump, 1);
+  }
+}
+
+void ArmTouchHandlers() {
+  struct sigaction sa {};
+  sa.sa_sigaction = OnTouchFault;
+  sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+  sigaction(SIGSEGV, &sa, nullptr);
+  sigaction(SIGBUS, &sa, nullptr);
+}
+
+Outcome ExecuteTouch(uint64_t addr, bool write) {
+  volatile char* p = reinterpret_cast<volatile char*>(addr);
+  g_touch_signal = 0;
+  if (sigsetjmp(g_touch_jump, 1) == 0) {
+    g_in_touch = 1;
+    if (write) {
+      *p = 1;
+    } else {
+      (void)*p;
+    }
+    g_in_touch = 0;
+    return {0, 0, 0};
+  }
+  g_in_touch = 0;
+  ArmTouchHandlers();
+  return {0, 0, g_touch_signal};
+}
+
+[[noreturn]] void Hang() {
+  for (;;) {
+    asm volatile("" ::: "memory");
+  }
+}
+
+Outcome Execute(const wire::WireOp& op) {
+  switch (op.kind) {
+    case static_cast<uint32_t>(OpKind::kMmap): return raw::Mmap(op.addr, op.len, op.prot, op.flags);
+    case static_cast<uint32_t>(OpKind::kMunmap): return raw::Munmap(op.addr, op.len);
+    case static_cast<uint32_t>(OpKind::kMprotect): return raw::Mprotect(op.addr, op.len, op.prot);
+    case static_cast<uint32_t>(OpKind::kMlock): return raw::Mlock(op.addr, op.len);
+    case static_cast<uint32_t>(OpKind::kMlock2): return raw::Mlock2(op.addr, op.len, op.flags);
+    case static_cast<uint32_t>(OpKind::kMunlock): return raw::Munlock(op.addr, op.len);
+    case static_cast<uint32_t>(OpKind::kMlockall): return raw::Mlockall(op.flags);
+    case static_cast<uint32_t>(OpKind::kMunlockall): return raw::Munlockall();
+    case static_cast<uint32_t>(OpKind::kReadTouch): return ExecuteTouch(op.addr, false);
+    case static_cast<uint32_t>(OpKind::kWriteTouch): return ExecuteTouch(op.addr, true);
+    case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
+    case wire::kSelfTestCrash: *reinterpret_cast<volatile int*>(uintptr_t{8}) = 1; return {};
+    case wire::kSelfTestHang: Hang();
+  }
+  ChildFail("unknown op kind", 0);
+}
+
+// Reads a whole /proc file with pread (no lseek: seq_file restarts at 0).
+// Returns the length, or -1 if it does not fit.
+long ReadProcFile(int fd, char* buf, size_t cap) {
+  size_t len = 0;
+  for (;;) {
+    const long n = raw::Pread(fd, buf + len, cap - len, len);
+    if (n < 0) return -1;
+    if (n == 0) return static_cast<long>(len);
+    len += static_cast<size_t>(n);
+    if (len == cap) return -1;
+  }
+}
+
+uint32_t PageBitsFor(const SmapsVma& vma) {
+  uint32_t bits = kPageMapped;
+  if (vma.read) bits |= kPageRead;
+  if (vma.write) bits |= kPageWrite;
+  if (vma.exec) bits |= kPageExec;
+  if (vma.shared) bits |= kPageShared;
+  if (vma.vm_flags & kVmLocked) bits |= kPageLo;
+  if (vma.vm_flags & kVmLockOnFault) bits |= kPageLf;
+  return bits;
+}
+
+// Observes every channel and writes one StepRecord. `kernel_ns` accumulates
+// the time spent inside the observation reads.
+void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns) {
+  const uint64_t arena_end = g_config.arena_base + g_config.arena_pages * g_page_size;
+  uint64_t t0 = raw::MonotonicNs();
+  const long smaps_len = ReadProcFile(g_smaps_fd, g_smaps_buf, g_smaps_cap);
+  uint64_t t1 = raw::MonotonicNs();
+  *kernel_ns += t1 - t0;
+  if (smaps_len < 0) ChildFail("/proc/self/smaps did not fit the executor's buffer", errno);
+
+  auto* rec = reinterpret_cast<wire::StepRecord*>(g_record);
+  auto* vmas = reinterpret_cast<wire::WireVma*>(g_record + sizeof(wire::StepRecord));
+  rec->step = step;
+  rec->ret = outcome.ret;
+  rec->err = outcome.err;
+  rec->signal = outcome.signal;
+  rec->rss_kb = rec->locked_kb = rec->vmlck_kb = rec->lo_vma_kb = 0;
+  uint32_t count = 0;
+  bool straddles = false;
+  const bool parsed = ParseSmaps(
+      std::string_view(g_smaps_buf, static_cast<size_t>(smaps_len)), g_dialect,
+      [&](const SmapsVma& vma) {
+        if (vma.vm_flags & kVmLocked) rec->lo_vma_kb += (vma.end - vma.start) / 1024;
+        if (vma.end <= g_config.arena_base || vma.start >= arena_end) return;
+        if (vma.start < g_config.arena_base || vma.end > arena_end) {
+          straddles = true;
+          return;
+        }
+        vmas[count].first_page = static_cast<uint32_t>((vma.start - g_config.arena_base) / g_page_size);
+        vmas[count].pages = static_cast<uint32_t>((vma.end - vma.start) / g_page_size);
+        vmas[count].bits = PageBitsFor(vma);
+        ++count;
+        rec->rss_kb += vma.rss_kb;
+        rec->locked_kb += vma.locked_kb;
+      });
+  if (!parsed) ChildFail("cannot parse /proc/self/smaps", 0);
+  if (straddles) ChildFail("a VMA straddles the arena boundary", 0);
+  rec->vma_count = count;
+
+  // mincore() fails with ENOMEM across a hole, so query each run of
+  // adjacent VMAs (do_mincore() walks VMAs within one call).
+  unsigned char* bitmap = reinterpret_cast<unsigned char*>(vmas + count);
+  const size_t bitmap_bytes = (g_config.arena_pages + 7) / 8;
+  std::memset(bitmap, 0, bitmap_bytes);
+  for (uint32_t i = 0; i < count;) {
+    uint32_t j = i;
+    while (j + 1 < count && vmas[j + 1].first_page == vmas[j].first_page + vmas[j].pages) ++j;
+    const uint64_t first = vmas[i].first_page;
+    const uint64_t pages = vmas[j].first_page + vmas[j].pages - first;
+    t0 = raw::MonotonicNs();
+    const Outcome mc = raw::Mincore(g_config.arena_base + first * g_page_size, pages * g_page_size,
+                                    g_mincore);
+    t1 = raw::MonotonicNs();
+    *kernel_ns += t1 - t0;
+    if (mc.ret != 0) ChildFail("mincore failed on a range smaps reports as mapped", mc.err);
+    for (uint64_t p = 0; p < pages; ++p) {
+      if (g_mincore[p] & 1) bitmap[(first + p) / 8] |= static_cast<unsigned char>(1u << ((first + p) % 8));
+    }
+    i = j + 1;
+  }
+
+  t0 = raw::MonotonicNs();
+  const long status_len = ReadProcFile(g_status_fd, g_status_buf, sizeof g_status_buf);
+  t1 = raw::MonotonicNs();
+  *kernel_ns += t1 - t0;
+  if (status_len < 0) ChildFail("cannot read /proc/self/status", errno);
+  const auto vmlck =
+      ParseStatusKb(std::string_view(g_status_buf, static_cast<size_t>(status_len)), "VmLck");
+  if (!vmlck) ChildFail("no VmLck in /proc/self/status", 0);
+  rec->vmlck_kb = *vmlck;
+
+  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes;
+  rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size)};
+  if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
+}
+
+// Common set-up of a child: its own /proc files, fault handlers, then the
+// filter. After this only allow-listed syscalls run.
+void EnterChild() {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  g_smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+  g_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (g_smaps_fd < 0 || g_status_fd < 0) ChildFail("cannot open /proc/self/smaps or status", errno);
+  struct sigaction sa {};
+  sa.sa_sigaction = OnSeccompTrap;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGSYS, &sa, nullptr);
+  ArmTouchHandlers();
+  wire::StartedRecord started{};
+  started.header = {wire::RecordType::kStarted, sizeof started};
+  started.pid = getpid();
+  if (!WriteAll(kRecordFd, &started, sizeof started)) raw::ExitGroup(kExitChildError);
+  if (raw::InstallSeccompFilter(&g_program) != 0) ChildFail("cannot install the seccomp filter", errno);
+}
+
+[[noreturn]] void RunChild(uint32_t op_count) {
+  EnterChild();
+  const ArenaBounds arena{g_config.arena_base, g_config.arena_pages * g_page_size, g_page_size};
+  uint64_t kernel_ns = 0;
+  const uint64_t begin = raw::MonotonicNs();
+  for (uint32_t i = 0; i < op_count; ++i) {
+    g_step = i;
+    if (!MayExecute(g_ops[i], arena)) ChildFail("refused a call that could touch memory outside the arena", 0);
+    const uint64_t t0 = raw::MonotonicNs();
+    const Outcome outcome = Execute(g_ops[i]);
+    kernel_ns += raw::MonotonicNs() - t0;
+    ObserveAndReport(i, outcome, &kernel_ns);
+  }
+  wire::DoneRecord done{};
+  done.header = {wire::RecordType::kDone, sizeof done};
+  done.steps = op_count;
+  done.kernel_ns = kernel_ns;
+  done.child_ns = raw::MonotonicNs() - begin;
+  WriteAll(kRecordFd, &done, sizeof done);
+  raw::ExitGroup(kExitOk);
+}
+
+// Feature detection under the same filter as a run: mlock2 with an invalid
+// flag is EINVAL where it exists (the flag check comes first, mm/mlock.c) and
+// ENOSYS where it does not; MCL_ONFAULT is EINVAL before 4.4.
+[[noreturn]] void ProbeChild() {
+  EnterChild();
+  wire::ProbeRecord r{};
+  r.header = {wire::RecordType::kProbe, sizeof r};
+  r.mlock2_err = raw::Mlock2(0, 0, ~0).err;
+  const Outcome future = raw::Mlockall(uapi::kMclFuture | uapi::kMclOnfault);
+  r.mcl_onfault_err = future.err;
+  if (future.ret == 0) raw::Munlockall();
+  WriteAll(kRecordFd, &r, sizeof r);
+  raw::ExitGroup(kExitOk);
+}
+
+// Extends the stack VMA now, so that no later call chain grows it: a grown
+// stack under mlockall(MCL_CURRENT) would change VmLck (mm/mmap.c
+// acct_stack_growth(), ref 29).
+__attribute__((noinline)) void GrowStack() {
+  volatile char* reserve = static_cast<volatile char*>(alloca(kStackReserve));
+  for (size_t i = 0; i < kStackReserve; i += 1024) reserve[i] = 0;
+}
+
+void* MapBuffer(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::perror("mlockcheck-executor: mmap");
+    std::exit(2);
+  }
+  return p;
+}
+
+// Measures the executor's own mappings once. Nothing may be mapped near the
+// arena, and the lockable size of everything else is what mlockall(MCL_CURRENT)
+// adds to VmLck.
+bool MeasureAddressSpace(wire::HelloRecord* hello) {
+  const int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    CopyMessage(hello->message,
+                "cannot open /proc/self/smaps (the kernel needs CONFIG_PROC_PAGE_MONITOR)");
+    return false;
+  }
+  const long len = ReadProcFile(fd, g_smaps_buf, g_smaps_cap);
+  close(fd);
+  if (len < 0) {
+    CopyMessage(hello->message, "cannot read /proc/self/smaps");
+    return false;
+  }
+  const uint64_t guard_start = g_config.arena_base - g_page_size;
+  const uint64_t guard_end = g_config.arena_base + (g_config.arena_pages + 1) * g_page_size;
+  bool overlaps = false;
+  bool has_flags = true;
+  uint64_t lockable = 0;
+  uint32_t vmas = 0;
+  const bool parsed = ParseSmaps(std::string_view(g_smaps_buf, static_cast<size_t>(len)), g_dialect,
+                                 [&](const SmapsVma& vma) {
+                                   ++vmas;
+                                   has_flags = has_flags && vma.has_vm_flags;
+                                   if (vma.start < guard_end && vma.end > guard_start) overlaps = true;
+                                   if (VmaSupportsMlock(vma.vm_flags, vma.name == "[vsyscall]")) {
+                                     lockable += (vma.end - vma.start) / g_page_size;
+                                   }
+                                 });
+  if (!parsed || !has_flags) {
+    CopyMessage(hello->message, "cannot parse /proc/self/smaps (no VmFlags lines?)");
+    return false;
+  }
+  if (overlaps) {
+    CopyMessage(hello->message, "the arena's address range is already in use; choose another --arena-base");
+    return false;
+  }
+  hello->outside_lockable_pages = lockable;
+  hello->outside_vmas = vmas;
+  return true;
+}
+
+bool ParseArgs(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (std::strcmp(a, "--mlock2-enosys") == 0) {
+      g_config.mlock2_enosys = true;
+    } else if (v && std::strcmp(a, "--arena-base") == 0) {
+      g_config.arena_base = std::strtoull(v, nullptr, 0);
+      ++i;
+    } else if (v && std::strcmp(a, "--arena-pages") == 0) {
+      g_config.arena_pages = std::strtoull(v, nullptr, 0);
+      ++i;
+    } else if (v && std::strcmp(a, "--max-steps") == 0) {
+      g_config.max_steps = std::strtoull(v, nullptr, 0);
+      ++i;
+    } else {
+      std::fprintf(stderr, "mlockcheck-executor: unknown argument %s\n", a);
+      return false;
+    }
+  }
+  return g_config.arena_pages > 0 && g_config.max_steps > 0;
+}
+
+int Serve() {
+  for (;;) {
+    wire::RequestHeader req;
+    if (!ReadAll(kRequestFd, &req, sizeof req)) return 0;  // runner went away
+    if (req.magic != wire::kMagic) return 2;
+    if (req.type == wire::RequestType::kQuit) return 0;
+    if (req.op_count > g_config.max_steps) return 2;
+    if (req.type == wire::RequestType::kRun &&
+        !ReadAll(kRequestFd, g_ops, req.op_count * sizeof(wire::WireOp))) {
+      return 2;
+    }
+    const pid_t pid = fork();
+    if (pid < 0) return 2;
+    if (pid == 0) {
+      if (req.type == wire::RequestType::kProbe) ProbeChild();
+      RunChild(req.op_count);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    rusage usage{};
+    getrusage(RUSAGE_CHILDREN, &usage);
+    wire::ExitRecord exit_record{};
+    exit_record.header = {wire::RecordType::kExit, sizeof exit_record};
+    exit_record.wait_status = status;
+    exit_record.max_rss_kb = static_cast<uint64_t>(usage.ru_maxrss);
+    if (!WriteAll(kRecordFd, &exit_record, sizeof exit_record)) return 2;
+  }
+}
+
+int Main(int argc, char** argv) {
+  if (!ParseArgs(argc, argv)) return 2;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  signal(SIGPIPE, SIG_IGN);
+  // No THP in the arena: the core model has no large folios (inherited by
+  // the children, prctl(2) PR_SET_THP_DISABLE).
+  prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  g_page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  GrowStack();
+
+  wire::HelloRecord hello{};
+  hello.header = {wire::RecordType::kHello, sizeof hello};
+  hello.page_size = g_page_size;
+  hello.arena_base = g_config.arena_base;
+  hello.arena_pages = g_config.arena_pages;
+  utsname uts{};
+  uname(&uts);
+  std::strncpy(hello.release, uts.release, sizeof hello.release - 1);
+  std::string why;
+  const auto profile = ProfileForRelease(uts.release, &why);
+  if (profile) g_dialect = profile->smaps;
+
+  // Buffers sized for the worst case of this run: every step can add a few
+  // VMAs (split at both ends); ~2 kB of smaps text per VMA.
+  const uint64_t max_vmas = 64 + 4 * g_config.max_steps;
+  g_smaps_cap = static_cast<size_t>(max_vmas * 2048 + 64 * 1024);
+  g_smaps_buf = static_cast<char*>(MapBuffer(g_smaps_cap));
+  g_mincore = static_cast<unsigned char*>(MapBuffer(g_config.arena_pages));
+  g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
+                 (g_config.arena_pages + 7) / 8;
+  g_record = static_cast<char*>(MapBuffer(g_record_cap));
+  g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
+
+  SeccompOptions options;
+  options.mlock2_enosys = g_config.mlock2_enosys;
+  const size_t instructions = BuildSeccompProgram(options, g_filter, kMaxFilter, &why);
+  g_program.len = static_cast<unsigned short>(instructions);
+  g_program.filter = g_filter;
+
+  // The measurement comes last: nothing is mapped after it.
+  hello.ok = instructions > 0 && MeasureAddressSpace(&hello);
+  if (instructions == 0) CopyMessage(hello.message, why.c_str());
+  if (!WriteAll(kRecordFd, &hello, sizeof hello)) return 2;
+  return hello.ok ? Serve() : 0;
+}
+
+}  // namespace
+}  // namespace mlc
+
+int main(int argc, char** argv) { return mlc::Main(argc, argv); }

@@ -1,0 +1,59 @@
+#include "runners/host.h"
+
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "runners/smaps_parser.h"
+
+namespace mlc {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::optional<bool> ParseCapIpcLock(std::string_view status_text) {
+  const std::string_view key = "\nCapEff:";
+  const size_t at = status_text.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::string value(status_text.substr(at + key.size(), 32));
+  char* end = nullptr;
+  const unsigned long long caps = std::strtoull(value.c_str(), &end, 16);
+  if (end == value.c_str()) return std::nullopt;
+  constexpr int kCapIpcLock = 14;  // include/uapi/linux/capability.h
+  return ((caps >> kCapIpcLock) & 1) != 0;
+}
+
+std::optional<bool> HasCapIpcLock() { return ParseCapIpcLock(ReadFile("/proc/self/status")); }
+
+bool ExecOnlyIsReadable() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0) return line.find(" ospke") == std::string::npos;
+  }
+  return true;
+}
+
+long SelfMaxRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+std::optional<long> StatusFieldKb(int pid, std::string_view field) {
+  const std::string text = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const auto kb = ParseStatusKb(text, field);
+  if (!kb) return std::nullopt;
+  return static_cast<long>(*kb);
+}
+
+}  // namespace mlc

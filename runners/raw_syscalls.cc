@@ -1,0 +1,78 @@
+#include "runners/raw_syscalls.h"
+
+#include <cerrno>
+#include <ctime>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// Numbers missing from old headers, with their x86-64 values
+// (arch/x86/entry/syscalls/syscall_64.tbl).
+#ifndef SYS_mlock2
+#define SYS_mlock2 325
+#endif
+
+namespace mlc::raw {
+namespace {
+
+Outcome Capture(long ret) { return {ret, ret == -1 ? errno : 0, 0}; }
+
+}  // namespace
+
+Outcome Mmap(uint64_t addr, uint64_t len, int prot, int flags) {
+  return Capture(syscall(SYS_mmap, addr, len, prot, flags, -1, 0));
+}
+Outcome Munmap(uint64_t addr, uint64_t len) { return Capture(syscall(SYS_munmap, addr, len)); }
+Outcome Mprotect(uint64_t addr, uint64_t len, int prot) {
+  return Capture(syscall(SYS_mprotect, addr, len, prot));
+}
+Outcome Mlock(uint64_t addr, uint64_t len) { return Capture(syscall(SYS_mlock, addr, len)); }
+Outcome Mlock2(uint64_t addr, uint64_t len, int flags) {
+  return Capture(syscall(SYS_mlock2, addr, len, flags));
+}
+Outcome Munlock(uint64_t addr, uint64_t len) { return Capture(syscall(SYS_munlock, addr, len)); }
+Outcome Mlockall(int flags) { return Capture(syscall(SYS_mlockall, flags)); }
+Outcome Munlockall() { return Capture(syscall(SYS_munlockall)); }
+Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
+  return Capture(syscall(SYS_mincore, addr, len, vec));
+}
+
+long Pread(int fd, void* buf, size_t count, uint64_t offset) {
+  return syscall(SYS_pread64, fd, buf, count, offset);
+}
+long Write(int fd, const void* buf, size_t count) { return syscall(SYS_write, fd, buf, count); }
+void ExitGroup(int code) {
+  syscall(SYS_exit_group, code);
+  __builtin_unreachable();
+}
+long Getppid() { return syscall(SYS_getppid); }
+
+long InstallSeccompFilter(const void* sock_fprog) {
+  if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, sock_fprog);
+}
+
+uint64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+int SyscallNumber(OpKind kind) {
+  switch (kind) {
+    case OpKind::kMmap: return SYS_mmap;
+    case OpKind::kMunmap: return SYS_munmap;
+    case OpKind::kMprotect: return SYS_mprotect;
+    case OpKind::kMlock: return SYS_mlock;
+    case OpKind::kMlock2: return SYS_mlock2;
+    case OpKind::kMunlock: return SYS_munlock;
+    case OpKind::kMlockall: return SYS_mlockall;
+    case OpKind::kMunlockall: return SYS_munlockall;
+    case OpKind::kReadTouch:
+    case OpKind::kWriteTouch: return -1;
+  }
+  return -1;
+}
+
+}  // namespace mlc::raw

@@ -1,0 +1,38 @@
+// The calls under test, issued with syscall(2) so that the kernel ABI is what
+// gets tested: glibc's wrappers may translate errors (mlock2() turns ENOSYS
+// into EINVAL and routes flags == 0 to mlock(), sysdeps/unix/sysv/linux/mlock2.c).
+// errno is captured at the call site into the returned value.
+//
+// This is the only file of the project that includes <sys/syscall.h>.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "oracles/op.h"
+
+namespace mlc::raw {
+
+Outcome Mmap(uint64_t addr, uint64_t len, int prot, int flags);
+Outcome Munmap(uint64_t addr, uint64_t len);
+Outcome Mprotect(uint64_t addr, uint64_t len, int prot);
+Outcome Mlock(uint64_t addr, uint64_t len);
+Outcome Mlock2(uint64_t addr, uint64_t len, int flags);
+Outcome Munlock(uint64_t addr, uint64_t len);
+Outcome Mlockall(int flags);
+Outcome Munlockall();
+Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec);
+
+// Observation and plumbing, also raw: the child runs under a seccomp
+// allow-list and must not reach libc paths that allocate or add syscalls.
+long Pread(int fd, void* buf, size_t count, uint64_t offset);
+long Write(int fd, const void* buf, size_t count);
+[[noreturn]] void ExitGroup(int code);
+long Getppid();
+long InstallSeccompFilter(const void* sock_fprog);
+uint64_t MonotonicNs();  // clock_gettime(CLOCK_MONOTONIC) through the vDSO
+
+// Syscall numbers the seccomp policy names.
+int SyscallNumber(OpKind kind);
+
+}  // namespace mlc::raw

@@ -1,0 +1,85 @@
+#include "runners/seccomp_policy.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace mlc {
+namespace {
+
+// Why each syscall is allowed.
+constexpr const char* kAllowed[] = {
+    // The calls under test (oracles/op.h).
+    "mmap", "munmap", "mprotect", "mlock", "mlock2", "munlock", "mlockall", "munlockall",
+    // Observation: smaps and status are read with pread on fds opened before
+    // the filter; residency comes from mincore.
+    "pread64", "mincore",
+    // Reporting to the runner and ending.
+    "write", "exit_group", "exit",
+    // Touches catch SIGSEGV/SIGBUS: siglongjmp restores the mask and the
+    // one-shot handler is re-armed; clock_gettime is the vDSO's fallback.
+    "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "clock_gettime",
+};
+
+}  // namespace
+
+size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size_t max,
+                           std::string* error) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+  if (ctx == nullptr) {
+    *error = "seccomp_init failed";
+    return 0;
+  }
+  auto fail = [&](const std::string& what, int rc) -> size_t {
+    *error = what + ": " + std::strerror(-rc);
+    seccomp_release(ctx);
+    return 0;
+  };
+  for (const char* name : kAllowed) {
+    const int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) return fail(std::string("unknown syscall ") + name, -EINVAL);
+    const bool deny = options.mlock2_enosys && std::strcmp(name, "mlock2") == 0;
+    const int rc = seccomp_rule_add(ctx, deny ? SCMP_ACT_ERRNO(ENOSYS) : SCMP_ACT_ALLOW, nr, 0);
+    if (rc < 0) return fail(std::string("seccomp_rule_add(") + name + ")", rc);
+  }
+  // libseccomp 2.5 exports BPF only to a file descriptor.
+  int fds[2];
+  if (pipe(fds) != 0) return fail("pipe", -errno);
+  const int rc = seccomp_export_bpf(ctx, fds[1]);
+  close(fds[1]);
+  seccomp_release(ctx);
+  if (rc < 0) {
+    close(fds[0]);
+    *error = std::string("seccomp_export_bpf: ") + std::strerror(-rc);
+    return 0;
+  }
+  size_t bytes = 0;
+  const size_t capacity = max * sizeof(sock_filter);
+  char* dst = reinterpret_cast<char*>(out);
+  for (;;) {
+    const ssize_t n = read(fds[0], dst + bytes, capacity - bytes);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes += static_cast<size_t>(n);
+    if (bytes == capacity) break;
+  }
+  close(fds[0]);
+  if (bytes == 0 || bytes % sizeof(sock_filter) != 0 || bytes == capacity) {
+    *error = "seccomp program has an unexpected size";
+    return 0;
+  }
+  return bytes / sizeof(sock_filter);
+}
+
+std::string SyscallName(int nr) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+  if (name == nullptr) return "#" + std::to_string(nr);
+  std::string out = name;
+  free(name);
+  return out;
+}
+
+}  // namespace mlc

@@ -1,0 +1,130 @@
+// The protocol between the runner (in the test process) and the executor
+// (a small static fork server, runners/executor_main.cc). Fixed-size,
+// trivially copyable records over pipes: the executor's child must not
+// allocate between acting and observing, so nothing here owns memory.
+#pragma once
+
+#include <cstdint>
+
+namespace mlc::wire {
+
+constexpr uint32_t kMagic = 0x6d6c636b;  // "mlck"
+
+// Parent -> executor.
+enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
+struct RequestHeader {
+  uint32_t magic = kMagic;
+  RequestType type = RequestType::kQuit;
+  uint32_t op_count = 0;
+  uint32_t reserved = 0;
+};
+
+// Op kinds on the wire: the oracle's OpKind values, plus self-tests of the
+// harness that the generators never produce.
+enum : uint32_t {
+  kSelfTestForbiddenSyscall = 100,  // calls getppid(), which the filter forbids
+  kSelfTestCrash = 101,             // dereferences NULL outside a touch
+  kSelfTestHang = 102,              // spins forever
+};
+struct WireOp {
+  uint32_t kind = 0;
+  int32_t prot = 0;
+  int32_t flags = 0;
+  uint32_t reserved = 0;
+  uint64_t addr = 0;  // absolute
+  uint64_t len = 0;
+};
+
+// Executor -> parent. Every record starts with a RecordHeader whose `size`
+// counts the whole record, header included.
+enum class RecordType : uint32_t {
+  kHello = 1,       // once, at executor start
+  kStarted,         // a child started a run
+  kStep,            // one executed and observed step (variable size)
+  kDone,            // the child finished all steps
+  kExit,            // the executor reaped the child
+  kSeccomp,         // the child made a forbidden syscall
+  kChildError,      // the child could not act or observe (harness error)
+  kProbe,           // feature probe results
+};
+struct RecordHeader {
+  RecordType type;
+  uint32_t size;
+};
+
+constexpr int kMaxMessage = 200;
+
+struct HelloRecord {
+  RecordHeader header;
+  uint64_t page_size;
+  uint64_t arena_base;
+  uint64_t arena_pages;
+  uint64_t outside_lockable_pages;  // VmaSupportsMlock() pages outside the arena
+  uint32_t outside_vmas;
+  uint32_t ok;                      // 0: `message` says why the executor cannot run
+  char release[65];
+  char message[kMaxMessage];
+};
+
+struct StartedRecord {
+  RecordHeader header;
+  int32_t pid;
+  uint32_t reserved;
+};
+
+struct WireVma {
+  uint32_t first_page;
+  uint32_t pages;
+  uint32_t bits;  // oracles/observation.h PageBit
+};
+
+// Followed by `vma_count` WireVma and then ceil(arena_pages / 8) bytes of
+// mincore residency, one bit per arena page (LSB first).
+struct StepRecord {
+  RecordHeader header;
+  uint32_t step;
+  uint32_t vma_count;
+  int64_t ret;
+  int32_t err;
+  int32_t signal;
+  uint64_t rss_kb;
+  uint64_t locked_kb;
+  uint64_t vmlck_kb;
+  uint64_t lo_vma_kb;
+};
+
+struct DoneRecord {
+  RecordHeader header;
+  uint32_t steps;
+  uint32_t reserved;
+  uint64_t kernel_ns;  // inside the calls under test and the observation reads
+  uint64_t child_ns;   // from the first step's start to the last step's end
+};
+
+struct ExitRecord {
+  RecordHeader header;
+  int32_t wait_status;
+  uint32_t reserved;
+  uint64_t max_rss_kb;  // the executor's children, ru_maxrss
+};
+
+struct SeccompRecord {
+  RecordHeader header;
+  int32_t syscall_nr;
+  uint32_t step;
+};
+
+struct ChildErrorRecord {
+  RecordHeader header;
+  uint32_t step;
+  int32_t err;
+  char message[kMaxMessage];
+};
+
+struct ProbeRecord {
+  RecordHeader header;
+  int32_t mlock2_err;        // errno of mlock2(0, 0, ~0): EINVAL if it exists
+  int32_t mcl_onfault_err;   // errno of mlockall(MCL_FUTURE|MCL_ONFAULT), 0 if supported
+};
+
+}  // namespace mlc::wire

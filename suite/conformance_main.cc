@@ -1,0 +1,236 @@
+// mlockcheck-conformance: `./mlockcheck run` ends up here.
+//
+// Parses the run flags, starts the executor, hands RapidCheck its
+// parameters, runs the GoogleTest cases of conformance_test.cc with a plain
+// or KTAP printer, prints the coverage summary and, last, the RESULT line.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runners/host.h"
+#include "suite/suite_context.h"
+
+namespace mlc {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
+    "                      [--quiet] [--arena-mib N]\n";
+
+bool ParseUint(const char* text, uint64_t* out) {
+  if (text == nullptr || *text == '\0') return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text, &end, 0);
+  if (errno != 0 || *end != '\0' || text[0] == '-') return false;
+  *out = v;
+  return true;
+}
+
+// Returns 0 and fills options, or prints a one-line error and returns 2.
+int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    auto need_uint = [&](uint64_t* out, uint64_t min, uint64_t max) {
+      if (!ParseUint(value, out) || *out < min || *out > max) {
+        std::cerr << "mlockcheck: " << flag << " needs a number from " << min << " to " << max << "\n";
+        return false;
+      }
+      ++i;
+      return true;
+    };
+    uint64_t n = 0;
+    if (flag == "--sequences") {
+      if (!need_uint(&options->sequences, 0, 100000000)) return kExitHarness;
+    } else if (flag == "--steps") {
+      if (!need_uint(&n, 1, 4096)) return kExitHarness;
+      options->steps = static_cast<uint32_t>(n);
+    } else if (flag == "--seed") {
+      if (!need_uint(&options->seed, 0, UINT64_MAX)) return kExitHarness;
+      *seed_given = true;
+    } else if (flag == "--arena-mib") {
+      if (!need_uint(&options->arena_mib, 1, 1024)) return kExitHarness;
+    } else if (flag == "--junit") {
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --junit needs a file name\n";
+        return kExitHarness;
+      }
+      options->junit = value;
+      ++i;
+    } else if (flag == "--ktap") {
+      options->ktap = true;
+    } else if (flag == "--quiet") {
+      options->quiet = true;
+    } else if (flag == "--mlock2-enosys") {
+      options->mlock2_enosys = true;  // test hook, see README "Testing mlockcheck"
+    } else if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else {
+      std::cerr << "mlockcheck: unknown flag '" << flag << "'\n" << kUsage;
+      return kExitHarness;
+    }
+  }
+  return 0;
+}
+
+// Prints each failure message with a prefix on every line.
+void PrintPrefixed(std::ostream& os, const std::string& text, const char* prefix) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) os << prefix << line << "\n";
+}
+
+std::string FailureText(const ::testing::TestInfo& test) {
+  std::string text;
+  const auto* result = test.result();
+  for (int i = 0; i < result->total_part_count(); ++i) {
+    const auto& part = result->GetTestPartResult(i);
+    if (part.failed() || part.skipped()) text += part.message() + std::string("\n");
+  }
+  return text;
+}
+
+// Tracks failures for the exit code; prints tests as "ok"/"not ok" lines,
+// KTAP-formatted with --ktap (docs.kernel.org/dev-tools/ktap.html).
+class Printer : public ::testing::EmptyTestEventListener {
+ public:
+  explicit Printer(const RunOptions& options) : options_(options) {}
+
+  void OnTestProgramStart(const ::testing::UnitTest& unit) override {
+    if (options_.ktap) {
+      std::cout << "KTAP version 1\n1.." << unit.test_to_run_count() << "\n" << std::flush;
+    }
+  }
+  void OnTestStart(const ::testing::TestInfo&) override { SuiteContext::Get().BeginTest(); }
+  void OnTestEnd(const ::testing::TestInfo& test) override {
+    auto& ctx = SuiteContext::Get();
+    const bool failed = test.result()->Failed();
+    ctx.EndTest(failed);
+    if (options_.progress) std::cerr << "\r\033[K" << std::flush;
+    ++number_;
+    const std::string name = std::string(test.test_suite_name()) + "." + test.name();
+    const bool skipped = test.result()->Skipped();
+    if (options_.ktap) {
+      if (failed) PrintPrefixed(std::cout, FailureText(test), "# ");
+      std::cout << (failed ? "not ok " : "ok ") << number_ << " " << name;
+      if (skipped) std::cout << " # SKIP " << FirstLine(FailureText(test));
+      std::cout << "\n" << std::flush;
+      return;
+    }
+    if (failed) {
+      std::cout << FailureText(test) << "FAIL  " << name << "\n" << std::flush;
+    } else if (!options_.quiet) {
+      std::cout << (skipped ? "SKIP  " : "ok    ") << name;
+      if (skipped) std::cout << " (" << FirstLine(FailureText(test)) << ")";
+      std::cout << " [" << test.result()->elapsed_time() << " ms]\n" << std::flush;
+    }
+  }
+
+ private:
+  static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+  RunOptions options_;
+  int number_ = 0;
+};
+
+int Main(int argc, char** argv) {
+  RunOptions options;
+  bool seed_given = false;
+  if (const int rc = ParseFlags(argc, argv, &options, &seed_given); rc != 0) return rc;
+  if (!seed_given) options.seed = std::random_device{}();
+  options.progress = !options.ktap && !options.quiet && isatty(STDERR_FILENO);
+  const auto start = std::chrono::steady_clock::now();
+  const char* diag = options.ktap ? "# " : "";
+
+  auto result_line = [&](const std::string& release, uint64_t sequences, uint64_t steps,
+                         uint64_t divergences) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::ostringstream os;
+    os.setf(std::ios::fixed);
+    os.precision(1);
+    os << "RESULT kernel=" << release << " sequences=" << sequences << " steps=" << steps
+       << " divergences=" << divergences << " seconds=" << seconds;
+    std::cout << os.str() << "\n" << std::flush;
+  };
+  auto nothing_ran = [&](const std::string& why, int code) {
+    if (options.ktap) {
+      std::cout << "KTAP version 1\n1..0 # SKIP " << why << "\n";
+    } else {
+      std::cout << (code == kExitNothingRan ? "SKIP: " : "mlockcheck: harness error: ") << why << "\n";
+    }
+    result_line("unknown", 0, 0, 0);
+    return code;
+  };
+
+  // Without CAP_IPC_LOCK every call is subject to RLIMIT_MEMLOCK (mm/mlock.c
+  // can_do_mlock(), do_mlock()), which the model does not cover yet: running
+  // would raise false alarms.
+  const auto cap = HasCapIpcLock();
+  if (!cap.has_value()) return nothing_ran("cannot read CapEff from /proc/self/status", kExitHarness);
+  if (!*cap) {
+    return nothing_ran(
+        "no CAP_IPC_LOCK: RLIMIT_MEMLOCK rules are not modelled yet; run as root "
+        "(or with CAP_IPC_LOCK)",
+        kExitNothingRan);
+  }
+
+  auto& ctx = SuiteContext::Get();
+  std::string message;
+  if (const int rc = ctx.Init(options, &message); rc != kExitConformant) return nothing_ran(message, rc);
+
+  // RapidCheck reads RC_PARAMS once; ours come first so a user's own
+  // RC_PARAMS (e.g. reproduce=...) still applies on top.
+  std::string params = "seed=" + std::to_string(options.seed) +
+                       " max_success=" + std::to_string(options.sequences) +
+                       " max_size=" + std::to_string(options.steps - 1);
+  if (const char* user = std::getenv("RC_PARAMS")) params += std::string(" ") + user;
+  setenv("RC_PARAMS", params.c_str(), 1);
+
+  if (!options.quiet || options.ktap) {
+    std::cout << diag << "mlockcheck: kernel " << ctx.release() << ", "
+              << ctx.model_config().profile.Describe() << "\n"
+              << diag << "arena 0x" << std::hex << ctx.model_config().arena_base << std::dec << " + "
+              << options.arena_mib << " MiB; " << options.sequences << " sequences of up to "
+              << options.steps << " steps; seed " << options.seed << "\n";
+    for (const auto& note : ctx.notes()) std::cout << diag << note << "\n";
+    std::cout << std::flush;
+  }
+
+  std::vector<std::string> args = {argv[0], "--gtest_brief=0"};
+  if (!options.junit.empty()) args.push_back("--gtest_output=xml:" + options.junit);
+  std::vector<char*> gtest_argv;
+  for (auto& a : args) gtest_argv.push_back(a.data());
+  int gtest_argc = static_cast<int>(gtest_argv.size());
+  ::testing::InitGoogleTest(&gtest_argc, gtest_argv.data());
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  delete listeners.Release(listeners.default_result_printer());
+  listeners.Append(new Printer(options));
+  const int gtest_rc = RUN_ALL_TESTS();
+
+  if (!options.quiet) {
+    std::ostringstream summary;
+    ctx.coverage().Print(summary, diag);
+    std::cout << summary.str() << std::flush;
+  }
+  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences());
+  if (ctx.divergences() > 0) return kExitDivergence;
+  if (ctx.harness_errors() > 0 || gtest_rc != 0) return kExitHarness;
+  const auto* unit = ::testing::UnitTest::GetInstance();
+  if (unit->successful_test_count() == unit->skipped_test_count()) return kExitNothingRan;
+  return kExitConformant;
+}
+
+}  // namespace
+}  // namespace mlc
+
+int main(int argc, char** argv) { return mlc::Main(argc, argv); }

@@ -1,0 +1,35 @@
+// What a run exercised: how often each operation, each outcome, each lock
+// transition and each notable event occurred, so nobody has to guess.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "oracles/model.h"
+#include "oracles/op.h"
+
+namespace mlc {
+
+class Coverage {
+ public:
+  void Add(const Op& op, const Outcome& outcome, const StepEffects& effects);
+  // Lines of "name count", grouped, for the summary and for KTAP diagnostics.
+  void Print(std::ostream& os, const char* line_prefix) const;
+  uint64_t steps() const { return steps_; }
+  uint64_t OpCount(OpKind kind) const { return ops_[static_cast<size_t>(kind)]; }
+  uint64_t OutcomeCount(const std::string& key) const;
+  uint64_t TransitionCount(Lock from, Lock to) const;
+  uint64_t EventCount(Event e) const { return events_[static_cast<size_t>(e)]; }
+
+ private:
+  uint64_t steps_ = 0;
+  std::array<uint64_t, kOpKindCount> ops_{};
+  std::map<std::string, uint64_t> outcomes_;  // "mlock -> ENOMEM"
+  std::array<std::array<uint64_t, 3>, 3> transitions_{};  // pages, [from][to]
+  std::array<uint64_t, static_cast<size_t>(Event::kCount)> events_{};
+};
+
+}  // namespace mlc

@@ -1,0 +1,85 @@
+// Process-wide state of a conformance run: the executor, the model's
+// configuration for this kernel, the counters behind the RESULT line, and
+// the coverage summary. The properties and directed tests reach it through
+// SuiteContext::Get().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "generators/gen_ops.h"
+#include "oracles/model.h"
+#include "runners/executor.h"
+#include "suite/coverage.h"
+#include "suite/verify.h"
+
+namespace mlc {
+
+struct RunOptions {
+  uint64_t sequences = 1000;
+  uint32_t steps = 40;
+  uint64_t seed = 0;
+  bool ktap = false;
+  bool quiet = false;
+  std::string junit;
+  uint64_t arena_mib = 16;
+  bool mlock2_enosys = false;  // test hook: seccomp makes mlock2 ENOSYS
+  bool progress = false;       // a progress line on a terminal
+};
+
+// Exit codes (README "Exit codes"; kselftest's 0 pass, 1 fail, 4 skip).
+enum ExitCode : int { kExitConformant = 0, kExitDivergence = 1, kExitHarness = 2, kExitNothingRan = 4 };
+
+// Builds the oracle's configuration for the kernel the executor runs on.
+// Returns false with *why when the kernel is outside what the model covers.
+bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why);
+
+class SuiteContext {
+ public:
+  static SuiteContext& Get();
+
+  // Starts the executor and reads the kernel's features. Returns an exit
+  // code: kExitConformant on success, else *message says why.
+  int Init(const RunOptions& options, std::string* message);
+  bool ready() const { return executor_ != nullptr; }
+
+  const RunOptions& options() const { return options_; }
+  Executor& executor() { return *executor_; }
+  const ModelConfig& model_config() const { return config_; }
+  const GenOptions& gen_options() const { return gen_options_; }
+  const std::string& release() const { return executor_->info().release; }
+  const std::vector<std::string>& notes() const { return notes_; }
+  const Coverage& coverage() const { return coverage_; }
+
+  // Runs and checks one sequence. Runs that shrink an earlier failure of the
+  // same test (`counting` false) stay out of the counters and coverage.
+  SequenceResult Verify(const std::vector<Op>& ops, bool counting);
+  std::string ReplayHint() const;
+
+  // Called at every test start; remembers how the last failing run failed,
+  // which after RapidCheck's shrinking is the minimal counterexample.
+  void BeginTest() { failing_ = false; }
+  void RecordFailure(Verdict verdict);
+  bool failing() const { return failing_; }
+  void EndTest(bool failed);
+
+  uint64_t sequences() const { return sequences_; }
+  uint64_t steps() const { return steps_; }
+  uint64_t divergences() const { return divergences_; }
+  uint64_t harness_errors() const { return harness_errors_; }
+
+ private:
+  RunOptions options_;
+  std::unique_ptr<Executor> executor_;
+  ModelConfig config_;
+  GenOptions gen_options_;
+  std::vector<std::string> notes_;
+  Coverage coverage_;
+  bool failing_ = false;
+  Verdict last_failure_ = Verdict::kConformant;
+  uint64_t sequences_ = 0, steps_ = 0, divergences_ = 0, harness_errors_ = 0;
+};
+
+}  // namespace mlc

@@ -1,0 +1,36 @@
+// Runs one sequence on the kernel and checks every channel after every step
+// against the model. This is where oracle and runner meet.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oracles/model.h"
+#include "oracles/observation.h"
+#include "runners/executor.h"
+#include "suite/coverage.h"
+
+namespace mlc {
+
+enum class Verdict { kConformant, kDivergence, kHarnessError };
+
+struct SequenceResult {
+  Verdict verdict = Verdict::kConformant;
+  size_t diverging_step = 0;           // kDivergence: first step that differs
+  std::vector<ChannelDiff> diffs;      // ... and how
+  std::vector<Outcome> outcomes;       // observed outcome of each step run
+  RunReport run;
+};
+
+// `coverage` may be null (shrinking runs do not count).
+SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
+                              Executor& executor, Coverage* coverage);
+
+// The report a kernel developer reads: the sequence one call per line, the
+// first diverging step, a per-channel diff, the kernel, and how to replay.
+std::string FormatReport(const std::vector<Op>& ops, const SequenceResult& result,
+                         const ModelConfig& config, const std::string& release,
+                         const std::string& replay);
+
+}  // namespace mlc
