@@ -24,7 +24,7 @@ enum VmFlagBit : uint32_t {
   kVmNoHugePage = 1u << 12, // "nh"  VM_NOHUGEPAGE
   kVmHugePage = 1u << 13,   // "hg"  VM_HUGEPAGE
   kVmDroppable = 1u << 14,  // "dp"  VM_DROPPABLE (6.11+)
-  kVmUnknown = 1u << 31,    // "??" that the dialect does not explain, or an unlisted mnemonic
+  kVmUnknown = 1u << 31,    // "??" that the dialect does not explain (other mnemonics are ignored)
 };
 
 // How a kernel spells VM_LOCKONFAULT in smaps. Before 6.2 the mnemonic table

@@ -15,7 +15,7 @@
 namespace mlc {
 namespace {
 
-constexpr int kHelloTimeoutMs = 10000;
+constexpr int kStartTimeoutMs = 10000;
 
 std::string DefaultExecutorPath() {
   char buf[4096];
@@ -34,6 +34,15 @@ int64_t MillisecondsLeft(std::chrono::steady_clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
                                                                std::chrono::steady_clock::now())
       .count();
+}
+
+const wire::RecordHeader& HeaderOf(const std::vector<char>& record) {
+  return *reinterpret_cast<const wire::RecordHeader*>(record.data());
+}
+
+template <typename Record>
+const Record& As(const std::vector<char>& record) {
+  return *reinterpret_cast<const Record*>(record.data());
 }
 
 }  // namespace
@@ -78,18 +87,19 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
     *error = "cannot find the executor at " + path;
     return nullptr;
   }
-  int request[2], record[2];
   // A dead executor must show up as an error from write(), not kill us.
   signal(SIGPIPE, SIG_IGN);
-  if (pipe2(request, O_CLOEXEC) != 0 || pipe2(record, O_CLOEXEC) != 0) {
+  int request[2], record[2], control[2];
+  if (pipe2(request, O_CLOEXEC) != 0 || pipe2(record, O_CLOEXEC) != 0 ||
+      pipe2(control, O_CLOEXEC) != 0) {
     *error = std::string("pipe: ") + std::strerror(errno);
     return nullptr;
   }
   const std::string base = std::to_string(options.arena_base);
   const std::string pages = std::to_string(options.arena_pages);
   const std::string steps = std::to_string(options.max_steps);
-  std::vector<const char*> argv = {path.c_str(),    "--arena-base", base.c_str(), "--arena-pages",
-                                   pages.c_str(),   "--max-steps",  steps.c_str()};
+  std::vector<const char*> argv = {path.c_str(),  "--arena-base", base.c_str(), "--arena-pages",
+                                   pages.c_str(), "--max-steps",  steps.c_str()};
   if (options.mlock2_enosys) argv.push_back("--mlock2-enosys");
   argv.push_back(nullptr);
   const pid_t pid = fork();
@@ -99,72 +109,73 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   }
   if (pid == 0) {
     // dup2 clears FD_CLOEXEC on the target, but dup2(fd, fd) changes
-    // nothing, so move both ends out of the way first.
+    // nothing, so move the ends out of the way first.
     const int req = fcntl(request[0], F_DUPFD_CLOEXEC, 10);
     const int rec = fcntl(record[1], F_DUPFD_CLOEXEC, 10);
-    if (req < 0 || rec < 0 || dup2(req, 3) < 0 || dup2(rec, 4) < 0) _exit(127);
+    const int ctl = fcntl(control[1], F_DUPFD_CLOEXEC, 10);
+    if (req < 0 || rec < 0 || ctl < 0 || dup2(req, wire::kRequestFd) < 0 ||
+        dup2(rec, wire::kRecordFd) < 0 || dup2(ctl, wire::kControlFd) < 0) {
+      _exit(127);
+    }
     execv(path.c_str(), const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   close(request[0]);
   close(record[1]);
+  close(control[1]);
   ex->pid_ = pid;
   ex->request_fd_ = request[1];
   ex->record_fd_ = record[0];
+  ex->control_fd_ = control[0];
 
-  if (ex->ReadRecord(kHelloTimeoutMs) != ReadResult::kOk) {
+  if (ex->ReadFrom(ex->control_fd_, kStartTimeoutMs) != ReadResult::kOk ||
+      HeaderOf(ex->record_).type != wire::RecordType::kHello) {
     *error = "the executor did not start (" + path + ")";
     return nullptr;
   }
-  const auto* hello = reinterpret_cast<const wire::HelloRecord*>(ex->record_.data());
-  if (hello->header.type != wire::RecordType::kHello) {
-    *error = "the executor sent no greeting";
-    return nullptr;
-  }
-  if (!hello->ok) {
-    *error = hello->message;
+  const auto& hello = As<wire::HelloRecord>(ex->record_);
+  if (!hello.ok) {
+    *error = hello.message;
     // A kernel without smaps cannot be observed at all (kselftest skip).
-    if (std::strstr(hello->message, "smaps") != nullptr) *failure = StartFailure::kUnsupported;
+    if (std::strstr(hello.message, "smaps") != nullptr) *failure = StartFailure::kUnsupported;
     return nullptr;
   }
   ExecutorInfo& info = ex->info_;
-  info.release = hello->release;
-  info.page_size = hello->page_size;
-  info.arena_base = hello->arena_base;
-  info.arena_pages = hello->arena_pages;
-  info.outside_lockable_pages = hello->outside_lockable_pages;
-  info.outside_vmas = hello->outside_vmas;
+  info.release = hello.release;
+  info.page_size = hello.page_size;
+  info.arena_base = hello.arena_base;
+  info.arena_pages = hello.arena_pages;
+  info.outside_lockable_pages = hello.outside_lockable_pages;
+  info.outside_vmas = hello.outside_vmas;
 
   // Feature probe, in a child under the same filter as every run.
   wire::RequestHeader probe;
   probe.type = wire::RequestType::kProbe;
+  probe.run = ++ex->run_;
   if (!ex->Send(&probe, sizeof probe)) {
     *error = "cannot talk to the executor";
     return nullptr;
   }
-  bool probed = false;
   for (;;) {
-    if (ex->ReadRecord(kHelloTimeoutMs) != ReadResult::kOk) {
+    if (ex->ReadRecord(kStartTimeoutMs) != ReadResult::kOk) {
       *error = "the executor's feature probe did not finish";
       return nullptr;
     }
-    const auto* header = reinterpret_cast<const wire::RecordHeader*>(ex->record_.data());
-    if (header->type == wire::RecordType::kProbe) {
-      const auto* p = reinterpret_cast<const wire::ProbeRecord*>(ex->record_.data());
-      info.has_mlock2 = p->mlock2_err != ENOSYS;
-      info.has_mcl_onfault = p->mcl_onfault_err == 0;
-      probed = true;
-    } else if (header->type == wire::RecordType::kChildError) {
-      *error = std::string("feature probe: ") +
-               reinterpret_cast<const wire::ChildErrorRecord*>(ex->record_.data())->message;
-      return nullptr;
-    } else if (header->type == wire::RecordType::kExit) {
+    const auto& header = HeaderOf(ex->record_);
+    if (header.type == wire::RecordType::kProbe) {
+      const auto& p = As<wire::ProbeRecord>(ex->record_);
+      info.has_mlock2 = p.mlock2_err != ENOSYS;
+      info.has_mcl_onfault = p.mcl_onfault_err == 0;
       break;
     }
-  }
-  if (!probed) {
-    *error = "the executor's feature probe reported nothing";
-    return nullptr;
+    if (header.type == wire::RecordType::kChildError) {
+      *error = std::string("feature probe: ") + As<wire::ChildErrorRecord>(ex->record_).message;
+      return nullptr;
+    }
+    if (header.type == wire::RecordType::kExit) {
+      *error = "the executor's feature probe reported nothing";
+      return nullptr;
+    }
   }
   *failure = StartFailure::kNone;
   return ex;
@@ -178,6 +189,7 @@ Executor::~Executor() {
     close(request_fd_);
   }
   if (record_fd_ >= 0) close(record_fd_);
+  if (control_fd_ >= 0) close(control_fd_);
   if (pid_ > 0) {
     int status;
     // The server exits on quit or EOF; do not leave it behind either way.
@@ -202,17 +214,19 @@ bool Executor::Send(const void* data, size_t size) {
   return true;
 }
 
-Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
+// Reads one whole record from `fd`. Records are written with one write()
+// each, but a large one may arrive in pieces.
+Executor::ReadResult Executor::ReadFrom(int fd, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto read_exact = [&](char* dst, size_t size) -> ReadResult {
     while (size > 0) {
-      pollfd pfd{record_fd_, POLLIN, 0};
+      pollfd pfd{fd, POLLIN, 0};
       const int64_t left = MillisecondsLeft(deadline);
       if (left <= 0) return ReadResult::kTimeout;
       const int ready = poll(&pfd, 1, static_cast<int>(left));
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0) return ReadResult::kTimeout;
-      const ssize_t n = read(record_fd_, dst, size);
+      const ssize_t n = read(fd, dst, size);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return ReadResult::kClosed;
       dst += n;
@@ -221,7 +235,7 @@ Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
     return ReadResult::kOk;
   };
   wire::RecordHeader header;
-  ReadResult r = read_exact(reinterpret_cast<char*>(&header), sizeof header);
+  const ReadResult r = read_exact(reinterpret_cast<char*>(&header), sizeof header);
   if (r != ReadResult::kOk) return r;
   if (header.size < sizeof header || header.size > (64u << 20)) return ReadResult::kClosed;
   if (record_.size() < header.size) record_.resize(header.size);
@@ -229,23 +243,53 @@ Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
   return read_exact(record_.data() + sizeof header, header.size - sizeof header);
 }
 
+// The next record from whichever pipe has one; run records first, so that a
+// child's last records are read before the executor's report of its exit.
+Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    pollfd pfds[2] = {{record_fd_, POLLIN, 0}, {control_fd_, POLLIN, 0}};
+    const int64_t left = MillisecondsLeft(deadline);
+    if (left <= 0) return ReadResult::kTimeout;
+    const int ready = poll(pfds, 2, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return ReadResult::kTimeout;
+    if (ready < 0) return ReadResult::kClosed;
+    if (pfds[0].revents & POLLIN) return ReadFrom(record_fd_, static_cast<int>(left));
+    if (pfds[1].revents & POLLIN) return ReadFrom(control_fd_, static_cast<int>(left));
+    return ReadResult::kClosed;  // both hung up: the executor is gone
+  }
+}
+
 void Executor::DecodeStep(Observation* out) const {
-  const auto* rec = reinterpret_cast<const wire::StepRecord*>(record_.data());
+  const auto& rec = As<wire::StepRecord>(record_);
   const auto* vmas = reinterpret_cast<const wire::WireVma*>(record_.data() + sizeof(wire::StepRecord));
-  const auto* bitmap = reinterpret_cast<const unsigned char*>(vmas + rec->vma_count);
+  const auto* bitmap = reinterpret_cast<const unsigned char*>(vmas + rec.vma_count);
   const size_t pages = info_.arena_pages;
-  out->outcome = {rec->ret, rec->err, rec->signal};
+  out->outcome = {rec.ret, rec.err, rec.signal};
   out->page_bits.assign(pages, 0);
   out->resident.resize(pages);
-  for (uint32_t i = 0; i < rec->vma_count; ++i) {
+  for (uint32_t i = 0; i < rec.vma_count; ++i) {
     const size_t end = std::min<size_t>(pages, size_t{vmas[i].first_page} + vmas[i].pages);
     for (size_t p = vmas[i].first_page; p < end; ++p) out->page_bits[p] = static_cast<uint8_t>(vmas[i].bits);
   }
   for (size_t p = 0; p < pages; ++p) out->resident[p] = (bitmap[p / 8] >> (p % 8)) & 1;
-  out->rss_kb = rec->rss_kb;
-  out->locked_kb = rec->locked_kb;
-  out->vmlck_kb = rec->vmlck_kb;
-  out->lo_vma_kb = rec->lo_vma_kb;
+  out->rss_kb = rec.rss_kb;
+  out->locked_kb = rec.locked_kb;
+  out->vmlck_kb = rec.vmlck_kb;
+  out->lo_vma_kb = rec.lo_vma_kb;
+}
+
+std::string Executor::ExecutorExitStatus() {
+  int status = 0;
+  if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) != pid_) return "";
+  pid_ = -1;
+  if (WIFSIGNALED(status)) return " (killed by " + SignalName(WTERMSIG(status)) + ")";
+  return " (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
+}
+
+void Executor::NoteExit(const wire::ExitRecord& exit_record) {
+  max_rss_kb_ = std::max(max_rss_kb_, exit_record.max_rss_kb);
 }
 
 RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& sink) {
@@ -258,7 +302,12 @@ RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& si
   wire::RequestHeader req;
   req.type = wire::RequestType::kRun;
   req.op_count = static_cast<uint32_t>(ops.size());
-  if (!Send(&req, sizeof req) || !Send(ops.data(), ops.size() * sizeof(wire::WireOp))) {
+  req.run = ++run_;
+  // One write, so the waiting child usually wakes once and reads it all.
+  request_.resize(sizeof req + ops.size() * sizeof(wire::WireOp));
+  std::memcpy(request_.data(), &req, sizeof req);
+  if (!ops.empty()) std::memcpy(request_.data() + sizeof req, ops.data(), ops.size() * sizeof(wire::WireOp));
+  if (!Send(request_.data(), request_.size())) {
     report.status = RunStatus::kExecutorLost;
     report.detail = "cannot send the sequence to the executor";
     return report;
@@ -268,24 +317,25 @@ RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& si
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.run_timeout_ms);
   for (;;) {
-    const int64_t left = MillisecondsLeft(deadline);
-    const ReadResult r = ReadRecord(static_cast<int>(std::max<int64_t>(left, 0)));
+    const ReadResult r = ReadRecord(static_cast<int>(std::max<int64_t>(MillisecondsLeft(deadline), 0)));
     if (r == ReadResult::kTimeout) {
       report.status = RunStatus::kTimedOut;
       report.detail = "no progress within " + std::to_string(options_.run_timeout_ms) +
                       " ms after step " + std::to_string(report.steps_observed);
       if (child_pid_ > 0) kill(child_pid_, SIGKILL);
-      return Finish(report, kHelloTimeoutMs);
+      return Finish(report);
     }
     if (r == ReadResult::kClosed) {
       report.status = RunStatus::kExecutorLost;
-      report.detail = "the executor closed its pipe";
+      report.detail = "the executor closed its pipes" + ExecutorExitStatus();
       return report;
     }
-    const auto* header = reinterpret_cast<const wire::RecordHeader*>(record_.data());
-    switch (header->type) {
+    const auto& header = HeaderOf(record_);
+    if (header.type == wire::RecordType::kExit) NoteExit(As<wire::ExitRecord>(record_));
+    if (header.run != run_) continue;  // an earlier run's exit, reaped late
+    switch (header.type) {
       case wire::RecordType::kStarted:
-        child_pid_ = reinterpret_cast<const wire::StartedRecord*>(record_.data())->pid;
+        child_pid_ = As<wire::StartedRecord>(record_).pid;
         break;
       case wire::RecordType::kStep:
         DecodeStep(&observed);
@@ -293,46 +343,53 @@ RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& si
         if (report.status == RunStatus::kCompleted && !sink(report.steps_observed - 1, observed)) {
           report.status = RunStatus::kStopped;
           if (child_pid_ > 0) kill(child_pid_, SIGKILL);
+          return Finish(report);
         }
         break;
       case wire::RecordType::kDone: {
-        const auto* done = reinterpret_cast<const wire::DoneRecord*>(record_.data());
-        report.kernel_ns = done->kernel_ns;
-        report.child_ns = done->child_ns;
-        break;
+        // The child's last act is exit_group(0); its exit record can arrive
+        // during the next run.
+        const auto& done = As<wire::DoneRecord>(record_);
+        report.kernel_ns = done.kernel_ns;
+        report.child_ns = done.child_ns;
+        report.max_rss_kb = max_rss_kb_;
+        if (report.status == RunStatus::kCompleted && report.steps_observed != ops.size()) {
+          report.status = RunStatus::kChildError;
+          report.detail = "executor child reported " + std::to_string(report.steps_observed) + " of " +
+                          std::to_string(ops.size()) + " steps";
+        }
+        return report;
       }
       case wire::RecordType::kSeccomp: {
-        const auto* s = reinterpret_cast<const wire::SeccompRecord*>(record_.data());
+        const auto& s = As<wire::SeccompRecord>(record_);
         report.status = RunStatus::kSeccomp;
-        report.detail = "executor made syscall " + SyscallName(s->syscall_nr) + " at step " +
-                        std::to_string(s->step);
+        report.detail = "executor made syscall " + SyscallName(s.syscall_nr) + " at step " +
+                        std::to_string(s.step);
         break;
       }
       case wire::RecordType::kChildError: {
-        const auto* e = reinterpret_cast<const wire::ChildErrorRecord*>(record_.data());
+        const auto& e = As<wire::ChildErrorRecord>(record_);
         report.status = RunStatus::kChildError;
-        report.detail = std::string(e->message) + " at step " + std::to_string(e->step) +
-                        (e->err ? std::string(" (") + std::strerror(e->err) + ")" : "");
+        report.detail = std::string(e.message) + " at step " + std::to_string(e.step) +
+                        (e.err ? std::string(" (") + std::strerror(e.err) + ")" : "");
         break;
       }
       case wire::RecordType::kExit: {
-        const auto* x = reinterpret_cast<const wire::ExitRecord*>(record_.data());
-        report.max_rss_kb = x->max_rss_kb;
-        const int status = x->wait_status;
-        if (report.status == RunStatus::kCompleted || report.status == RunStatus::kStopped) {
-          if (WIFSIGNALED(status) && report.status != RunStatus::kStopped) {
+        // The child died without finishing.
+        const int status = As<wire::ExitRecord>(record_).wait_status;
+        if (report.status == RunStatus::kCompleted) {
+          if (WIFSIGNALED(status)) {
             report.status = RunStatus::kCrashed;
             report.detail = "executor child killed by " + SignalName(WTERMSIG(status)) +
                             " after step " + std::to_string(report.steps_observed);
-          } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+          } else {
             report.status = RunStatus::kChildError;
-            report.detail = "executor child exited with status " + std::to_string(WEXITSTATUS(status));
-          } else if (report.status == RunStatus::kCompleted && report.steps_observed != ops.size()) {
-            report.status = RunStatus::kChildError;
-            report.detail = "executor child reported " + std::to_string(report.steps_observed) +
-                            " of " + std::to_string(ops.size()) + " steps";
+            report.detail = "executor child exited with status " +
+                            std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                            " after step " + std::to_string(report.steps_observed);
           }
         }
+        report.max_rss_kb = max_rss_kb_;
         child_pid_ = -1;
         return report;
       }
@@ -344,17 +401,22 @@ RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& si
   }
 }
 
-// After killing a hung child, waits for the server's exit record so the next
+// After killing a child, waits for the executor to reap it so that the next
 // run starts clean.
-RunReport Executor::Finish(RunReport report, int timeout_ms) {
+RunReport Executor::Finish(RunReport report) {
   for (;;) {
-    if (ReadRecord(timeout_ms) != ReadResult::kOk) {
+    if (ReadRecord(kStartTimeoutMs) != ReadResult::kOk) {
       report.detail += "; the executor did not reap the child";
       return report;
     }
-    if (reinterpret_cast<const wire::RecordHeader*>(record_.data())->type == wire::RecordType::kExit) {
-      child_pid_ = -1;
-      return report;
+    const auto& header = HeaderOf(record_);
+    if (header.type == wire::RecordType::kExit) {
+      NoteExit(As<wire::ExitRecord>(record_));
+      if (header.run == run_) {
+        child_pid_ = -1;
+        report.max_rss_kb = max_rss_kb_;
+        return report;
+      }
     }
   }
 }

@@ -84,18 +84,26 @@ class Executor {
  private:
   Executor() = default;
   enum class ReadResult { kOk, kTimeout, kClosed };
+  // Reads the next record from either pipe into record_.
   ReadResult ReadRecord(int timeout_ms);
+  ReadResult ReadFrom(int fd, int timeout_ms);
   bool Send(const void* data, size_t size);
   void DecodeStep(Observation* out) const;
-  RunReport Finish(RunReport report, int timeout_ms);
+  RunReport Finish(RunReport report);
+  void NoteExit(const wire::ExitRecord& exit_record);
+  std::string ExecutorExitStatus();
 
   ExecutorOptions options_;
   ExecutorInfo info_;
   int pid_ = -1;
   int request_fd_ = -1;
-  int record_fd_ = -1;
+  int record_fd_ = -1;   // children's run records
+  int control_fd_ = -1;  // the executor's hello and exit records
   int child_pid_ = -1;
+  uint32_t run_ = 0;     // the current request's id
+  uint64_t max_rss_kb_ = 0;
   std::vector<char> record_;
+  std::vector<char> request_;
 };
 
 std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base);

@@ -1,7 +1,7 @@
 // mlockcheck-executor: the fork server that runs generated sequences.
 //
-// Started once by the runner (runners/executor.cc) with a request pipe on fd 3
-// and a record pipe on fd 4. It is a small static binary so that the address
+// Started once by the runner (runners/executor.cc) with the pipes of
+// runners/wire.h on fds 3-5. It is a small static binary so that the address
 // space outside the arena is small and known: it measures that space once,
 // maps nothing after the measurement, and forks one child per sequence. The
 // child installs the seccomp allow-list, executes the calls, and after every
@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,8 +38,9 @@
 namespace mlc {
 namespace {
 
-constexpr int kRequestFd = 3;
-constexpr int kRecordFd = 4;
+using wire::kControlFd;
+using wire::kRecordFd;
+using wire::kRequestFd;
 constexpr size_t kMaxFilter = 512;
 constexpr size_t kStackReserve = 256 * 1024;
 
@@ -46,6 +49,40 @@ constexpr size_t kStackReserve = 256 * 1024;
 constexpr int kExitOk = 0;
 constexpr int kExitChildError = 3;
 constexpr int kExitSeccomp = 5;
+constexpr int kExitNoRequest = 6;  // the runner closed the request pipe
+// Children tell the server which run they took, so it can fork the next
+// waiting child and label their exit.
+constexpr int kTakenFd = 7;
+
+// Children that took a request and have not been reaped yet.
+class RunningChildren {
+ public:
+  bool Add(pid_t pid, uint32_t run) {
+    if (count_ == kMax) return false;
+    pids_[count_] = pid;
+    runs_[count_] = run;
+    ++count_;
+    return true;
+  }
+  // The run of `pid`, forgotten; 0 for a child that never took one.
+  uint32_t Take(pid_t pid) {
+    for (size_t i = 0; i < count_; ++i) {
+      if (pids_[i] != pid) continue;
+      const uint32_t run = runs_[i];
+      --count_;
+      pids_[i] = pids_[count_];
+      runs_[i] = runs_[count_];
+      return run;
+    }
+    return 0;
+  }
+
+ private:
+  static constexpr size_t kMax = 64;
+  pid_t pids_[kMax];
+  uint32_t runs_[kMax];
+  size_t count_ = 0;
+};
 
 struct Config {
   uint64_t arena_base = 0x100000000000;
@@ -69,12 +106,16 @@ size_t g_record_cap = 0;
 wire::WireOp* g_ops = nullptr;
 int g_smaps_fd = -1;
 int g_status_fd = -1;
+int g_pid = 0;
 
 // Touch faults: the handler jumps back into ExecuteTouch().
 sigjmp_buf g_touch_jump;
 volatile sig_atomic_t g_in_touch = 0;
 volatile sig_atomic_t g_touch_signal = 0;
 volatile uint32_t g_step = 0;
+uint32_t g_run = 0;  // the request a child serves
+const char* g_setup_error = nullptr;  // reported once the child knows its run
+int g_setup_errno = 0;
 
 bool WriteAll(int fd, const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -105,9 +146,18 @@ void CopyMessage(char* dst, const char* src) {
   dst[wire::kMaxMessage - 1] = '\0';
 }
 
+// Tells the server this child took request g_run (once).
+bool g_taken_sent = false;
+void NotifyTaken() {
+  if (g_taken_sent) return;
+  g_taken_sent = true;
+  if (!WriteAll(kTakenFd, &g_run, sizeof g_run)) raw::ExitGroup(kExitChildError);
+}
+
 [[noreturn]] void ChildFail(const char* message, int err) {
+  if (g_run != 0) NotifyTaken();
   wire::ChildErrorRecord r{};
-  r.header = {wire::RecordType::kChildError, sizeof r};
+  r.header = {wire::RecordType::kChildError, sizeof r, g_run, 0};
   r.step = g_step;
   r.err = err;
   CopyMessage(r.message, message);
@@ -118,7 +168,7 @@ void CopyMessage(char* dst, const char* src) {
 // SIGSYS from the seccomp filter (SCMP_ACT_TRAP): report the call and die.
 void OnSeccompTrap(int, siginfo_t* info, void*) {
   wire::SeccompRecord r{};
-  r.header = {wire::RecordType::kSeccomp, sizeof r};
+  r.header = {wire::RecordType::kSeccomp, sizeof r, g_run, 0};
   r.syscall_nr = info->si_syscall;
   r.step = g_step;
   WriteAll(kRecordFd, &r, sizeof r);
@@ -282,31 +332,57 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   rec->vmlck_kb = *vmlck;
 
   const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes;
-  rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size)};
+  rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size), g_run, 0};
   if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
 }
 
-// Common set-up of a child: its own /proc files, fault handlers, then the
-// filter. After this only allow-listed syscalls run.
-void EnterChild() {
+// Set-up of a waiting child, done while the previous child runs: its own
+// /proc files, fault handlers, then the filter. Errors are kept until the
+// child knows which run to report them to.
+void PrepareChild() {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   g_smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
   g_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  if (g_smaps_fd < 0 || g_status_fd < 0) ChildFail("cannot open /proc/self/smaps or status", errno);
+  if (g_smaps_fd < 0 || g_status_fd < 0) {
+    g_setup_error = "cannot open /proc/self/smaps or status";
+    g_setup_errno = errno;
+    return;
+  }
   struct sigaction sa {};
   sa.sa_sigaction = OnSeccompTrap;
   sa.sa_flags = SA_SIGINFO;
   sigaction(SIGSYS, &sa, nullptr);
   ArmTouchHandlers();
+  if (raw::InstallSeccompFilter(&g_program) != 0) {
+    g_setup_error = "cannot install the seccomp filter";
+    g_setup_errno = errno;
+  }
+}
+
+// Waits for this child's request straight from the runner, tells the
+// server it took it, then announces itself to the runner.
+wire::RequestHeader ReceiveRequest() {
+  wire::RequestHeader req;
+  if (!ReadAll(kRequestFd, &req, sizeof req) || req.magic != wire::kMagic ||
+      req.type == wire::RequestType::kQuit) {
+    raw::ExitGroup(kExitNoRequest);
+  }
+  g_run = req.run;
+  if (req.op_count > g_config.max_steps) ChildFail("request longer than --max-steps", 0);
+  if (req.type == wire::RequestType::kRun &&
+      !ReadAll(kRequestFd, g_ops, req.op_count * sizeof(wire::WireOp))) {
+    ChildFail("short request", 0);
+  }
+  if (g_setup_error != nullptr) ChildFail(g_setup_error, g_setup_errno);
   wire::StartedRecord started{};
-  started.header = {wire::RecordType::kStarted, sizeof started};
-  started.pid = getpid();
+  started.header = {wire::RecordType::kStarted, sizeof started, g_run, 0};
+  started.pid = g_pid;
   if (!WriteAll(kRecordFd, &started, sizeof started)) raw::ExitGroup(kExitChildError);
-  if (raw::InstallSeccompFilter(&g_program) != 0) ChildFail("cannot install the seccomp filter", errno);
+  NotifyTaken();
+  return req;
 }
 
 [[noreturn]] void RunChild(uint32_t op_count) {
-  EnterChild();
   const ArenaBounds arena{g_config.arena_base, g_config.arena_pages * g_page_size, g_page_size};
   uint64_t kernel_ns = 0;
   const uint64_t begin = raw::MonotonicNs();
@@ -319,7 +395,7 @@ void EnterChild() {
     ObserveAndReport(i, outcome, &kernel_ns);
   }
   wire::DoneRecord done{};
-  done.header = {wire::RecordType::kDone, sizeof done};
+  done.header = {wire::RecordType::kDone, sizeof done, g_run, 0};
   done.steps = op_count;
   done.kernel_ns = kernel_ns;
   done.child_ns = raw::MonotonicNs() - begin;
@@ -331,9 +407,8 @@ void EnterChild() {
 // flag is EINVAL where it exists (the flag check comes first, mm/mlock.c) and
 // ENOSYS where it does not; MCL_ONFAULT is EINVAL before 4.4.
 [[noreturn]] void ProbeChild() {
-  EnterChild();
   wire::ProbeRecord r{};
-  r.header = {wire::RecordType::kProbe, sizeof r};
+  r.header = {wire::RecordType::kProbe, sizeof r, g_run, 0};
   r.mlock2_err = raw::Mlock2(0, 0, ~0).err;
   const Outcome future = raw::Mlockall(uapi::kMclFuture | uapi::kMclOnfault);
   r.mcl_onfault_err = future.err;
@@ -426,33 +501,94 @@ bool ParseArgs(int argc, char** argv) {
   return g_config.arena_pages > 0 && g_config.max_steps > 0;
 }
 
+// Reports the exit of a child that took a request on the control pipe.
+bool ReportExit(uint32_t run, int status) {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  wire::ExitRecord exit_record{};
+  exit_record.header = {wire::RecordType::kExit, sizeof exit_record, run, 0};
+  exit_record.wait_status = status;
+  exit_record.max_rss_kb = static_cast<uint64_t>(usage.ru_maxrss);
+  return WriteAll(kControlFd, &exit_record, sizeof exit_record);
+}
+
+// Forks the child for the next request. It prepares itself (open files,
+// handlers, filter) and blocks reading the request pipe, so fork and set-up
+// happen while the current child runs, and a request reaches its child
+// without passing through this process.
+pid_t ForkWaitingChild() {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  g_pid = getpid();
+  PrepareChild();
+  const wire::RequestHeader req = ReceiveRequest();
+  if (req.type == wire::RequestType::kProbe) ProbeChild();
+  RunChild(req.op_count);
+}
+
+// The server loop: keeps one child waiting for the next request, forks a new
+// one as soon as it takes its request, and reaps children as SIGCHLD
+// arrives. The runner closing the request pipe ends it.
 int Serve() {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, nullptr);
+  const int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  // Both ends must stay clear of kTakenFd, which dup2 would replace.
+  int taken[2];
+  if (sigfd < 0 || pipe2(taken, O_CLOEXEC) != 0) return 2;
+  const int taken_read = fcntl(taken[0], F_DUPFD_CLOEXEC, kTakenFd + 1);
+  if (taken_read >= 0) fcntl(taken_read, F_SETFL, O_NONBLOCK);
+  const int taken_write = fcntl(taken[1], F_DUPFD_CLOEXEC, kTakenFd + 1);
+  close(taken[0]);
+  close(taken[1]);
+  if (taken_read < 0 || taken_write < 0 || dup2(taken_write, kTakenFd) < 0) return 2;
+  close(taken_write);
+  taken[0] = taken_read;
+  RunningChildren running;
+  pid_t waiting = ForkWaitingChild();
+  // A child writes "taken" before it can exit, so draining these first
+  // means a reaped child that took a request is always known as running.
+  auto drain_taken = [&]() {
+    uint32_t run = 0;
+    while (read(taken[0], &run, sizeof run) == sizeof run) {
+      if (!running.Add(waiting, run)) return false;
+      waiting = ForkWaitingChild();
+      if (waiting < 0) return false;
+    }
+    return errno == EAGAIN;
+  };
   for (;;) {
-    wire::RequestHeader req;
-    if (!ReadAll(kRequestFd, &req, sizeof req)) return 0;  // runner went away
-    if (req.magic != wire::kMagic) return 2;
-    if (req.type == wire::RequestType::kQuit) return 0;
-    if (req.op_count > g_config.max_steps) return 2;
-    if (req.type == wire::RequestType::kRun &&
-        !ReadAll(kRequestFd, g_ops, req.op_count * sizeof(wire::WireOp))) {
+    pollfd pfds[2] = {{taken[0], POLLIN, 0}, {sigfd, POLLIN, 0}};
+    if (poll(pfds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
       return 2;
     }
-    const pid_t pid = fork();
-    if (pid < 0) return 2;
-    if (pid == 0) {
-      if (req.type == wire::RequestType::kProbe) ProbeChild();
-      RunChild(req.op_count);
+    if (!drain_taken()) return 2;
+    if (!(pfds[1].revents & POLLIN)) continue;
+    signalfd_siginfo info;
+    while (read(sigfd, &info, sizeof info) == sizeof info) {
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    for (;;) {
+      int status = 0;
+      const pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) break;
+      if (!drain_taken()) return 2;
+      const uint32_t run = running.Take(pid);
+      if (run != 0) {
+        if (!ReportExit(run, status)) return 2;
+      } else if (pid == waiting) {
+        // The waiting child ended without taking a request: the runner
+        // closed the request pipe, or the child could not start.
+        if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoRequest) return 0;
+        waiting = ForkWaitingChild();
+        if (waiting < 0) return 2;
+      }
     }
-    rusage usage{};
-    getrusage(RUSAGE_CHILDREN, &usage);
-    wire::ExitRecord exit_record{};
-    exit_record.header = {wire::RecordType::kExit, sizeof exit_record};
-    exit_record.wait_status = status;
-    exit_record.max_rss_kb = static_cast<uint64_t>(usage.ru_maxrss);
-    if (!WriteAll(kRecordFd, &exit_record, sizeof exit_record)) return 2;
   }
 }
 
@@ -467,7 +603,7 @@ int Main(int argc, char** argv) {
   GrowStack();
 
   wire::HelloRecord hello{};
-  hello.header = {wire::RecordType::kHello, sizeof hello};
+  hello.header = {wire::RecordType::kHello, sizeof hello, 0, 0};
   hello.page_size = g_page_size;
   hello.arena_base = g_config.arena_base;
   hello.arena_pages = g_config.arena_pages;
@@ -498,7 +634,7 @@ int Main(int argc, char** argv) {
   // The measurement comes last: nothing is mapped after it.
   hello.ok = instructions > 0 && MeasureAddressSpace(&hello);
   if (instructions == 0) CopyMessage(hello.message, why.c_str());
-  if (!WriteAll(kRecordFd, &hello, sizeof hello)) return 2;
+  if (!WriteAll(kControlFd, &hello, sizeof hello)) return 2;
   return hello.ok ? Serve() : 0;
 }
 

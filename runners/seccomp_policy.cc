@@ -1,5 +1,7 @@
 #include "runners/seccomp_policy.h"
 
+#include "runners/wire.h"
+
 #include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
@@ -45,6 +47,11 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
     const int rc = seccomp_rule_add(ctx, deny ? SCMP_ACT_ERRNO(ENOSYS) : SCMP_ACT_ALLOW, nr, 0);
     if (rc < 0) return fail(std::string("seccomp_rule_add(") + name + ")", rc);
   }
+  // A waiting child reads its request after the filter is in place, and
+  // reads nothing else.
+  const int rc_read = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+                                       SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kRequestFd)));
+  if (rc_read < 0) return fail("seccomp_rule_add(read)", rc_read);
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];
   if (pipe(fds) != 0) return fail("pipe", -errno);

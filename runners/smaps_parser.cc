@@ -27,7 +27,7 @@ struct CharClassTable {
     for (int c = 'A'; c <= 'Z'; ++c) bits[c] |= kKeyChar;
     for (int c = 'a'; c <= 'z'; ++c) bits[c] |= kKeyChar;
     for (int c = '0'; c <= '9'; ++c) bits[c] |= kKeyChar;
-    bits['_'] |= kKeyChar;
+    bits[static_cast<int>('_')] |= kKeyChar;
     for (int c = '0'; c <= '9'; ++c)
       bits[c] |= static_cast<uint8_t>(kHexChar | (c - '0'));
     for (int c = 'a'; c <= 'f'; ++c)
@@ -40,43 +40,6 @@ constexpr CharClassTable kCharClass;
 
 uint8_t CharClass(char c) {
   return kCharClass.bits[static_cast<unsigned char>(c)];
-}
-
-// Bit i is set iff block[i] == '\n', for i < len <= 64. Finding each line's end
-// with a per-line memchr() costs a call and a mispredicted exit per ~30-byte
-// line; one mask per 64 bytes, consumed with ctz, is several times cheaper.
-uint64_t NewlineMask(const char* block, size_t len) {
-  uint64_t mask = 0;
-  if (len == 64) {
-#if defined(__SSE2__)
-    using Bytes = char __attribute__((vector_size(16)));
-    for (int i = 0; i < 4; ++i) {
-      Bytes bytes;
-      __builtin_memcpy(&bytes, block + 16 * i, sizeof(bytes));
-      const Bytes eq = bytes == '\n';
-      mask |= uint64_t{static_cast<uint16_t>(__builtin_ia32_pmovmskb128(eq))}
-              << (16 * i);
-    }
-    return mask;
-#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    // No movemask: keep one bit per matching byte, then gather the eight
-    // byte-bits of each 64-bit lane into its top byte with a multiply.
-    using Bytes = char __attribute__((vector_size(16)));
-    using Lanes = uint64_t __attribute__((vector_size(16)));
-    for (int i = 0; i < 4; ++i) {
-      Bytes bytes;
-      __builtin_memcpy(&bytes, block + 16 * i, sizeof(bytes));
-      Lanes lanes = reinterpret_cast<Lanes>(bytes == '\n');
-      lanes = ((lanes & 0x0101010101010101ull) * 0x0102040810204080ull) >> 56;
-      mask |= (lanes[0] | (lanes[1] << 8)) << (16 * i);
-    }
-    return mask;
-#endif
-  }
-  for (size_t i = 0; i < len; ++i) {
-    if (block[i] == '\n') mask |= uint64_t{1} << i;
-  }
-  return mask;
 }
 
 // Reads one or more hex digits at line[*i]. Fails on none or on overflow.
@@ -240,8 +203,9 @@ uint32_t ParseVmFlags(std::string_view value,
     while (i < n && !IsBlank(value[i])) ++i;
     // The kernel's table is char[][2], so every mnemonic is exactly two
     // characters; any other token cannot be one we know.
-    if (i - token == 2)
+    if (i - token == 2) {
       flags |= MnemonicBit(value[token], value[token + 1], dialect);
+    }
   }
   return flags;
 }
@@ -302,31 +266,14 @@ bool SmapsCursor::ApplyField(std::string_view key,
 }
 
 SmapsCursor::Step SmapsCursor::Next(SmapsVma* vma) noexcept {
-  const char* const data = text_.data();
   const size_t size = text_.size();
-  // The scan state lives in locals while we loop: with it in members, every
-  // store into pending_ would make the compiler reload it on each line.
-  size_t pos = pos_;
-  uint64_t newlines = newlines_;
-  size_t newlines_base = newlines_base_;
-  size_t scanned = scanned_;
-  Step step = Step::kEnd;
-
-  while (pos < size) {
-    while (newlines == 0 && scanned < size) {
-      const size_t len = size - scanned < 64 ? size - scanned : 64;
-      newlines = NewlineMask(data + scanned, len);
-      newlines_base = scanned;
-      scanned += len;
-    }
-    size_t line_end = size;  // The last line may lack its '\n'.
-    if (newlines != 0) {
-      line_end = newlines_base + static_cast<size_t>(__builtin_ctzll(newlines));
-      newlines &= newlines - 1;
-    }
-    const size_t line_start = pos;
-    pos = line_end < size ? line_end + 1 : size;
-    const std::string_view line(data + line_start, line_end - line_start);
+  while (pos_ < size) {
+    const size_t line_start = pos_;
+    size_t line_end = text_.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = size;
+    pos_ = line_end < size ? line_end + 1 : size;
+    const std::string_view line(text_.data() + line_start,
+                                line_end - line_start);
 
     // "Key:" lines are told apart from headers by the ':' after the key;
     // anything else must be a well-formed header (the kernel writes no blank
@@ -341,37 +288,33 @@ SmapsCursor::Step SmapsCursor::Next(SmapsVma* vma) noexcept {
                                    line.size() - key_len - 1);
       // A field before the first header belongs to no VMA.
       if (has_pending_ && ApplyField(key, value)) continue;
-      step = Step::kError;
-    } else {
-      SmapsVma header;
-      if (ParseHeader(line, &header)) {
-        const bool had_pending = has_pending_;
-        if (had_pending) *vma = pending_;
-        pending_ = header;
-        has_pending_ = true;
-        if (!had_pending) continue;
-        step = Step::kVma;
-        break;
-      }
-      step = Step::kError;
+      return Fail(line_start);
     }
-    // Errors are sticky: drop the open VMA and stop scanning.
-    error_offset_ = line_start;
-    pos = size;
-    has_pending_ = false;
-    break;
+
+    SmapsVma header;
+    if (!ParseHeader(line, &header)) return Fail(line_start);
+    if (has_pending_) {
+      *vma = pending_;
+      pending_ = header;
+      return Step::kVma;
+    }
+    pending_ = header;
+    has_pending_ = true;
   }
-  if (step == Step::kEnd && has_pending_) {
+  if (has_pending_) {
     has_pending_ = false;
     *vma = pending_;
-    step = Step::kVma;
+    return Step::kVma;
   }
+  return Step::kEnd;
+}
 
-  pos_ = pos;
-  newlines_ = newlines;
-  newlines_base_ = newlines_base;
-  scanned_ = scanned;
-  return step;
+SmapsCursor::Step SmapsCursor::Fail(size_t line_start) noexcept {
+  // Sticky: drop the VMA still open and make every later Next() return kEnd.
+  error_offset_ = line_start;
+  pos_ = text_.size();
+  has_pending_ = false;
+  return Step::kError;
 }
 
 }  // namespace smaps_internal

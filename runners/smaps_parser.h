@@ -30,8 +30,9 @@ struct SmapsVma {
   // "[vsyscall]", or "" for private anonymous memory.
   std::string_view name;
   // "Rss:" and "Locked:" lines. Locked is Pss-based and counts only resident
-  // pages of a VM_LOCKED VMA (fs/proc/task_mmu.c smap_account()), so an
-  // MLOCK_ONFAULT VMA shows Locked < Size until it is touched.
+  // pages of a VM_LOCKED VMA (fs/proc/task_mmu.c smaps_account()), so an
+  // MLOCK_ONFAULT VMA shows Locked < Size until it is touched, while status
+  // VmLck (locked_vm) counts the whole VMA.
   uint64_t rss_kb = 0;
   uint64_t locked_kb = 0;
   // VmFlagBit bits from the "VmFlags:" line.
@@ -78,16 +79,13 @@ class SmapsCursor {
   // Applies a "Key: value" line to pending_. False if a field we interpret
   // has a malformed value.
   bool ApplyField(std::string_view key, std::string_view value) noexcept;
+  // Records a malformed line starting at line_start; returns kError.
+  Step Fail(size_t line_start) noexcept;
 
   std::string_view text_;
   SmapsDialect dialect_;
   size_t pos_ = 0;
   size_t error_offset_ = 0;
-  // '\n' positions of text_[newlines_base_, scanned_) not yet consumed, as a
-  // bitmask relative to newlines_base_.
-  uint64_t newlines_ = 0;
-  size_t newlines_base_ = 0;
-  size_t scanned_ = 0;
   SmapsVma pending_;
   bool has_pending_ = false;
 };
@@ -98,9 +96,11 @@ class SmapsCursor {
 // VMA, in order. Returns true on success. On malformed input returns false and
 // sets *error_offset (if non-null) to the byte offset of the offending line;
 // VMAs whose blocks were closed by a good header before that line have already
-// been reported, the one still open at it is dropped. Unknown
-// "Key: value" lines are ignored (fields were added over kernel versions). A
-// VMA is reported when its block ends (next header or end of text).
+// been reported, the one still open at it is dropped. Unknown "Key: value"
+// lines are ignored (fields were added over kernel versions). A VMA is
+// reported when its block ends (next header or end of text). A read cut short
+// at a line boundary looks like complete text, so callers must detect a full
+// buffer themselves.
 template <typename OnVma>
 bool ParseSmaps(std::string_view text, const SmapsDialect& dialect,
                 OnVma&& on_vma, size_t* error_offset = nullptr) {

@@ -10,13 +10,19 @@ namespace mlc::wire {
 
 constexpr uint32_t kMagic = 0x6d6c636b;  // "mlck"
 
-// Parent -> executor.
+// Descriptors of the executor (set up by the runner before exec) and of
+// its children.
+constexpr int kRequestFd = 3;  // parent -> the executor's waiting child
+constexpr int kRecordFd = 4;   // children -> parent: run records
+constexpr int kControlFd = 5;  // executor -> parent: hello, exit records
+
+// Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
 struct RequestHeader {
   uint32_t magic = kMagic;
   RequestType type = RequestType::kQuit;
   uint32_t op_count = 0;
-  uint32_t reserved = 0;
+  uint32_t run = 0;  // chosen by the parent; echoed in every record of the run
 };
 
 // Op kinds on the wire: the oracle's OpKind values, plus self-tests of the
@@ -35,8 +41,11 @@ struct WireOp {
   uint64_t len = 0;
 };
 
-// Executor -> parent. Every record starts with a RecordHeader whose `size`
-// counts the whole record, header included.
+// Executor and children -> parent. Every record starts with a RecordHeader
+// whose `size` counts the whole record, header included, and whose `run`
+// says which request it belongs to: the executor forks the next child while
+// the current one runs and reaps children after the parent moved on, so
+// records of an earlier run can still arrive.
 enum class RecordType : uint32_t {
   kHello = 1,       // once, at executor start
   kStarted,         // a child started a run
@@ -50,6 +59,8 @@ enum class RecordType : uint32_t {
 struct RecordHeader {
   RecordType type;
   uint32_t size;
+  uint32_t run;
+  uint32_t reserved;
 };
 
 constexpr int kMaxMessage = 200;

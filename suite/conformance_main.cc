@@ -104,12 +104,14 @@ std::string FailureText(const ::testing::TestInfo& test) {
 // KTAP-formatted with --ktap (docs.kernel.org/dev-tools/ktap.html).
 class Printer : public ::testing::EmptyTestEventListener {
  public:
-  explicit Printer(const RunOptions& options) : options_(options) {}
+  // `preamble`: diagnostic lines describing the run, printed first (after
+  // the KTAP version and plan lines with --ktap).
+  Printer(const RunOptions& options, std::string preamble)
+      : options_(options), preamble_(std::move(preamble)) {}
 
   void OnTestProgramStart(const ::testing::UnitTest& unit) override {
-    if (options_.ktap) {
-      std::cout << "KTAP version 1\n1.." << unit.test_to_run_count() << "\n" << std::flush;
-    }
+    if (options_.ktap) std::cout << "KTAP version 1\n1.." << unit.test_to_run_count() << "\n";
+    std::cout << preamble_ << std::flush;
   }
   void OnTestStart(const ::testing::TestInfo&) override { SuiteContext::Get().BeginTest(); }
   void OnTestEnd(const ::testing::TestInfo& test) override {
@@ -139,6 +141,7 @@ class Printer : public ::testing::EmptyTestEventListener {
  private:
   static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
   RunOptions options_;
+  std::string preamble_;
   int number_ = 0;
 };
 
@@ -196,14 +199,14 @@ int Main(int argc, char** argv) {
   if (const char* user = std::getenv("RC_PARAMS")) params += std::string(" ") + user;
   setenv("RC_PARAMS", params.c_str(), 1);
 
+  std::ostringstream preamble;
   if (!options.quiet || options.ktap) {
-    std::cout << diag << "mlockcheck: kernel " << ctx.release() << ", "
-              << ctx.model_config().profile.Describe() << "\n"
-              << diag << "arena 0x" << std::hex << ctx.model_config().arena_base << std::dec << " + "
-              << options.arena_mib << " MiB; " << options.sequences << " sequences of up to "
-              << options.steps << " steps; seed " << options.seed << "\n";
-    for (const auto& note : ctx.notes()) std::cout << diag << note << "\n";
-    std::cout << std::flush;
+    preamble << diag << "mlockcheck: kernel " << ctx.release() << ", "
+             << ctx.model_config().profile.Describe() << "\n"
+             << diag << "arena 0x" << std::hex << ctx.model_config().arena_base << std::dec << " + "
+             << options.arena_mib << " MiB; " << options.sequences << " sequences of up to "
+             << options.steps << " steps; seed " << options.seed << "\n";
+    for (const auto& note : ctx.notes()) preamble << diag << note << "\n";
   }
 
   std::vector<std::string> args = {argv[0], "--gtest_brief=0"};
@@ -214,7 +217,7 @@ int Main(int argc, char** argv) {
   ::testing::InitGoogleTest(&gtest_argc, gtest_argv.data());
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   delete listeners.Release(listeners.default_result_printer());
-  listeners.Append(new Printer(options));
+  listeners.Append(new Printer(options, preamble.str()));
   const int gtest_rc = RUN_ALL_TESTS();
 
   if (!options.quiet) {

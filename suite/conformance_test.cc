@@ -2,26 +2,13 @@
 // reference scenarios, each run on the kernel and checked after every step.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
-#include <rapidcheck/state.h>
 
-#include "generators/gen_ops.h"
+#include "suite/sequence_gen.h"
 #include "suite/scenarios.h"
 #include "suite/suite_context.h"
 
 namespace mlc {
 namespace {
-
-struct NoSut {};  // sequences run in one batch per child, not call by call
-
-// One generated call. Commands are immutable and shareable (RapidCheck
-// doc/state.md); show() prints the call as the kernel sees it.
-struct OpCommand : rc::state::Command<Model, NoSut> {
-  explicit OpCommand(const Op& o) : op(o) {}
-  void apply(Model& model) const override { model.Apply(op); }
-  void show(std::ostream& os) const override { ShowOp(op, os); }
-  Op op;
-};
-using CommandPtr = std::shared_ptr<const rc::state::Command<Model, NoSut>>;
 
 void CheckOnKernel(const std::vector<Op>& ops) {
   auto& ctx = SuiteContext::Get();
@@ -35,16 +22,8 @@ void CheckOnKernel(const std::vector<Op>& ops) {
 
 RC_GTEST_PROP(Conformance, KernelMatchesModelAfterEveryStep, ()) {
   auto& ctx = SuiteContext::Get();
-  const Model initial(ctx.model_config());
-  const GenOptions options = ctx.gen_options();
-  const auto commands = *rc::state::gen::commands(initial, [options](const Model& model) {
-    return rc::gen::map(GenOp(model, options),
-                        [](const Op& op) -> CommandPtr { return std::make_shared<const OpCommand>(op); });
-  });
-  std::vector<Op> ops;
-  ops.reserve(commands.size());
-  for (const auto& command : commands) ops.push_back(static_cast<const OpCommand&>(*command).op);
-  CheckOnKernel(ResolveRegions(ops));
+  const auto ops = *GenSequence(Model(ctx.model_config()), ctx.gen_options());
+  CheckOnKernel(ops);
 }
 
 class ReferenceScenarioTest : public ::testing::TestWithParam<Scenario> {};

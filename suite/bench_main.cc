@@ -1,0 +1,118 @@
+// mlockcheck-bench: how fast the suite verifies steps on the running kernel,
+// and how much of that time is the kernel's. Measurements are printed, not
+// asserted: timing assertions flake.
+//
+// The pipeline is the conformance run's own: RapidCheck generates each
+// sequence from the model, one fresh executor child runs it with all five
+// channels observed after every step, and the model checks each step while
+// the child goes on.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "runners/host.h"
+#include "suite/sequence_gen.h"
+#include "suite/suite_context.h"
+#include "suite/verify.h"
+
+namespace mlc {
+namespace {
+
+struct BenchOptions {
+  double seconds = 10;
+  uint32_t steps = 40;
+  uint64_t seed = 1;
+};
+
+int ParseBenchFlags(int argc, char** argv, BenchOptions* o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
+    char* end = nullptr;
+    if (flag == "--seconds" && v && (o->seconds = std::strtod(v, &end)) > 0 && *end == '\0') {
+      ++i;
+    } else if (flag == "--steps" && v && (o->steps = static_cast<uint32_t>(std::strtoul(v, &end, 10))) > 0 &&
+               *end == '\0' && o->steps <= 4096) {
+      ++i;
+    } else if (flag == "--seed" && v && (o->seed = std::strtoull(v, &end, 10), *end == '\0')) {
+      ++i;
+    } else {
+      std::cerr << "mlockcheck-bench: bad or unknown flag '" << flag
+                << "' (usage: bench [--seconds S] [--steps N] [--seed S])\n";
+      return kExitHarness;
+    }
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  BenchOptions bench;
+  if (const int rc = ParseBenchFlags(argc, argv, &bench); rc != 0) return rc;
+  const auto cap = HasCapIpcLock();
+  if (!cap || !*cap) {
+    std::cout << "SKIP: no CAP_IPC_LOCK: RLIMIT_MEMLOCK rules are not modelled yet\n";
+    return kExitNothingRan;
+  }
+  RunOptions run;
+  run.steps = bench.steps;
+  std::string message;
+  auto& ctx = SuiteContext::Get();
+  if (const int rc = ctx.Init(run, &message); rc != kExitConformant) {
+    std::cout << "mlockcheck-bench: " << message << "\n";
+    return rc;
+  }
+  const auto gen = GenSequence(Model(ctx.model_config()), ctx.gen_options());
+  rc::Random random(bench.seed);
+
+  uint64_t sequences = 0, steps = 0, kernel_ns = 0, child_ns = 0, child_rss_kb = 0, failures = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::duration<double>(bench.seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    // Sizes cycle through 0..steps-1 as in a RapidCheck run (length 1..steps).
+    const int size = static_cast<int>(sequences % bench.steps);
+    const std::vector<Op> ops = gen(random.split(), size).value();
+    const SequenceResult result = VerifySequence(ops, ctx.model_config(), ctx.executor(), nullptr);
+    ++sequences;
+    steps += result.outcomes.size();
+    kernel_ns += result.run.kernel_ns;
+    child_ns += result.run.child_ns;
+    child_rss_kb = std::max(child_rss_kb, result.run.max_rss_kb);
+    if (result.verdict != Verdict::kConformant) {
+      ++failures;
+      std::cout << FormatReport(ops, result, ctx.model_config(), ctx.release(), "bench --seed " +
+                                std::to_string(bench.seed));
+    }
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const long self_rss_kb = SelfMaxRssKb();
+  const long server_rss_kb = StatusFieldKb(ctx.executor().pid(), "VmHWM").value_or(0);
+  const long self_locked_kb = StatusFieldKb(getpid(), "VmLck").value_or(-1);
+  const long server_locked_kb = StatusFieldKb(ctx.executor().pid(), "VmLck").value_or(-1);
+  const double peak_mib = static_cast<double>(self_rss_kb + server_rss_kb + static_cast<long>(child_rss_kb)) / 1024.0;
+  const double share = static_cast<double>(kernel_ns) / 1e9 / wall;
+
+  std::printf("kernel %s, %u steps max per sequence, seed %llu\n", ctx.release().c_str(), bench.steps,
+              static_cast<unsigned long long>(bench.seed));
+  std::printf("sequences              %llu\n", static_cast<unsigned long long>(sequences));
+  std::printf("verified steps         %llu in %.2f s\n", static_cast<unsigned long long>(steps), wall);
+  std::printf("kernel time            %.2f s (calls under test + smaps/status/mincore reads)\n",
+              static_cast<double>(kernel_ns) / 1e9);
+  std::printf("child time             %.2f s (first step to last, per child)\n", static_cast<double>(child_ns) / 1e9);
+  std::printf("peak rss               runner %ld kB + executor %ld kB + largest child %llu kB\n", self_rss_kb,
+              server_rss_kb, static_cast<unsigned long long>(child_rss_kb));
+  std::printf("locked outside child   runner %ld kB, executor %ld kB\n", self_locked_kb, server_locked_kb);
+  std::printf("divergences or errors  %llu\n", static_cast<unsigned long long>(failures));
+  std::printf("BENCH kernel=%s steps_per_second=%.0f kernel_share=%.2f peak_rss_mib=%.1f\n", ctx.release().c_str(),
+              static_cast<double>(steps) / wall, share, peak_mib);
+  return failures == 0 && self_locked_kb == 0 && server_locked_kb == 0 ? kExitConformant : kExitDivergence;
+}
+
+}  // namespace
+}  // namespace mlc
+
+int main(int argc, char** argv) { return mlc::Main(argc, argv); }

@@ -1,0 +1,384 @@
+// Tests of generators/gen_ops.h: generated calls stay where the runner lets
+// them run, flag generators cover both valid and invalid values, and
+// sequences built from them reach the interesting states of the model.
+#include "generators/gen_ops.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "oracles/kernel_profile.h"
+#include "oracles/model.h"
+#include "oracles/op.h"
+#include "runners/arena_guard.h"
+#include "runners/executor.h"
+
+namespace mlc {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kBase = 0x100000000000;
+
+// 64 pages is the oracle tests' arena; 4096 is the conformance run's (16 MiB).
+ModelConfig TestConfig(uint64_t arena_pages) {
+  ModelConfig config;
+  config.page_size = kPage;
+  config.arena_base = kBase;
+  config.arena_pages = arena_pages;
+  config.outside_lockable_pages = 100;
+  config.profile = ProfileForRelease("6.18.0", nullptr).value();
+  return config;
+}
+
+template <typename T>
+T Draw(const rc::Gen<T>& gen, rc::Random& random, int size = rc::kNominalSize) {
+  return gen(random.split(), size).value();
+}
+
+bool Exempt(const Op& op) {
+  // The named invalid branches: the kernel rejects them before any VMA.
+  switch (op.kind) {
+    case OpKind::kMmap:
+    case OpKind::kMunmap:
+    case OpKind::kMprotect: return op.len == 0 || op.addr % kPage != 0;
+    default: return op.region == kAbsoluteAddr;
+  }
+}
+
+// The kernel-rounded range an op can touch, as arena offsets [first, end).
+struct Touched {
+  uint64_t first = 0;
+  uint64_t end = 0;
+};
+Touched RoundedRange(const Op& op) {
+  const uint64_t mask = kPage - 1;
+  switch (op.kind) {
+    case OpKind::kMlock:
+    case OpKind::kMlock2:
+    case OpKind::kMunlock: {
+      // do_mlock(): len = PAGE_ALIGN(len + offset_in_page(start)), ref 8.
+      const uint64_t len = (op.len + (op.addr & mask) + mask) & ~mask;
+      return {op.addr & ~mask, (op.addr & ~mask) + len};
+    }
+    case OpKind::kReadTouch:
+    case OpKind::kWriteTouch: return {op.addr, op.addr + 1};
+    case OpKind::kMlockall:
+    case OpKind::kMunlockall: return {0, 0};
+    default: return {op.addr, op.addr + ((op.len + mask) & ~mask)};
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Safety: every generated call passes the runner's arena guard.
+
+RC_GTEST_PROP(GenOpTest, EveryGeneratedCallStaysInsideTheArenaOrFailsBeforeAnyVma, ()) {
+  const uint64_t arena_pages = *rc::gen::element<uint64_t>(1, 7, 64, 4096);
+  GenOptions options;
+  options.hot_pages = *rc::gen::element<uint64_t>(1, 16, 512);
+  options.mlock2 = *rc::gen::arbitrary<bool>();
+  Model model(TestConfig(arena_pages));
+  const ArenaBounds arena{kBase, arena_pages * kPage, kPage};
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, options);
+    RC_ASSERT(MayExecute(ToWire({op}, kBase)[0], arena));
+    if (!Exempt(op)) {
+      const Touched t = RoundedRange(op);
+      RC_ASSERT(t.first <= t.end);
+      RC_ASSERT(t.end <= arena_pages * kPage);
+    }
+    model.Apply(op);
+  }
+}
+
+RC_GTEST_PROP(GenOpTest, GeneratedMmapsAreEinvalOnlyInTheirNamedInvalidBranches, ()) {
+  Model model(TestConfig(*rc::gen::element<uint64_t>(64, 4096)));
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, GenOptions{});
+    const Outcome outcome = model.Apply(op);
+    if (op.kind == OpKind::kMmap && outcome.err == uapi::kEinval) {
+      // Anything else would be a mapping outside what the model covers.
+      RC_ASSERT(op.len == 0 || op.addr % kPage != 0);
+    }
+    if (op.kind == OpKind::kMmap && outcome.err == 0) {
+      RC_ASSERT(outcome.ret == static_cast<int64_t>(kBase + op.addr));
+      RC_ASSERT(op.region_base == op.addr);
+    }
+  }
+}
+
+RC_GTEST_PROP(GenOpTest, WithoutMlock2NoMlock2IsGenerated, ()) {
+  GenOptions options;
+  options.mlock2 = false;
+  Model model(TestConfig(64));
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, options);
+    RC_ASSERT(op.kind != OpKind::kMlock2);
+    model.Apply(op);
+  }
+}
+
+RC_GTEST_PROP(GenOpTest, WithoutMclOnFaultNoMlockallSetsIt, ()) {
+  GenOptions options;
+  options.mcl_onfault = false;
+  Model model(TestConfig(64));
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, options);
+    if (op.kind == OpKind::kMlockall) RC_ASSERT((op.flags & uapi::kMclOnfault) == 0);
+    model.Apply(op);
+  }
+}
+
+RC_GTEST_PROP(GenOpTest, RegionLabelsPointAtTheRegionsTheModelRemembers, ()) {
+  Model model(TestConfig(64));
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, GenOptions{});
+    if (op.kind == OpKind::kMmap) {
+      RC_ASSERT(op.region == model.next_region_id());
+    } else if (op.region >= 0) {
+      bool known = false;
+      for (const Region& r : model.regions()) {
+        known = known || (r.id == op.region && r.first_page * kPage == op.region_base);
+      }
+      RC_ASSERT(known);
+    }
+    model.Apply(op);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Flag generators.
+
+TEST(GenFlagsTest, Mlock2FlagsAreBothValidAndInvalid) {
+  rc::Random random(1);
+  std::set<int> valid, invalid;
+  Model model(TestConfig(64));
+  model.Apply([] {
+    Op op;
+    op.kind = OpKind::kMmap;
+    op.len = kPage;
+    op.prot = uapi::kProtRead;
+    op.flags = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
+    return op;
+  }());
+  for (int i = 0; i < 1000; ++i) {
+    const int flags = Draw(GenMlock2Flags(), random);
+    Op op;
+    op.kind = OpKind::kMlock2;
+    op.len = kPage;
+    op.flags = flags;
+    // ref 1: only MLOCK_ONFAULT is known.
+    const bool is_valid = (flags & ~uapi::kMlockOnfault) == 0;
+    EXPECT_EQ(model.Apply(op).err == uapi::kEinval, !is_valid) << flags;
+    (is_valid ? valid : invalid).insert(flags);
+  }
+  EXPECT_THAT(valid, ::testing::ElementsAre(0, uapi::kMlockOnfault));
+  EXPECT_THAT(invalid, ::testing::SizeIs(::testing::Ge(3u)));
+}
+
+TEST(GenFlagsTest, MlockallFlagsCoverEveryCombinationAndInvalidBits) {
+  rc::Random random(2);
+  std::set<int> seen;
+  int einval = 0, ok = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const int flags = Draw(GenMlockallFlags(true), random);
+    seen.insert(flags);
+    Model model(TestConfig(64));
+    Op op;
+    op.kind = OpKind::kMlockall;
+    op.flags = flags;
+    (model.Apply(op).err == uapi::kEinval ? einval : ok)++;
+  }
+  for (int bits = 0; bits < 8; ++bits) EXPECT_EQ(seen.count(bits), 1u) << bits;  // 0 and 4 too
+  EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](int f) { return f & ~7; }));
+  EXPECT_GT(einval, 0);
+  EXPECT_GT(ok, 0);
+}
+
+TEST(GenFlagsTest, MlockallFlagsWithoutMclOnFaultNeverSetIt) {
+  rc::Random random(3);
+  std::set<int> seen;
+  for (int i = 0; i < 2000; ++i) {
+    const int flags = Draw(GenMlockallFlags(false), random);
+    EXPECT_EQ(flags & uapi::kMclOnfault, 0) << flags;
+    seen.insert(flags);
+  }
+  EXPECT_EQ(seen.count(uapi::kMclCurrent | uapi::kMclFuture), 1u);
+  EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](int f) { return f & ~7; }));
+}
+
+TEST(GenFlagsTest, MmapFlagsAreAnonymousFixedAndOfOneType) {
+  rc::Random random(4);
+  std::set<int> seen;
+  for (int i = 0; i < 2000; ++i) {
+    const int flags = Draw(GenMmapFlags(), random);
+    seen.insert(flags);
+    EXPECT_TRUE(flags & uapi::kMapAnonymous);
+    const int type = flags & (uapi::kMapShared | uapi::kMapPrivate);
+    EXPECT_TRUE(type == uapi::kMapShared || type == uapi::kMapPrivate) << flags;
+    EXPECT_NE(flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace), 0) << flags;
+  }
+  const auto any = [&](int bit) {
+    return std::any_of(seen.begin(), seen.end(), [bit](int f) { return (f & bit) != 0; });
+  };
+  EXPECT_TRUE(any(uapi::kMapShared));
+  EXPECT_TRUE(any(uapi::kMapFixed));
+  EXPECT_TRUE(any(uapi::kMapLocked));
+  EXPECT_TRUE(any(uapi::kMapPopulate));
+}
+
+TEST(GenFlagsTest, ProtCoversAllEightCombinations) {
+  rc::Random random(5);
+  std::set<int> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(Draw(GenProt(), random));
+  EXPECT_THAT(seen, ::testing::ElementsAre(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// ---------------------------------------------------------------------------
+// Reach: over a few hundred generated sequences, the interesting states of
+// the model come up. Sizes cycle 0..100 as in a RapidCheck run.
+
+struct Reached {
+  std::array<uint64_t, kOpKindCount> kinds{};
+  std::map<std::string, uint64_t> outcomes;  // "mlock ENOMEM"
+  LockTransitions transitions{};
+  std::array<uint64_t, static_cast<size_t>(Event::kCount)> events{};
+  uint64_t ranged = 0;            // calls on an address range or page
+  uint64_t ranged_on_mapped = 0;  // ... whose first page was mapped
+};
+
+Reached Explore(uint64_t arena_pages, int sequences, int steps, uint64_t seed) {
+  Reached reached;
+  rc::Random random(seed);
+  for (int s = 0; s < sequences; ++s) {
+    Model model(TestConfig(arena_pages));
+    const int size = s % (rc::kNominalSize + 1);
+    for (int i = 0; i < steps; ++i) {
+      const Op op = Draw(GenOp(model, GenOptions{}), random, size);
+      if (op.kind != OpKind::kMmap && op.kind != OpKind::kMlockall &&
+          op.kind != OpKind::kMunlockall && op.region != kAbsoluteAddr) {
+        ++reached.ranged;
+        const uint64_t page = op.addr / kPage;
+        reached.ranged_on_mapped += page < arena_pages && model.pages()[page].mapped;
+      }
+      StepEffects fx;
+      const Outcome outcome = model.Apply(op, &fx);
+      ++reached.kinds[static_cast<size_t>(op.kind)];
+      const std::string result = outcome.signal == uapi::kSigsegv ? "SIGSEGV"
+                                 : outcome.ret == -1              ? ErrnoName(outcome.err)
+                                                                  : "ok";
+      ++reached.outcomes[std::string(OpKindName(op.kind)) + " " + result];
+      for (size_t from = 0; from < 3; ++from) {
+        for (size_t to = 0; to < 3; ++to) reached.transitions[from][to] += fx.lock_transitions[from][to];
+      }
+      for (size_t e = 0; e < fx.events.size(); ++e) reached.events[e] += fx.events[e];
+    }
+  }
+  return reached;
+}
+
+void ExpectInterestingStatesReached(const Reached& r) {
+  for (int k = 0; k < kOpKindCount; ++k) {
+    EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
+  }
+  for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
+                              "write SIGSEGV", "mlock ok", "mlock2 EINVAL", "mlockall EINVAL"}) {
+    EXPECT_GT(r.outcomes.count(outcome) ? r.outcomes.at(outcome) : 0, 0u) << outcome;
+  }
+  const auto lo = static_cast<size_t>(Lock::kLocked), lf = static_cast<size_t>(Lock::kOnFault);
+  EXPECT_GT(r.transitions[lo][lf], 0u) << "lo -> lo+lf";
+  EXPECT_GT(r.transitions[lf][lo], 0u) << "lo+lf -> lo";
+  for (Event e : {Event::kLockAcrossHole, Event::kLockStartsInHole, Event::kPopulateStoppedAtProtNone,
+                  Event::kPopulateSkippedOnFault, Event::kMapFixedReplacedLocked, Event::kMunmapOfLocked,
+                  Event::kMprotectPopulated, Event::kZeroPageReplaced, Event::kTouchFaulted,
+                  Event::kFutureLockedMmap}) {
+    EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
+  }
+  // Aiming at existing mappings: with uniformly random ranges instead, the
+  // conformance arena gets about a third of these calls on a mapped page.
+  EXPECT_GE(static_cast<double>(r.ranged_on_mapped), 0.6 * static_cast<double>(r.ranged))
+      << r.ranged_on_mapped << " of " << r.ranged << " calls started on a mapped page";
+}
+
+TEST(GenReachTest, SequencesInTheConformanceArenaReachTheInterestingStates) {
+  ExpectInterestingStatesReached(Explore(/*arena_pages=*/4096, /*sequences=*/300, /*steps=*/40, 11));
+}
+
+TEST(GenReachTest, SequencesInASmallArenaReachTheInterestingStates) {
+  ExpectInterestingStatesReached(Explore(/*arena_pages=*/64, /*sequences=*/300, /*steps=*/40, 12));
+}
+
+// ---------------------------------------------------------------------------
+// Printing.
+
+TEST(ShowOpTest, PrintsRegionRelativeAddresses) {
+  Op op;
+  op.kind = OpKind::kMlock2;
+  op.region = 3;
+  op.region_base = 0x40000;
+  op.addr = 0x41001;
+  op.len = 0x2000;
+  op.flags = uapi::kMlockOnfault;
+  EXPECT_EQ(OpString(op), "mlock2(r3+0x1001, 0x2000, MLOCK_ONFAULT)");
+  std::ostringstream os;
+  os << op;
+  EXPECT_EQ(os.str(), OpString(op));
+
+  op.addr = 0x40000;
+  op.flags = 0;
+  EXPECT_EQ(OpString(op), "mlock2(r3, 0x2000, 0)");
+  op.kind = OpKind::kMunlock;
+  op.addr = 0x3f000;
+  EXPECT_EQ(OpString(op), "munlock(r3-0x1000, 0x2000)");
+}
+
+TEST(ShowOpTest, PrintsArenaOffsetsAbsoluteAddressesAndFlagNames) {
+  Op mmap;
+  mmap.kind = OpKind::kMmap;
+  mmap.region = 2;
+  mmap.region_base = mmap.addr = 0x3000;
+  mmap.len = 0x2000;
+  mmap.prot = uapi::kProtRead | uapi::kProtWrite;
+  mmap.flags = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace | uapi::kMapLocked;
+  EXPECT_EQ(OpString(mmap),
+            "r2 = mmap(A+0x3000, 0x2000, PROT_READ|PROT_WRITE, "
+            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)");
+
+  Op mlock;
+  mlock.kind = OpKind::kMlock;
+  mlock.addr = 0x5000;
+  mlock.len = 0x1000;
+  EXPECT_EQ(OpString(mlock), "mlock(A+0x5000, 0x1000)");
+  mlock.region = kAbsoluteAddr;
+  mlock.addr = 0 - kPage;
+  EXPECT_EQ(OpString(mlock), "mlock(0xfffffffffffff000, 0x1000)");
+
+  Op mlockall;
+  mlockall.kind = OpKind::kMlockall;
+  mlockall.flags = uapi::kMclFuture | uapi::kMclOnfault | 0x8;
+  EXPECT_EQ(OpString(mlockall), "mlockall(MCL_FUTURE|MCL_ONFAULT|0x8)");
+
+  Op mprotect;
+  mprotect.kind = OpKind::kMprotect;
+  mprotect.addr = 0;
+  mprotect.len = 0x1000;
+  mprotect.prot = uapi::kProtNone;
+  EXPECT_EQ(OpString(mprotect), "mprotect(A+0x0, 0x1000, PROT_NONE)");
+
+  Op touch;
+  touch.kind = OpKind::kWriteTouch;
+  touch.addr = 0x10;
+  EXPECT_EQ(OpString(touch), "write(A+0x10)");
+  EXPECT_EQ(OpString(Op{}), "munlockall()");
+}
+
+}  // namespace
+}  // namespace mlc
