@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@ namespace mlc {
 namespace {
 
 constexpr int kStartTimeoutMs = 10000;
+constexpr int kSpinMicroseconds = 2000;
 
 std::string DefaultExecutorPath() {
   char buf[4096];
@@ -89,9 +91,9 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   }
   // A dead executor must show up as an error from write(), not kill us.
   signal(SIGPIPE, SIG_IGN);
-  int request[2], record[2], control[2];
+  int request[2], record[2], control[2], taken[2];
   if (pipe2(request, O_CLOEXEC) != 0 || pipe2(record, O_CLOEXEC) != 0 ||
-      pipe2(control, O_CLOEXEC) != 0) {
+      pipe2(control, O_CLOEXEC) != 0 || pipe2(taken, O_CLOEXEC) != 0) {
     *error = std::string("pipe: ") + std::strerror(errno);
     return nullptr;
   }
@@ -113,8 +115,10 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
     const int req = fcntl(request[0], F_DUPFD_CLOEXEC, 10);
     const int rec = fcntl(record[1], F_DUPFD_CLOEXEC, 10);
     const int ctl = fcntl(control[1], F_DUPFD_CLOEXEC, 10);
-    if (req < 0 || rec < 0 || ctl < 0 || dup2(req, wire::kRequestFd) < 0 ||
-        dup2(rec, wire::kRecordFd) < 0 || dup2(ctl, wire::kControlFd) < 0) {
+    const int tkn = fcntl(taken[0], F_DUPFD_CLOEXEC, 10);
+    if (req < 0 || rec < 0 || ctl < 0 || tkn < 0 || dup2(req, wire::kRequestFd) < 0 ||
+        dup2(rec, wire::kRecordFd) < 0 || dup2(ctl, wire::kControlFd) < 0 ||
+        dup2(tkn, wire::kTakenFd) < 0) {
       _exit(127);
     }
     execv(path.c_str(), const_cast<char* const*>(argv.data()));
@@ -123,6 +127,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   close(request[0]);
   close(record[1]);
   close(control[1]);
+  close(taken[0]);
+  ex->taken_fd_ = taken[1];
   ex->pid_ = pid;
   ex->request_fd_ = request[1];
   ex->record_fd_ = record[0];
@@ -152,6 +158,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   wire::RequestHeader probe;
   probe.type = wire::RequestType::kProbe;
   probe.run = ++ex->run_;
+  ex->taken_reported_ = false;
   if (!ex->Send(&probe, sizeof probe)) {
     *error = "cannot talk to the executor";
     return nullptr;
@@ -162,6 +169,10 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
       return nullptr;
     }
     const auto& header = HeaderOf(ex->record_);
+    if (header.run == ex->run_ && header.pid > 0 && !ex->taken_reported_) {
+      const wire::TakenMessage taken{ex->run_, header.pid};
+      ex->taken_reported_ = write(ex->taken_fd_, &taken, sizeof taken) == sizeof taken;
+    }
     if (header.type == wire::RecordType::kProbe) {
       const auto& p = As<wire::ProbeRecord>(ex->record_);
       info.has_mlock2 = p.mlock2_err != ENOSYS;
@@ -190,6 +201,7 @@ Executor::~Executor() {
   }
   if (record_fd_ >= 0) close(record_fd_);
   if (control_fd_ >= 0) close(control_fd_);
+  if (taken_fd_ >= 0) close(taken_fd_);
   if (pid_ > 0) {
     int status;
     // The server exits on quit or EOF; do not leave it behind either way.
@@ -245,13 +257,26 @@ Executor::ReadResult Executor::ReadFrom(int fd, int timeout_ms) {
 
 // The next record from whichever pipe has one; run records first, so that a
 // child's last records are read before the executor's report of its exit.
+//
+// While a run is in flight the next record is usually microseconds away, so
+// this polls without sleeping for a short while first: a child writing to a
+// pipe nobody sleeps on wakes no one, and on virtual machines a cross-CPU
+// wake-up costs more than the observation it reports.
 Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::milliseconds(timeout_ms);
+  const auto spin_until = start + std::chrono::microseconds(kSpinMicroseconds);
   for (;;) {
     pollfd pfds[2] = {{record_fd_, POLLIN, 0}, {control_fd_, POLLIN, 0}};
+    const auto now = std::chrono::steady_clock::now();
     const int64_t left = MillisecondsLeft(deadline);
     if (left <= 0) return ReadResult::kTimeout;
-    const int ready = poll(pfds, 2, static_cast<int>(left));
+    const bool spin = now < spin_until;
+    const int ready = poll(pfds, 2, spin ? 0 : static_cast<int>(left));
+    if (ready == 0 && spin) {
+      sched_yield();
+      continue;
+    }
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) return ReadResult::kTimeout;
     if (ready < 0) return ReadResult::kClosed;
@@ -294,25 +319,37 @@ void Executor::NoteExit(const wire::ExitRecord& exit_record) {
 
 RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& sink) {
   RunReport report;
+  if (!Submit(ops, &report)) return report;
+  return Collect(sink);
+}
+
+bool Executor::Submit(const std::vector<wire::WireOp>& ops, RunReport* report) {
   if (ops.size() > options_.max_steps) {
-    report.status = RunStatus::kChildError;
-    report.detail = "sequence longer than the executor's --max-steps";
-    return report;
+    report->status = RunStatus::kChildError;
+    report->detail = "sequence longer than the executor's --max-steps";
+    return false;
   }
   wire::RequestHeader req;
   req.type = wire::RequestType::kRun;
   req.op_count = static_cast<uint32_t>(ops.size());
   req.run = ++run_;
+  run_steps_ = ops.size();
+  child_pid_ = -1;
+  taken_reported_ = false;
   // One write, so the waiting child usually wakes once and reads it all.
   request_.resize(sizeof req + ops.size() * sizeof(wire::WireOp));
   std::memcpy(request_.data(), &req, sizeof req);
   if (!ops.empty()) std::memcpy(request_.data() + sizeof req, ops.data(), ops.size() * sizeof(wire::WireOp));
   if (!Send(request_.data(), request_.size())) {
-    report.status = RunStatus::kExecutorLost;
-    report.detail = "cannot send the sequence to the executor";
-    return report;
+    report->status = RunStatus::kExecutorLost;
+    report->detail = "cannot send the sequence to the executor" + ExecutorExitStatus();
+    return false;
   }
-  child_pid_ = -1;
+  return true;
+}
+
+RunReport Executor::Collect(const StepSink& sink) {
+  RunReport report;
   Observation observed;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.run_timeout_ms);
@@ -333,6 +370,12 @@ RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& si
     const auto& header = HeaderOf(record_);
     if (header.type == wire::RecordType::kExit) NoteExit(As<wire::ExitRecord>(record_));
     if (header.run != run_) continue;  // an earlier run's exit, reaped late
+    if (!taken_reported_ && header.pid > 0) {
+      // Tell the executor its waiting child is taken: from here, where the
+      // wake-up costs nothing on the child's path.
+      const wire::TakenMessage taken{run_, header.pid};
+      taken_reported_ = write(taken_fd_, &taken, sizeof taken) == sizeof taken;
+    }
     switch (header.type) {
       case wire::RecordType::kStarted:
         child_pid_ = As<wire::StartedRecord>(record_).pid;
@@ -353,10 +396,10 @@ RunReport Executor::Run(const std::vector<wire::WireOp>& ops, const StepSink& si
         report.kernel_ns = done.kernel_ns;
         report.child_ns = done.child_ns;
         report.max_rss_kb = max_rss_kb_;
-        if (report.status == RunStatus::kCompleted && report.steps_observed != ops.size()) {
+        if (report.status == RunStatus::kCompleted && report.steps_observed != run_steps_) {
           report.status = RunStatus::kChildError;
           report.detail = "executor child reported " + std::to_string(report.steps_observed) + " of " +
-                          std::to_string(ops.size()) + " steps";
+                          std::to_string(run_steps_) + " steps";
         }
         return report;
       }

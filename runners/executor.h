@@ -80,6 +80,11 @@ class Executor {
   int pid() const { return pid_; }
 
   RunReport Run(const std::vector<wire::WireOp>& ops, const StepSink& sink);
+  // Run() in two halves: the child starts on Submit(), so the caller can
+  // work (e.g. generate the next sequence) before collecting the records.
+  // Returns false, with *report filled, if the run could not start.
+  bool Submit(const std::vector<wire::WireOp>& ops, RunReport* report);
+  RunReport Collect(const StepSink& sink);
 
  private:
   Executor() = default;
@@ -99,8 +104,11 @@ class Executor {
   int request_fd_ = -1;
   int record_fd_ = -1;   // children's run records
   int control_fd_ = -1;  // the executor's hello and exit records
+  int taken_fd_ = -1;    // tells the executor which child took a request
+  bool taken_reported_ = false;
   int child_pid_ = -1;
   uint32_t run_ = 0;     // the current request's id
+  size_t run_steps_ = 0; // and its length
   uint64_t max_rss_kb_ = 0;
   std::vector<char> record_;
   std::vector<char> request_;

@@ -41,6 +41,7 @@ namespace {
 using wire::kControlFd;
 using wire::kRecordFd;
 using wire::kRequestFd;
+using wire::kTakenFd;
 constexpr size_t kMaxFilter = 512;
 constexpr size_t kStackReserve = 256 * 1024;
 
@@ -50,13 +51,27 @@ constexpr int kExitOk = 0;
 constexpr int kExitChildError = 3;
 constexpr int kExitSeccomp = 5;
 constexpr int kExitNoRequest = 6;  // the runner closed the request pipe
-// Children tell the server which run they took, so it can fork the next
-// waiting child and label their exit.
-constexpr int kTakenFd = 7;
 
-// Children that took a request and have not been reaped yet.
+// Children that took a request and have not been reaped yet, and children
+// reaped before the runner's word that they took one arrived.
 class RunningChildren {
  public:
+  void NoteEarlyExit(pid_t pid, int status) {
+    early_pid_[early_next_ % kMaxEarly] = pid;
+    early_status_[early_next_ % kMaxEarly] = status;
+    ++early_next_;
+  }
+  // The status of `pid` if it was reaped early, forgotten.
+  bool TakeEarlyExit(pid_t pid, int* status) {
+    for (size_t i = 0; i < kMaxEarly; ++i) {
+      if (early_pid_[i] == pid) {
+        early_pid_[i] = 0;
+        *status = early_status_[i];
+        return true;
+      }
+    }
+    return false;
+  }
   bool Add(pid_t pid, uint32_t run) {
     if (count_ == kMax) return false;
     pids_[count_] = pid;
@@ -79,9 +94,13 @@ class RunningChildren {
 
  private:
   static constexpr size_t kMax = 64;
+  static constexpr size_t kMaxEarly = 16;
   pid_t pids_[kMax];
   uint32_t runs_[kMax];
   size_t count_ = 0;
+  pid_t early_pid_[kMaxEarly] = {};
+  int early_status_[kMaxEarly] = {};
+  size_t early_next_ = 0;
 };
 
 struct Config {
@@ -99,7 +118,8 @@ sock_filter g_filter[kMaxFilter];
 sock_fprog g_program;
 char* g_smaps_buf = nullptr;
 size_t g_smaps_cap = 0;
-char g_status_buf[8192];
+char* g_status_buf = nullptr;
+constexpr size_t kStatusCap = 8192;
 unsigned char* g_mincore = nullptr;
 char* g_record = nullptr;
 size_t g_record_cap = 0;
@@ -146,18 +166,9 @@ void CopyMessage(char* dst, const char* src) {
   dst[wire::kMaxMessage - 1] = '\0';
 }
 
-// Tells the server this child took request g_run (once).
-bool g_taken_sent = false;
-void NotifyTaken() {
-  if (g_taken_sent) return;
-  g_taken_sent = true;
-  if (!WriteAll(kTakenFd, &g_run, sizeof g_run)) raw::ExitGroup(kExitChildError);
-}
-
 [[noreturn]] void ChildFail(const char* message, int err) {
-  if (g_run != 0) NotifyTaken();
   wire::ChildErrorRecord r{};
-  r.header = {wire::RecordType::kChildError, sizeof r, g_run, 0};
+  r.header = {wire::RecordType::kChildError, sizeof r, g_run, g_pid};
   r.step = g_step;
   r.err = err;
   CopyMessage(r.message, message);
@@ -168,7 +179,7 @@ void NotifyTaken() {
 // SIGSYS from the seccomp filter (SCMP_ACT_TRAP): report the call and die.
 void OnSeccompTrap(int, siginfo_t* info, void*) {
   wire::SeccompRecord r{};
-  r.header = {wire::RecordType::kSeccomp, sizeof r, g_run, 0};
+  r.header = {wire::RecordType::kSeccomp, sizeof r, g_run, g_pid};
   r.syscall_nr = info->si_syscall;
   r.step = g_step;
   WriteAll(kRecordFd, &r, sizeof r);
@@ -322,7 +333,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   }
 
   t0 = raw::MonotonicNs();
-  const long status_len = ReadProcFile(g_status_fd, g_status_buf, sizeof g_status_buf);
+  const long status_len = ReadProcFile(g_status_fd, g_status_buf, kStatusCap);
   t1 = raw::MonotonicNs();
   *kernel_ns += t1 - t0;
   if (status_len < 0) ChildFail("cannot read /proc/self/status", errno);
@@ -332,7 +343,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   rec->vmlck_kb = *vmlck;
 
   const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes;
-  rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size), g_run, 0};
+  rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size), g_run, g_pid};
   if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
 }
 
@@ -359,8 +370,9 @@ void PrepareChild() {
   }
 }
 
-// Waits for this child's request straight from the runner, tells the
-// server it took it, then announces itself to the runner.
+// Waits for this child's request straight from the runner, then announces
+// itself. The runner, not the child, tells the server that the waiting
+// child is taken (wire::kTakenFd), so the child's start wakes nobody.
 wire::RequestHeader ReceiveRequest() {
   wire::RequestHeader req;
   if (!ReadAll(kRequestFd, &req, sizeof req) || req.magic != wire::kMagic ||
@@ -375,10 +387,9 @@ wire::RequestHeader ReceiveRequest() {
   }
   if (g_setup_error != nullptr) ChildFail(g_setup_error, g_setup_errno);
   wire::StartedRecord started{};
-  started.header = {wire::RecordType::kStarted, sizeof started, g_run, 0};
+  started.header = {wire::RecordType::kStarted, sizeof started, g_run, g_pid};
   started.pid = g_pid;
   if (!WriteAll(kRecordFd, &started, sizeof started)) raw::ExitGroup(kExitChildError);
-  NotifyTaken();
   return req;
 }
 
@@ -395,7 +406,7 @@ wire::RequestHeader ReceiveRequest() {
     ObserveAndReport(i, outcome, &kernel_ns);
   }
   wire::DoneRecord done{};
-  done.header = {wire::RecordType::kDone, sizeof done, g_run, 0};
+  done.header = {wire::RecordType::kDone, sizeof done, g_run, g_pid};
   done.steps = op_count;
   done.kernel_ns = kernel_ns;
   done.child_ns = raw::MonotonicNs() - begin;
@@ -408,7 +419,7 @@ wire::RequestHeader ReceiveRequest() {
 // ENOSYS where it does not; MCL_ONFAULT is EINVAL before 4.4.
 [[noreturn]] void ProbeChild() {
   wire::ProbeRecord r{};
-  r.header = {wire::RecordType::kProbe, sizeof r, g_run, 0};
+  r.header = {wire::RecordType::kProbe, sizeof r, g_run, g_pid};
   r.mlock2_err = raw::Mlock2(0, 0, ~0).err;
   const Outcome future = raw::Mlockall(uapi::kMclFuture | uapi::kMclOnfault);
   r.mcl_onfault_err = future.err;
@@ -538,32 +549,28 @@ int Serve() {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, nullptr);
   const int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  // Both ends must stay clear of kTakenFd, which dup2 would replace.
-  int taken[2];
-  if (sigfd < 0 || pipe2(taken, O_CLOEXEC) != 0) return 2;
-  const int taken_read = fcntl(taken[0], F_DUPFD_CLOEXEC, kTakenFd + 1);
-  if (taken_read >= 0) fcntl(taken_read, F_SETFL, O_NONBLOCK);
-  const int taken_write = fcntl(taken[1], F_DUPFD_CLOEXEC, kTakenFd + 1);
-  close(taken[0]);
-  close(taken[1]);
-  if (taken_read < 0 || taken_write < 0 || dup2(taken_write, kTakenFd) < 0) return 2;
-  close(taken_write);
-  taken[0] = taken_read;
+  if (sigfd < 0) return 2;
+  fcntl(kTakenFd, F_SETFL, O_NONBLOCK);
   RunningChildren running;
   pid_t waiting = ForkWaitingChild();
-  // A child writes "taken" before it can exit, so draining these first
-  // means a reaped child that took a request is always known as running.
+  // The runner reports each child that started; a child may also be reaped
+  // before that report arrives.
   auto drain_taken = [&]() {
-    uint32_t run = 0;
-    while (read(taken[0], &run, sizeof run) == sizeof run) {
-      if (!running.Add(waiting, run)) return false;
-      waiting = ForkWaitingChild();
-      if (waiting < 0) return false;
+    wire::TakenMessage taken;
+    while (read(kTakenFd, &taken, sizeof taken) == sizeof taken) {
+      int status = 0;
+      if (taken.pid == waiting) {
+        if (!running.Add(waiting, taken.run)) return false;
+        waiting = ForkWaitingChild();
+        if (waiting < 0) return false;
+      } else if (running.TakeEarlyExit(taken.pid, &status)) {
+        if (!ReportExit(taken.run, status)) return false;
+      }
     }
     return errno == EAGAIN;
   };
   for (;;) {
-    pollfd pfds[2] = {{taken[0], POLLIN, 0}, {sigfd, POLLIN, 0}};
+    pollfd pfds[2] = {{kTakenFd, POLLIN, 0}, {sigfd, POLLIN, 0}};
     if (poll(pfds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return 2;
@@ -577,14 +584,14 @@ int Serve() {
       int status = 0;
       const pid_t pid = waitpid(-1, &status, WNOHANG);
       if (pid <= 0) break;
-      if (!drain_taken()) return 2;
       const uint32_t run = running.Take(pid);
       if (run != 0) {
         if (!ReportExit(run, status)) return 2;
       } else if (pid == waiting) {
-        // The waiting child ended without taking a request: the runner
-        // closed the request pipe, or the child could not start.
+        // The runner closed the request pipe, or the child ended before
+        // the runner's report that it took a request (kept for that report).
         if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoRequest) return 0;
+        running.NoteEarlyExit(pid, status);
         waiting = ForkWaitingChild();
         if (waiting < 0) return 2;
       }
@@ -620,6 +627,7 @@ int Main(int argc, char** argv) {
   g_smaps_cap = static_cast<size_t>(max_vmas * 2048 + 64 * 1024);
   g_smaps_buf = static_cast<char*>(MapBuffer(g_smaps_cap));
   g_mincore = static_cast<unsigned char*>(MapBuffer(g_config.arena_pages));
+  g_status_buf = static_cast<char*>(MapBuffer(kStatusCap));
   g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
                  (g_config.arena_pages + 7) / 8;
   g_record = static_cast<char*>(MapBuffer(g_record_cap));

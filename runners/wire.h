@@ -15,6 +15,7 @@ constexpr uint32_t kMagic = 0x6d6c636b;  // "mlck"
 constexpr int kRequestFd = 3;  // parent -> the executor's waiting child
 constexpr int kRecordFd = 4;   // children -> parent: run records
 constexpr int kControlFd = 5;  // executor -> parent: hello, exit records
+constexpr int kTakenFd = 6;    // parent -> executor: run ids whose child started
 
 // Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
@@ -60,7 +61,14 @@ struct RecordHeader {
   RecordType type;
   uint32_t size;
   uint32_t run;
-  uint32_t reserved;
+  int32_t pid;  // the writing child; 0 for the executor's own records
+};
+
+// Parent -> executor on kTakenFd: the waiting child `pid` took request
+// `run`, so fork the next one; its exit will be reported as `run`.
+struct TakenMessage {
+  uint32_t run;
+  int32_t pid;
 };
 
 constexpr int kMaxMessage = 200;

@@ -6,7 +6,8 @@
 namespace mlc {
 
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
-                              Executor& executor, Coverage* coverage) {
+                              Executor& executor, Coverage* coverage,
+                              const std::function<void()>& meanwhile) {
   SequenceResult result;
   result.outcomes.reserve(ops.size());
   Model model(config);
@@ -29,7 +30,12 @@ SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& con
     if (coverage) coverage->Add(ops[step], predicted, effects);
     return true;
   };
-  result.run = executor.Run(ToWire(ops, config.arena_base), on_step);
+  if (!executor.Submit(ToWire(ops, config.arena_base), &result.run)) {
+    result.verdict = Verdict::kHarnessError;
+    return result;
+  }
+  if (meanwhile) meanwhile();
+  result.run = executor.Collect(on_step);
   if (result.verdict == Verdict::kConformant && result.run.status != RunStatus::kCompleted) {
     result.verdict = Verdict::kHarnessError;
   }
