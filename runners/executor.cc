@@ -170,8 +170,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
     }
     const auto& header = HeaderOf(ex->record_);
     if (header.run == ex->run_ && header.pid > 0 && !ex->taken_reported_) {
-      const wire::TakenMessage taken{ex->run_, header.pid};
-      ex->taken_reported_ = write(ex->taken_fd_, &taken, sizeof taken) == sizeof taken;
+      const wire::TakenMessage message{ex->run_, header.pid};
+      ex->taken_reported_ = write(ex->taken_fd_, &message, sizeof message) == sizeof message;
     }
     if (header.type == wire::RecordType::kProbe) {
       const auto& p = As<wire::ProbeRecord>(ex->record_);
@@ -373,8 +373,8 @@ RunReport Executor::Collect(const StepSink& sink) {
     if (!taken_reported_ && header.pid > 0) {
       // Tell the executor its waiting child is taken: from here, where the
       // wake-up costs nothing on the child's path.
-      const wire::TakenMessage taken{run_, header.pid};
-      taken_reported_ = write(taken_fd_, &taken, sizeof taken) == sizeof taken;
+      const wire::TakenMessage message{run_, header.pid};
+      taken_reported_ = write(taken_fd_, &message, sizeof message) == sizeof message;
     }
     switch (header.type) {
       case wire::RecordType::kStarted:

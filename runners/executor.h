@@ -80,11 +80,6 @@ class Executor {
   int pid() const { return pid_; }
 
   RunReport Run(const std::vector<wire::WireOp>& ops, const StepSink& sink);
-  // Run() in two halves: the child starts on Submit(), so the caller can
-  // work (e.g. generate the next sequence) before collecting the records.
-  // Returns false, with *report filled, if the run could not start.
-  bool Submit(const std::vector<wire::WireOp>& ops, RunReport* report);
-  RunReport Collect(const StepSink& sink);
 
  private:
   Executor() = default;
@@ -92,6 +87,8 @@ class Executor {
   // Reads the next record from either pipe into record_.
   ReadResult ReadRecord(int timeout_ms);
   ReadResult ReadFrom(int fd, int timeout_ms);
+  bool Submit(const std::vector<wire::WireOp>& ops, RunReport* report);
+  RunReport Collect(const StepSink& sink);
   bool Send(const void* data, size_t size);
   void DecodeStep(Observation* out) const;
   RunReport Finish(RunReport report);

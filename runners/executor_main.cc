@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -133,6 +134,7 @@ sigjmp_buf g_touch_jump;
 volatile sig_atomic_t g_in_touch = 0;
 volatile sig_atomic_t g_touch_signal = 0;
 volatile uint32_t g_step = 0;
+volatile uintptr_t g_null_address = 0;  // volatile: the compiler must not see a NULL store
 uint32_t g_run = 0;  // the request a child serves
 const char* g_setup_error = nullptr;  // reported once the child knows its run
 int g_setup_errno = 0;
@@ -241,7 +243,12 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kReadTouch): return ExecuteTouch(op.addr, false);
     case static_cast<uint32_t>(OpKind::kWriteTouch): return ExecuteTouch(op.addr, true);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
-    case wire::kSelfTestCrash: *reinterpret_cast<volatile int*>(uintptr_t{8}) = 1; return {};
+    case wire::kSelfTestCrash: {
+      // A fault outside any touch: the handler returns and the default action kills.
+      volatile int* const null_page = reinterpret_cast<volatile int*>(g_null_address);
+      *null_page = 1;
+      return {};
+    }
     case wire::kSelfTestHang: Hang();
   }
   ChildFail("unknown op kind", 0);
@@ -616,7 +623,7 @@ int Main(int argc, char** argv) {
   hello.arena_pages = g_config.arena_pages;
   utsname uts{};
   uname(&uts);
-  std::strncpy(hello.release, uts.release, sizeof hello.release - 1);
+  std::memcpy(hello.release, uts.release, std::min(sizeof hello.release - 1, std::strlen(uts.release)));
   std::string why;
   const auto profile = ProfileForRelease(uts.release, &why);
   if (profile) g_dialect = profile->smaps;

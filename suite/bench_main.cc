@@ -82,39 +82,27 @@ int Main(int argc, char** argv) {
     return gen(random.split(), size).value();
   };
 
-  // Two passes over the same pipeline. Serial: generate, then run and check,
-  // as under RapidCheck, which generates each case before calling the
-  // property. Pipelined: the next sequence is generated while the child
-  // runs the current one.
+  // The conformance run's pipeline, serial as under RapidCheck: generate a
+  // sequence, then run it in a fresh child and check every step.
   uint64_t failures = 0, child_rss_kb = 0;
-  auto pass = [&](bool pipelined, double seconds) {
-    Pass p;
-    const auto start = std::chrono::steady_clock::now();
-    const auto deadline = start + std::chrono::duration<double>(seconds);
-    std::vector<Op> ops = generate();
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::vector<Op> next;
-      auto make_next = [&] { next = generate(); };
-      const SequenceResult result = VerifySequence(ops, ctx.model_config(), ctx.executor(), nullptr,
-                                                   pipelined ? std::function<void()>(make_next) : nullptr);
-      if (!pipelined) make_next();
-      ++p.sequences;
-      p.steps += result.outcomes.size();
-      p.kernel_ns += result.run.kernel_ns;
-      p.child_ns += result.run.child_ns;
-      child_rss_kb = std::max(child_rss_kb, result.run.max_rss_kb);
-      if (result.verdict != Verdict::kConformant) {
-        ++failures;
-        std::cout << FormatReport(ops, result, ctx.model_config(), ctx.release(),
-                                  "bench --seed " + std::to_string(bench.seed));
-      }
-      ops = std::move(next);
+  Pass p;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::duration<double>(bench.seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::vector<Op> ops = generate();
+    const SequenceResult result = VerifySequence(ops, ctx.model_config(), ctx.executor(), nullptr);
+    ++p.sequences;
+    p.steps += result.outcomes.size();
+    p.kernel_ns += result.run.kernel_ns;
+    p.child_ns += result.run.child_ns;
+    child_rss_kb = std::max(child_rss_kb, result.run.max_rss_kb);
+    if (result.verdict != Verdict::kConformant) {
+      ++failures;
+      std::cout << FormatReport(ops, result, ctx.model_config(), ctx.release(),
+                                "bench --seed " + std::to_string(bench.seed));
     }
-    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return p;
-  };
-  const Pass serial = pass(false, bench.seconds / 2);
-  const Pass pipelined = pass(true, bench.seconds / 2);
+  }
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const long self_rss_kb = SelfMaxRssKb();
   const long server_rss_kb = StatusFieldKb(ctx.executor().pid(), "VmHWM").value_or(0);
@@ -122,29 +110,25 @@ int Main(int argc, char** argv) {
   const long server_locked_kb = StatusFieldKb(ctx.executor().pid(), "VmLck").value_or(-1);
   const double peak_mib = static_cast<double>(self_rss_kb + server_rss_kb + static_cast<long>(child_rss_kb)) / 1024.0;
 
-  std::printf("kernel %s, sequences of 1 to %u steps, seed %llu\n", ctx.release().c_str(), bench.steps,
-              static_cast<unsigned long long>(bench.seed));
-  std::printf("%-10s %9s %8s %7s %8s %12s %11s %11s\n", "mode", "sequences", "steps", "seconds",
-              "steps/s", "kernel_share", "us/step in", "us/seq out");
-  for (const auto* p : {&serial, &pipelined}) {
-    const double steps = static_cast<double>(std::max<uint64_t>(p->steps, 1));
-    const double seqs = static_cast<double>(std::max<uint64_t>(p->sequences, 1));
-    std::printf("%-10s %9llu %8llu %7.2f %8.0f %12.2f %11.1f %11.1f\n", p == &serial ? "serial" : "pipelined",
-                static_cast<unsigned long long>(p->sequences), static_cast<unsigned long long>(p->steps),
-                p->seconds, p->StepsPerSecond(), p->KernelShare(),
-                static_cast<double>(p->child_ns - p->kernel_ns) / 1e3 / steps,
-                (p->seconds * 1e9 - static_cast<double>(p->child_ns)) / 1e3 / seqs);
-  }
-  std::printf("kernel_share: time inside the calls under test and the smaps/status/mincore reads,\n"
-              "  as the child measures it, over wall time. Harness overhead: 'us/step in' inside\n"
-              "  the child (parsing, reporting), 'us/seq out' between children (fork, wake-ups,\n"
-              "  generation in serial mode).\n");
+  std::printf("kernel %s, sequences of 1 to %u steps, seed %llu, %.0f s\n", ctx.release().c_str(),
+              bench.steps, static_cast<unsigned long long>(bench.seed), bench.seconds);
+  const double steps = static_cast<double>(std::max<uint64_t>(p.steps, 1));
+  const double seqs = static_cast<double>(std::max<uint64_t>(p.sequences, 1));
+  std::printf("sequences              %llu\n", static_cast<unsigned long long>(p.sequences));
+  std::printf("verified steps         %llu in %.2f s\n", static_cast<unsigned long long>(p.steps), p.seconds);
+  std::printf("kernel time            %.2f s\n", static_cast<double>(p.kernel_ns) / 1e9);
+  std::printf("harness in the child   %.1f us per step (parsing smaps, reporting)\n",
+              static_cast<double>(p.child_ns - p.kernel_ns) / 1e3 / steps);
+  std::printf("harness between runs   %.1f us per sequence (generation, start of the child)\n",
+              (p.seconds * 1e9 - static_cast<double>(p.child_ns)) / 1e3 / seqs);
+  std::printf("kernel_share: time inside the calls under test and the smaps/status/mincore\n"
+              "  reads, as the child measures it, over wall time\n");
   std::printf("peak rss               runner %ld kB + executor %ld kB + largest child %llu kB\n", self_rss_kb,
               server_rss_kb, static_cast<unsigned long long>(child_rss_kb));
   std::printf("locked outside child   runner %ld kB, executor %ld kB\n", self_locked_kb, server_locked_kb);
   std::printf("divergences or errors  %llu\n", static_cast<unsigned long long>(failures));
   std::printf("BENCH kernel=%s steps_per_second=%.0f kernel_share=%.2f peak_rss_mib=%.1f\n", ctx.release().c_str(),
-              pipelined.StepsPerSecond(), pipelined.KernelShare(), peak_mib);
+              p.StepsPerSecond(), p.KernelShare(), peak_mib);
   return failures == 0 && self_locked_kb == 0 && server_locked_kb == 0 ? kExitConformant : kExitDivergence;
 }
 

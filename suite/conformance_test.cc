@@ -47,7 +47,7 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, ReferenceScenarioTest, ::testing::ValuesIn(ReferenceScenarios()),
-                         [](const ::testing::TestParamInfo<Scenario>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
 
 }  // namespace
 }  // namespace mlc

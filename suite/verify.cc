@@ -6,8 +6,7 @@
 namespace mlc {
 
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
-                              Executor& executor, Coverage* coverage,
-                              const std::function<void()>& meanwhile) {
+                              Executor& executor, Coverage* coverage) {
   SequenceResult result;
   result.outcomes.reserve(ops.size());
   Model model(config);
@@ -30,12 +29,7 @@ SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& con
     if (coverage) coverage->Add(ops[step], predicted, effects);
     return true;
   };
-  if (!executor.Submit(ToWire(ops, config.arena_base), &result.run)) {
-    result.verdict = Verdict::kHarnessError;
-    return result;
-  }
-  if (meanwhile) meanwhile();
-  result.run = executor.Collect(on_step);
+  result.run = executor.Run(ToWire(ops, config.arena_base), on_step);
   if (result.verdict == Verdict::kConformant && result.run.status != RunStatus::kCompleted) {
     result.verdict = Verdict::kHarnessError;
   }

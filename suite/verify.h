@@ -2,7 +2,6 @@
 // against the model. This is where oracle and runner meet.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,11 +23,9 @@ struct SequenceResult {
   RunReport run;
 };
 
-// `coverage` may be null (shrinking runs do not count). `meanwhile`, if
-// given, runs after the child has started and before its records are read.
+// `coverage` may be null (shrinking runs do not count).
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
-                              Executor& executor, Coverage* coverage,
-                              const std::function<void()>& meanwhile = nullptr);
+                              Executor& executor, Coverage* coverage);
 
 // The report a kernel developer reads: the sequence one call per line, the
 // first diverging step, a per-channel diff, the kernel, and how to replay.
