@@ -9,6 +9,12 @@ bool Inside(uint64_t start, uint64_t end, const ArenaBounds& a) {
   return start >= a.base && end >= start && end <= a.base + a.bytes;
 }
 
+// Inside the arena or its guard holes.
+bool NearInside(uint64_t start, uint64_t end, const ArenaBounds& a) {
+  const uint64_t guard = kArenaGuardPages * a.page_size;
+  return start >= a.base - guard && end >= start && end <= a.base + a.bytes + guard;
+}
+
 }  // namespace
 
 bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
@@ -24,7 +30,7 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kMprotect: {
       if (op.len == 0 || (op.addr & mask)) return true;  // EINVAL or no-op
       const uint64_t len = (op.len + mask) & ~mask;
-      return len != 0 && Inside(op.addr, op.addr + len, arena);
+      return len != 0 && NearInside(op.addr, op.addr + len, arena);
     }
     case OpKind::kMlock:
     case OpKind::kMlock2:
@@ -33,14 +39,14 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
       const uint64_t start = op.addr & ~mask;
       const uint64_t end = start + len;
       if (end <= start) return true;  // wrap-around EINVAL, or empty
-      return Inside(start, end, arena);
+      return NearInside(start, end, arena);
     }
     case OpKind::kMlockall:
     case OpKind::kMunlockall:
       return true;  // the executor's own mappings are part of what is measured
     case OpKind::kReadTouch:
     case OpKind::kWriteTouch:
-      return Inside(op.addr, op.addr + 1, arena);
+      return NearInside(op.addr, op.addr + 1, arena);
   }
   return op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang;
 }

@@ -10,15 +10,22 @@
 
 namespace mlc {
 
+// The executor verifies at start that this many pages on each side of the
+// arena are unmapped, and maps nothing afterwards: calls may reach into these
+// holes. Shrinking needs the slack: it moves a mapping down to the arena's
+// start and the calls aimed just before it move along.
+constexpr uint64_t kArenaGuardPages = 16;
+
 struct ArenaBounds {
   uint64_t base = 0;
   uint64_t bytes = 0;
   uint64_t page_size = 4096;
 };
 
-// True if running `op` can only touch pages inside the arena, using the
-// kernel's own rounding: calls that fail validation before looking at any VMA
-// (unaligned mmap/munmap/mprotect address, zero length, wrap-around in
+// True if running `op` can only touch the arena or its guard holes, using
+// the kernel's own rounding. mmap must stay inside the arena proper. Calls
+// that fail validation before looking at any VMA (unaligned
+// mmap/munmap/mprotect address, zero length, wrap-around in
 // apply_vma_lock_flags()) are allowed wherever they point.
 bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena);
 

@@ -468,8 +468,8 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
     CopyMessage(hello->message, "cannot read /proc/self/smaps");
     return false;
   }
-  const uint64_t guard_start = g_config.arena_base - g_page_size;
-  const uint64_t guard_end = g_config.arena_base + (g_config.arena_pages + 1) * g_page_size;
+  const uint64_t guard_start = g_config.arena_base - kArenaGuardPages * g_page_size;
+  const uint64_t guard_end = g_config.arena_base + (g_config.arena_pages + kArenaGuardPages) * g_page_size;
   bool overlaps = false;
   bool has_flags = true;
   uint64_t lockable = 0;

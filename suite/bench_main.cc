@@ -79,7 +79,7 @@ int Main(int argc, char** argv) {
   // Lengths cycle through 1..steps as RapidCheck's sizes do over a run.
   auto generate = [&] {
     const int size = static_cast<int>(generated++ % bench.steps);
-    return gen(random.split(), size).value();
+    return gen(random.split(), size).value().ops;
   };
 
   // The conformance run's pipeline, serial as under RapidCheck: generate a

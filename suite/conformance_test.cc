@@ -22,8 +22,8 @@ void CheckOnKernel(const std::vector<Op>& ops) {
 
 RC_GTEST_PROP(Conformance, KernelMatchesModelAfterEveryStep, ()) {
   auto& ctx = SuiteContext::Get();
-  const auto ops = *GenSequence(Model(ctx.model_config()), ctx.gen_options());
-  CheckOnKernel(ops);
+  const Sequence sequence = *GenSequence(Model(ctx.model_config()), ctx.gen_options());
+  CheckOnKernel(sequence.ops);
 }
 
 class ReferenceScenarioTest : public ::testing::TestWithParam<Scenario> {};

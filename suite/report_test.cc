@@ -29,7 +29,7 @@ TEST(ReportTest, DivergenceReportShowsSequenceStepChannelsKernelAndReplay) {
   EXPECT_THAT(report, HasSubstr("DIVERGENCE: kernel 6.18.44-test differs from the model at step 1 of 2"));
   EXPECT_THAT(report, HasSubstr("   0  r0 = mmap(A+0x0, 0x2000, PROT_READ|PROT_WRITE,"));
   EXPECT_THAT(report, HasSubstr(">> 1  mlock2(A+0x0, 0x2000, MLOCK_ONFAULT)  = 0"));
-  EXPECT_THAT(report, HasSubstr("vma-flags:\n  pages 0-1 (A+0x0..A+0x2000): expected rw-p lo lf, observed rw-p lo"));
+  EXPECT_THAT(report, HasSubstr("vma-flags:\n    pages 0-1 (A+0x0..A+0x2000): expected rw-p lo lf, observed rw-p lo"));
   EXPECT_THAT(report, HasSubstr("vmlck: expected 8 kB, observed 0 kB"));
   EXPECT_THAT(report, HasSubstr("replay: ./mlockcheck run --seed 7"));
   EXPECT_THAT(report, HasSubstr("regions: r0=A+0x0"));

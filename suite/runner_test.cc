@@ -98,10 +98,31 @@ TEST(ExecutorTest, HangIsKilledAtTheTimeoutAndTheNextRunWorks) {
 TEST(ExecutorTest, CallsReachingOutsideTheArenaAreRefused) {
   auto ex = StartExecutor();
   ASSERT_NE(ex, nullptr);
-  Op escape = RangePages(OpKind::kMunlock, 4095, 2);  // last arena page and the one after
+  Op escape = RangePages(OpKind::kMunlock, 4095, 1 + kArenaGuardPages + 1);  // past the guard
   const RunReport report = RunWire(*ex, ToWire({escape}, ex->info().arena_base));
   EXPECT_EQ(report.status, RunStatus::kChildError);
   EXPECT_THAT(report.detail, HasSubstr("outside the arena"));
+}
+
+// Shrinking moves a mapping to the arena's start and the calls aimed just
+// before it along: those land in the guard hole and must run.
+TEST(ExecutorTest, CallsIntoTheGuardHoleRunAndFindAHole) {
+  auto ex = StartExecutor();
+  ASSERT_NE(ex, nullptr);
+  Op before = RangePages(OpKind::kMlock, 0, 0);
+  before.addr = 0 - uint64_t{0xfff};  // A - 0xfff: rounds to the page below the arena
+  before.len = 0xfff;
+  std::vector<Observation> seen;
+  const RunReport report =
+      ex->Run(ToWire({MmapPages(0, 0, 5, kRw, kAnonPrivate), before}, ex->info().arena_base),
+              [&](uint32_t, const Observation& o) {
+                seen.push_back(o);
+                return true;
+              });
+  ASSERT_EQ(report.status, RunStatus::kCompleted) << report.detail;
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].outcome.ret, -1);
+  EXPECT_EQ(seen[1].outcome.err, uapi::kEnomem);
 }
 
 TEST(ExecutorTest, SeccompEnosysRuleMakesMlock2AMissingFeature) {
@@ -134,7 +155,11 @@ TEST(ArenaGuardTest, AllowsOnlyWhatStaysInsideOrFailsEarly) {
   const uint64_t a = arena.base;
   const int fixed = uapi::kMapFixed | uapi::kMapPrivate | uapi::kMapAnonymous;
   EXPECT_TRUE(MayExecute(op(OpKind::kMlock, a, 16 * 4096), arena));
-  EXPECT_FALSE(MayExecute(op(OpKind::kMlock, a + 15 * 4096 + 1, 4096), arena));
+  const uint64_t guard = kArenaGuardPages * 4096;
+  EXPECT_TRUE(MayExecute(op(OpKind::kMlock, a - guard, guard), arena));  // the guard is a hole
+  EXPECT_FALSE(MayExecute(op(OpKind::kMlock, a - guard - 1, 4096), arena));
+  EXPECT_TRUE(MayExecute(op(OpKind::kMlock, a + 15 * 4096 + 1, 4096), arena));
+  EXPECT_FALSE(MayExecute(op(OpKind::kMlock, a + 16 * 4096 + guard - 1, 2), arena));
   EXPECT_TRUE(MayExecute(op(OpKind::kMlock, 0 - 4096, 2 * 4096), arena));  // wraps: EINVAL
   EXPECT_TRUE(MayExecute(op(OpKind::kMlock, 0x1000, 0), arena));   // empty: a no-op anywhere
   EXPECT_FALSE(MayExecute(op(OpKind::kMlock, 0x1234, 0), arena));  // rounds out to a whole page
@@ -143,8 +168,11 @@ TEST(ArenaGuardTest, AllowsOnlyWhatStaysInsideOrFailsEarly) {
   EXPECT_FALSE(MayExecute(op(OpKind::kMmap, a, 4096, uapi::kMapPrivate | uapi::kMapAnonymous), arena));
   EXPECT_FALSE(MayExecute(op(OpKind::kMmap, a + 15 * 4096, 2 * 4096, fixed), arena));
   EXPECT_TRUE(MayExecute(op(OpKind::kMunmap, a + 1, 4096), arena));  // unaligned: EINVAL
-  EXPECT_FALSE(MayExecute(op(OpKind::kMunmap, a - 4096, 4096), arena));
-  EXPECT_FALSE(MayExecute(op(OpKind::kReadTouch, a - 1, 0), arena));
+  EXPECT_TRUE(MayExecute(op(OpKind::kMunmap, a - 4096, 4096), arena));
+  EXPECT_FALSE(MayExecute(op(OpKind::kMunmap, a - guard - 4096, 4096), arena));
+  EXPECT_TRUE(MayExecute(op(OpKind::kReadTouch, a - 1, 0), arena));
+  EXPECT_FALSE(MayExecute(op(OpKind::kReadTouch, a - guard - 1, 0), arena));
+  EXPECT_FALSE(MayExecute(op(OpKind::kMmap, a - 4096, 4096, fixed), arena));  // mmap: arena only
   EXPECT_TRUE(MayExecute(op(OpKind::kMlockall, 0, 0), arena));
 }
 

@@ -21,7 +21,11 @@ using CommandPtr = std::shared_ptr<const rc::state::Command<Model, NoSut>>;
 
 }  // namespace
 
-rc::Gen<std::vector<Op>> GenSequence(const Model& initial, const GenOptions& options) {
+void showValue(const Sequence& sequence, std::ostream& os) {
+  for (const Op& op : sequence.ops) os << "\n  " << OpString(op);
+}
+
+rc::Gen<Sequence> GenSequence(const Model& initial, const GenOptions& options) {
   auto commands = rc::state::gen::commands(initial, [options](const Model& model) {
     return rc::gen::map(GenOp(model, options),
                         [](const Op& op) -> CommandPtr { return std::make_shared<const OpCommand>(op); });
@@ -30,7 +34,7 @@ rc::Gen<std::vector<Op>> GenSequence(const Model& initial, const GenOptions& opt
     std::vector<Op> ops;
     ops.reserve(cmds.size());
     for (const auto& command : cmds) ops.push_back(static_cast<const OpCommand&>(*command).op);
-    return ResolveRegions(ops);
+    return Sequence{ResolveRegions(ops)};
   });
 }
 

@@ -12,8 +12,14 @@
 
 namespace mlc {
 
-// Generated sequences, region labels resolved (ResolveRegions). Their length
-// is 1 to size+1 (rc::state::gen::commands).
-rc::Gen<std::vector<Op>> GenSequence(const Model& initial, const GenOptions& options);
+// A generated sequence, region labels resolved (ResolveRegions). RapidCheck
+// prints a counterexample with showValue(): one call per line.
+struct Sequence {
+  std::vector<Op> ops;
+};
+void showValue(const Sequence& sequence, std::ostream& os);
+
+// Sequences of 1 to size+1 calls (rc::state::gen::commands).
+rc::Gen<Sequence> GenSequence(const Model& initial, const GenOptions& options);
 
 }  // namespace mlc

@@ -90,7 +90,9 @@ std::string FormatReport(const std::vector<Op>& ops, const SequenceResult& resul
       if (!d.expected.empty() || !d.observed.empty()) {
         os << " expected " << d.expected << ", observed " << d.observed;
       }
-      os << "\n" << d.detail;
+      os << "\n";
+      std::istringstream lines(d.detail);
+      for (std::string line; std::getline(lines, line);) os << "  " << line << "\n";
     }
   }
   os << "replay: " << replay << "\n";
