@@ -5,6 +5,7 @@
 
 #include "runners/arena_guard.h"
 #include "runners/executor.h"
+#include "runners/host.h"
 #include "suite/scenarios.h"
 #include "suite/suite_context.h"
 #include "suite/verify.h"
@@ -13,6 +14,13 @@ namespace mlc {
 namespace {
 
 using ::testing::HasSubstr;
+
+// The runs below lock memory: without CAP_IPC_LOCK, RLIMIT_MEMLOCK applies,
+// which the model does not cover yet.
+#define SKIP_WITHOUT_CAP_IPC_LOCK()                                                     \
+  do {                                                                                 \
+    if (!HasCapIpcLock().value_or(false)) GTEST_SKIP() << "needs CAP_IPC_LOCK (root)"; \
+  } while (0)
 
 std::unique_ptr<Executor> StartExecutor(ExecutorOptions options = {}) {
   std::string error;
@@ -42,6 +50,7 @@ TEST(ExecutorTest, ReportsKernelArenaAndFeatures) {
 }
 
 TEST(ExecutorTest, ObservesEveryChannelAfterEachStep) {
+  SKIP_WITHOUT_CAP_IPC_LOCK();
   auto ex = StartExecutor();
   ASSERT_NE(ex, nullptr);
   const std::vector<Op> ops = {MmapPages(0, 2, 3, kRw, kAnonPrivate), Mlock2Pages(2, 2, uapi::kMlockOnfault),
