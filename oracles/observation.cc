@@ -1,16 +1,9 @@
 #include "oracles/observation.h"
 
-#include <cstdio>
 #include <cstring>
 
 namespace mlc {
 namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string Kb(uint64_t kb) { return std::to_string(kb) + " kB"; }
 
@@ -18,7 +11,7 @@ std::string Kb(uint64_t kb) { return std::to_string(kb) + " kB"; }
 std::string PageRun(size_t first, size_t last, uint64_t page_size) {
   std::string out = first == last ? "page " + std::to_string(first)
                                   : "pages " + std::to_string(first) + "-" + std::to_string(last);
-  out += " (A+" + Hex(first * page_size) + "..A+" + Hex((last + 1) * page_size) + ")";
+  out += " (A+" + HexString(first * page_size) + "..A+" + HexString((last + 1) * page_size) + ")";
   return out;
 }
 

@@ -6,12 +6,6 @@
 namespace mlc {
 namespace {
 
-std::string Hex(uint64_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
-
 // Joins the names of the known bits of `flags`; unknown bits are printed in hex.
 template <size_t N>
 std::string BitNames(int flags, const std::pair<int, const char*> (&names)[N], const char* zero) {
@@ -27,22 +21,28 @@ std::string BitNames(int flags, const std::pair<int, const char*> (&names)[N], c
   }
   if (rest != 0) {
     if (!out.empty()) out += '|';
-    out += Hex(rest);
+    out += HexString(rest);
   }
   return out;
 }
 
 std::string AddrString(const Op& op) {
-  if (op.region == kAbsoluteAddr) return Hex(op.addr);
-  if (op.region < 0) return "A+" + Hex(op.addr);
+  if (op.region == kAbsoluteAddr) return HexString(op.addr);
+  if (op.region < 0) return "A+" + HexString(op.addr);
   const int64_t delta = static_cast<int64_t>(op.addr - op.region_base);
   std::string out = "r" + std::to_string(op.region);
-  if (delta > 0) out += "+" + Hex(static_cast<uint64_t>(delta));
-  if (delta < 0) out += "-" + Hex(static_cast<uint64_t>(-delta));
+  if (delta > 0) out += "+" + HexString(static_cast<uint64_t>(delta));
+  if (delta < 0) out += "-" + HexString(static_cast<uint64_t>(-delta));
   return out;
 }
 
 }  // namespace
+
+std::string HexString(uint64_t value) {
+  std::ostringstream os;
+  os << "0x" << std::hex << value;
+  return os.str();
+}
 
 const char* OpKindName(OpKind kind) {
   switch (kind) {
@@ -117,7 +117,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
   if (outcome.ret == -1) return "-1 " + ErrnoName(outcome.err);
   if (op.kind == OpKind::kMmap) {
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);
-    return addr >= arena_base ? "A+" + Hex(addr - arena_base) : Hex(addr);
+    return addr >= arena_base ? "A+" + HexString(addr - arena_base) : HexString(addr);
   }
   return std::to_string(outcome.ret);
 }
@@ -125,19 +125,19 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
 void ShowOp(const Op& op, std::ostream& os) {
   switch (op.kind) {
     case OpKind::kMmap:
-      os << "r" << op.region << " = mmap(A+" << Hex(op.addr) << ", " << Hex(op.len) << ", " << ProtName(op.prot) << ", " << MmapFlagsName(op.flags)
+      os << "r" << op.region << " = mmap(A+" << HexString(op.addr) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ", " << MmapFlagsName(op.flags)
          << ", -1, 0)";
       return;
     case OpKind::kMunmap:
     case OpKind::kMlock:
     case OpKind::kMunlock:
-      os << OpKindName(op.kind) << "(" << AddrString(op) << ", " << Hex(op.len) << ")";
+      os << OpKindName(op.kind) << "(" << AddrString(op) << ", " << HexString(op.len) << ")";
       return;
     case OpKind::kMprotect:
-      os << "mprotect(" << AddrString(op) << ", " << Hex(op.len) << ", " << ProtName(op.prot) << ")";
+      os << "mprotect(" << AddrString(op) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ")";
       return;
     case OpKind::kMlock2:
-      os << "mlock2(" << AddrString(op) << ", " << Hex(op.len) << ", " << Mlock2FlagsName(op.flags)
+      os << "mlock2(" << AddrString(op) << ", " << HexString(op.len) << ", " << Mlock2FlagsName(op.flags)
          << ")";
       return;
     case OpKind::kMlockall:

@@ -99,6 +99,7 @@ inline bool operator==(const Outcome& a, const Outcome& b) {
 }
 inline bool operator!=(const Outcome& a, const Outcome& b) { return !(a == b); }
 
+std::string HexString(uint64_t value);  // "0x1000"
 std::string ErrnoName(int err);
 std::string ProtName(int prot);
 std::string MmapFlagsName(int flags);

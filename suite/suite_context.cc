@@ -60,8 +60,9 @@ SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
     ++sequences_;
     steps_ += result.outcomes.size();
     if (options_.progress && sequences_ % 25 == 0) {
-      std::fprintf(stderr, "\r  %llu sequences, %llu steps ", static_cast<unsigned long long>(sequences_),
-                   static_cast<unsigned long long>(steps_));
+      std::fprintf(stderr, "\r  checked %llu sequences (%llu steps) of %llu ",
+                   static_cast<unsigned long long>(sequences_), static_cast<unsigned long long>(steps_),
+                   static_cast<unsigned long long>(options_.sequences));
       std::fflush(stderr);
     }
   }

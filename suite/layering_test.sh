@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The layering of the design card, checked on the sources:
+# - oracles/ includes no system header (it must not be able to ask the kernel);
+# - generators/ includes only oracles/ and RapidCheck besides the standard library;
+# - raw_syscalls.cc is the only file that includes <sys/syscall.h>.
+set -uo pipefail
+root=$1
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+
+while read -r line; do
+  fail "oracles/ includes a system header: $line"
+done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|sched|poll|linux/|asm/|seccomp)' "$root"/oracles/*.h "$root"/oracles/*.cc)
+
+while read -r line; do
+  fail "generators/ includes outside oracles/ and RapidCheck: $line"
+done < <(grep -nE '#include "' "$root"/generators/*.h "$root"/generators/*.cc | grep -vE '#include "(oracles|generators)/')
+while read -r line; do
+  fail "generators/ includes a system header: $line"
+done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|linux/)' "$root"/generators/*.h "$root"/generators/*.cc)
+
+while read -r line; do
+  fail "only runners/raw_syscalls.cc may include <sys/syscall.h>: $line"
+done < <(grep -rnE '#include <sys/syscall.h>' "$root"/oracles "$root"/generators "$root"/runners "$root"/suite | grep -v 'runners/raw_syscalls.cc:')
+
+[ $status -eq 0 ] && echo "PASS: layering"
+exit $status
