@@ -98,7 +98,6 @@ class Model {
   uint64_t RssKb() const;     // smaps Rss: summed over the arena
   uint64_t LockedKb() const;  // smaps Locked: summed over the arena
   uint64_t VmLckKb() const;   // /proc/self/status VmLck:
-  bool IsResident(uint64_t page) const { return pages_[page].residency != Residency::kNone; }
 
   // Whether a read/write touch of a page with these protections succeeds.
   bool CanRead(uint8_t prot) const;

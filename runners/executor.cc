@@ -140,10 +140,10 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
     return nullptr;
   }
   const auto& hello = As<wire::HelloRecord>(ex->record_);
-  if (!hello.ok) {
+  if (hello.status != wire::HelloStatus::kOk) {
     *error = hello.message;
     // A kernel without smaps cannot be observed at all (kselftest skip).
-    if (std::strstr(hello.message, "smaps") != nullptr) *failure = StartFailure::kUnsupported;
+    if (hello.status == wire::HelloStatus::kUnsupported) *failure = StartFailure::kUnsupported;
     return nullptr;
   }
   ExecutorInfo& info = ex->info_;

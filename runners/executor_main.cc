@@ -460,6 +460,7 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
   if (fd < 0) {
     CopyMessage(hello->message,
                 "cannot open /proc/self/smaps (the kernel needs CONFIG_PROC_PAGE_MONITOR)");
+    hello->status = wire::HelloStatus::kUnsupported;
     return false;
   }
   const long len = ReadProcFile(fd, g_smaps_buf, g_smaps_cap);
@@ -484,7 +485,8 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
                                    }
                                  });
   if (!parsed || !has_flags) {
-    CopyMessage(hello->message, "cannot parse /proc/self/smaps (no VmFlags lines?)");
+    CopyMessage(hello->message, "cannot parse /proc/self/smaps (no VmFlags lines: kernel older than 3.8?)");
+    hello->status = wire::HelloStatus::kUnsupported;
     return false;
   }
   if (overlaps) {
@@ -647,10 +649,14 @@ int Main(int argc, char** argv) {
   g_program.filter = g_filter;
 
   // The measurement comes last: nothing is mapped after it.
-  hello.ok = instructions > 0 && MeasureAddressSpace(&hello);
-  if (instructions == 0) CopyMessage(hello.message, why.c_str());
+  hello.status = wire::HelloStatus::kFailed;
+  if (instructions == 0) {
+    CopyMessage(hello.message, why.c_str());
+  } else if (MeasureAddressSpace(&hello)) {
+    hello.status = wire::HelloStatus::kOk;
+  }
   if (!WriteAll(kControlFd, &hello, sizeof hello)) return 2;
-  return hello.ok ? Serve() : 0;
+  return hello.status == wire::HelloStatus::kOk ? Serve() : 0;
 }
 
 }  // namespace

@@ -59,20 +59,4 @@ uint64_t MonotonicNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-int SyscallNumber(OpKind kind) {
-  switch (kind) {
-    case OpKind::kMmap: return SYS_mmap;
-    case OpKind::kMunmap: return SYS_munmap;
-    case OpKind::kMprotect: return SYS_mprotect;
-    case OpKind::kMlock: return SYS_mlock;
-    case OpKind::kMlock2: return SYS_mlock2;
-    case OpKind::kMunlock: return SYS_munlock;
-    case OpKind::kMlockall: return SYS_mlockall;
-    case OpKind::kMunlockall: return SYS_munlockall;
-    case OpKind::kReadTouch:
-    case OpKind::kWriteTouch: return -1;
-  }
-  return -1;
-}
-
 }  // namespace mlc::raw

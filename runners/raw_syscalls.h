@@ -32,7 +32,4 @@ long Getppid();
 long InstallSeccompFilter(const void* sock_fprog);
 uint64_t MonotonicNs();  // clock_gettime(CLOCK_MONOTONIC) through the vDSO
 
-// Syscall numbers the seccomp policy names.
-int SyscallNumber(OpKind kind);
-
 }  // namespace mlc::raw

@@ -73,6 +73,12 @@ struct TakenMessage {
 
 constexpr int kMaxMessage = 200;
 
+enum class HelloStatus : uint32_t {
+  kOk = 1,
+  kUnsupported = 2,  // this kernel cannot be observed (no smaps)
+  kFailed = 3,       // the executor itself failed
+};
+
 struct HelloRecord {
   RecordHeader header;
   uint64_t page_size;
@@ -80,7 +86,7 @@ struct HelloRecord {
   uint64_t arena_pages;
   uint64_t outside_lockable_pages;  // VmaSupportsMlock() pages outside the arena
   uint32_t outside_vmas;
-  uint32_t ok;                      // 0: `message` says why the executor cannot run
+  HelloStatus status;               // anything but kOk: `message` says why
   char release[65];
   char message[kMaxMessage];
 };

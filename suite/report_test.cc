@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "suite/coverage.h"
 #include "suite/scenarios.h"
 #include "suite/verify.h"
 
@@ -57,6 +60,27 @@ TEST(ReportTest, HarnessErrorNamesTheFailureAndUnrunSteps) {
   const std::string report = FormatReport(ops, result, TestConfig(), "6.18.0", "replay");
   EXPECT_THAT(report, HasSubstr("HARNESS ERROR (seccomp violation): executor made syscall getppid at step 1"));
   EXPECT_THAT(report, HasSubstr("1  write(A+0x0)  (not run)"));
+}
+
+TEST(CoverageTest, CountsOperationsOutcomesTransitionsAndEvents) {
+  Coverage coverage;
+  StepEffects effects;
+  effects.lock_transitions[static_cast<size_t>(Lock::kLocked)][static_cast<size_t>(Lock::kOnFault)] = 3;
+  effects.lock_transitions[static_cast<size_t>(Lock::kLocked)][static_cast<size_t>(Lock::kLocked)] = 7;
+  effects.Note(Event::kLockAcrossHole);
+  coverage.Add(Mlock2Pages(0, 3, uapi::kMlockOnfault), {-1, uapi::kEnomem, 0}, effects);
+  coverage.Add(TouchPage(OpKind::kReadTouch, 0), {0, 0, uapi::kSigsegv}, StepEffects{});
+  EXPECT_EQ(coverage.steps(), 2u);
+  EXPECT_EQ(coverage.OpCount(OpKind::kMlock2), 1u);
+  EXPECT_EQ(coverage.OutcomeCount("mlock2 -> ENOMEM"), 1u);
+  EXPECT_EQ(coverage.OutcomeCount("read -> SIGSEGV"), 1u);
+  EXPECT_EQ(coverage.TransitionCount(Lock::kLocked, Lock::kOnFault), 3u);
+  EXPECT_EQ(coverage.TransitionCount(Lock::kLocked, Lock::kLocked), 0u);  // not a transition
+  EXPECT_EQ(coverage.EventCount(Event::kLockAcrossHole), 1u);
+  std::ostringstream printed;
+  coverage.Print(printed, "# ");
+  EXPECT_THAT(printed.str(), HasSubstr("# coverage over 2 steps"));
+  EXPECT_THAT(printed.str(), HasSubstr("lo -> lo+lf"));
 }
 
 }  // namespace
