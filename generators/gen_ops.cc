@@ -73,10 +73,17 @@ Range GenRange(const Targets& t, bool allow_unaligned_start) {
   const int shape = r ? *rc::gen::weightedElement<int>({{86, 0}, {6, 1}, {8, 2}})
                       : *rc::gen::weightedElement<int>({{60, 1}, {40, 2}});
   if (shape == 0) {
-    // On and around the region: one page before it to one past it.
-    const int64_t offset = *rc::gen::inRange<int64_t>(-1, static_cast<int64_t>(r->pages) + 1);
+    // On the region mostly, sometimes just past its end or just before it
+    // (shrinking moves towards the region's start).
+    const auto n = static_cast<int64_t>(r->pages);
+    const int64_t offset = *rc::gen::weightedOneOf<int64_t>(
+        {{85, rc::gen::inRange<int64_t>(0, n)}, {10, rc::gen::just(n)}, {5, rc::gen::just(int64_t{-1})}});
     first_page = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(r->first_page) + offset));
-    pages = *rc::gen::inRange<uint64_t>(1, r->pages + 3);
+    // Mostly ending inside the region; sometimes reaching past its end,
+    // into a neighbour or a hole.
+    const uint64_t inside = offset >= 0 && offset < n ? static_cast<uint64_t>(n - offset) : 1;
+    pages = *rc::gen::weightedOneOf<uint64_t>({{70, rc::gen::inRange<uint64_t>(1, inside + 1)},
+                                               {30, rc::gen::inRange<uint64_t>(inside + 1, inside + 5)}});
     range.region = r->id;
     range.region_base = r->first_page * p;
   } else if (shape == 1) {
@@ -232,7 +239,10 @@ rc::Gen<int> GenMlockallFlags(bool mcl_onfault) {
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
   Targets t = TargetsOf(model, options);
-  return rc::gen::exec([t] {
+  // RapidCheck scales gen::inRange by the size, which rc::state also uses for
+  // the sequence length: fix the size so that short sequences get the same
+  // spread of addresses and lengths as long ones.
+  return rc::gen::resize(rc::kNominalSize, rc::gen::exec([t] {
     const bool empty = t.live.empty();
     const OpKind kind = *rc::gen::weightedElement<OpKind>({
         {empty ? 100u : 14u, OpKind::kMmap},
@@ -279,7 +289,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kWriteTouch: return GenTouch(t, kind);
     }
     return Op{};
-  });
+  }));
 }
 
 }  // namespace mlc
