@@ -378,7 +378,7 @@ RunReport Executor::Collect(const StepSink& sink) {
     }
     switch (header.type) {
       case wire::RecordType::kStarted:
-        child_pid_ = As<wire::StartedRecord>(record_).pid;
+        child_pid_ = header.pid;
         break;
       case wire::RecordType::kStep:
         DecodeStep(&observed);

@@ -1,30 +1,33 @@
 // mlockcheck-executor: the fork server that runs generated sequences.
 //
 // Started once by the runner (runners/executor.cc) with the pipes of
-// runners/wire.h on fds 3-5. It is a small static binary so that the address
+// runners/wire.h on fds 3-6. It is a small static binary so that the address
 // space outside the arena is small and known: it measures that space once,
-// maps nothing after the measurement, and forks one child per sequence. The
-// child installs the seccomp allow-list, executes the calls, and after every
-// step reads smaps, mincore and status into buffers allocated before the
-// fork, so no allocation ever happens between acting and observing.
+// maps nothing after the measurement, and serves every sequence with a fresh
+// child. One child always waits, already prepared (its /proc files open, the
+// seccomp allow-list installed), reading the request pipe; it runs the
+// sequence it reads, and after every step reads smaps, mincore and status
+// into buffers allocated before the fork, so no allocation ever happens
+// between acting and observing. The runner tells this process when the
+// waiting child took a request; it then forks the next one.
 #include <alloca.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -395,7 +398,6 @@ wire::RequestHeader ReceiveRequest() {
   if (g_setup_error != nullptr) ChildFail(g_setup_error, g_setup_errno);
   wire::StartedRecord started{};
   started.header = {wire::RecordType::kStarted, sizeof started, g_run, g_pid};
-  started.pid = g_pid;
   if (!WriteAll(kRecordFd, &started, sizeof started)) raw::ExitGroup(kExitChildError);
   return req;
 }

@@ -92,9 +92,7 @@ struct HelloRecord {
 };
 
 struct StartedRecord {
-  RecordHeader header;
-  int32_t pid;
-  uint32_t reserved;
+  RecordHeader header;  // header.pid: the child that took the request
 };
 
 struct WireVma {
