@@ -143,7 +143,12 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
       return -uapi::kEnomem;
     }
     // mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested.
-    SetLock(pages_[static_cast<size_t>(i)], lock, fx);
+    PageState& page = pages_[static_cast<size_t>(i)];
+    if (config_.planted_bug == PlantedBug::kOnFaultOverLockedKeepsLo && lock == Lock::kOnFault &&
+        page.lock == Lock::kLocked) {
+      continue;
+    }
+    SetLock(page, lock, fx);
   }
   return 0;
 }

@@ -28,6 +28,14 @@ struct PageState {
 };
 bool operator==(const PageState& a, const PageState& b);
 
+// A deliberately wrong rule, for the project's own tests of the failure path
+// (report, shrinking, exit code): with it the model disagrees with every
+// correct kernel. Never set by a normal run.
+enum class PlantedBug : uint8_t {
+  kNone,
+  kOnFaultOverLockedKeepsLo,  // mlock2(MLOCK_ONFAULT) on lo pages leaves them without lf
+};
+
 struct ModelConfig {
   uint64_t page_size = 4096;
   uint64_t arena_base = 0;  // absolute address of the arena's first page
@@ -43,6 +51,7 @@ struct ModelConfig {
   bool exec_only_readable = true;
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+  PlantedBug planted_bug = PlantedBug::kNone;
 };
 
 // What one step did, for the coverage summary.

@@ -77,6 +77,21 @@ case "$case_name" in
     expect_out '^    mlock2 +0$'
     last_line_is_result
     ;;
+  divergence)
+    # A planted model bug stands in for a kernel bug: the whole failure path
+    # (shrinking, report, KTAP, exit code) must work.
+    run "$bin" --planted-bug --ktap --seed 7 --sequences 1000
+    expect_rc 1
+    expect_out '^not ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
+    expect_out '^# DIVERGENCE: kernel .* differs from the model at step [0-9]+ of [0-9]+$'
+    expect_out '^#   vma-flags:$'
+    expect_out '^#     page [0-9]+ \(A\+0x[0-9a-f]+\.\.A\+0x[0-9a-f]+\): expected [-rwxps]{4} lo, observed [-rwxps]{4} lo lf$'
+    expect_out '^# replay: \./mlockcheck run --seed 7 '
+    calls=$(sed -nE 's/^# sequence \(([0-9]+) calls.*/\1/p' "$tmp/out" | head -n 1)
+    [ -n "$calls" ] && [ "$calls" -le 4 ] || fail "shrunk sequence has '$calls' calls, expected at most 4"
+    tail -n 1 "$tmp/out" | grep -q 'divergences=1 ' || fail "RESULT does not count the divergence"
+    last_line_is_result
+    ;;
   no-cap-ipc-lock)
     # Without CAP_IPC_LOCK RLIMIT_MEMLOCK applies, which is not modelled yet:
     # say so and exit 4 instead of raising false alarms.

@@ -72,6 +72,8 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
       options->quiet = true;
     } else if (flag == "--mlock2-enosys") {
       options->mlock2_enosys = true;  // test hook, see README "Testing mlockcheck"
+    } else if (flag == "--planted-bug") {
+      options->planted_bug = true;  // test hook, see README "Testing mlockcheck"
     } else if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
       std::exit(0);

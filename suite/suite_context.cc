@@ -44,6 +44,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     executor_.reset();
     return kExitNothingRan;
   }
+  if (options.planted_bug) {
+    config_.planted_bug = PlantedBug::kOnFaultOverLockedKeepsLo;
+    notes_.push_back("TEST HOOK: the model has a planted bug; divergences are expected");
+  }
   gen_options_.mlock2 = executor_->info().has_mlock2;
   gen_options_.mcl_onfault = executor_->info().has_mcl_onfault;
   if (!gen_options_.mlock2) notes_.push_back("SKIP mlock2 operations: the kernel returns ENOSYS for mlock2");

@@ -26,6 +26,7 @@ struct RunOptions {
   std::string junit;
   uint64_t arena_mib = 16;
   bool mlock2_enosys = false;  // test hook: seccomp makes mlock2 ENOSYS
+  bool planted_bug = false;    // test hook: a wrong model rule (PlantedBug)
   bool progress = false;       // a progress line on a terminal
 };
 
