@@ -95,7 +95,7 @@ case "$case_name" in
   no-cap-ipc-lock)
     # Without CAP_IPC_LOCK RLIMIT_MEMLOCK applies, which is not modelled yet:
     # say so and exit 4 instead of raising false alarms.
-    command -v setpriv >/dev/null || { echo "SKIP: setpriv not installed"; exit 0; }
+    command -v setpriv >/dev/null || { echo "SKIP(no-cap-ipc-lock): setpriv not installed"; exit 77; }
     run setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock "$bin" --sequences 10
     expect_rc 4
     expect_out 'no CAP_IPC_LOCK'
