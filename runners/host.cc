@@ -1,6 +1,7 @@
 #include "runners/host.h"
 
 #include <sys/resource.h>
+#include <sys/utsname.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +20,11 @@ std::string ReadFile(const std::string& path) {
 }
 
 }  // namespace
+
+std::string KernelRelease() {
+  utsname uts{};
+  return uname(&uts) == 0 ? uts.release : "unknown";
+}
 
 std::optional<bool> ParseCapIpcLock(std::string_view status_text) {
   const std::string_view key = "\nCapEff:";

@@ -7,6 +7,9 @@
 
 namespace mlc {
 
+// uname -r.
+std::string KernelRelease();
+
 // CAP_IPC_LOCK (bit 14) in CapEff of /proc/self/status; nullopt if unreadable.
 std::optional<bool> HasCapIpcLock();
 std::optional<bool> ParseCapIpcLock(std::string_view status_text);

@@ -173,7 +173,7 @@ int Main(int argc, char** argv) {
     } else {
       std::cout << (code == kExitNothingRan ? "SKIP: " : "mlockcheck: harness error: ") << why << "\n";
     }
-    result_line("unknown", 0, 0, 0);
+    result_line(KernelRelease(), 0, 0, 0);
     return code;
   };
 
