@@ -114,7 +114,11 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
       fx.Note(Event::kPopulateSkippedOnFault);
       continue;
     }
-    if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0) {
+    // With x86 protection keys PROT_EXEC alone is execute-only, and GUP's
+    // check_vma_flags() -> arch_vma_access_permitted() refuses the data
+    // access with -EFAULT as for PROT_NONE.
+    const bool exec_only_refused = page.prot == uapi::kProtExec && !config_.exec_only_readable;
+    if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0 || exec_only_refused) {
       if (ignore_errors) continue;
       fx.Note(Event::kPopulateStoppedAtProtNone);
       return -uapi::kEfault;
