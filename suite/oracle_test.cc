@@ -914,6 +914,18 @@ TEST(TouchModelTest, ReadOfWriteOnlyPrivateSucceedsOnX86AndMapsTheZeroPage) {
   EXPECT_EQ(m.pages()[0], Private(kW, Lock::kNone, Residency::kPage));
 }
 
+// x86 protection keys: GUP refuses execute-only pages like PROT_NONE
+// (check_vma_flags() -> arch_vma_access_permitted()).
+TEST(MlockModelTest, MlockOfExecuteOnlyPagesFailsLikeProtNoneUnderProtectionKeys) {
+  ModelConfig config = TestConfig();
+  config.exec_only_readable = false;
+  Model m(config);
+  m.Apply(MmapPages(0, 0, 2, kX, kAnonPrivate));
+  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 2)), Fails(uapi::kEnomem));
+  EXPECT_THAT(Pages(m, 0, 2), Each(Private(kX, Lock::kLocked, Residency::kNone)));
+  EXPECT_EQ(m.VmLckKb(), 8u);
+}
+
 TEST(TouchModelTest, ExecOnlyIsReadableIffConfiguredSo) {
   ModelConfig readable = TestConfig();
   readable.exec_only_readable = true;
