@@ -2,9 +2,11 @@
 
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "runners/smaps_parser.h"
@@ -56,10 +58,19 @@ long SelfMaxRssKb() {
 }
 
 std::optional<long> StatusFieldKb(int pid, std::string_view field) {
-  const std::string text = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const std::string text =
+      ReadFile(pid == 0 ? std::string("/proc/self/status") : "/proc/" + std::to_string(pid) + "/status");
   const auto kb = ParseStatusKb(text, field);
   if (!kb) return std::nullopt;
   return static_cast<long>(*kb);
 }
+
+}  // namespace mlc
+
+namespace mlc {
+
+bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+
+uint64_t RandomSeed() { return std::random_device{}(); }
 
 }  // namespace mlc

@@ -17,8 +17,15 @@ std::optional<bool> ParseCapIpcLock(std::string_view status_text);
 // x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
 bool ExecOnlyIsReadable();
 
-// Resident set high-water marks in kB: this process, and a process by pid.
+// Resident set high-water mark of this process, in kB.
 long SelfMaxRssKb();
+// A "<field>: N kB" line of /proc/<pid>/status; pid 0 means this process.
 std::optional<long> StatusFieldKb(int pid, std::string_view field);
+
+// Whether standard error is a terminal (for a progress line).
+bool StderrIsTerminal();
+
+// A seed from the kernel's random source, for runs without --seed.
+uint64_t RandomSeed();
 
 }  // namespace mlc

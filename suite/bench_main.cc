@@ -6,8 +6,6 @@
 // sequence from the model, one fresh executor child runs it with all five
 // channels observed after every step, and the model checks each step while
 // the child goes on.
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -106,7 +104,7 @@ int Main(int argc, char** argv) {
 
   const long self_rss_kb = SelfMaxRssKb();
   const long server_rss_kb = StatusFieldKb(ctx.executor().pid(), "VmHWM").value_or(0);
-  const long self_locked_kb = StatusFieldKb(getpid(), "VmLck").value_or(-1);
+  const long self_locked_kb = StatusFieldKb(0, "VmLck").value_or(-1);
   const long server_locked_kb = StatusFieldKb(ctx.executor().pid(), "VmLck").value_or(-1);
   const double peak_mib = static_cast<double>(self_rss_kb + server_rss_kb + static_cast<long>(child_rss_kb)) / 1024.0;
 

@@ -4,13 +4,11 @@
 // parameters, runs the GoogleTest cases of conformance_test.cc with a plain
 // or KTAP printer, prints the coverage summary and, last, the RESULT line.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -151,8 +149,8 @@ int Main(int argc, char** argv) {
   RunOptions options;
   bool seed_given = false;
   if (const int rc = ParseFlags(argc, argv, &options, &seed_given); rc != 0) return rc;
-  if (!seed_given) options.seed = std::random_device{}();
-  options.progress = !options.ktap && !options.quiet && isatty(STDERR_FILENO);
+  if (!seed_given) options.seed = RandomSeed();
+  options.progress = !options.ktap && !options.quiet && StderrIsTerminal();
   const auto start = std::chrono::steady_clock::now();
   const char* diag = options.ktap ? "# " : "";
 

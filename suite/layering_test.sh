@@ -2,6 +2,7 @@
 # The layering of the design card, checked on the sources:
 # - oracles/ includes no system header (it must not be able to ask the kernel);
 # - generators/ includes only oracles/ and RapidCheck besides the standard library;
+# - suite/ reaches the kernel only through runners/;
 # - raw_syscalls.cc is the only file that includes <sys/syscall.h>.
 set -uo pipefail
 root=$1
@@ -18,6 +19,10 @@ done < <(grep -nE '#include "' "$root"/generators/*.h "$root"/generators/*.cc | 
 while read -r line; do
   fail "generators/ includes a system header: $line"
 done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|linux/)' "$root"/generators/*.h "$root"/generators/*.cc)
+
+while read -r line; do
+  fail "suite/ reaches the kernel itself instead of through runners/: $line"
+done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|sched|poll|linux/|seccomp)' "$root"/suite/*.h "$root"/suite/*.cc)
 
 while read -r line; do
   fail "only runners/raw_syscalls.cc may include <sys/syscall.h>: $line"
