@@ -125,7 +125,8 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
 void ShowOp(const Op& op, std::ostream& os) {
   switch (op.kind) {
     case OpKind::kMmap:
-      os << "r" << op.region << " = mmap(A+" << HexString(op.addr) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ", " << MmapFlagsName(op.flags)
+      if (op.region >= 0) os << "r" << op.region << " = ";
+      os << "mmap(A+" << HexString(op.addr) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ", " << MmapFlagsName(op.flags)
          << ", -1, 0)";
       return;
     case OpKind::kMunmap:

@@ -155,11 +155,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.outside_vmas = hello.outside_vmas;
 
   // Feature probe, in a child under the same filter as every run.
-  wire::RequestHeader probe;
-  probe.type = wire::RequestType::kProbe;
-  probe.run = ++ex->run_;
-  ex->taken_reported_ = false;
-  if (!ex->Send(&probe, sizeof probe)) {
+  if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
     *error = "cannot talk to the executor";
     return nullptr;
   }
@@ -169,10 +165,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
       return nullptr;
     }
     const auto& header = HeaderOf(ex->record_);
-    if (header.run == ex->run_ && header.pid > 0 && !ex->taken_reported_) {
-      const wire::TakenMessage message{ex->run_, header.pid};
-      ex->taken_reported_ = write(ex->taken_fd_, &message, sizeof message) == sizeof message;
-    }
+    if (header.run == ex->run_) ex->ReportTaken(header.pid);
     if (header.type == wire::RecordType::kProbe) {
       const auto& p = As<wire::ProbeRecord>(ex->record_);
       info.has_mlock2 = p.mlock2_err != ENOSYS;
@@ -329,8 +322,17 @@ bool Executor::Submit(const std::vector<wire::WireOp>& ops, RunReport* report) {
     report->detail = "sequence longer than the executor's --max-steps";
     return false;
   }
+  if (!SendRequest(wire::RequestType::kRun, ops)) {
+    report->status = RunStatus::kExecutorLost;
+    report->detail = "cannot send the sequence to the executor" + ExecutorExitStatus();
+    return false;
+  }
+  return true;
+}
+
+bool Executor::SendRequest(wire::RequestType type, const std::vector<wire::WireOp>& ops) {
   wire::RequestHeader req;
-  req.type = wire::RequestType::kRun;
+  req.type = type;
   req.op_count = static_cast<uint32_t>(ops.size());
   req.run = ++run_;
   run_steps_ = ops.size();
@@ -340,12 +342,16 @@ bool Executor::Submit(const std::vector<wire::WireOp>& ops, RunReport* report) {
   request_.resize(sizeof req + ops.size() * sizeof(wire::WireOp));
   std::memcpy(request_.data(), &req, sizeof req);
   if (!ops.empty()) std::memcpy(request_.data() + sizeof req, ops.data(), ops.size() * sizeof(wire::WireOp));
-  if (!Send(request_.data(), request_.size())) {
-    report->status = RunStatus::kExecutorLost;
-    report->detail = "cannot send the sequence to the executor" + ExecutorExitStatus();
-    return false;
-  }
-  return true;
+  return Send(request_.data(), request_.size());
+}
+
+// Tells the executor that its waiting child `pid` took the current request,
+// on the first record of the run: from here, where the wake-up costs nothing
+// on the child's path.
+void Executor::ReportTaken(int pid) {
+  if (taken_reported_ || pid <= 0) return;
+  const wire::TakenMessage message{run_, pid};
+  taken_reported_ = write(taken_fd_, &message, sizeof message) == sizeof message;
 }
 
 RunReport Executor::Collect(const StepSink& sink) {
@@ -370,12 +376,7 @@ RunReport Executor::Collect(const StepSink& sink) {
     const auto& header = HeaderOf(record_);
     if (header.type == wire::RecordType::kExit) NoteExit(As<wire::ExitRecord>(record_));
     if (header.run != run_) continue;  // an earlier run's exit, reaped late
-    if (!taken_reported_ && header.pid > 0) {
-      // Tell the executor its waiting child is taken: from here, where the
-      // wake-up costs nothing on the child's path.
-      const wire::TakenMessage message{run_, header.pid};
-      taken_reported_ = write(taken_fd_, &message, sizeof message) == sizeof message;
-    }
+    ReportTaken(header.pid);
     switch (header.type) {
       case wire::RecordType::kStarted:
         child_pid_ = header.pid;

@@ -88,6 +88,8 @@ class Executor {
   ReadResult ReadRecord(int timeout_ms);
   ReadResult ReadFrom(int fd, int timeout_ms);
   bool Submit(const std::vector<wire::WireOp>& ops, RunReport* report);
+  bool SendRequest(wire::RequestType type, const std::vector<wire::WireOp>& ops);
+  void ReportTaken(int pid);
   RunReport Collect(const StepSink& sink);
   bool Send(const void* data, size_t size);
   void DecodeStep(Observation* out) const;
