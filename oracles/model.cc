@@ -373,33 +373,29 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   return Fail(uapi::kEinval);
 }
 
-// smaps_pte_entry(), fs/proc/task_mmu.c: vm_normal_page() is NULL for the zero
-// page, so it counts in neither Rss nor Locked (ref 36, 45). Every arena page
-// is mapped once (the arena is created after the fork), so PSS = RSS.
-uint64_t Model::RssKb() const {
-  uint64_t pages = 0;
-  for (const auto& page : pages_) pages += page.residency == Residency::kPage;
-  return pages * config_.page_size / 1024;
-}
-
-// Locked: is the PSS of present normal pages of VM_LOCKED VMAs, ONFAULT ones
-// included (smaps_account(), ref 48, 49).
-uint64_t Model::LockedKb() const {
-  uint64_t pages = 0;
+// One pass over the arena for the three summed channels.
+MemoryTotals Model::Totals() const {
+  uint64_t rss = 0, locked = 0, vmlck = 0;
   for (const auto& page : pages_) {
-    pages += page.residency == Residency::kPage && page.lock != Lock::kNone;
+    // smaps_pte_entry(), fs/proc/task_mmu.c: vm_normal_page() is NULL for
+    // the zero page, so it counts in neither Rss nor Locked (ref 36, 45).
+    // Every arena page is mapped once (the arena is created after the
+    // fork), so PSS = RSS.
+    const bool normal_page = page.residency == Residency::kPage;
+    const bool locked_vma = page.mapped && page.lock != Lock::kNone;
+    rss += normal_page;
+    // Locked: is the PSS of present normal pages of VM_LOCKED VMAs, ONFAULT
+    // ones included (smaps_account(), ref 48, 49).
+    locked += normal_page && locked_vma;
+    // VmLck = mm->locked_vm: virtual pages of VM_LOCKED VMAs, resident or
+    // not, ONFAULT and PROT_NONE included (ref 24, 25).
+    vmlck += locked_vma;
   }
-  return pages * config_.page_size / 1024;
-}
-
-// VmLck = mm->locked_vm: virtual pages of VM_LOCKED VMAs, resident or not,
-// ONFAULT and PROT_NONE included (ref 24, 25), plus the executor's own
-// lockable VMAs while mlockall(MCL_CURRENT) has them locked (ref 32).
-uint64_t Model::VmLckKb() const {
-  uint64_t pages = 0;
-  for (const auto& page : pages_) pages += page.mapped && page.lock != Lock::kNone;
-  if (outside_lock_ != Lock::kNone) pages += config_.outside_lockable_pages;
-  return pages * config_.page_size / 1024;
+  // Plus the executor's own lockable VMAs while mlockall(MCL_CURRENT) has
+  // them locked (ref 32).
+  if (outside_lock_ != Lock::kNone) vmlck += config_.outside_lockable_pages;
+  const uint64_t kb = config_.page_size / 1024;
+  return {rss * kb, locked * kb, vmlck * kb};
 }
 
 }  // namespace mlc

@@ -89,6 +89,13 @@ struct Region {
   uint64_t pages = 0;
 };
 
+// The channels summed over the arena.
+struct MemoryTotals {
+  uint64_t rss_kb = 0;     // smaps Rss:
+  uint64_t locked_kb = 0;  // smaps Locked:
+  uint64_t vmlck_kb = 0;   // /proc/self/status VmLck: (arena + executor's own)
+};
+
 class Model {
  public:
   explicit Model(const ModelConfig& config);
@@ -104,9 +111,10 @@ class Model {
   Lock outside_lock() const { return outside_lock_; }
 
   // Channel predictions.
-  uint64_t RssKb() const;     // smaps Rss: summed over the arena
-  uint64_t LockedKb() const;  // smaps Locked: summed over the arena
-  uint64_t VmLckKb() const;   // /proc/self/status VmLck:
+  MemoryTotals Totals() const;
+  uint64_t RssKb() const { return Totals().rss_kb; }
+  uint64_t LockedKb() const { return Totals().locked_kb; }
+  uint64_t VmLckKb() const { return Totals().vmlck_kb; }
 
   // Whether a read/write touch of a page with these protections succeeds.
   bool CanRead(uint8_t prot) const;

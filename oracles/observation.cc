@@ -90,9 +90,10 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
     // mincore(2): a present pte counts, the zero page included (ref 47).
     out->resident[i] = pages[i].residency != Residency::kNone;
   }
-  out->rss_kb = model.RssKb();
-  out->locked_kb = model.LockedKb();
-  out->vmlck_kb = model.VmLckKb();
+  const MemoryTotals totals = model.Totals();
+  out->rss_kb = totals.rss_kb;
+  out->locked_kb = totals.locked_kb;
+  out->vmlck_kb = totals.vmlck_kb;
   out->lo_vma_kb = out->vmlck_kb;
 }
 
