@@ -17,6 +17,13 @@ struct Targets {
   std::vector<Region> live;  // regions with at least one page still mapped
   std::vector<Region> all;
   GenOptions options;
+  // Privileges and RLIMIT_MEMLOCK (limit values are generated around these).
+  bool cap_ipc_lock = true;
+  bool cap_sys_resource = true;
+  uint64_t memlock_cur = 0;
+  uint64_t memlock_max = 0;
+  uint64_t locked_vm_pages = 0;
+  uint64_t total_vm_pages = 0;
 };
 
 Targets TargetsOf(const Model& model, const GenOptions& options) {
@@ -26,6 +33,12 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.hot_pages = std::min(options.hot_pages, t.arena_pages);
   t.next_region = model.next_region_id();
   t.options = options;
+  t.cap_ipc_lock = model.cap_ipc_lock();
+  t.cap_sys_resource = model.config().cap_sys_resource;
+  t.memlock_cur = model.memlock_cur();
+  t.memlock_max = model.memlock_max();
+  t.locked_vm_pages = model.LockedVmPages();
+  t.total_vm_pages = model.TotalVmPages();
   // The most recent mappings are the likeliest to still matter.
   const auto& regions = model.regions();
   const size_t keep = std::min<size_t>(regions.size(), 16);
@@ -200,6 +213,54 @@ Op GenTouch(const Targets& t, OpKind kind) {
   return op;
 }
 
+// A soft limit in bytes: 0 (EPERM), below a page (allowed but rounds to 0
+// pages), a few pages, the size of typical mappings, around locked_vm (the
+// mlock and mmap checks), around total_vm (the mlockall(MCL_CURRENT) check),
+// around the arena, unlimited. A quarter are not page-aligned: the kernel
+// shifts the limit down to pages.
+uint64_t GenMemlockLimitValue(const Targets& t) {
+  const uint64_t p = t.page_size;
+  const auto near = [&](uint64_t pages) {
+    const int64_t delta = *rc::gen::inRange<int64_t>(-3, 4);
+    return static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(pages) + delta)) * p;
+  };
+  uint64_t bytes = 0;
+  switch (*rc::gen::weightedElement<int>({{14, 0}, {6, 1}, {22, 2}, {16, 3}, {14, 4}, {12, 5}, {6, 6}, {10, 7}})) {
+    case 0: return 0;
+    case 1: return *rc::gen::inRange<uint64_t>(1, p);
+    case 2: bytes = *rc::gen::inRange<uint64_t>(1, 5) * p; break;
+    case 3: bytes = *rc::gen::inRange<uint64_t>(5, 65) * p; break;
+    case 4: bytes = near(t.locked_vm_pages); break;
+    case 5: bytes = near(t.total_vm_pages); break;
+    case 6: bytes = near(t.arena_pages); break;
+    default: return uapi::kRlimInfinity;
+  }
+  if (*rc::gen::weightedElement<int>({{75, 0}, {25, 1}})) bytes += *rc::gen::inRange<uint64_t>(1, p);
+  return bytes;
+}
+
+// prlimit64(RLIMIT_MEMLOCK): mostly a new soft limit under the current hard
+// one; sometimes the hard limit lowered to it (for good: raising it needs
+// CAP_SYS_RESOURCE), raised above it (EPERM without CAP_SYS_RESOURCE), or a
+// soft limit above the hard one (EINVAL).
+Op GenSetMemlockLimit(const Targets& t) {
+  uint64_t cur = GenMemlockLimitValue(t);
+  uint64_t max = t.memlock_max;
+  switch (*rc::gen::weightedElement<int>({{80, 0}, {10, 1}, {5, 2}, {5, 3}})) {
+    case 0: cur = std::min(cur, max); break;
+    case 1: cur = max = std::min(cur, max); break;
+    case 2:
+      if (max != uapi::kRlimInfinity) max += *rc::gen::inRange<uint64_t>(1, 65) * t.page_size;
+      cur = std::min(cur, max);
+      break;
+    default:
+      if (cur == 0) cur = t.page_size;
+      max = cur == uapi::kRlimInfinity ? cur - t.page_size : cur - 1;
+      break;
+  }
+  return SetMemlockLimitOp(cur, max);
+}
+
 }  // namespace
 
 rc::Gen<int> GenProt() {
@@ -244,7 +305,13 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
   // spread of addresses and lengths as long ones.
   return rc::gen::resize(rc::kNominalSize, rc::gen::exec([t] {
     const bool empty = t.live.empty();
+    // Privileges and limits are mostly set up before the first mapping, so
+    // that a third of the sequences run as an unprivileged caller would,
+    // and now and then changed mid-sequence.
+    const bool fresh = t.all.empty();
     const OpKind kind = *rc::gen::weightedElement<OpKind>({
+        {fresh && t.cap_ipc_lock ? 30u : 1u, OpKind::kDropCapIpcLock},
+        {fresh ? 30u : 2u, OpKind::kSetMemlockLimit},
         {empty ? 100u : 14u, OpKind::kMmap},
         {5, OpKind::kMunmap},
         {8, OpKind::kMprotect},
@@ -287,6 +354,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       }
       case OpKind::kReadTouch:
       case OpKind::kWriteTouch: return GenTouch(t, kind);
+      case OpKind::kDropCapIpcLock: return DropCapIpcLockOp();
+      case OpKind::kSetMemlockLimit: return GenSetMemlockLimit(t);
     }
     return Op{};
   }));

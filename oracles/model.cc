@@ -32,6 +32,14 @@ const char* EventName(Event e) {
     case Event::kZeroPageReplaced: return "zero page replaced by a real page";
     case Event::kTouchFaulted: return "touch raised SIGSEGV";
     case Event::kFutureLockedMmap: return "mmap locked by MCL_FUTURE";
+    case Event::kNoLockPermission: return "EPERM: RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK";
+    case Event::kMlockOverLimit: return "mlock/mlock2 over RLIMIT_MEMLOCK (ENOMEM)";
+    case Event::kMlockFitAfterDiscount: return "mlock fit the limit only after discounting locked pages";
+    case Event::kMlockallOverTotalVm: return "mlockall(MCL_CURRENT): total_vm over the limit (ENOMEM)";
+    case Event::kLockedMmapOverLimit: return "locked mmap over RLIMIT_MEMLOCK (EAGAIN)";
+    case Event::kMapFixedEagainOverOwnLocked: return "EAGAIN though the replaced locked pages would make room";
+    case Event::kLimitChanged: return "RLIMIT_MEMLOCK changed";
+    case Event::kLimitBelowLockedVm: return "RLIMIT_MEMLOCK lowered below locked_vm";
     case Event::kCount: break;
   }
   return "?";
@@ -46,7 +54,81 @@ const char* LockName(Lock lock) {
   return "?";
 }
 
-Model::Model(const ModelConfig& config) : config_(config), pages_(config.arena_pages) {}
+Model::Model(const ModelConfig& config)
+    : config_(config),
+      pages_(config.arena_pages),
+      cap_ipc_lock_(config.cap_ipc_lock),
+      memlock_cur_(config.memlock_cur),
+      memlock_max_(config.memlock_max) {}
+
+uint64_t Model::LockedVmPages() const {
+  uint64_t locked = 0;
+  for (const auto& page : pages_) locked += page.mapped && page.lock != Lock::kNone;
+  // The executor's own VMAs while mlockall(MCL_CURRENT) has them locked (ref 32).
+  if (outside_lock_ != Lock::kNone) locked += config_.outside_lockable_pages;
+  return locked;
+}
+
+// mm->total_vm counts every mapped page, lockable or not (vm_stat_account(),
+// mm/mmap.c); the executor's part is its VmSize, measured once.
+uint64_t Model::TotalVmPages() const {
+  uint64_t mapped = 0;
+  for (const auto& page : pages_) mapped += page.mapped;
+  return config_.outside_total_pages + mapped;
+}
+
+// can_do_mlock(), mm/mlock.c: rlimit(RLIMIT_MEMLOCK) != 0 || capable(CAP_IPC_LOCK).
+// The limit is compared in bytes here, so a limit below one page still
+// allows the call, which then fails against the page-rounded limit.
+bool Model::CanDoMlock() const { return memlock_cur_ != 0 || cap_ipc_lock_; }
+
+// mlock_future_ok(), mm/mmap.c (mlock_future_check() returning -EAGAIN
+// before v6.5): only VM_LOCKED mappings are checked, CAP_IPC_LOCK bypasses
+// it, else locked_vm + (bytes >> PAGE_SHIFT) must not exceed
+// rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT (ref 12).
+bool Model::MlockFutureOk(Lock lock, uint64_t bytes) const {
+  if (lock == Lock::kNone || cap_ipc_lock_) return true;
+  return bytes / config_.page_size + LockedVmPages() <= LimitPages();
+}
+
+// count_mm_mlocked_page_nr(), mm/mlock.c: pages of [start, start + len) in
+// VM_LOCKED VMAs (ONFAULT ones included), the end clamped at ULONG_MAX
+// ("Don't overflow past ULONG_MAX", maple-tree version; the list walk before
+// it found no VMA past a wrapping start either).
+uint64_t Model::LockedPagesIn(uint64_t start, uint64_t len) const {
+  const uint64_t end = ~uint64_t{0} - len < start ? ~uint64_t{0} : start + len;
+  const uint64_t arena_end = config_.arena_base + config_.arena_pages * config_.page_size;
+  uint64_t count = 0;
+  for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(end, arena_end);
+       addr += config_.page_size) {
+    const PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
+    count += page.mapped && page.lock != Lock::kNone;
+  }
+  return count;
+}
+
+// do_mlock(), mm/mlock.c, after can_do_mlock() and the rounding, before
+// apply_vma_lock_flags(): without CAP_IPC_LOCK, locked = (len >> PAGE_SHIFT)
+// + mm->locked_vm; when that exceeds the limit the pages of the range that
+// are already locked are discounted (count_mm_mlocked_page_nr(), 0cf2f6f6dc60
+// "mm, mlock: avoid increase mm->locked_vm on mlock() when already
+// mlock2(,MLOCK_ONFAULT)"); still over: ENOMEM (mlock(2) ERRORS, ref 7).
+// It runs before apply_vma_lock_flags() sees the range, so it comes before
+// the wrap-around EINVAL and the hole ENOMEM, and fails even a zero length
+// once locked_vm alone is over the limit.
+int Model::CheckMlockLimit(uint64_t start, uint64_t len, StepEffects& fx) const {
+  if (cap_ipc_lock_) return 0;
+  const uint64_t limit = LimitPages();
+  uint64_t locked = len / config_.page_size + LockedVmPages();
+  if (locked <= limit) return 0;
+  locked -= LockedPagesIn(start, len);
+  if (locked <= limit) {
+    fx.Note(Event::kMlockFitAfterDiscount);
+    return 0;
+  }
+  fx.Note(Event::kMlockOverLimit);
+  return -uapi::kEnomem;
+}
 
 int64_t Model::PageIndex(uint64_t addr) const {
   if (addr < config_.arena_base) return -1;
@@ -157,16 +239,23 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
   return 0;
 }
 
-// do_mlock(), mm/mlock.c. Rounding first (ref 8): start &= PAGE_MASK,
+// do_mlock(), mm/mlock.c. can_do_mlock() comes first: EPERM for a zero
+// limit without CAP_IPC_LOCK, whatever the range, a zero length included
+// (mlock(2) EPERM, ref 2). Then rounding (ref 8): start &= PAGE_MASK,
 // len = PAGE_ALIGN(len + offset_in_page(start)), in unsigned long arithmetic
-// so that a huge len can round to 0 (ref 5). RLIMIT_MEMLOCK does not apply:
-// the suite runs with CAP_IPC_LOCK. Populate runs only after the flags were
-// applied without error, and its -EFAULT becomes ENOMEM without undoing the
-// flags (__mlock_posix_error_return, ref 9, 34).
+// so that a huge len can round to 0 (ref 5); then the RLIMIT_MEMLOCK check
+// (CheckMlockLimit). Populate runs only after the flags were applied without
+// error, and its -EFAULT becomes ENOMEM without undoing the flags
+// (__mlock_posix_error_return, ref 9, 34).
 Outcome Model::DoMlock(uint64_t start, uint64_t len, Lock lock, StepEffects& fx) {
+  if (!CanDoMlock()) {
+    fx.Note(Event::kNoLockPermission);
+    return Fail(uapi::kEperm);
+  }
   const uint64_t mask = config_.page_size - 1;
   len = (len + (start & mask) + mask) & ~mask;
   start &= ~mask;
+  if (const int over = CheckMlockLimit(start, len, fx); over != 0) return Fail(-over);
   const int rc = ApplyLockFlags(start, len, lock, fx);
   if (rc != 0) return Fail(-rc);
   const int populated = Populate(start, start + len, /*ignore_errors=*/false, fx);
@@ -184,18 +273,29 @@ Outcome Model::Munlock(uint64_t start, uint64_t len, StepEffects& fx) {
 }
 
 // SYSCALL_DEFINE1(mlockall) + apply_mlockall_flags(), mm/mlock.c (ref 3, 11,
-// 51, 52): invalid flags are EINVAL; every call first clears the future-lock
-// bits of mm->def_flags; MCL_FUTURE alone leaves existing VMAs alone;
-// MCL_CURRENT sets every VMA to exactly VM_LOCKED (+VM_LOCKONFAULT with
-// MCL_ONFAULT), ignoring per-VMA errors, then populates everything with
-// errors ignored.
+// 51, 52): invalid flags are EINVAL; then EPERM when !can_do_mlock() (ref
+// 2); then, without CAP_IPC_LOCK, MCL_CURRENT is ENOMEM when mm->total_vm
+// (every mapped page, not locked_vm) exceeds the limit, with nothing changed,
+// def_flags included (ref 10); MCL_FUTURE is not checked here. Every call
+// that gets through first clears the future-lock bits of mm->def_flags;
+// MCL_FUTURE alone leaves existing VMAs alone; MCL_CURRENT sets every VMA to
+// exactly VM_LOCKED (+VM_LOCKONFAULT with MCL_ONFAULT), ignoring per-VMA
+// errors, then populates everything with errors ignored.
 Outcome Model::Mlockall(int flags, StepEffects& fx) {
   const int known = uapi::kMclCurrent | uapi::kMclFuture | uapi::kMclOnfault;
   if (flags == 0 || (flags & ~known) != 0) return Fail(uapi::kEinval);
-  if (flags == uapi::kMclOnfault) {
-    if (config_.profile.mlockall_onfault_alone_is_einval) return Fail(uapi::kEinval);
-    return Munlockall(fx);  // 4.4-5.1: to_add == 0 unlocks everything
+  if (flags == uapi::kMclOnfault && config_.profile.mlockall_onfault_alone_is_einval) {
+    return Fail(uapi::kEinval);
   }
+  if (!CanDoMlock()) {
+    fx.Note(Event::kNoLockPermission);
+    return Fail(uapi::kEperm);
+  }
+  if ((flags & uapi::kMclCurrent) && !cap_ipc_lock_ && TotalVmPages() > LimitPages()) {
+    fx.Note(Event::kMlockallOverTotalVm);
+    return Fail(uapi::kEnomem);
+  }
+  if (flags == uapi::kMclOnfault) return Munlockall(fx);  // 4.4-5.1: to_add == 0 unlocks everything
   const Lock lock = (flags & uapi::kMclOnfault) ? Lock::kOnFault : Lock::kLocked;
   future_lock_ = (flags & uapi::kMclFuture) ? lock : Lock::kNone;
   if (flags & uapi::kMclCurrent) {
@@ -245,9 +345,29 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   }
   // VM_LOCKED comes from MAP_LOCKED or from mm->def_flags (MCL_FUTURE), with
   // VM_LOCKONFAULT only from def_flags (calc_vm_flag_bits, ref 26, 53).
-  // mlock_future_ok() cannot fail with CAP_IPC_LOCK.
   Lock lock = future_lock_;
   if ((op.flags & uapi::kMapLocked) && lock == Lock::kNone) lock = Lock::kLocked;
+  // do_mmap(), after the EEXIST check: MAP_LOCKED needs can_do_mlock()
+  // (EPERM, only for the flag, not for def_flags); then mlock_future_ok()
+  // with the whole length against locked_vm as it is before a MAP_FIXED
+  // unmaps anything, so replacing locked pages can fail with EAGAIN although
+  // the result would fit (ref 2, 12; mmap(2) EAGAIN).
+  if ((op.flags & uapi::kMapLocked) && !CanDoMlock()) {
+    fx.Note(Event::kNoLockPermission);
+    return Fail(uapi::kEperm);
+  }
+  if (!MlockFutureOk(lock, len)) {
+    fx.Note(Event::kLockedMmapOverLimit);
+    uint64_t replaced_locked = 0;
+    for (uint64_t p = 0; p < count; ++p) {
+      const PageState& page = pages_[static_cast<size_t>(first) + p];
+      replaced_locked += page.mapped && page.lock != Lock::kNone;
+    }
+    if (LockedVmPages() - replaced_locked + count <= LimitPages()) {
+      fx.Note(Event::kMapFixedEagainOverOwnLocked);
+    }
+    return Fail(uapi::kEagain);
+  }
   if (future_lock_ != Lock::kNone) fx.Note(Event::kFutureLockedMmap);
   // MAP_FIXED unmaps what was there first (ref 27): fresh pages, not resident.
   for (uint64_t p = 0; p < count; ++p) {
@@ -346,6 +466,20 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   return Ok();
 }
 
+// prlimit64(0, RLIMIT_MEMLOCK, new, NULL) -> do_prlimit(), kernel/sys.c:
+// cur > max is EINVAL; raising max without CAP_SYS_RESOURCE is EPERM; else
+// both are set, even below what is locked already (nothing is unlocked;
+// later lock calls fail instead, ref 7b). setrlimit(2) ERRORS.
+Outcome Model::SetMemlockLimit(uint64_t cur, uint64_t max, StepEffects& fx) {
+  if (cur > max) return Fail(uapi::kEinval);
+  if (max > memlock_max_ && !config_.cap_sys_resource) return Fail(uapi::kEperm);
+  memlock_cur_ = cur;
+  memlock_max_ = max;
+  fx.Note(Event::kLimitChanged);
+  if (cur / config_.page_size < LockedVmPages()) fx.Note(Event::kLimitBelowLockedVm);
+  return Ok();
+}
+
 Outcome Model::Apply(const Op& op, StepEffects* effects) {
   StepEffects scratch;
   StepEffects& fx = effects ? *effects : scratch;
@@ -369,6 +503,12 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
     case OpKind::kMunlockall: return Munlockall(fx);
     case OpKind::kReadTouch: return Touch(op, /*write=*/false, fx);
     case OpKind::kWriteTouch: return Touch(op, /*write=*/true, fx);
+    case OpKind::kDropCapIpcLock:
+      // capset(2) lowering the permitted and effective sets needs no
+      // privilege; capable(CAP_IPC_LOCK) is false from here on.
+      cap_ipc_lock_ = false;
+      return Ok();
+    case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.len, op.addr, fx);
   }
   return Fail(uapi::kEinval);
 }

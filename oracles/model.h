@@ -52,6 +52,15 @@ struct ModelConfig {
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
   PlantedBug planted_bug = PlantedBug::kNone;
+  // What every sequence starts with, as the executor measured it for its
+  // children: capabilities (capget(2), CapEff), RLIMIT_MEMLOCK in bytes, and
+  // mm->total_vm outside the arena (its VmSize, which mlockall(MCL_CURRENT)
+  // compares against the limit).
+  bool cap_ipc_lock = true;
+  bool cap_sys_resource = true;
+  uint64_t memlock_cur = uapi::kRlimInfinity;
+  uint64_t memlock_max = uapi::kRlimInfinity;
+  uint64_t outside_total_pages = 0;
 };
 
 // What one step did, for the coverage summary.
@@ -66,6 +75,15 @@ enum class Event : uint8_t {
   kZeroPageReplaced,      // a zero page became a real page
   kTouchFaulted,
   kFutureLockedMmap,      // an mmap picked up VM_LOCKED from MCL_FUTURE
+  // RLIMIT_MEMLOCK without CAP_IPC_LOCK.
+  kNoLockPermission,      // EPERM: limit 0 (can_do_mlock())
+  kMlockOverLimit,        // mlock/mlock2 ENOMEM from the limit
+  kMlockFitAfterDiscount, // ... allowed only because pages already locked were discounted
+  kMlockallOverTotalVm,   // mlockall(MCL_CURRENT) ENOMEM: total_vm over the limit
+  kLockedMmapOverLimit,   // EAGAIN from mlock_future_ok() for a locked mmap
+  kMapFixedEagainOverOwnLocked,  // ... although it would fit once the replaced locked pages were gone
+  kLimitChanged,          // prlimit64 changed RLIMIT_MEMLOCK
+  kLimitBelowLockedVm,    // ... to below what is already locked
   kCount,
 };
 const char* EventName(Event e);
@@ -120,6 +138,21 @@ class Model {
   bool CanRead(uint8_t prot) const;
   static bool CanWrite(uint8_t prot);
 
+  // Privileges and RLIMIT_MEMLOCK, the state the limit rules read.
+  bool cap_ipc_lock() const { return cap_ipc_lock_; }
+  uint64_t memlock_cur() const { return memlock_cur_; }
+  uint64_t memlock_max() const { return memlock_max_; }
+  // mm->locked_vm and mm->total_vm in pages: the arena's plus the executor's own.
+  uint64_t LockedVmPages() const;
+  uint64_t TotalVmPages() const;
+  // can_do_mlock(), mm/mlock.c: a nonzero limit or CAP_IPC_LOCK.
+  bool CanDoMlock() const;
+  // mlock_future_ok(), mm/mmap.c: may this mm gain `bytes` more of a mapping
+  // whose lock state is `lock`? Reused by every call that creates or grows
+  // a mapping that may be VM_LOCKED (mmap; mremap growth and brk under
+  // MCL_FUTURE answer EAGAIN when it says no).
+  bool MlockFutureOk(Lock lock, uint64_t bytes) const;
+
  private:
   // Index of the arena page holding `addr`, or -1 outside the arena.
   int64_t PageIndex(uint64_t addr) const;
@@ -133,6 +166,10 @@ class Model {
   Outcome Mlockall(int flags, StepEffects& fx);
   Outcome Munlockall(StepEffects& fx);
   Outcome Touch(const Op& op, bool write, StepEffects& fx);
+  Outcome SetMemlockLimit(uint64_t cur, uint64_t max, StepEffects& fx);
+  int CheckMlockLimit(uint64_t start, uint64_t len, StepEffects& fx) const;
+  uint64_t LockedPagesIn(uint64_t start, uint64_t len) const;
+  uint64_t LimitPages() const { return memlock_cur_ / config_.page_size; }
 
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
@@ -146,6 +183,9 @@ class Model {
   int next_region_id_ = 0;
   Lock future_lock_ = Lock::kNone;   // mm->def_flags & VM_LOCKED_MASK
   Lock outside_lock_ = Lock::kNone;  // lock state of the executor's own VMAs
+  bool cap_ipc_lock_ = true;
+  uint64_t memlock_cur_ = uapi::kRlimInfinity;  // RLIMIT_MEMLOCK, bytes
+  uint64_t memlock_max_ = uapi::kRlimInfinity;
 };
 
 }  // namespace mlc

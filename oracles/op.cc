@@ -36,6 +36,10 @@ std::string AddrString(const Op& op) {
   return out;
 }
 
+std::string LimitString(uint64_t bytes) {
+  return bytes == uapi::kRlimInfinity ? "RLIM_INFINITY" : HexString(bytes);
+}
+
 }  // namespace
 
 std::string HexString(uint64_t value) {
@@ -56,6 +60,8 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kMunlockall: return "munlockall";
     case OpKind::kReadTouch: return "read";
     case OpKind::kWriteTouch: return "write";
+    case OpKind::kDropCapIpcLock: return "capset";
+    case OpKind::kSetMemlockLimit: return "prlimit64";
   }
   return "?";
 }
@@ -153,7 +159,28 @@ void ShowOp(const Op& op, std::ostream& os) {
     case OpKind::kWriteTouch:
       os << "write(" << AddrString(op) << ")";
       return;
+    case OpKind::kDropCapIpcLock:
+      os << "capset(effective, permitted -= CAP_IPC_LOCK)";
+      return;
+    case OpKind::kSetMemlockLimit:
+      os << "prlimit64(0, RLIMIT_MEMLOCK, {cur=" << LimitString(op.len) << ", max=" << LimitString(op.addr)
+         << "}, NULL)";
+      return;
   }
+}
+
+Op SetMemlockLimitOp(uint64_t cur, uint64_t max) {
+  Op op;
+  op.kind = OpKind::kSetMemlockLimit;
+  op.len = cur;
+  op.addr = max;
+  return op;
+}
+
+Op DropCapIpcLockOp() {
+  Op op;
+  op.kind = OpKind::kDropCapIpcLock;
+  return op;
 }
 
 std::vector<Op> ResolveRegions(const std::vector<Op>& ops) {

@@ -40,6 +40,11 @@ constexpr int kEinval = 22;
 constexpr int kEnosys = 38;
 constexpr int kSigbus = 7;
 constexpr int kSigsegv = 11;
+// include/uapi/asm-generic/resource.h; RLIM_INFINITY is ~0UL on x86-64.
+constexpr int kRlimitMemlock = 8;
+constexpr uint64_t kRlimInfinity = ~uint64_t{0};
+constexpr int kCapIpcLock = 14;       // include/uapi/linux/capability.h
+constexpr int kCapSysResource = 24;
 }  // namespace uapi
 
 enum class OpKind : uint8_t {
@@ -53,8 +58,13 @@ enum class OpKind : uint8_t {
   kMunlockall,
   kReadTouch,
   kWriteTouch,
+  // Privileges and limits (issue 3): capset(2) dropping CAP_IPC_LOCK from
+  // the effective and permitted sets, and prlimit64(0, RLIMIT_MEMLOCK,
+  // {cur = len, max = addr}, NULL).
+  kDropCapIpcLock,
+  kSetMemlockLimit,
 };
-constexpr int kOpKindCount = 10;
+constexpr int kOpKindCount = 12;
 const char* OpKindName(OpKind kind);
 
 // Addresses are symbolic: offsets into the arena (printed "A+0x3000"), so a
@@ -75,6 +85,10 @@ struct Op {
   int region = kNoRegion;
   uint64_t region_base = 0;  // arena offset of region `region`
 };
+// prlimit64(RLIMIT_MEMLOCK) carries the soft limit in `len` and the hard
+// limit in `addr` (bytes; uapi::kRlimInfinity for unlimited); no address.
+Op SetMemlockLimitOp(uint64_t cur, uint64_t max);
+Op DropCapIpcLockOp();
 // Resolves region-relative addresses against the sequence itself: an address
 // labelled rN means "this far from where the last mmap labelled rN was
 // placed". Shrinking may move that mmap; the calls aimed at it move along,

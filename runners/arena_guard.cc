@@ -47,6 +47,9 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kReadTouch:
     case OpKind::kWriteTouch:
       return NearInside(op.addr, op.addr + 1, arena);
+    case OpKind::kDropCapIpcLock:
+    case OpKind::kSetMemlockLimit:
+      return true;  // no memory involved
   }
   return op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang;
 }

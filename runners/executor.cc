@@ -70,7 +70,8 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.kind = static_cast<uint32_t>(op.kind);
     w.prot = op.prot;
     w.flags = op.flags;
-    w.addr = AbsoluteAddress(op, arena_base);
+    // prlimit64 carries the hard limit in `addr`, not an address.
+    w.addr = op.kind == OpKind::kSetMemlockLimit ? op.addr : AbsoluteAddress(op, arena_base);
     w.len = op.len;
     out.push_back(w);
   }
@@ -153,6 +154,11 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.arena_pages = hello.arena_pages;
   info.outside_lockable_pages = hello.outside_lockable_pages;
   info.outside_vmas = hello.outside_vmas;
+  info.outside_total_pages = hello.outside_total_pages;
+  info.memlock_cur = hello.memlock_cur;
+  info.memlock_max = hello.memlock_max;
+  info.cap_ipc_lock = hello.cap_ipc_lock != 0;
+  info.cap_sys_resource = hello.cap_sys_resource != 0;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
@@ -169,7 +175,9 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
     if (header.type == wire::RecordType::kProbe) {
       const auto& p = As<wire::ProbeRecord>(ex->record_);
       info.has_mlock2 = p.mlock2_err != ENOSYS;
-      info.has_mcl_onfault = p.mcl_onfault_err == 0;
+      // Without CAP_IPC_LOCK and a zero limit the valid flags get EPERM,
+      // which mlockall() checks after the flags (mm/mlock.c).
+      info.has_mcl_onfault = p.mcl_onfault_err == 0 || p.mcl_onfault_err == EPERM;
       break;
     }
     if (header.type == wire::RecordType::kChildError) {

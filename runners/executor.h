@@ -41,6 +41,12 @@ struct ExecutorInfo {
   uint32_t outside_vmas = 0;
   bool has_mlock2 = false;
   bool has_mcl_onfault = false;
+  // What each child starts with (wire::HelloRecord).
+  uint64_t outside_total_pages = 0;
+  uint64_t memlock_cur = 0;
+  uint64_t memlock_max = 0;
+  bool cap_ipc_lock = false;
+  bool cap_sys_resource = false;
 };
 
 enum class RunStatus {

@@ -130,6 +130,7 @@ size_t g_record_cap = 0;
 wire::WireOp* g_ops = nullptr;
 int g_smaps_fd = -1;
 int g_status_fd = -1;
+raw::CapSets g_caps{};  // read before the filter, for capset()
 int g_pid = 0;
 
 // Touch faults: the handler jumps back into ExecuteTouch().
@@ -245,6 +246,8 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kMunlockall): return raw::Munlockall();
     case static_cast<uint32_t>(OpKind::kReadTouch): return ExecuteTouch(op.addr, false);
     case static_cast<uint32_t>(OpKind::kWriteTouch): return ExecuteTouch(op.addr, true);
+    case static_cast<uint32_t>(OpKind::kDropCapIpcLock): return raw::DropCapability(g_caps, uapi::kCapIpcLock);
+    case static_cast<uint32_t>(OpKind::kSetMemlockLimit): return raw::SetMemlockLimit(op.len, op.addr);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.
@@ -366,6 +369,11 @@ void PrepareChild() {
   g_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   if (g_smaps_fd < 0 || g_status_fd < 0) {
     g_setup_error = "cannot open /proc/self/smaps or status";
+    g_setup_errno = errno;
+    return;
+  }
+  if (!raw::CapGet(&g_caps)) {
+    g_setup_error = "capget failed";
     g_setup_errno = errno;
     return;
   }
@@ -497,6 +505,20 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
   }
   hello->outside_lockable_pages = lockable;
   hello->outside_vmas = vmas;
+  // mm->total_vm, which mlockall(MCL_CURRENT) compares against the limit,
+  // is what status prints as VmSize (fs/proc/task_mmu.c task_mem()); a
+  // forked child starts with the same (dup_mmap()).
+  const int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  const long status_len = status_fd < 0 ? -1 : ReadProcFile(status_fd, g_status_buf, kStatusCap);
+  if (status_fd >= 0) close(status_fd);
+  const auto vm_size =
+      status_len < 0 ? std::nullopt
+                     : ParseStatusKb(std::string_view(g_status_buf, static_cast<size_t>(status_len)), "VmSize");
+  if (!vm_size) {
+    CopyMessage(hello->message, "cannot read VmSize from /proc/self/status");
+    return false;
+  }
+  hello->outside_total_pages = *vm_size * 1024 / g_page_size;
   return true;
 }
 
@@ -651,8 +673,20 @@ int Main(int argc, char** argv) {
   g_program.filter = g_filter;
 
   // The measurement comes last: nothing is mapped after it.
+  // The privileges and the limit every child starts with.
+  rlimit memlock{};
+  getrlimit(RLIMIT_MEMLOCK, &memlock);
+  hello.memlock_cur = memlock.rlim_cur;
+  hello.memlock_max = memlock.rlim_max;
+  raw::CapSets caps{};
+  const bool caps_known = raw::CapGet(&caps);
+  hello.cap_ipc_lock = (caps.effective[0] >> uapi::kCapIpcLock) & 1;
+  hello.cap_sys_resource = (caps.effective[0] >> uapi::kCapSysResource) & 1;
+
   hello.status = wire::HelloStatus::kFailed;
-  if (instructions == 0) {
+  if (!caps_known) {
+    CopyMessage(hello.message, "capget failed");
+  } else if (instructions == 0) {
     CopyMessage(hello.message, why.c_str());
   } else if (MeasureAddressSpace(&hello)) {
     hello.status = wire::HelloStatus::kOk;

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <ctime>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,6 +59,37 @@ uint64_t MonotonicNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+bool CapGet(CapSets* sets) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  for (int i = 0; i < 2; ++i) {
+    sets->effective[i] = data[i].effective;
+    sets->permitted[i] = data[i].permitted;
+    sets->inheritable[i] = data[i].inheritable;
+  }
+  return true;
+}
+
+Outcome DropCapability(const CapSets& sets, int cap) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  const uint32_t bit = 1u << (cap % 32);
+  for (int i = 0; i < 2; ++i) {
+    data[i].effective = sets.effective[i];
+    data[i].permitted = sets.permitted[i];
+    data[i].inheritable = sets.inheritable[i];
+  }
+  data[cap / 32].effective &= ~bit;
+  data[cap / 32].permitted &= ~bit;
+  return Capture(syscall(SYS_capset, &header, data));
+}
+
+Outcome SetMemlockLimit(uint64_t cur, uint64_t max) {
+  const rlimit limit{cur, max};
+  return Capture(syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &limit, nullptr));
 }
 
 }  // namespace mlc::raw

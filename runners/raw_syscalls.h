@@ -32,4 +32,16 @@ long Getppid();
 long InstallSeccompFilter(const void* sock_fprog);
 uint64_t MonotonicNs();  // clock_gettime(CLOCK_MONOTONIC) through the vDSO
 
+// Privileges and limits (capget(2)/capset(2) without libcap, prlimit(2)).
+struct CapSets {
+  uint32_t effective[2];
+  uint32_t permitted[2];
+  uint32_t inheritable[2];
+};
+bool CapGet(CapSets* sets);
+// Clears `cap` from the effective and permitted sets of `sets` and applies them.
+Outcome DropCapability(const CapSets& sets, int cap);
+// prlimit64(0, RLIMIT_MEMLOCK, {cur, max}, NULL).
+Outcome SetMemlockLimit(uint64_t cur, uint64_t max);
+
 }  // namespace mlc::raw

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -52,6 +53,16 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
   const int rc_read = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
                                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kRequestFd)));
   if (rc_read < 0) return fail("seccomp_rule_add(read)", rc_read);
+  // Sequences that run without CAP_IPC_LOCK drop it with capset(2), which
+  // can only lower the permitted set (its arguments are pointers the filter
+  // cannot inspect). RLIMIT_MEMLOCK changes use prlimit64 on this process
+  // and this one limit only, without reading the old value.
+  const int rc_capset = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(capset), 0);
+  if (rc_capset < 0) return fail("seccomp_rule_add(capset)", rc_capset);
+  const int rc_prlimit = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 3, SCMP_A0(SCMP_CMP_EQ, 0),
+                                          SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(RLIMIT_MEMLOCK)),
+                                          SCMP_A3(SCMP_CMP_EQ, 0));
+  if (rc_prlimit < 0) return fail("seccomp_rule_add(prlimit64)", rc_prlimit);
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];
   if (pipe(fds) != 0) return fail("pipe", -errno);

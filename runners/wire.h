@@ -89,6 +89,13 @@ struct HelloRecord {
   HelloStatus status;               // anything but kOk: `message` says why
   char release[65];
   char message[kMaxMessage];
+  // What every child starts with: mm->total_vm outside the arena (VmSize),
+  // RLIMIT_MEMLOCK in bytes, and the effective capabilities that matter.
+  uint64_t outside_total_pages;
+  uint64_t memlock_cur;
+  uint64_t memlock_max;
+  uint32_t cap_ipc_lock;
+  uint32_t cap_sys_resource;
 };
 
 struct StartedRecord {

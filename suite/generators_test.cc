@@ -72,7 +72,9 @@ Touched RoundedRange(const Op& op) {
     case OpKind::kReadTouch:
     case OpKind::kWriteTouch: return {op.addr, op.addr + 1};
     case OpKind::kMlockall:
-    case OpKind::kMunlockall: return {0, 0};
+    case OpKind::kMunlockall:
+    case OpKind::kDropCapIpcLock:
+    case OpKind::kSetMemlockLimit: return {0, 0};
     default: return {op.addr, op.addr + ((op.len + mask) & ~mask)};
   }
 }
@@ -255,16 +257,18 @@ struct Reached {
   uint64_t ranged_on_mapped = 0;  // ... whose first page was mapped
 };
 
-Reached Explore(uint64_t arena_pages, int sequences, int steps, uint64_t seed) {
+Reached Explore(const ModelConfig& config, int sequences, int steps, uint64_t seed) {
+  const uint64_t arena_pages = config.arena_pages;
   Reached reached;
   rc::Random random(seed);
   for (int s = 0; s < sequences; ++s) {
-    Model model(TestConfig(arena_pages));
+    Model model(config);
     const int size = s % (rc::kNominalSize + 1);
     for (int i = 0; i < steps; ++i) {
       const Op op = Draw(GenOp(model, GenOptions{}), random, size);
-      if (op.kind != OpKind::kMmap && op.kind != OpKind::kMlockall &&
-          op.kind != OpKind::kMunlockall && op.region != kAbsoluteAddr) {
+      if (op.kind != OpKind::kMmap && op.kind != OpKind::kMlockall && op.kind != OpKind::kMunlockall &&
+          op.kind != OpKind::kDropCapIpcLock && op.kind != OpKind::kSetMemlockLimit &&
+          op.region != kAbsoluteAddr) {
         ++reached.ranged;
         const uint64_t page = op.addr / kPage;
         reached.ranged_on_mapped += page < arena_pages && model.pages()[page].mapped;
@@ -309,11 +313,70 @@ void ExpectInterestingStatesReached(const Reached& r) {
 }
 
 TEST(GenReachTest, SequencesInTheConformanceArenaReachTheInterestingStates) {
-  ExpectInterestingStatesReached(Explore(/*arena_pages=*/4096, /*sequences=*/300, /*steps=*/40, 11));
+  ExpectInterestingStatesReached(Explore(TestConfig(4096), /*sequences=*/300, /*steps=*/40, 11));
 }
 
 TEST(GenReachTest, SequencesInASmallArenaReachTheInterestingStates) {
-  ExpectInterestingStatesReached(Explore(/*arena_pages=*/64, /*sequences=*/300, /*steps=*/40, 12));
+  ExpectInterestingStatesReached(Explore(TestConfig(64), /*sequences=*/300, /*steps=*/40, 12));
+}
+
+// The limit rules, as root without CAP_SYS_RESOURCE under an 8 MiB limit
+// (sequences drop CAP_IPC_LOCK themselves) and as an ordinary user.
+void ExpectEveryLimitRuleReached(const Reached& r, bool starts_privileged) {
+  std::vector<std::string> wanted = {"mlock EPERM",     "mlock2 EPERM",   "mlockall EPERM", "mmap EPERM",
+                                     "mlock ENOMEM",    "mlock2 ENOMEM",  "mlockall ENOMEM", "mmap EAGAIN",
+                                     "prlimit64 ok",    "prlimit64 EPERM", "prlimit64 EINVAL", "capset ok",
+                                     "mlockall ok",     "munlock ok"};
+  for (const std::string& outcome : wanted) {
+    EXPECT_GT(r.outcomes.count(outcome) ? r.outcomes.at(outcome) : 0, 0u) << outcome;
+  }
+  for (Event e : {Event::kNoLockPermission, Event::kMlockOverLimit, Event::kMlockFitAfterDiscount,
+                  Event::kMlockallOverTotalVm, Event::kLockedMmapOverLimit, Event::kMapFixedEagainOverOwnLocked,
+                  Event::kLimitChanged, Event::kLimitBelowLockedVm}) {
+    EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
+  }
+  if (starts_privileged) {
+    EXPECT_GT(r.events[static_cast<size_t>(Event::kFutureLockedMmap)], 0u);
+  }
+}
+
+ModelConfig EightMibLimit(bool cap_ipc_lock) {
+  ModelConfig config = TestConfig(4096);
+  config.outside_total_pages = 300;
+  config.cap_ipc_lock = cap_ipc_lock;
+  config.cap_sys_resource = false;
+  config.memlock_cur = config.memlock_max = 8u << 20;
+  return config;
+}
+
+TEST(GenReachTest, SequencesAsRootWithoutCapSysResourceReachEveryLimitRule) {
+  ExpectEveryLimitRuleReached(Explore(EightMibLimit(true), /*sequences=*/600, /*steps=*/40, 13), true);
+}
+
+TEST(GenReachTest, SequencesOfAnOrdinaryUserReachEveryLimitRule) {
+  ExpectEveryLimitRuleReached(Explore(EightMibLimit(false), /*sequences=*/600, /*steps=*/40, 14), false);
+}
+
+RC_GTEST_PROP(GenOpTest, GeneratedLimitsStayUnderTheHardLimitOutsideTheirNamedBranches, ()) {
+  ModelConfig config = EightMibLimit(*rc::gen::arbitrary<bool>());
+  config.cap_sys_resource = *rc::gen::arbitrary<bool>();
+  Model model(config);
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, GenOptions{});
+    const uint64_t hard = model.memlock_max();
+    const Outcome outcome = model.Apply(op);
+    if (op.kind != OpKind::kSetMemlockLimit) continue;
+    // Valid (cur <= max <= the hard limit), or one of the two named invalid
+    // branches: cur > max (EINVAL) or a raised hard limit (EPERM unless
+    // CAP_SYS_RESOURCE).
+    if (op.len > op.addr) {
+      RC_ASSERT(outcome.err == uapi::kEinval);
+    } else if (op.addr > hard) {
+      RC_ASSERT(outcome.err == (config.cap_sys_resource ? 0 : uapi::kEperm));
+    } else {
+      RC_ASSERT(outcome.err == 0);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------

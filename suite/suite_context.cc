@@ -16,6 +16,11 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->outside_lockable_pages = info.outside_lockable_pages;
   config->has_mlock2 = info.has_mlock2;
   config->exec_only_readable = ExecOnlyIsReadable();
+  config->cap_ipc_lock = info.cap_ipc_lock;
+  config->cap_sys_resource = info.cap_sys_resource;
+  config->memlock_cur = info.memlock_cur;
+  config->memlock_max = info.memlock_max;
+  config->outside_total_pages = info.outside_total_pages;
   return true;
 }
 
@@ -55,6 +60,7 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  for (const std::string& note : PrivilegeNotes(config_)) notes_.push_back(note);
   return kExitConformant;
 }
 
@@ -92,6 +98,35 @@ void SuiteContext::EndTest(bool failed) {
     ++harness_errors_;
   }
   last_failure_ = Verdict::kConformant;
+}
+
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+std::string LimitText(uint64_t bytes) {
+  if (bytes == uapi::kRlimInfinity) return "unlimited";
+  if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " kB";
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+std::vector<std::string> PrivilegeNotes(const ModelConfig& config) {
+  std::vector<std::string> notes;
+  const std::string limit = "RLIMIT_MEMLOCK soft " + LimitText(config.memlock_cur) + ", hard " +
+                            LimitText(config.memlock_max);
+  if (config.cap_ipc_lock) {
+    notes.push_back("privileges: CAP_IPC_LOCK (" + limit +
+                    "); sequences that drop it with capset are checked under the limit");
+  } else {
+    notes.push_back("privileges: no CAP_IPC_LOCK: every sequence is checked under " + limit);
+  }
+  if (!config.cap_sys_resource) {
+    notes.push_back("no CAP_SYS_RESOURCE: generated limits stay under the hard limit; raising it is checked as EPERM");
+  }
+  return notes;
 }
 
 }  // namespace mlc

@@ -37,6 +37,11 @@ enum ExitCode : int { kExitConformant = 0, kExitDivergence = 1, kExitHarness = 2
 // Returns false with *why when the kernel is outside what the model covers.
 bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why);
 
+// What the run's privileges and RLIMIT_MEMLOCK mean for the checks, one
+// line each, e.g. that without CAP_IPC_LOCK every sequence runs under the
+// limit the user has.
+std::vector<std::string> PrivilegeNotes(const ModelConfig& config);
+
 class SuiteContext {
  public:
   static SuiteContext& Get();
