@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Command-line behaviour of the conformance binary: exit codes, KTAP, JUnit,
-# skips. Usage: cli_test.sh CASE PATH-TO-mlockcheck-conformance
+# skips. Usage: cli_test.sh CASE PATH-TO-mlockcheck-conformance [PATH-TO-mlockcheck]
 set -uo pipefail
 case_name=$1
 bin=$2
+script=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -24,15 +25,24 @@ last_line_is_result() {
     fail "last line is not the RESULT line"
 }
 
-# The conformance run needs CAP_IPC_LOCK (it exits 4 without it, which the
-# no-cap-ipc-lock case checks); CTest reports exit 77 as skipped.
-if [ "$case_name" != no-cap-ipc-lock ] && [ "$case_name" != bad-flags ]; then
-  caps=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
-  if [ $(( 0x$caps >> 14 & 1 )) -eq 0 ]; then
-    echo "SKIP($case_name): needs CAP_IPC_LOCK (root)"
-    exit 77
+# Runs "$@" as the unprivileged user nobody when this is root (setpriv,
+# util-linux), on a copy of the binaries nobody can read and execute; as
+# any other user, runs it directly. CTest reports exit 77 as skipped.
+as_ordinary_user() {
+  if [ "$(id -u)" -ne 0 ]; then
+    "$@"
+    return
   fi
-fi
+  command -v setpriv >/dev/null || { echo "SKIP($case_name): setpriv not installed"; exit 77; }
+  setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$@"
+}
+copy_for_nobody() {
+  chmod 755 "$tmp"
+  mkdir -p "$tmp/bin"
+  cp "$bin" "$(dirname "$bin")/mlockcheck-executor" "$tmp/bin/"
+  chmod -R a+rX "$tmp/bin"
+  bin="$tmp/bin/$(basename "$bin")"
+}
 
 case "$case_name" in
   conformance)
@@ -93,13 +103,48 @@ case "$case_name" in
     last_line_is_result
     ;;
   no-cap-ipc-lock)
-    # Without CAP_IPC_LOCK RLIMIT_MEMLOCK applies, which is not modelled yet:
-    # say so and exit 4 instead of raising false alarms.
+    # Root without CAP_IPC_LOCK: every call runs under RLIMIT_MEMLOCK, which
+    # the model follows; the header says so.
     command -v setpriv >/dev/null || { echo "SKIP(no-cap-ipc-lock): setpriv not installed"; exit 77; }
-    run setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock "$bin" --sequences 10
-    expect_rc 4
-    expect_out 'no CAP_IPC_LOCK'
+    [ "$(id -u)" -eq 0 ] || { echo "SKIP(no-cap-ipc-lock): needs root to drop a capability"; exit 77; }
+    run setpriv --bounding-set -ipc_lock --inh-caps -ipc_lock "$bin" --sequences 300
+    expect_rc 0
+    expect_out '^privileges: no CAP_IPC_LOCK: every sequence is checked under RLIMIT_MEMLOCK'
+    expect_out 'divergences=0 '
     last_line_is_result
+    ;;
+  unprivileged)
+    # An ordinary user, under the limit it has, then under a zero and a
+    # tiny one: conformant, no divergence, nothing skipped.
+    copy_for_nobody
+    run as_ordinary_user "$bin" --sequences 300
+    expect_rc 0
+    expect_out '^privileges: no CAP_IPC_LOCK'
+    expect_out 'divergences=0 '
+    ! grep -q '^SKIP' "$tmp/out" || fail "an unprivileged run skipped something"
+    last_line_is_result
+    if command -v prlimit >/dev/null && [ "$(id -u)" -eq 0 ]; then
+      for limit in 0:0 12288:12288; do
+        run prlimit --memlock=$limit setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+          "$bin" --sequences 200
+        expect_rc 0
+        expect_out "RLIMIT_MEMLOCK soft $(( ${limit%%:*} / 1024 )) kB"
+        expect_out 'divergences=0 '
+      done
+    fi
+    ;;
+  install-as-user)
+    # With every package present, an ordinary user gets past the package
+    # check (no root needed) and on to the build step, which fails here only
+    # because the build directory is unwritable.
+    [ -n "$script" ] || fail "needs the path of ./mlockcheck"
+    chmod 755 "$tmp"
+    cp "$script" "$tmp/mlockcheck"
+    chmod 755 "$tmp/mlockcheck"
+    run as_ordinary_user env MLOCKCHECK_BUILD_DIR=/proc/mlockcheck-unwritable "$tmp/mlockcheck" run
+    expect_rc 2
+    ! grep -q 'missing Debian packages' "$tmp/err" || fail "the package check failed for an ordinary user"
+    grep -q 'cannot write /proc/mlockcheck-unwritable' "$tmp/err" || fail "did not reach the build step"
     ;;
   *)
     echo "unknown case $case_name"
