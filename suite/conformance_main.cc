@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
-    "                      [--quiet] [--arena-mib N]\n";
+    "                      [--quiet] [--arena-mib N] [--strict]\n";
 
 bool ParseUint(const char* text, uint64_t* out) {
   if (text == nullptr || *text == '\0') return false;
@@ -70,6 +70,16 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
       options->quiet = true;
     } else if (flag == "--mlock2-enosys") {
       options->mlock2_enosys = true;  // test hook, see README "Testing mlockcheck"
+    } else if (flag == "--strict") {
+      options->strict = true;
+    } else if (flag == "--errata-file") {
+      // test hook, see README "Kernel errata"
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --errata-file needs a file name\n";
+        return kExitHarness;
+      }
+      options->errata_file = value;
+      ++i;
     } else if (flag == "--planted-bug") {
       options->planted_bug = true;  // test hook, see README "Testing mlockcheck"
     } else if (flag == "--help" || flag == "-h") {
@@ -145,6 +155,25 @@ class Printer : public ::testing::EmptyTestEventListener {
   int number_ = 0;
 };
 
+// Known kernel bugs the run met: each erratum once, with its evidence and
+// the first sequence that hit it (not shrunk: the registry has the shrunk one).
+void PrintKnownBugs(const SuiteContext& ctx, const RunOptions& options, const char* diag) {
+  if (ctx.known_bugs().empty()) return;
+  std::ostringstream os;
+  for (const auto& [id, bug] : ctx.known_bugs()) {
+    const Erratum& e = *bug.erratum;
+    os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
+       << (options.strict ? " (fails the run: --strict)" : "") << "\n"
+       << "  rule: " << e.rule << "\n  kernels: " << e.KernelRange() << "\n  fix: " << e.fix
+       << "\n  reproducer: " << e.reproducer << "\n  first sequence that hit it:\n";
+    PrintPrefixed(os, bug.first_report, "    ");
+  }
+  os << "known kernel bugs: " << ctx.known_bugs().size()
+     << " (not counted as divergences; with --strict they fail the run)\n";
+  PrintPrefixed(std::cout, os.str(), diag);
+  std::cout << std::flush;
+}
+
 int Main(int argc, char** argv) {
   RunOptions options;
   bool seed_given = false;
@@ -216,8 +245,10 @@ int Main(int argc, char** argv) {
     ctx.coverage().Print(summary, diag);
     std::cout << summary.str() << std::flush;
   }
+  PrintKnownBugs(ctx, options, diag);
   result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences());
   if (ctx.divergences() > 0) return kExitDivergence;
+  if (options.strict && !ctx.known_bugs().empty()) return kExitDivergence;
   if (ctx.harness_errors() > 0 || gtest_rc != 0) return kExitHarness;
   const auto* unit = ::testing::UnitTest::GetInstance();
   if (unit->successful_test_count() == unit->skipped_test_count()) return kExitNothingRan;

@@ -14,9 +14,12 @@ void CheckOnKernel(const std::vector<Op>& ops) {
   auto& ctx = SuiteContext::Get();
   const SequenceResult result = ctx.Verify(ops, /*counting=*/!ctx.failing());
   if (result.verdict == Verdict::kConformant) return;
-  ctx.RecordFailure(result.verdict);
   const std::string report =
       FormatReport(ops, result, ctx.model_config(), ctx.release(), ctx.ReplayHint());
+  // A known kernel bug ends this sequence's checks (kernel and model have
+  // parted ways) without failing the property; the summary reports it.
+  if (ctx.MatchKnownBug(ops, result, report) != nullptr) return;
+  ctx.RecordFailure(result.verdict);
   RC_FAIL(report);
 }
 
@@ -39,10 +42,11 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
   }
   const SequenceResult result = ctx.Verify(scenario.ops, /*counting=*/true);
   if (result.verdict != Verdict::kConformant) {
+    const std::string report = FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(),
+                                            "./mlockcheck run --sequences 0 (reference scenarios run every time)");
+    if (ctx.MatchKnownBug(scenario.ops, result, report) != nullptr) return;
     ctx.RecordFailure(result.verdict);
-    FAIL() << scenario.rule << "\n"
-           << FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(),
-                           "./mlockcheck run --sequences 0 (reference scenarios run every time)");
+    FAIL() << scenario.rule << "\n" << report;
   }
 }
 

@@ -1,6 +1,8 @@
 #include "suite/suite_context.h"
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "runners/host.h"
 
@@ -49,6 +51,33 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     executor_.reset();
     return kExitNothingRan;
   }
+  std::string errata_text = BuiltinErrataText();
+  if (!options.errata_file.empty()) {
+    std::ifstream in(options.errata_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      *message = "cannot read errata registry " + options.errata_file;
+      executor_.reset();
+      return kExitHarness;
+    }
+    errata_text = text.str();
+    notes_.push_back("TEST HOOK: errata registry " + options.errata_file);
+  }
+  std::string errata_error;
+  const auto errata = ParseErrata(errata_text, &errata_error);
+  if (!errata) {
+    *message = "errata registry: " + errata_error;
+    executor_.reset();
+    return kExitHarness;
+  }
+  errata_ = *errata;
+  size_t here = 0;
+  for (const Erratum& e : errata_) here += e.AffectsKernel(config_.profile.version);
+  if (!errata_.empty()) {
+    notes_.push_back("kernel errata: " + std::to_string(errata_.size()) + " registered, " + std::to_string(here) +
+                     " affecting this kernel (a matching divergence is reported as a known kernel bug)");
+  }
   if (options.planted_bug) {
     config_.planted_bug = PlantedBug::kOnFaultOverLockedKeepsLo;
     notes_.push_back("TEST HOOK: the model has a planted bug; divergences are expected");
@@ -83,6 +112,16 @@ std::string SuiteContext::ReplayHint() const {
   return "./mlockcheck run --seed " + std::to_string(options_.seed) + " --sequences " +
          std::to_string(options_.sequences) + " --steps " + std::to_string(options_.steps) +
          " (or the RC_PARAMS=\"reproduce=...\" line RapidCheck prints)";
+}
+
+const Erratum* SuiteContext::MatchKnownBug(const std::vector<Op>& ops, const SequenceResult& result,
+                                           const std::string& report) {
+  if (result.verdict != Verdict::kDivergence || result.diverging_step >= ops.size()) return nullptr;
+  const Erratum* erratum =
+      MatchErratum(errata_, config_.profile.version, ops[result.diverging_step], result.diffs);
+  if (erratum == nullptr) return nullptr;
+  ++known_bugs_.try_emplace(erratum->id, KnownBug{erratum, 0, report}).first->second.sequences;
+  return erratum;
 }
 
 void SuiteContext::RecordFailure(Verdict verdict) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "oracles/model.h"
 #include "runners/executor.h"
 #include "suite/coverage.h"
+#include "suite/errata.h"
 #include "suite/verify.h"
 
 namespace mlc {
@@ -28,6 +30,8 @@ struct RunOptions {
   bool mlock2_enosys = false;  // test hook: seccomp makes mlock2 ENOSYS
   bool planted_bug = false;    // test hook: a wrong model rule (PlantedBug)
   bool progress = false;       // a progress line on a terminal
+  bool strict = false;         // known kernel bugs (errata) fail the run too
+  std::string errata_file;     // test hook: this registry instead of the built-in one
 };
 
 // Exit codes (README "Exit codes"; kselftest's 0 pass, 1 fail, 4 skip).
@@ -71,6 +75,18 @@ class SuiteContext {
   bool failing() const { return failing_; }
   void EndTest(bool failed);
 
+  // The erratum that explains a divergence of `ops` on this kernel, if any
+  // (MatchErratum); counted and kept, with the first report, for the summary.
+  const Erratum* MatchKnownBug(const std::vector<Op>& ops, const SequenceResult& result,
+                               const std::string& report);
+  struct KnownBug {
+    const Erratum* erratum;
+    uint64_t sequences;
+    std::string first_report;
+  };
+  const std::map<std::string, KnownBug>& known_bugs() const { return known_bugs_; }
+  const std::vector<Erratum>& errata() const { return errata_; }
+
   uint64_t sequences() const { return sequences_; }
   uint64_t steps() const { return steps_; }
   uint64_t divergences() const { return divergences_; }
@@ -85,6 +101,8 @@ class SuiteContext {
   Coverage coverage_;
   bool failing_ = false;
   Verdict last_failure_ = Verdict::kConformant;
+  std::vector<Erratum> errata_;
+  std::map<std::string, KnownBug> known_bugs_;
   uint64_t sequences_ = 0, steps_ = 0, divergences_ = 0, harness_errors_ = 0;
 };
 
