@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "suite/limit_scenarios.h"
 #include "suite/sequence_gen.h"
 #include "suite/scenarios.h"
 #include "suite/suite_context.h"
@@ -51,6 +52,8 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, ReferenceScenarioTest, ::testing::ValuesIn(ReferenceScenarios()),
+                         [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
+INSTANTIATE_TEST_SUITE_P(Limits, ReferenceScenarioTest, ::testing::ValuesIn(LimitScenarios()),
                          [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
 
 }  // namespace

@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <limits>
+#include <set>
+#include <string>
 
 #include "oracles/kernel_profile.h"
 #include "oracles/model.h"
 #include "oracles/op.h"
+#include "suite/limit_scenarios.h"
 #include "suite/scenarios.h"
 
 namespace mlc {
@@ -58,22 +61,130 @@ Op WrapAround(OpKind kind) {
 }
 Lock LockOf(const Model& m, uint64_t page) { return m.pages()[page].lock; }
 
-// --- EPERM: can_do_mlock() ------------------------------------------------
+// --- LimitScenarios(), step by step ----------------------------------------
 
-TEST(LimitZeroModelTest, EveryLockingCallIsEpermEvenWithZeroLength) {
-  Model m(Unprivileged(0, 0));
-  EXPECT_EQ(m.Apply(MmapPages(0, 0, 2, kRw, kAnonPrivate)), Mapped(0));
-  // do_mlock(): can_do_mlock() precedes the rounding and the len == 0 return.
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 0)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 2)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.Apply(Mlock2Pages(0, 2, uapi::kMlockOnfault)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.Apply(WrapAround(OpKind::kMlock)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.Apply(MlockallOp(uapi::kMclFuture)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.Apply(MlockallOp(uapi::kMclCurrent)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.Apply(MmapPages(1, 4, 1, kRw, kLocked)), Fails(uapi::kEperm));
-  EXPECT_EQ(m.LockedVmPages(), 0u);
-  EXPECT_FALSE(m.pages()[4].mapped);
+// As root without CAP_SYS_RESOURCE under an 8 MiB limit (the CI machine);
+// each scenario drops CAP_IPC_LOCK and lowers the limit itself.
+class LimitScenarioOracleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (const Scenario& s : LimitScenarios()) {
+      if (s.name == name) ops_ = s.ops;
+    }
+    ASSERT_FALSE(ops_.empty()) << "no limit scenario named " << name;
+    // Every scenario starts unprivileged under its own limit.
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_FALSE(model_.cap_ipc_lock());
+  }
+  void TearDown() override {
+    EXPECT_EQ(next_, ops_.size()) << "the test does not check every step of its scenario";
+  }
+  Outcome Step(StepEffects* fx = nullptr) {
+    if (next_ >= ops_.size()) {
+      ADD_FAILURE() << "the scenario has only " << ops_.size() << " steps";
+      return {};
+    }
+    return model_.Apply(ops_[next_++], fx);
+  }
+  static ModelConfig Config() {
+    ModelConfig config = Unprivileged(8u << 20, 8u << 20);
+    config.cap_ipc_lock = true;
+    return config;
+  }
+  Model model_{Config()};
+  std::vector<Op> ops_;
+  size_t next_ = 0;
+};
+
+TEST(LimitScenarioCoverageTest, EveryLimitScenarioHasAHandWrittenExpectation) {
+  std::set<std::string> tested;
+  const auto* unit = ::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit->total_test_suite_count(); ++i) {
+    const auto* suite = unit->GetTestSuite(i);
+    if (std::string(suite->name()) != "LimitScenarioOracleTest") continue;
+    for (int j = 0; j < suite->total_test_count(); ++j) tested.insert(suite->GetTestInfo(j)->name());
+  }
+  for (const Scenario& s : LimitScenarios()) {
+    EXPECT_EQ(tested.count(s.name), 1u) << "no oracle expectation for limit scenario " << s.name;
+  }
 }
+
+TEST_F(LimitScenarioOracleTest, ZeroLimitMakesEveryLockingCallEperm) {
+  EXPECT_EQ(Step(), Mapped(0));
+  EXPECT_EQ(Step(), Fails(uapi::kEperm));   // mlock(a, 0): before the len == 0 return
+  EXPECT_EQ(Step(), Fails(uapi::kEinval));  // mlock2 flags first (ref 1)
+  EXPECT_EQ(Step(), Fails(uapi::kEperm));
+  EXPECT_EQ(Step(), Fails(uapi::kEperm));   // mlockall, after its flag check
+  EXPECT_EQ(Step(), Fails(uapi::kEperm));   // MAP_LOCKED
+  EXPECT_FALSE(model_.pages()[4].mapped);
+  EXPECT_EQ(Step(), Ok());                  // munlock
+  EXPECT_EQ(Step(), Ok());                  // munlockall
+  EXPECT_EQ(model_.LockedVmPages(), 0u);
+}
+
+TEST_F(LimitScenarioOracleTest, MlockOverTheLimitDiscountsPagesAlreadyLocked) {
+  EXPECT_EQ(Step(), Mapped(0));
+  EXPECT_EQ(Step(), Ok());  // 4 ONFAULT pages: 4 <= 4
+  StepEffects fx;
+  EXPECT_EQ(Step(&fx), Ok());  // 4 + 4 > 4, minus the 4 already locked
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kMlockFitAfterDiscount)], 1u);
+  EXPECT_EQ(LockOf(model_, 0), Lock::kLocked);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // pages 2-5: 4 + 4 - 2 > 4
+  EXPECT_EQ(LockOf(model_, 4), Lock::kNone);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // mlock2(page 4): 1 + 4 > 4
+  EXPECT_EQ(Step(), Ok());                  // limit lowered to 2 pages; nothing unlocked
+  EXPECT_EQ(model_.LockedVmPages(), 4u);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // length 0: 0 + 4 > 2 (ref 7b)
+  EXPECT_EQ(Step(), Ok());                  // munlock is not limited
+  EXPECT_EQ(Step(), Ok());                  // page 0: 1 + locked_vm 1 (page 3) <= 2
+  EXPECT_EQ(model_.LockedVmPages(), 2u);
+}
+
+TEST_F(LimitScenarioOracleTest, LimitCheckPrecedesWrapAroundEinvalAndTheHoleWalk) {
+  EXPECT_EQ(Step(), Fails(uapi::kEinval));  // 2 pages fit: apply_vma_lock_flags() says EINVAL
+  EXPECT_EQ(Step(), Mapped(0));
+  EXPECT_EQ(Step(), Mapped(4));
+  // 6 > 3: ENOMEM before the walk, so the pages before the hole stay unlocked.
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(LockOf(model_, 0), Lock::kNone);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // wrap-around: 2 + 2 > 3 comes first
+}
+
+TEST_F(LimitScenarioOracleTest, MlockallCurrentOverTheLimitChangesNothing) {
+  EXPECT_EQ(Step(), Mapped(0));
+  EXPECT_EQ(Step(), Ok());  // MCL_FUTURE: not checked at call time
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // total_vm 152 > 4
+  EXPECT_EQ(model_.future_lock(), Lock::kLocked);  // def_flags kept
+  EXPECT_EQ(LockOf(model_, 0), Lock::kNone);
+  EXPECT_EQ(Step(), Mapped(4));  // locked by MCL_FUTURE: 2 + 0 <= 4
+  EXPECT_EQ(LockOf(model_, 4), Lock::kLocked);
+}
+
+TEST_F(LimitScenarioOracleTest, LockedMmapOverTheLimitIsEagain) {
+  EXPECT_EQ(Step(), Fails(uapi::kEagain));  // 5 > 4
+  EXPECT_EQ(Step(), Mapped(0));
+  StepEffects fx;
+  EXPECT_EQ(Step(&fx), Fails(uapi::kEagain));  // 4 + 4 counted before the unmap
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kMapFixedEagainOverOwnLocked)], 1u);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Fails(uapi::kEagain));  // MCL_FUTURE: 5 > 4
+  EXPECT_EQ(Step(), Mapped(8));
+  EXPECT_EQ(LockOf(model_, 8), Lock::kLocked);
+  EXPECT_EQ(model_.LockedVmPages(), 4u);
+}
+
+TEST_F(LimitScenarioOracleTest, SoftAboveHardIsEinvalAndTheHardLimitOnlyGoesDown) {
+  EXPECT_EQ(Step(), Fails(uapi::kEinval));
+  EXPECT_EQ(Step(), Fails(uapi::kEperm));  // no CAP_SYS_RESOURCE
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.memlock_cur(), kPage);
+}
+
+// --- Further rules ----------------------------------------------------------
 
 TEST(LimitZeroModelTest, MunlockAndMunlockallNeverFailWithEperm) {
   Model m(Unprivileged(0, 0));
@@ -140,51 +251,8 @@ TEST(MlockLimitModelTest, OverTheLimitIsEnomemWithNothingChanged) {
   EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 4)), Ok());
   EXPECT_EQ(m.LockedVmPages(), 4u);
   EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 4, 1)), Fails(uapi::kEnomem));
-}
-
-TEST(MlockLimitModelTest, PagesAlreadyLockedInTheRangeAreDiscounted) {
-  // ref 7a: 4 + 4 > 4, minus the 4 already locked = 4 <= 4.
-  Model m(Unprivileged(4 * kPage));
-  EXPECT_EQ(m.Apply(MmapPages(0, 0, 8, kRw, kAnonPrivate)), Mapped(0));
-  EXPECT_EQ(m.Apply(Mlock2Pages(0, 4, uapi::kMlockOnfault)), Ok());
-  StepEffects fx;
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 4), &fx), Ok());
-  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kMlockFitAfterDiscount)], 1u);
-  EXPECT_EQ(LockOf(m, 0), Lock::kLocked);
-  // Two locked plus two new pages: 4 + 4 - 2 = 6 > 4.
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 2, 4)), Fails(uapi::kEnomem));
-  EXPECT_EQ(LockOf(m, 4), Lock::kNone);
-}
-
-TEST(MlockLimitModelTest, OnceLockedVmExceedsALoweredLimitEveryMlockFails) {
-  // ref 7b: the discount cannot bring locked_vm itself under the limit.
-  Model m(Unprivileged(8 * kPage, 8 * kPage));
-  EXPECT_EQ(m.Apply(MmapPages(0, 0, 4, kRw, kLocked)), Mapped(0));
-  EXPECT_EQ(m.Apply(SetMemlockLimitOp(2 * kPage, 2 * kPage)), Ok());
-  EXPECT_EQ(m.LockedVmPages(), 4u);  // lowering the limit unlocks nothing
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 1)), Fails(uapi::kEnomem));
-  EXPECT_EQ(m.Apply(Mlock2Pages(0, 1, uapi::kMlockOnfault)), Fails(uapi::kEnomem));
-  EXPECT_EQ(LockOf(m, 0), Lock::kLocked);
-  // Even an empty range: locked = 0 + 4 > 2, nothing to discount.
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 0)), Fails(uapi::kEnomem));
-  // munlock is not limited, and brings locked_vm back under it.
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMunlock, 0, 3)), Ok());
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 1)), Ok());
-}
-
-TEST(MlockLimitModelTest, TheLimitCheckComesBeforeWrapAroundEinvalAndTheHoleWalk) {
-  Model m(Unprivileged(3 * kPage));
-  EXPECT_EQ(m.Apply(MmapPages(0, 0, 3, kRw, kAnonPrivate)), Mapped(0));
-  EXPECT_EQ(m.Apply(MmapPages(1, 4, 2, kRw, kAnonPrivate)), Mapped(4));
-  // 6 pages over a limit of 3: ENOMEM before apply_vma_lock_flags() walks,
-  // so pages 0-2 stay unlocked (a hole ENOMEM would have locked them).
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 6)), Fails(uapi::kEnomem));
-  EXPECT_EQ(LockOf(m, 0), Lock::kNone);
-  // Wrap-around: 2 pages fit a limit of 3, so apply_vma_lock_flags() says EINVAL ...
-  EXPECT_EQ(m.Apply(WrapAround(OpKind::kMlock)), Fails(uapi::kEinval));
-  EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 2)), Ok());
-  // ... but with 2 pages locked, 2 + 2 > 3 makes it ENOMEM.
   EXPECT_EQ(m.Apply(WrapAround(OpKind::kMlock)), Fails(uapi::kEnomem));
+  // munlock has no limit check: wrap-around stays EINVAL.
   EXPECT_EQ(m.Apply(WrapAround(OpKind::kMunlock)), Fails(uapi::kEinval));
 }
 
@@ -252,7 +320,7 @@ TEST(MmapLimitModelTest, MapLockedOverTheLimitIsEagain) {
   EXPECT_EQ(m.Apply(MmapPages(1, 8, 16, kRw, kAnonPrivate)), Mapped(8));
 }
 
-TEST(MmapLimitModelTest, McLFutureMmapOverTheLimitIsEagainButNotEperm) {
+TEST(MmapLimitModelTest, MclFutureMmapOverTheLimitIsEagainButNotEperm) {
   Model m(Unprivileged(2 * kPage));
   EXPECT_EQ(m.Apply(MlockallOp(uapi::kMclFuture | uapi::kMclOnfault)), Ok());
   EXPECT_EQ(m.Apply(MmapPages(0, 0, 3, uapi::kProtNone, kAnonPrivate)), Fails(uapi::kEagain));
@@ -281,13 +349,6 @@ TEST(MmapLimitModelTest, MapFixedOverOwnLockedPagesCountsThemBeforeTheUnmap) {
 }
 
 // --- prlimit64(RLIMIT_MEMLOCK): do_prlimit() --------------------------------
-
-TEST(SetLimitModelTest, SoftAboveHardIsEinvalBeforeTheHardLimitCheck) {
-  Model m(Unprivileged(4 * kPage, 8 * kPage));
-  EXPECT_EQ(m.Apply(SetMemlockLimitOp(16 * kPage, 8 * kPage)), Fails(uapi::kEinval));
-  EXPECT_EQ(m.Apply(SetMemlockLimitOp(32 * kPage, 16 * kPage)), Fails(uapi::kEinval));
-  EXPECT_EQ(m.memlock_cur(), 4 * kPage);
-}
 
 TEST(SetLimitModelTest, RaisingTheHardLimitNeedsCapSysResource) {
   Model m(Unprivileged(4 * kPage, 8 * kPage));
