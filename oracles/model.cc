@@ -110,9 +110,9 @@ uint64_t Model::LockedPagesIn(uint64_t start, uint64_t len) const {
 // do_mlock(), mm/mlock.c, after can_do_mlock() and the rounding, before
 // apply_vma_lock_flags(): without CAP_IPC_LOCK, locked = (len >> PAGE_SHIFT)
 // + mm->locked_vm; when that exceeds the limit the pages of the range that
-// are already locked are discounted (count_mm_mlocked_page_nr(), 0cf2f6f6dc60
-// "mm, mlock: avoid increase mm->locked_vm on mlock() when already
-// mlock2(,MLOCK_ONFAULT)"); still over: ENOMEM (mlock(2) ERRORS, ref 7).
+// are already locked are discounted (count_mm_mlocked_page_nr(), v4.9,
+// 0cf2f6f6dc60 "mm: mlock: check against vma for actual mlock() size");
+// still over: ENOMEM (mlock(2) ERRORS, ref 7).
 // It runs before apply_vma_lock_flags() sees the range, so it comes before
 // the wrap-around EINVAL and the hole ENOMEM, and fails even a zero length
 // once locked_vm alone is over the limit.
