@@ -51,7 +51,8 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kSetMemlockLimit:
       return true;  // no memory involved
   }
-  return op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang;
+  return (op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang) ||
+         op.kind == wire::kSelfTestOtherRlimit;
 }
 
 }  // namespace mlc

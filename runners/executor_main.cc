@@ -256,6 +256,7 @@ Outcome Execute(const wire::WireOp& op) {
       return {};
     }
     case wire::kSelfTestHang: Hang();
+    case wire::kSelfTestOtherRlimit: return raw::SetRlimit(RLIMIT_CORE, 0, 0);
   }
   ChildFail("unknown op kind", 0);
 }

@@ -87,9 +87,11 @@ Outcome DropCapability(const CapSets& sets, int cap) {
   return Capture(syscall(SYS_capset, &header, data));
 }
 
-Outcome SetMemlockLimit(uint64_t cur, uint64_t max) {
+Outcome SetRlimit(int resource, uint64_t cur, uint64_t max) {
   const rlimit limit{cur, max};
-  return Capture(syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &limit, nullptr));
+  return Capture(syscall(SYS_prlimit64, 0, resource, &limit, nullptr));
 }
+
+Outcome SetMemlockLimit(uint64_t cur, uint64_t max) { return SetRlimit(RLIMIT_MEMLOCK, cur, max); }
 
 }  // namespace mlc::raw

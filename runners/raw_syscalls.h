@@ -41,7 +41,8 @@ struct CapSets {
 bool CapGet(CapSets* sets);
 // Clears `cap` from the effective and permitted sets of `sets` and applies them.
 Outcome DropCapability(const CapSets& sets, int cap);
-// prlimit64(0, RLIMIT_MEMLOCK, {cur, max}, NULL).
+// prlimit64(0, resource, {cur, max}, NULL); the filter allows RLIMIT_MEMLOCK only.
+Outcome SetRlimit(int resource, uint64_t cur, uint64_t max);
 Outcome SetMemlockLimit(uint64_t cur, uint64_t max);
 
 }  // namespace mlc::raw

@@ -32,6 +32,7 @@ enum : uint32_t {
   kSelfTestForbiddenSyscall = 100,  // calls getppid(), which the filter forbids
   kSelfTestCrash = 101,             // dereferences NULL outside a touch
   kSelfTestHang = 102,              // spins forever
+  kSelfTestOtherRlimit = 110,       // prlimit64 on RLIMIT_CORE, which the filter forbids
 };
 struct WireOp {
   uint32_t kind = 0;

@@ -86,6 +86,15 @@ TEST(ExecutorTest, ForbiddenSyscallIsAHarnessErrorNamingTheSyscall) {
   EXPECT_THAT(report.detail, HasSubstr("executor made syscall getppid"));
 }
 
+// prlimit64 is allowed for RLIMIT_MEMLOCK only.
+TEST(ExecutorTest, PrlimitOfAnotherResourceIsASeccompViolation) {
+  auto ex = StartExecutor();
+  ASSERT_NE(ex, nullptr);
+  const RunReport report = RunWire(*ex, {SelfTest(wire::kSelfTestOtherRlimit)});
+  EXPECT_EQ(report.status, RunStatus::kSeccomp);
+  EXPECT_THAT(report.detail, HasSubstr("executor made syscall prlimit64"));
+}
+
 TEST(ExecutorTest, CrashIsReportedWithTheSignal) {
   auto ex = StartExecutor();
   ASSERT_NE(ex, nullptr);
