@@ -159,6 +159,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.memlock_max = hello.memlock_max;
   info.cap_ipc_lock = hello.cap_ipc_lock != 0;
   info.cap_sys_resource = hello.cap_sys_resource != 0;
+  info.initial_user_namespace = hello.initial_user_namespace != 0;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {

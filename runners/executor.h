@@ -47,6 +47,7 @@ struct ExecutorInfo {
   uint64_t memlock_max = 0;
   bool cap_ipc_lock = false;
   bool cap_sys_resource = false;
+  bool initial_user_namespace = true;
 };
 
 enum class RunStatus {

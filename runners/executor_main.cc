@@ -446,6 +446,35 @@ wire::RequestHeader ReceiveRequest() {
   raw::ExitGroup(kExitOk);
 }
 
+// Whether this process lives in the initial user namespace, the one the
+// kernel's capable() checks (mm/mlock.c, kernel/sys.c do_prlimit(): "Keep
+// the capable check against init_user_ns"). Inside any other (a rootless
+// container, unshare --user) CapEff lists capabilities capable() denies.
+// The initial namespace maps every uid onto itself and allows setgroups;
+// the second test catches a child namespace given the identity map (as
+// systemd's running_in_userns() does). Without user namespaces neither file
+// exists: then this is the initial one.
+bool InInitialUserNamespace() {
+  auto read = [](const char* path, char* buf, size_t cap) -> long {
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    const long n = ReadProcFile(fd, buf, cap);
+    close(fd);
+    return n;
+  };
+  char text[256];
+  const long n = read("/proc/self/uid_map", text, sizeof text - 1);
+  if (n < 0) return true;
+  text[n] = '\0';
+  unsigned long inside = 1, outside = 1, count = 0;
+  if (std::sscanf(text, "%lu %lu %lu", &inside, &outside, &count) != 3) return false;
+  if (inside != 0 || outside != 0 || count != 4294967295ul) return false;
+  const long m = read("/proc/self/setgroups", text, sizeof text - 1);
+  if (m < 0) return true;
+  text[m] = '\0';
+  return std::strncmp(text, "allow", 5) == 0;
+}
+
 // Extends the stack VMA now, so that no later call chain grows it: a grown
 // stack under mlockall(MCL_CURRENT) would change VmLck (mm/mmap.c
 // acct_stack_growth(), ref 29).
@@ -681,8 +710,9 @@ int Main(int argc, char** argv) {
   hello.memlock_max = memlock.rlim_max;
   raw::CapSets caps{};
   const bool caps_known = raw::CapGet(&caps);
-  hello.cap_ipc_lock = (caps.effective[0] >> uapi::kCapIpcLock) & 1;
-  hello.cap_sys_resource = (caps.effective[0] >> uapi::kCapSysResource) & 1;
+  hello.initial_user_namespace = InInitialUserNamespace();
+  hello.cap_ipc_lock = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapIpcLock) & 1);
+  hello.cap_sys_resource = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapSysResource) & 1);
 
   hello.status = wire::HelloStatus::kFailed;
   if (!caps_known) {

@@ -95,8 +95,9 @@ struct HelloRecord {
   uint64_t outside_total_pages;
   uint64_t memlock_cur;
   uint64_t memlock_max;
-  uint32_t cap_ipc_lock;
+  uint32_t cap_ipc_lock;      // as capable() sees it: 0 outside the initial user namespace
   uint32_t cap_sys_resource;
+  uint32_t initial_user_namespace;
 };
 
 struct StartedRecord {

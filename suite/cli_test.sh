@@ -178,6 +178,19 @@ REGISTRY
     expect_rc 2
     expect_out "errata registry: line 2: unknown op 'mlock9'"
     ;;
+  user-namespace)
+    # In a user namespace CapEff lists every capability, but the kernel's
+    # capable() checks the initial namespace: modelled as no capability.
+    command -v unshare >/dev/null || { echo "SKIP(user-namespace): unshare not installed"; exit 77; }
+    unshare --user --map-root-user true 2>/dev/null ||
+      { echo "SKIP(user-namespace): this kernel or user cannot create user namespaces"; exit 77; }
+    run unshare --user --map-root-user "$bin" --sequences 300
+    expect_rc 0
+    expect_out '^in a user namespace: its capabilities do not count'
+    expect_out '^privileges: no CAP_IPC_LOCK'
+    expect_out 'divergences=0 '
+    last_line_is_result
+    ;;
   install-as-user)
     # With every package present, an ordinary user gets past the package
     # check (no root needed) and on to the build step, which fails here only

@@ -89,6 +89,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  if (!executor_->info().initial_user_namespace) {
+    notes_.push_back("in a user namespace: its capabilities do not count for the kernel's capable() checks, "
+                     "which look at the initial one; modelled as absent");
+  }
   for (const std::string& note : PrivilegeNotes(config_)) notes_.push_back(note);
   return kExitConformant;
 }
