@@ -702,7 +702,6 @@ int Main(int argc, char** argv) {
   g_program.len = static_cast<unsigned short>(instructions);
   g_program.filter = g_filter;
 
-  // The measurement comes last: nothing is mapped after it.
   // The privileges and the limit every child starts with.
   rlimit memlock{};
   getrlimit(RLIMIT_MEMLOCK, &memlock);
@@ -714,6 +713,7 @@ int Main(int argc, char** argv) {
   hello.cap_ipc_lock = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapIpcLock) & 1);
   hello.cap_sys_resource = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapSysResource) & 1);
 
+  // The measurement comes last: nothing is mapped after it.
   hello.status = wire::HelloStatus::kFailed;
   if (!caps_known) {
     CopyMessage(hello.message, "capget failed");

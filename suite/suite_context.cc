@@ -55,8 +55,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!options.errata_file.empty()) {
     std::ifstream in(options.errata_file);
     std::stringstream text;
-    text << in.rdbuf();
-    if (!in) {
+    if (in) text << in.rdbuf();
+    if (!in || in.bad()) {
       *message = "cannot read errata registry " + options.errata_file;
       executor_.reset();
       return kExitHarness;
@@ -119,11 +119,11 @@ std::string SuiteContext::ReplayHint() const {
 }
 
 const Erratum* SuiteContext::MatchKnownBug(const std::vector<Op>& ops, const SequenceResult& result,
-                                           const std::string& report) {
+                                           const std::string& report, bool counting) {
   if (result.verdict != Verdict::kDivergence || result.diverging_step >= ops.size()) return nullptr;
   const Erratum* erratum =
       MatchErratum(errata_, config_.profile.version, ops[result.diverging_step], result.diffs);
-  if (erratum == nullptr) return nullptr;
+  if (erratum == nullptr || !counting) return erratum;
   ++known_bugs_.try_emplace(erratum->id, KnownBug{erratum, 0, report}).first->second.sequences;
   return erratum;
 }

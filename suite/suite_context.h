@@ -76,9 +76,10 @@ class SuiteContext {
   void EndTest(bool failed);
 
   // The erratum that explains a divergence of `ops` on this kernel, if any
-  // (MatchErratum); counted and kept, with the first report, for the summary.
+  // (MatchErratum); when `counting`, counted and kept, with the first
+  // report, for the summary (reruns while shrinking another failure are not).
   const Erratum* MatchKnownBug(const std::vector<Op>& ops, const SequenceResult& result,
-                               const std::string& report);
+                               const std::string& report, bool counting);
   struct KnownBug {
     const Erratum* erratum;
     uint64_t sequences;
