@@ -1,6 +1,7 @@
 #include "suite/suite_context.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -53,10 +54,11 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   std::string errata_text = BuiltinErrataText();
   if (!options.errata_file.empty()) {
+    std::error_code ec;
     std::ifstream in(options.errata_file);
     std::stringstream text;
     if (in) text << in.rdbuf();
-    if (!in || in.bad()) {
+    if (!in || !std::filesystem::is_regular_file(options.errata_file, ec)) {
       *message = "cannot read errata registry " + options.errata_file;
       executor_.reset();
       return kExitHarness;
