@@ -61,16 +61,13 @@ Model::Model(const ModelConfig& config)
       memlock_cur_(config.memlock_cur),
       memlock_max_(config.memlock_max) {}
 
-uint64_t Model::LockedVmPages() const {
-  uint64_t locked = 0;
-  for (const auto& page : pages_) locked += page.mapped && page.lock != Lock::kNone;
-  // The executor's own VMAs while mlockall(MCL_CURRENT) has them locked (ref 32).
-  if (outside_lock_ != Lock::kNone) locked += config_.outside_lockable_pages;
-  return locked;
-}
+// mm->locked_vm is what VmLck shows: one definition for the channel and the
+// limit checks (Totals()).
+uint64_t Model::LockedVmPages() const { return Totals().vmlck_kb / (config_.page_size / 1024); }
 
 // mm->total_vm counts every mapped page, lockable or not (vm_stat_account(),
-// mm/mmap.c); the executor's part is its VmSize, measured once.
+// mm/mmap.c); the executor's part is its VmSize, measured once. Mappings the
+// model adds outside the arena (a heap) belong here too.
 uint64_t Model::TotalVmPages() const {
   uint64_t mapped = 0;
   for (const auto& page : pages_) mapped += page.mapped;

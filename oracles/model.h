@@ -142,7 +142,8 @@ class Model {
   bool cap_ipc_lock() const { return cap_ipc_lock_; }
   uint64_t memlock_cur() const { return memlock_cur_; }
   uint64_t memlock_max() const { return memlock_max_; }
-  // mm->locked_vm and mm->total_vm in pages: the arena's plus the executor's own.
+  // mm->locked_vm (= VmLck, from Totals()) and mm->total_vm (= VmSize) in
+  // pages: the arena's plus the executor's own.
   uint64_t LockedVmPages() const;
   uint64_t TotalVmPages() const;
   // can_do_mlock(), mm/mlock.c: a nonzero limit or CAP_IPC_LOCK.
