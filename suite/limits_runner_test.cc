@@ -121,5 +121,23 @@ TEST_F(LimitsOnKernelTest, MlockallCurrentComparesTheWholeAddressSpaceExactly) {
   }
 }
 
+// The limit counts mm->locked_vm, which includes the executor's own pages
+// that mlockall(MCL_CURRENT) locked: exact at the boundary.
+TEST_F(LimitsOnKernelTest, TheExecutorsOwnLockedPagesCountAgainstTheLimit) {
+  const uint64_t limit = (config_.outside_lockable_pages + 2) * kPage;
+  if (limit > config_.memlock_max) GTEST_SKIP() << "the hard RLIMIT_MEMLOCK is below the executor's size";
+  if (!config_.cap_ipc_lock && config_.outside_total_pages + 3 > config_.memlock_cur / kPage) {
+    GTEST_SKIP() << "needs CAP_IPC_LOCK or room for mlockall(MCL_CURRENT)";
+  }
+  const std::vector<Outcome> seen =
+      Run({MmapPages(0, 0, 3, kRw, kAnonPrivate), MlockallOp(uapi::kMclCurrent), DropCapIpcLockOp(),
+           SetMemlockLimitOp(limit, limit), RangePages(OpKind::kMunlock, 0, 3), RangePages(OpKind::kMlock, 0, 2),
+           RangePages(OpKind::kMlock, 2, 1)});
+  ASSERT_EQ(seen.size(), 7u);
+  EXPECT_EQ(seen[1], kOk);
+  EXPECT_EQ(seen[5], kOk);                   // outside + 2 <= limit
+  EXPECT_EQ(seen[6], Fails(uapi::kEnomem));  // outside + 3 > limit
+}
+
 }  // namespace
 }  // namespace mlc
