@@ -31,6 +31,7 @@ class ReferenceScenarioTest : public ::testing::TestWithParam<Scenario> {};
 TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
   auto& ctx = SuiteContext::Get();
   const Scenario& scenario = GetParam();
+  ASSERT_TRUE(scenario.error.empty()) << scenario.error;
   for (const Op& op : scenario.ops) {
     if (op.kind == OpKind::kMlock2 && !ctx.gen_options().mlock2) GTEST_SKIP() << "mlock2 returns ENOSYS";
     if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !ctx.gen_options().mcl_onfault) {
@@ -42,7 +43,7 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
     ctx.RecordFailure(result.verdict);
     FAIL() << scenario.rule << "\n"
            << FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(),
-                           "./mlockcheck run --sequences 0 (reference scenarios run every time)");
+                           "./mlockcheck replay " + scenario.path + " (the corpus runs every time)");
   }
 }
 
