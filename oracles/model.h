@@ -28,13 +28,32 @@ struct PageState {
 };
 bool operator==(const PageState& a, const PageState& b);
 
-// A deliberately wrong rule, for the project's own tests of the failure path
-// (report, shrinking, exit code): with it the model disagrees with every
-// correct kernel. Never set by a normal run.
+// A deliberately wrong rule ("mutant"), each modelled on a real class of
+// kernel bug, for the project's own tests of the failure path (report,
+// shrinking, exit code) and for `./mlockcheck mutants`, which runs the
+// properties against a model carrying one of them in place of the kernel.
+// oracles/mutants.cc describes each with its source and minimal reproducer.
+// Never set by a normal run.
 enum class PlantedBug : uint8_t {
   kNone,
   kOnFaultOverLockedKeepsLo,  // mlock2(MLOCK_ONFAULT) on lo pages leaves them without lf
+  kMlockOverOnFaultDoubleCounts,   // mlock() over lo lf pages adds them to locked_vm again
+  kMlockOverOnFaultKeepsLf,        // mlock() over lo lf pages keeps lf and does not populate
+  kMunlockallKeepsFuture,          // munlockall() leaves MCL_FUTURE in def_flags
+  kMlockallCurrentKeepsFuture,     // mlockall(MCL_CURRENT) leaves an earlier MCL_FUTURE
+  kFutureOnFaultLosesLf,           // MCL_FUTURE|MCL_ONFAULT: new mappings lo without lf, populated
+  kMlockallOnfaultAloneUnlocks,    // mlockall(MCL_ONFAULT) returns 0 and unlocks everything
+  kHugeLengthIsEinval,             // a length that rounds to 0 is EINVAL instead of a no-op
+  kWrapAroundIsEnomem,             // wrap-around is ENOMEM (VMA lookup before the range check)
+  kMprotectSkipsLockedPopulate,    // mprotect(+W) of a locked private VMA does not pre-COW
+  kPopulateForcesProtNone,         // populate faults PROT_NONE pages in and succeeds
+  kOnFaultPopulates,               // populate ignores VM_LOCKONFAULT
+  kMunmapKeepsLockedVm,            // munmap of locked pages leaves them in locked_vm
+  kMunlockPartialMiscounts,        // munlock of part of a locked VMA uncounts the whole VMA
+  kMapPopulateIgnored,             // mmap(MAP_POPULATE) without a lock populates nothing
+  kWriteKeepsZeroPage,             // a write fault on the zero page does not count the new page
 };
+constexpr int kPlantedBugCount = 17;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -134,6 +153,7 @@ class Model {
   Outcome Munlockall(StepEffects& fx);
   Outcome Touch(const Op& op, bool write, StepEffects& fx);
 
+  int64_t LockedNeighbours(uint64_t start, uint64_t end) const;
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
   void FaultIn(PageState& page, bool write, StepEffects& fx);
@@ -146,6 +166,9 @@ class Model {
   int next_region_id_ = 0;
   Lock future_lock_ = Lock::kNone;   // mm->def_flags & VM_LOCKED_MASK
   Lock outside_lock_ = Lock::kNone;  // lock state of the executor's own VMAs
+  // Pages a mutant's wrong accounting added to (or took from) locked_vm.
+  int64_t vmlck_skew_pages_ = 0;
+  bool Mutant(PlantedBug bug) const { return config_.planted_bug == bug; }
 };
 
 }  // namespace mlc

@@ -14,7 +14,11 @@ void CheckOnKernel(const std::vector<Op>& ops) {
   auto& ctx = SuiteContext::Get();
   const SequenceResult result = ctx.Verify(ops, /*counting=*/!ctx.failing());
   if (result.verdict == Verdict::kConformant) return;
-  ctx.RecordFailure(result.verdict);
+  if (result.verdict == Verdict::kDivergence) {
+    ctx.RecordDivergence(ops, result, ctx.ReplayHint());
+  } else {
+    ctx.RecordFailure(result.verdict);
+  }
   const std::string report =
       FormatReport(ops, result, ctx.model_config(), ctx.release(), ctx.ReplayHint());
   RC_FAIL(report);
@@ -40,7 +44,11 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
   }
   const SequenceResult result = ctx.Verify(scenario.ops, /*counting=*/true);
   if (result.verdict != Verdict::kConformant) {
-    ctx.RecordFailure(result.verdict);
+    if (result.verdict == Verdict::kDivergence) {
+      ctx.RecordDivergence(scenario.ops, result, "./mlockcheck replay " + scenario.path);
+    } else {
+      ctx.RecordFailure(result.verdict);
+    }
     FAIL() << scenario.rule << "\n"
            << FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(),
                            "./mlockcheck replay " + scenario.path + " (the corpus runs every time)");

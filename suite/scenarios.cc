@@ -64,6 +64,17 @@ Op TouchPage(OpKind kind, uint64_t page, uint64_t page_size) {
   return op;
 }
 
+bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = path + ": cannot open";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseSequence(text.str(), path, file, error);
+}
+
 std::vector<Scenario> LoadScenarios(const std::string& dir) {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
@@ -80,13 +91,8 @@ std::vector<Scenario> LoadScenarios(const std::string& dir) {
     Scenario s;
     s.name = path.stem().string();
     s.path = path.string();
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
     SequenceFile file;
-    if (!in || !ParseSequence(text.str(), s.path, &file, &s.error)) {
-      if (s.error.empty()) s.error = s.path + ": cannot read";
-    } else {
+    if (ReadSequenceFile(s.path, &file, &s.error)) {
       s.ops = file.ops;
       s.rule = file.header.count("rule") ? file.header["rule"] : "";
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oracles/op.h"
+#include "oracles/sequence_text.h"
 
 namespace mlc {
 
@@ -34,6 +35,10 @@ Op TouchPage(OpKind kind, uint64_t page, uint64_t page_size = 4096);
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kRw = uapi::kProtRead | uapi::kProtWrite;
+
+// Reads and parses a sequence file; *error is "FILE:LINE: expected ..." or
+// "FILE: cannot open".
+bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error);
 
 // Every *.seq file of `dir`, sorted by name; the name is the file's stem and
 // the rule its "# rule:" header line.

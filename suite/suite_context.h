@@ -28,6 +28,7 @@ struct RunOptions {
   bool mlock2_enosys = false;  // test hook: seccomp makes mlock2 ENOSYS
   bool planted_bug = false;    // test hook: a wrong model rule (PlantedBug)
   bool progress = false;       // a progress line on a terminal
+  std::string report_dir;      // where divergence reports go; empty: DefaultReportDir()
 };
 
 // Exit codes (README "Exit codes"; kselftest's 0 pass, 1 fail, 4 skip).
@@ -63,6 +64,9 @@ class SuiteContext {
   // which after RapidCheck's shrinking is the minimal counterexample.
   void BeginTest() { failing_ = false; }
   void RecordFailure(Verdict verdict);
+  // A divergence of `ops`: the last one recorded before the test ends is
+  // the shrunk one, whose report directory EndTest() writes.
+  void RecordDivergence(const std::vector<Op>& ops, const SequenceResult& result, const std::string& rerun);
   bool failing() const { return failing_; }
   void EndTest(bool failed);
 
@@ -80,6 +84,11 @@ class SuiteContext {
   Coverage coverage_;
   bool failing_ = false;
   Verdict last_failure_ = Verdict::kConformant;
+  std::vector<Op> failing_ops_;
+  SequenceResult failing_result_;
+  std::string failing_rerun_;
+  int reports_written_ = 0;
+  void WriteReport();
   uint64_t sequences_ = 0, steps_ = 0, divergences_ = 0, harness_errors_ = 0;
 };
 
