@@ -385,7 +385,8 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
     fx.Note(Event::kTouchFaulted);
     return {0, 0, uapi::kSigsegv};
   }
-  FaultIn(page, write, fx);
+  // The mutant treats a touch's read fault like a write fault: a real page.
+  FaultIn(page, write || Mutant(PlantedBug::kReadTouchAllocates), fx);
   return Ok();
 }
 

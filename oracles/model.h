@@ -52,8 +52,9 @@ enum class PlantedBug : uint8_t {
   kMunlockPartialMiscounts,        // munlock of part of a locked VMA uncounts the whole VMA
   kMapPopulateIgnored,             // mmap(MAP_POPULATE) without a lock populates nothing
   kWriteKeepsZeroPage,             // a write fault on the zero page does not count the new page
+  kReadTouchAllocates,             // a read fault on private anonymous memory allocates a page
 };
-constexpr int kPlantedBugCount = 17;
+constexpr int kPlantedBugCount = 18;
 
 struct ModelConfig {
   uint64_t page_size = 4096;

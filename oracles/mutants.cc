@@ -109,6 +109,12 @@ const std::vector<MutantInfo>& Mutants() {
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
        "read(r0)\n"
        "write(r0)\n"},
+      {PlantedBug::kReadTouchAllocates, "read-touch-allocates", "read",
+       "a read fault on private anonymous memory allocates a page instead of mapping the zero page",
+       "the 2.6.24-2.6.31 kernels without a zero page: 557ed1fa2620 \"remove ZERO_PAGE\", reverted in "
+       "spirit by a13ea5b75964 \"mm: reinstate ZERO_PAGE\"; mm/memory.c do_anonymous_page(); ref 36",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "read(r0)\n"},
   };
   return kMutants;
 }
