@@ -83,7 +83,6 @@ void Model::SetAllLocks(Lock lock, StepEffects& fx) {
 // do_anonymous_page); write faults, and any fault on a shared (shmem)
 // mapping, give a real page (mm/shmem.c shmem_fault allocates on read).
 void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
-  if (write && page.residency == Residency::kZeroPage && Mutant(PlantedBug::kWriteKeepsZeroPage)) return;
   if (write || page.shared) {
     if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
     page.residency = Residency::kPage;
@@ -385,7 +384,9 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
     fx.Note(Event::kTouchFaulted);
     return {0, 0, uapi::kSigsegv};
   }
-  // The mutant treats a touch's read fault like a write fault: a real page.
+  // Mutants of the touch path only: a read fault taken like a write fault
+  // (a real page), a write fault that leaves the zero page.
+  if (write && page.residency == Residency::kZeroPage && Mutant(PlantedBug::kWriteKeepsZeroPage)) return Ok();
   FaultIn(page, write || Mutant(PlantedBug::kReadTouchAllocates), fx);
   return Ok();
 }

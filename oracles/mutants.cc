@@ -103,7 +103,7 @@ const std::vector<MutantInfo>& Mutants() {
        "vm_mmap_pgoff(); mmap(2) MAP_POPULATE; ref 40",
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_POPULATE, -1, 0)\n"},
       {PlantedBug::kWriteKeepsZeroPage, "write-keeps-zero-page", "write",
-       "a write fault on a page holding the shared zero page leaves Rss/Locked without the new page",
+       "a write touch of a page holding the shared zero page leaves Rss/Locked without the new page",
        "mm/memory.c do_wp_page() -> wp_page_copy() allocates a fresh page for the zero page; "
        "smaps_pte_entry() counts it, never the zero page; ref 36, 45",
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
