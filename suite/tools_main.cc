@@ -46,9 +46,25 @@ std::string Totals(const Observation& o) {
   return os.str();
 }
 
+// The per-page flags of the mapped pages in [first, end), as runs:
+// "0-1 rw-p lo, 2 ---p lo lf".
+std::string FlagRuns(const Observation& o, size_t first, size_t end) {
+  std::string out;
+  for (size_t i = first; i < end && i < o.page_bits.size();) {
+    size_t j = i;
+    while (j + 1 < end && j + 1 < o.page_bits.size() && o.page_bits[j + 1] == o.page_bits[i]) ++j;
+    if (o.page_bits[i] & kPageMapped) {
+      out += (out.empty() ? "" : ", ") + std::to_string(i) + (j > i ? "-" + std::to_string(j) : "") + " " +
+             PageBitsString(o.page_bits[i]);
+    }
+    i = j + 1;
+  }
+  return out.empty() ? "none mapped" : out;
+}
+
 // Runs the file on the kernel, printing every step with every channel: the
-// result, the page map of the pages the sequence names, the summed
-// channels; a step where kernel and model differ is marked "!!" and
+// result, the page map of the pages the sequence names and their flags, the
+// summed channels; a step where kernel and model differ is marked "!!" and
 // explained. Steps after a divergence still run and print.
 int Replay(const std::string& path) {
   SequenceFile file;
@@ -86,7 +102,8 @@ int Replay(const std::string& path) {
               << FormatCall(op, true) << "  = " << OutcomeString(observed.outcome, op, config.arena_base);
     if (observed.outcome != predicted) std::cout << "  (expected " << OutcomeString(predicted, op, config.arena_base) << ")";
     std::cout << "\n      observed  " << PageMap(observed, window.first, window.end) << "  " << Totals(observed)
-              << ", lo VMAs " << observed.lo_vma_kb << " kB\n";
+              << ", lo VMAs " << observed.lo_vma_kb << " kB\n"
+              << "      pages     " << FlagRuns(observed, window.first, window.end) << "\n";
     if (!diffs.empty()) {
       std::cout << "      expected  " << PageMap(expected, window.first, window.end) << "  " << Totals(expected) << "\n";
       for (const ChannelDiff& d : diffs) {
