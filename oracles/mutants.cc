@@ -20,14 +20,14 @@ const std::vector<MutantInfo>& Mutants() {
       {PlantedBug::kMlockOverOnFaultDoubleCounts, "mlock-over-onfault-double-counts", "mlock",
        "mlock() over an MLOCK_ONFAULT range adds its pages to locked_vm a second time",
        "the 4.4-4.8 bug fixed by b155b4fde5bd \"mm: mlock: avoid increase mm->locked_vm on mlock() "
-       "when already mlock2(,MLOCK_ONFAULT)\" (v4.9); ref 19, 25",
+       "when already mlock2(,MLOCK_ONFAULT)\" (v4.9, Simon Guo; LTP mlock203); ref 19, 25",
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
        "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"
        "mlock(r0, 0x1000)\n"},
       {PlantedBug::kMlockOverOnFaultKeepsLf, "mlock-over-onfault-keeps-lf", "mlock",
        "mlock() over lo lf pages keeps VM_LOCKONFAULT, so nothing is populated",
        "VM_LOCKONFAULT must be cleared by mlock(): VM_LOCKED_MASK in apply_vma_lock_flags(), "
-       "de60f5f10c58/b0f205c2a308 (v4.4); ref 16, 19",
+       "de60f5f10c58 \"mm: introduce VM_LOCKONFAULT\" and b0f205c2a308 (v4.4); ref 16, 19",
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
        "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"
        "mlock(r0, 0x1000)\n"},
