@@ -9,6 +9,7 @@
 
 #include "oracles/sequence_text.h"
 #include "suite/mutants.h"
+#include "suite/report_dir.h"
 #include "suite/repro.h"
 
 namespace mlc {
@@ -96,6 +97,33 @@ TEST(ReproWriterTest, ChecksOnlyTheDivergingChannelsAfterTheDivergingStep) {
   EXPECT_THAT(c, HasSubstr("check_kb(\"VmLck (arena)\", 0, vmlck_kb - lo_outside_kb);"));
   EXPECT_THAT(c, ::testing::Not(HasSubstr("  check_pages(")));
   EXPECT_THAT(c, HasSubstr("return 1;"));
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+TEST(ReportDirTest, ReportNamesTheStepTheRuleTheChannelsAndShowsThePageMaps) {
+  const MutantInfo& mutant = *MutantNamed("onfault-populates");
+  ReportInputs in;
+  in.config = SimulatedConfig();
+  in.ops = MinimalSequence(mutant);
+  in.result = SimulateSequence(in.ops, in.config, mutant.bug);
+  in.release = "simulated";
+  in.rerun = "./mlockcheck mutants --only onfault-populates";
+  in.mutant = &mutant;
+  const std::string text = FormatReportText(in);
+  using ::testing::HasSubstr;
+  EXPECT_THAT(text, HasSubstr("first diverging step: 1 of 2: mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT)\n"));
+  EXPECT_THAT(text, HasSubstr("  residency: mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated"));
+  EXPECT_THAT(text, HasSubstr("  smaps-rss: expected 0 kB, observed 4 kB\n"));
+  EXPECT_THAT(text, HasSubstr("page map at step 1, pages 0-0 (A+0x0..A+0x1000):\n"));
+  EXPECT_THAT(text, HasSubstr("  expected  f\n  observed  F\n"));
+  EXPECT_THAT(text, HasSubstr(">> 1  mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT)  = 0\n"));
+  EXPECT_THAT(text, HasSubstr("rerun the property: ./mlockcheck mutants --only onfault-populates\n"));
+  EXPECT_THAT(text, HasSubstr("mutant:  onfault-populates: "));
 }
 
 }  // namespace
