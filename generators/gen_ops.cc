@@ -26,6 +26,13 @@ rc::Gen<T> Shrinking(std::vector<std::pair<size_t, T>> pairs) {
   });
 }
 
+// rc::gen::weightedOneOf whose choice of generator shrinks too, towards the
+// first.
+template <typename T>
+rc::Gen<T> ShrinkingOneOf(std::vector<std::pair<size_t, rc::Gen<T>>> pairs) {
+  return rc::gen::join(Shrinking<rc::Gen<T>>(std::move(pairs)));
+}
+
 // What the generators need to know of a model, small enough to capture by
 // value in every generator.
 struct Targets {
@@ -95,13 +102,13 @@ Range GenRange(const Targets& t, bool allow_unaligned_start) {
     // On the region mostly, sometimes just past its end or just before it
     // (shrinking moves towards the region's start).
     const auto n = static_cast<int64_t>(r->pages);
-    const int64_t offset = *rc::gen::weightedOneOf<int64_t>(
+    const int64_t offset = *ShrinkingOneOf<int64_t>(
         {{85, rc::gen::inRange<int64_t>(0, n)}, {10, rc::gen::just(n)}, {5, rc::gen::just(int64_t{-1})}});
     first_page = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(r->first_page) + offset));
     // Mostly ending inside the region; sometimes reaching past its end,
     // into a neighbour or a hole.
     const uint64_t inside = offset >= 0 && offset < n ? static_cast<uint64_t>(n - offset) : 1;
-    pages = *rc::gen::weightedOneOf<uint64_t>({{70, rc::gen::inRange<uint64_t>(1, inside + 1)},
+    pages = *ShrinkingOneOf<uint64_t>({{70, rc::gen::inRange<uint64_t>(1, inside + 1)},
                                                {30, rc::gen::inRange<uint64_t>(inside + 1, inside + 5)}});
     range.region = r->id;
     range.region_base = r->first_page * p;
@@ -162,7 +169,7 @@ Op GenLockRangeOp(const Targets& t, OpKind kind) {
 
 Op GenMmap(const Targets& t) {
   const uint64_t p = t.page_size;
-  uint64_t pages = *rc::gen::weightedOneOf<uint64_t>({{50, rc::gen::inRange<uint64_t>(1, 5)},
+  uint64_t pages = *ShrinkingOneOf<uint64_t>({{50, rc::gen::inRange<uint64_t>(1, 5)},
                                                      {35, rc::gen::inRange<uint64_t>(5, 17)},
                                                      {12, rc::gen::inRange<uint64_t>(17, 65)},
                                                      {3, rc::gen::inRange<uint64_t>(65, 257)}});

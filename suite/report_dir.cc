@@ -13,20 +13,32 @@
 
 namespace mlc {
 
+namespace {
+
+// The model up to the diverging step: its prediction there and that step's events.
+struct AtDivergence {
+  Model model;
+  Outcome predicted;
+  StepEffects effects;
+  explicit AtDivergence(const ReportInputs& in) : model(in.config) {
+    for (size_t i = 0; i <= in.result.diverging_step && i < in.ops.size(); ++i) {
+      effects = StepEffects{};
+      predicted = model.Apply(in.ops[i], &effects);
+    }
+  }
+};
+
+}  // namespace
+
 std::string FormatReportText(const ReportInputs& in) {
   std::ostringstream os;
   const SequenceResult& r = in.result;
   const size_t step = r.diverging_step;
-  // The model up to the diverging step: its prediction there and the rule's events.
-  Model model(in.config);
-  Outcome predicted;
-  StepEffects effects;
-  for (size_t i = 0; i <= step && i < in.ops.size(); ++i) {
-    effects = StepEffects{};
-    predicted = model.Apply(in.ops[i], &effects);
-  }
+  const AtDivergence at(in);
+  const Outcome& predicted = at.predicted;
+  const StepEffects& effects = at.effects;
   Observation expected;
-  Predict(model, predicted, &expected);
+  Predict(at.model, predicted, &expected);
   const Op& op = in.ops.at(step);
 
   os << "mlockcheck divergence report\n\n";
@@ -90,8 +102,18 @@ bool WriteReportDir(const std::string& dir, const ReportInputs& in, std::string*
   check.why = in.mutant ? std::string("Found against mutant ") + in.mutant->name +
                               " (a simulated kernel bug): a correct kernel exits 0."
                         : "Found on kernel " + in.release + ".";
+  // The header makes the file ready for the regression corpus: its rule is
+  // the one the first diverging channel broke.
+  std::string rule = "see report.txt";
+  if (!in.result.diffs.empty()) {
+    const AtDivergence at(in);
+    rule = CiteRule(in.ops.at(in.result.diverging_step), in.result.diffs.front().channel, at.predicted, at.effects);
+  }
   const std::vector<std::pair<std::string, std::string>> header = {
-      {"found", in.release}, {"diverging-step", std::to_string(in.result.diverging_step)}, {"rerun", in.rerun}};
+      {"rule", rule},
+      {"found", in.release},
+      {"diverging-step", std::to_string(in.result.diverging_step)},
+      {"rerun", in.rerun}};
   const std::pair<const char*, std::string> files[] = {
       {"sequence.txt", FormatSequence(in.ops, header)},
       {"report.txt", FormatReportText(in)},
