@@ -11,6 +11,7 @@
 #include <string>
 
 #include "oracles/sequence_text.h"
+#include "suite/minimize.h"
 #include "suite/report_dir.h"
 #include "suite/repro.h"
 #include "suite/sequence_gen.h"
@@ -57,6 +58,13 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   params.maxSuccess = sequences;
   params.maxSize = steps - 1;  // as ./mlockcheck run: sequences of 1 to `steps` calls
   rc::detail::checkTestable(property, rc::detail::TestMetadata{}, params);
+  if (hunt.detected) {
+    hunt.rapidcheck_length = hunt.shrunk.size();
+    hunt.shrunk = MinimizeSequence(hunt.shrunk, [&](const std::vector<Op>& ops) {
+      return SimulateSequence(ops, config, mutant.bug).verdict == Verdict::kDivergence;
+    });
+    hunt.result = SimulateSequence(hunt.shrunk, config, mutant.bug);
+  }
   return hunt;
 }
 

@@ -22,7 +22,8 @@ struct MutantHunt {
   bool detected = false;
   uint64_t sequences = 0;  // generated sequences up to and including the first detecting one
   double seconds = 0;      // wall time to the first detection
-  std::vector<Op> shrunk;  // RapidCheck's shrunk counterexample
+  size_t rapidcheck_length = 0;  // calls of RapidCheck's shrunk counterexample
+  std::vector<Op> shrunk;  // ... after the last pass of MinimizeSequence()
   SequenceResult result;   // how the shrunk sequence diverges
 };
 

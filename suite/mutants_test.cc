@@ -9,6 +9,7 @@
 
 #include "oracles/sequence_text.h"
 #include "suite/mutants.h"
+#include "suite/minimize.h"
 #include "suite/report_dir.h"
 #include "suite/repro.h"
 
@@ -124,6 +125,36 @@ TEST(ReportDirTest, ReportNamesTheStepTheRuleTheChannelsAndShowsThePageMaps) {
   EXPECT_THAT(text, HasSubstr(">> 1  mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT)  = 0\n"));
   EXPECT_THAT(text, HasSubstr("rerun the property: ./mlockcheck mutants --only onfault-populates\n"));
   EXPECT_THAT(text, HasSubstr("mutant:  onfault-populates: "));
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+TEST(MinimizeTest, DropsCallsAndSimplifiesArgumentsWhileTheSequenceStillFails) {
+  const ModelConfig config = SimulatedConfig();
+  SequenceFile bloated;
+  std::string error;
+  ASSERT_TRUE(ParseSequence(
+      "r4 = mmap(arena+0x149000, 0x63000, PROT_EXEC, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED|MAP_LOCKED|MAP_POPULATE, -1, 0)\n"
+      "mlockall(0x8)\n"
+      "read(r4+0x10)\n"
+      "munmap(arena+0x153000, 0x1fff)\n",
+      "bloated.seq", &bloated, &error))
+      << error;
+  const PlantedBug bug = PlantedBug::kMunmapKeepsLockedVm;
+  ASSERT_EQ(SimulateSequence(bloated.ops, config, bug).verdict, Verdict::kDivergence);
+  int runs = 0;
+  const std::vector<Op> minimal = MinimizeSequence(bloated.ops, [&](const std::vector<Op>& ops) {
+    ++runs;
+    return SimulateSequence(ops, config, bug).verdict == Verdict::kDivergence;
+  });
+  EXPECT_EQ(FormatSequence(minimal),
+            "r4 = mmap(arena+0x0, 0x1000, PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+            "munmap(arena+0x0, 0x1000)\n")
+      << "after " << runs << " runs";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "runners/host.h"
+#include "suite/minimize.h"
 #include "suite/report_dir.h"
 
 namespace mlc {
@@ -98,9 +99,19 @@ void SuiteContext::RecordDivergence(const std::vector<Op>& ops, const SequenceRe
 void SuiteContext::WriteReport() {
   std::string dir = options_.report_dir.empty() ? DefaultReportDir(release()) : options_.report_dir;
   if (++reports_written_ > 1) dir += "-" + std::to_string(reports_written_);
+  // RapidCheck's counterexample, simplified further on the kernel.
+  const std::vector<Op> minimal = MinimizeSequence(failing_ops_, [&](const std::vector<Op>& ops) {
+    return Verify(ops, /*counting=*/false).verdict == Verdict::kDivergence;
+  });
+  SequenceResult result = Verify(minimal, /*counting=*/false);
   ReportInputs in;
-  in.ops = failing_ops_;
-  in.result = failing_result_;
+  if (result.verdict == Verdict::kDivergence) {
+    in.ops = minimal;
+    in.result = result;
+  } else {  // not reproducible any more: report what RapidCheck saw
+    in.ops = failing_ops_;
+    in.result = failing_result_;
+  }
   in.config = config_;
   in.release = release();
   in.rerun = failing_rerun_;
