@@ -8,9 +8,9 @@
 namespace mlc {
 namespace {
 
-using A = ArgKind;
+using Form = ArgSyntax::Form;
 
-// Flag names come from op.cc's printers (one source): every single bit the
+// Flag names come from op.h's printers (one source): every single bit the
 // printer names is a name the parser accepts.
 using FlagPrinter = std::string (*)(int);
 
@@ -22,30 +22,6 @@ std::map<std::string, unsigned> FlagNames(FlagPrinter print) {
   }
   names[print(0)] = 0;  // PROT_NONE, or "0"
   return names;
-}
-
-FlagPrinter PrinterOf(ArgKind kind) {
-  switch (kind) {
-    case A::kProt: return ProtName;
-    case A::kMmapFlags: return MmapFlagsName;
-    case A::kMlock2Flags: return Mlock2FlagsName;
-    case A::kMlockallFlags: return MlockallFlagsName;
-    default: return nullptr;
-  }
-}
-
-const char* WhatIs(ArgKind kind) {
-  switch (kind) {
-    case A::kAddr: return "an address (arena+0xN, rN+0xN or a number)";
-    case A::kLen: return "a length (a number)";
-    case A::kProt: return "a protection (PROT_READ|PROT_WRITE|PROT_EXEC, PROT_NONE or a number)";
-    case A::kMmapFlags: return "mmap flags (MAP_PRIVATE|MAP_ANONYMOUS|... or a number)";
-    case A::kMlock2Flags: return "mlock2 flags (MLOCK_ONFAULT, 0 or a number)";
-    case A::kMlockallFlags: return "mlockall flags (MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT, 0 or a number)";
-    case A::kMinusOne: return "-1 (the fd)";
-    case A::kZero: return "0 (the offset)";
-  }
-  return "an argument";
 }
 
 std::string SignedHex(int64_t delta) {
@@ -116,30 +92,26 @@ class LineParser {
   size_t pos_ = 0;
 };
 
-bool ParseFlags(LineParser& in, ArgKind kind, int* out, std::string* error) {
-  static const std::map<ArgKind, std::map<std::string, unsigned>> kNames = [] {
-    std::map<ArgKind, std::map<std::string, unsigned>> names;
-    for (ArgKind k : {A::kProt, A::kMmapFlags, A::kMlock2Flags, A::kMlockallFlags}) {
-      names[k] = FlagNames(PrinterOf(k));
-    }
-    return names;
-  }();
+bool ParseFlags(LineParser& in, const ArgSyntax& arg, int* out, std::string* error) {
+  static std::map<FlagPrinter, std::map<std::string, unsigned>> cache;
+  auto found = cache.find(arg.names);
+  if (found == cache.end()) found = cache.emplace(arg.names, FlagNames(arg.names)).first;
+  const auto& names = found->second;
   unsigned value = 0;
   do {
     const size_t at = in.pos();
     uint64_t number = 0;
     if (in.Number(&number)) {
-      if (number > 0xffffffffu) return in.Fail(error, WhatIs(kind));
+      if (number > 0xffffffffu) return in.Fail(error, arg.what);
       value |= static_cast<unsigned>(number);
       continue;
     }
     in.set_pos(at);
     const std::string word = in.Word();
-    const auto& names = kNames.at(kind);
     const auto it = names.find(word);
     if (it == names.end()) {
       in.set_pos(at);
-      return in.Fail(error, WhatIs(kind));
+      return in.Fail(error, arg.what);
     }
     value |= it->second;
   } while (in.Eat('|'));
@@ -175,7 +147,7 @@ bool ParseAddr(LineParser& in, const RegionBases& regions, Op* op, std::string* 
     op->region_base = base = it->second;
   } else {
     in.set_pos(at);
-    return in.Fail(error, WhatIs(A::kAddr));
+    return in.Fail(error, arg::kAddr.what);
   }
   int64_t delta = 0;
   const bool plus = in.Eat('+');
@@ -187,26 +159,24 @@ bool ParseAddr(LineParser& in, const RegionBases& regions, Op* op, std::string* 
   return true;
 }
 
-bool ParseArg(LineParser& in, ArgKind kind, const RegionBases& regions, Op* op, std::string* error) {
+bool ParseArg(LineParser& in, const ArgSyntax& arg, const RegionBases& regions, Op* op, std::string* error) {
   uint64_t number = 0;
-  switch (kind) {
-    case A::kAddr: return ParseAddr(in, regions, op, error);
-    case A::kLen:
-      if (!in.Number(&number)) return in.Fail(error, WhatIs(kind));
-      op->len = number;
+  switch (arg.form) {
+    case Form::kAddress: return ParseAddr(in, regions, op, error);
+    case Form::kNumber:
+      if (!in.Number(&number)) return in.Fail(error, arg.what);
+      op->*arg.number = number;
       return true;
-    case A::kProt: return ParseFlags(in, kind, &op->prot, error);
-    case A::kMmapFlags:
-    case A::kMlock2Flags:
-    case A::kMlockallFlags: return ParseFlags(in, kind, &op->flags, error);
-    case A::kMinusOne:
-      if (!in.Eat('-') || !in.Number(&number) || number != 1) return in.Fail(error, WhatIs(kind));
+    case Form::kFlags: return ParseFlags(in, arg, &(op->*arg.bits), error);
+    case Form::kLiteral: {
+      // "-1" or "0": an optional minus and a number.
+      const bool negative = in.Eat('-');
+      const std::string text = (negative ? "-" : "") + std::to_string(in.Number(&number) ? number : ~uint64_t{0});
+      if (text != arg.literal) return in.Fail(error, arg.what);
       return true;
-    case A::kZero:
-      if (!in.Number(&number) || number != 0) return in.Fail(error, WhatIs(kind));
-      return true;
+    }
   }
-  return in.Fail(error, WhatIs(kind));
+  return in.Fail(error, arg.what);
 }
 
 std::string KnownCalls() {
@@ -242,10 +212,10 @@ bool ParseCall(std::string_view line, const std::string& where, RegionBases* reg
   if (!in.Eat('(')) return in.Fail(error, "'(' after " + name);
   for (size_t i = 0; i < syntax->args.size(); ++i) {
     if (i > 0 && !in.Eat(',')) {
-      return in.Fail(error, "',' and " + std::string(WhatIs(syntax->args[i])) + " (" + name + " takes " +
+      return in.Fail(error, "',' and " + std::string(syntax->args[i]->what) + " (" + name + " takes " +
                                 std::to_string(syntax->args.size()) + " arguments)");
     }
-    if (!ParseArg(in, syntax->args[i], *regions, op, error)) return false;
+    if (!ParseArg(in, *syntax->args[i], *regions, op, error)) return false;
   }
   if (!in.Eat(')')) return in.Fail(error, "')' after " + std::to_string(syntax->args.size()) + " arguments of " + name);
   if (in.Eat('=')) {
@@ -264,18 +234,34 @@ bool ParseCall(std::string_view line, const std::string& where, RegionBases* reg
 
 }  // namespace
 
+namespace arg {
+const ArgSyntax kAddr{Form::kAddress, nullptr, nullptr, nullptr, nullptr, "an address (arena+0xN, rN+0xN or a number)"};
+const ArgSyntax kLen{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "a length (a number)"};
+const ArgSyntax kProt{Form::kFlags, nullptr, &Op::prot, ProtName, nullptr,
+                      "a protection (PROT_READ|PROT_WRITE|PROT_EXEC, PROT_NONE or a number)"};
+const ArgSyntax kMmapFlags{Form::kFlags, nullptr, &Op::flags, MmapFlagsName, nullptr,
+                           "mmap flags (MAP_PRIVATE|MAP_ANONYMOUS|... or a number)"};
+const ArgSyntax kMlock2Flags{Form::kFlags, nullptr, &Op::flags, Mlock2FlagsName, nullptr,
+                             "mlock2 flags (MLOCK_ONFAULT, 0 or a number)"};
+const ArgSyntax kMlockallFlags{Form::kFlags, nullptr, &Op::flags, MlockallFlagsName, nullptr,
+                               "mlockall flags (MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT, 0 or a number)"};
+const ArgSyntax kFd{Form::kLiteral, nullptr, nullptr, nullptr, "-1", "-1 (the fd)"};
+const ArgSyntax kOffset{Form::kLiteral, nullptr, nullptr, nullptr, "0", "0 (the offset)"};
+}  // namespace arg
+
 const std::vector<OpSyntax>& OpSyntaxTable() {
+  using namespace arg;
   static const std::vector<OpSyntax> kTable = {
-      {OpKind::kMmap, "mmap", {A::kAddr, A::kLen, A::kProt, A::kMmapFlags, A::kMinusOne, A::kZero}, "SYS_mmap", true},
-      {OpKind::kMunmap, "munmap", {A::kAddr, A::kLen}, "SYS_munmap", true},
-      {OpKind::kMprotect, "mprotect", {A::kAddr, A::kLen, A::kProt}, "SYS_mprotect", true},
-      {OpKind::kMlock, "mlock", {A::kAddr, A::kLen}, "SYS_mlock", true},
-      {OpKind::kMlock2, "mlock2", {A::kAddr, A::kLen, A::kMlock2Flags}, "SYS_mlock2", true},
-      {OpKind::kMunlock, "munlock", {A::kAddr, A::kLen}, "SYS_munlock", true},
-      {OpKind::kMlockall, "mlockall", {A::kMlockallFlags}, "SYS_mlockall", true},
+      {OpKind::kMmap, "mmap", {&kAddr, &kLen, &kProt, &kMmapFlags, &kFd, &kOffset}, "SYS_mmap", true},
+      {OpKind::kMunmap, "munmap", {&kAddr, &kLen}, "SYS_munmap", true},
+      {OpKind::kMprotect, "mprotect", {&kAddr, &kLen, &kProt}, "SYS_mprotect", true},
+      {OpKind::kMlock, "mlock", {&kAddr, &kLen}, "SYS_mlock", true},
+      {OpKind::kMlock2, "mlock2", {&kAddr, &kLen, &kMlock2Flags}, "SYS_mlock2", true},
+      {OpKind::kMunlock, "munlock", {&kAddr, &kLen}, "SYS_munlock", true},
+      {OpKind::kMlockall, "mlockall", {&kMlockallFlags}, "SYS_mlockall", true},
       {OpKind::kMunlockall, "munlockall", {}, "SYS_munlockall", true},
-      {OpKind::kReadTouch, "read", {A::kAddr}, "touch_read", false},
-      {OpKind::kWriteTouch, "write", {A::kAddr}, "touch_write", false},
+      {OpKind::kReadTouch, "read", {&kAddr}, "touch_read", false},
+      {OpKind::kWriteTouch, "write", {&kAddr}, "touch_write", false},
   };
   return kTable;
 }
@@ -296,15 +282,12 @@ std::string FormatCall(const Op& op, bool labelled) {
   out += '(';
   for (size_t i = 0; i < syntax->args.size(); ++i) {
     if (i > 0) out += ", ";
-    switch (syntax->args[i]) {
-      case A::kAddr: out += AddrText(op, labelled && op.kind != OpKind::kMmap); break;
-      case A::kLen: out += HexString(op.len); break;
-      case A::kProt: out += ProtName(op.prot); break;
-      case A::kMmapFlags:
-      case A::kMlock2Flags:
-      case A::kMlockallFlags: out += PrinterOf(syntax->args[i])(op.flags); break;
-      case A::kMinusOne: out += "-1"; break;
-      case A::kZero: out += "0"; break;
+    const ArgSyntax& arg = *syntax->args[i];
+    switch (arg.form) {
+      case Form::kAddress: out += AddrText(op, labelled && op.kind != OpKind::kMmap); break;
+      case Form::kNumber: out += HexString(op.*arg.number); break;
+      case Form::kFlags: out += arg.names(op.*arg.bits); break;
+      case Form::kLiteral: out += arg.literal; break;
     }
   }
   out += ')';

@@ -26,22 +26,32 @@
 
 namespace mlc {
 
-// One argument of a call in the text format.
-enum class ArgKind : uint8_t {
-  kAddr,           // Op::addr (+ region), symbolic
-  kLen,            // Op::len
-  kProt,           // Op::prot, PROT_* names
-  kMmapFlags,      // Op::flags, MAP_* names
-  kMlock2Flags,    // Op::flags, MLOCK_* names
-  kMlockallFlags,  // Op::flags, MCL_* names
-  kMinusOne,       // the literal -1 (mmap's fd)
-  kZero,           // the literal 0 (mmap's offset)
+// One argument of a call in the text format: where it lives in Op and how it
+// is written. A new kind of argument is one more constant of this type (a
+// new flag set: its printer from op.h; a new number: its Op field).
+struct ArgSyntax {
+  enum class Form : uint8_t {
+    kAddress,  // Op::addr (+ region), symbolic: arena+0xN, rN+0xN, or absolute
+    kNumber,   // *number, hex
+    kFlags,    // *bits, names joined by '|' as `names` prints them
+    kLiteral,  // exactly `literal` (mmap's fd and offset)
+  };
+  Form form;
+  uint64_t Op::*number = nullptr;
+  int Op::*bits = nullptr;
+  std::string (*names)(int) = nullptr;
+  const char* literal = nullptr;
+  const char* what = "";  // for "expected <what>" errors
 };
+
+namespace arg {
+extern const ArgSyntax kAddr, kLen, kProt, kMmapFlags, kMlock2Flags, kMlockallFlags, kFd, kOffset;
+}  // namespace arg
 
 struct OpSyntax {
   OpKind kind;
-  const char* name;       // as printed: "mmap", "read" (a touch)
-  std::vector<ArgKind> args;
+  const char* name;  // as printed: "mmap", "read" (a touch)
+  std::vector<const ArgSyntax*> args;
   // The C reproducer: `syscall(<c_callee>, args...)` when is_syscall, else
   // `<c_callee>(args...)`, a helper the reproducer defines (touches).
   const char* c_callee;

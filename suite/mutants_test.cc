@@ -92,8 +92,8 @@ TEST(ReproWriterTest, ChecksOnlyTheDivergingChannelsAfterTheDivergingStep) {
   using ::testing::HasSubstr;
   EXPECT_THAT(c, HasSubstr("#define ARENA 0x100000000000UL"));
   EXPECT_THAT(c, HasSubstr("sys_result(syscall(SYS_mmap, (long)(ARENA + 0x0UL), (long)0x1000UL, "
-                           "(long)(PROT_READ|PROT_WRITE), (long)(MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|"
-                           "MAP_LOCKED), -1L, 0L))"));
+                           "(long)(int)(PROT_READ|PROT_WRITE), (long)(int)(MAP_PRIVATE|MAP_ANONYMOUS|"
+                           "MAP_FIXED_NOREPLACE|MAP_LOCKED), -1L, 0L))"));
   EXPECT_THAT(c, HasSubstr("sys_result(syscall(SYS_munmap, (long)(ARENA + 0x0UL), (long)0x1000UL))"));
   EXPECT_THAT(c, HasSubstr("check_kb(\"VmLck (arena)\", 0, vmlck_kb - lo_outside_kb);"));
   EXPECT_THAT(c, ::testing::Not(HasSubstr("  check_pages(")));

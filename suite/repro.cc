@@ -36,17 +36,15 @@ std::string CAddr(const Op& op) {
 
 std::string CArgs(const Op& op, const OpSyntax& syntax) {
   std::string out;
-  for (ArgKind arg : syntax.args) {
+  for (const ArgSyntax* arg : syntax.args) {
     if (!out.empty()) out += ", ";
-    switch (arg) {
-      case ArgKind::kAddr: out += "(long)(" + CAddr(op) + ")"; break;
-      case ArgKind::kLen: out += "(long)" + HexString(op.len) + "UL"; break;
-      case ArgKind::kProt: out += "(long)(" + ProtName(op.prot) + ")"; break;
-      case ArgKind::kMmapFlags: out += "(long)(" + MmapFlagsName(op.flags) + ")"; break;
-      case ArgKind::kMlock2Flags: out += "(long)(int)(" + Mlock2FlagsName(op.flags) + ")"; break;
-      case ArgKind::kMlockallFlags: out += "(long)(" + MlockallFlagsName(op.flags) + ")"; break;
-      case ArgKind::kMinusOne: out += "-1L"; break;
-      case ArgKind::kZero: out += "0L"; break;
+    switch (arg->form) {
+      case ArgSyntax::Form::kAddress: out += "(long)(" + CAddr(op) + ")"; break;
+      case ArgSyntax::Form::kNumber: out += "(long)" + HexString(op.*arg->number) + "UL"; break;
+      // Through int: a name joined with high bits (0xfffffffe) is an
+      // unsigned int in C, and the kernel takes an int.
+      case ArgSyntax::Form::kFlags: out += "(long)(int)(" + arg->names(op.*arg->bits) + ")"; break;
+      case ArgSyntax::Form::kLiteral: out += std::string(arg->literal) + "L"; break;
     }
   }
   return out;

@@ -28,6 +28,18 @@ std::string ParseError(const std::string& text) {
   return error;
 }
 
+TEST(SequenceTextTest, FlagArgumentsRoundTripThroughTheirNames) {
+  for (const ArgSyntax* arg : {&arg::kProt, &arg::kMmapFlags, &arg::kMlock2Flags, &arg::kMlockallFlags}) {
+    EXPECT_EQ(arg->form, ArgSyntax::Form::kFlags);
+    ASSERT_NE(arg->names, nullptr);
+  }
+  const SequenceFile file = Parse("mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT|0xfffffffe)\nmlockall(MCL_CURRENT|0x8)\n");
+  ASSERT_EQ(file.ops.size(), 2u);
+  EXPECT_EQ(file.ops[0].flags, -1);
+  EXPECT_EQ(FormatCall(file.ops[0], true), "mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT|0xfffffffe)");
+  EXPECT_EQ(FormatCall(file.ops[1], true), "mlockall(MCL_CURRENT|0x8)");
+}
+
 TEST(SequenceTextTest, EveryOpKindHasASyntaxRow) {
   for (int k = 0; k < kOpKindCount; ++k) {
     const OpSyntax* syntax = OpSyntaxOf(static_cast<OpKind>(k));
