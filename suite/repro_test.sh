@@ -105,6 +105,12 @@ case "$case_name" in
     [ $? -eq 2 ] && grep -q "missing.seq: cannot open" "$tmp/err" || fail "no error for a missing file"
     "$tools" mutants --only no-such-mutant 2>"$tmp/err"
     [ $? -eq 2 ] || fail "mutants accepted an unknown mutant"
+    # A budget too small to find a mutant: reported as missed, exit 1.
+    "$tools" mutants --sequences 1 --only mlockall-current-keeps-future >"$tmp/out" 2>/dev/null
+    [ $? -eq 1 ] || fail "a missed mutant does not make mutants exit 1"
+    grep -qE '^mlockall-current-keeps-future +mlockall +MISSED' "$tmp/out" || fail "the missed mutant is not marked MISSED"
+    tail -n 1 "$tmp/out" | grep -qx 'MUTANTS total=1 detected=0 minimal=0 worst_excess=0 median_seconds=inf' ||
+      fail "wrong MUTANTS line for a missed mutant"
     ;;
   *)
     echo "unknown case $case_name"
