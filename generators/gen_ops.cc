@@ -7,6 +7,32 @@
 namespace mlc {
 namespace {
 
+// Like rc::gen::weightedElement, with the same distribution, but shrinking
+// towards the earlier elements: RapidCheck's own element choices never
+// shrink, so a shrunk sequence kept every optional flag, special case and
+// placement it was generated with. List the simplest choice first.
+template <typename T>
+rc::Gen<T> Shrinking(std::vector<std::pair<size_t, T>> pairs) {
+  pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [](const auto& p) { return p.first == 0; }), pairs.end());
+  return rc::Gen<T>([pairs](const rc::Random& random, int) {
+    size_t total = 0;
+    for (const auto& p : pairs) total += p.first;
+    size_t pick = rc::Random(random).next() % total;
+    size_t index = 0;
+    while (pick >= pairs[index].first) pick -= pairs[index++].first;
+    return rc::shrinkable::map(
+        rc::shrinkable::shrinkRecur(index, [](size_t i) { return rc::shrink::towards<size_t>(i, 0); }),
+        [pairs](size_t i) { return pairs[i].second; });
+  });
+}
+
+// rc::gen::weightedOneOf whose choice of generator shrinks too, towards the
+// first.
+template <typename T>
+rc::Gen<T> ShrinkingOneOf(std::vector<std::pair<size_t, rc::Gen<T>>> pairs) {
+  return rc::gen::join(Shrinking<rc::Gen<T>>(std::move(pairs)));
+}
+
 // What the generators need to know of a model, small enough to capture by
 // value in every generator.
 struct Targets {
@@ -62,7 +88,7 @@ T Pick(const std::vector<T>& items) {
 // A region to aim at: a live one mostly, a stale one sometimes.
 const Region* PickRegion(const Targets& t, std::vector<Region>& storage) {
   if (t.all.empty()) return nullptr;
-  const bool stale = t.live.empty() || *rc::gen::weightedElement<bool>({{90, false}, {10, true}});
+  const bool stale = t.live.empty() || *Shrinking<bool>({{90, false}, {10, true}});
   storage = {Pick(stale ? t.all : t.live)};
   return &storage.front();
 }
@@ -83,19 +109,19 @@ Range GenRange(const Targets& t, bool allow_unaligned_start) {
   Range range;
   uint64_t first_page = 0;
   uint64_t pages = 0;
-  const int shape = r ? *rc::gen::weightedElement<int>({{86, 0}, {6, 1}, {8, 2}})
-                      : *rc::gen::weightedElement<int>({{60, 1}, {40, 2}});
+  const int shape = r ? *Shrinking<int>({{86, 0}, {6, 1}, {8, 2}})
+                      : *Shrinking<int>({{60, 1}, {40, 2}});
   if (shape == 0) {
     // On the region mostly, sometimes just past its end or just before it
     // (shrinking moves towards the region's start).
     const auto n = static_cast<int64_t>(r->pages);
-    const int64_t offset = *rc::gen::weightedOneOf<int64_t>(
+    const int64_t offset = *ShrinkingOneOf<int64_t>(
         {{85, rc::gen::inRange<int64_t>(0, n)}, {10, rc::gen::just(n)}, {5, rc::gen::just(int64_t{-1})}});
     first_page = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(r->first_page) + offset));
     // Mostly ending inside the region; sometimes reaching past its end,
     // into a neighbour or a hole.
     const uint64_t inside = offset >= 0 && offset < n ? static_cast<uint64_t>(n - offset) : 1;
-    pages = *rc::gen::weightedOneOf<uint64_t>({{70, rc::gen::inRange<uint64_t>(1, inside + 1)},
+    pages = *ShrinkingOneOf<uint64_t>({{70, rc::gen::inRange<uint64_t>(1, inside + 1)},
                                                {30, rc::gen::inRange<uint64_t>(inside + 1, inside + 5)}});
     range.region = r->id;
     range.region_base = r->first_page * p;
@@ -116,7 +142,7 @@ Range GenRange(const Targets& t, bool allow_unaligned_start) {
   pages = std::min(pages, t.arena_pages - first_page);
   range.addr = first_page * p;
   range.len = pages * p;
-  if (*rc::gen::weightedElement<int>({{75, 0}, {25, 1}})) {
+  if (*Shrinking<int>({{75, 0}, {25, 1}})) {
     // Unaligned start and/or length: the kernel rounds the start down and the
     // end up (mm/mlock.c do_mlock(); mm/mprotect.c and munmap reject an
     // unaligned start instead).
@@ -140,7 +166,7 @@ Op RangeOp(OpKind kind, const Range& r) {
 // mlock, mlock2, munlock: ranges plus the edge cases of do_mlock()'s length
 // arithmetic (ref 4, 5, 8).
 Op GenLockRangeOp(const Targets& t, OpKind kind) {
-  const int edge = *rc::gen::weightedElement<int>({{88, 0}, {4, 1}, {4, 2}, {4, 3}});
+  const int edge = *Shrinking<int>({{88, 0}, {4, 1}, {4, 2}, {4, 3}});
   Range r = GenRange(t, /*allow_unaligned_start=*/true);
   if (edge == 1) r.len = 0;                                      // empty, or one page if unaligned
   if (edge == 2) r.len = std::numeric_limits<uint64_t>::max();   // rounds to 0 (or one page)
@@ -156,14 +182,16 @@ Op GenLockRangeOp(const Targets& t, OpKind kind) {
 
 Op GenMmap(const Targets& t) {
   const uint64_t p = t.page_size;
-  uint64_t pages = *rc::gen::weightedOneOf<uint64_t>({{50, rc::gen::inRange<uint64_t>(1, 5)},
+  uint64_t pages = *ShrinkingOneOf<uint64_t>({{50, rc::gen::inRange<uint64_t>(1, 5)},
                                                      {35, rc::gen::inRange<uint64_t>(5, 17)},
                                                      {12, rc::gen::inRange<uint64_t>(17, 65)},
                                                      {3, rc::gen::inRange<uint64_t>(65, 257)}});
   std::vector<Region> storage;
   const Region* r = PickRegion(t, storage);
-  const int where = r ? *rc::gen::weightedElement<int>({{25, 0}, {15, 1}, {25, 2}, {30, 3}, {5, 4}})
-                      : *rc::gen::weightedElement<int>({{90, 3}, {10, 4}});
+  // 5, the arena's first page, comes first so that shrinking moves a
+  // mapping there.
+  const int where = r ? *Shrinking<int>({{3, 5}, {25, 0}, {15, 1}, {25, 2}, {30, 3}, {5, 4}})
+                      : *Shrinking<int>({{3, 5}, {90, 3}, {10, 4}});
   int64_t first = 0;
   switch (where) {
     case 0: first = static_cast<int64_t>(r->first_page + r->pages); break;  // right after
@@ -173,6 +201,7 @@ Op GenMmap(const Targets& t) {
               *rc::gen::inRange<int64_t>(-static_cast<int64_t>(pages) + 1, static_cast<int64_t>(r->pages));
       break;
     case 3: first = static_cast<int64_t>(*rc::gen::inRange<uint64_t>(0, t.hot_pages)); break;
+    case 5: first = 0; break;
     default: first = static_cast<int64_t>(*rc::gen::inRange<uint64_t>(0, t.arena_pages)); break;
   }
   first = std::clamp<int64_t>(first, 0, static_cast<int64_t>(t.arena_pages) - 1);
@@ -186,12 +215,12 @@ Op GenMmap(const Targets& t) {
   op.flags = *GenMmapFlags();
   op.region = t.next_region;
   op.region_base = op.addr;
-  switch (*rc::gen::weightedElement<int>({{92, 0}, {4, 1}, {4, 2}})) {
+  switch (*Shrinking<int>({{92, 0}, {4, 1}, {4, 2}})) {
     case 1: op.len = 0; break;                                      // EINVAL
     case 2: op.addr += *rc::gen::inRange<uint64_t>(1, p); break;    // unaligned fixed: EINVAL
     default:
       // An unaligned length is rounded up (do_mmap(): PAGE_ALIGN(len)).
-      if (*rc::gen::weightedElement<int>({{85, 0}, {15, 1}})) op.len -= *rc::gen::inRange<uint64_t>(1, p);
+      if (*Shrinking<int>({{85, 0}, {15, 1}})) op.len -= *rc::gen::inRange<uint64_t>(1, p);
       break;
   }
   return op;
@@ -202,7 +231,7 @@ Op GenTouch(const Targets& t, OpKind kind) {
   const Region* r = PickRegion(t, storage);
   Op op;
   op.kind = kind;
-  if (r && *rc::gen::weightedElement<int>({{90, 1}, {10, 0}})) {
+  if (r && *Shrinking<int>({{90, 1}, {10, 0}})) {
     op.region = r->id;
     op.region_base = r->first_page * t.page_size;
     op.addr = op.region_base + *rc::gen::inRange<uint64_t>(0, r->pages) * t.page_size +
@@ -264,19 +293,19 @@ Op GenSetMemlockLimit(const Targets& t) {
 }  // namespace
 
 rc::Gen<int> GenProt() {
-  return rc::gen::element(uapi::kProtNone, uapi::kProtRead, uapi::kProtWrite,
-                          uapi::kProtRead | uapi::kProtWrite, uapi::kProtExec,
-                          uapi::kProtRead | uapi::kProtExec, uapi::kProtWrite | uapi::kProtExec,
-                          uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec);
+  return Shrinking<int>({{1, uapi::kProtNone}, {1, uapi::kProtRead}, {1, uapi::kProtWrite},
+                         {1, uapi::kProtRead | uapi::kProtWrite}, {1, uapi::kProtExec},
+                         {1, uapi::kProtRead | uapi::kProtExec}, {1, uapi::kProtWrite | uapi::kProtExec},
+                         {1, uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec}});
 }
 
 rc::Gen<int> GenMmapFlags() {
   return rc::gen::exec([] {
     int flags = uapi::kMapAnonymous;
-    flags |= *rc::gen::weightedElement<int>({{70, uapi::kMapPrivate}, {30, uapi::kMapShared}});
-    flags |= *rc::gen::element(uapi::kMapFixedNoreplace, uapi::kMapFixed);
-    if (*rc::gen::weightedElement<int>({{75, 0}, {25, 1}})) flags |= uapi::kMapLocked;
-    if (*rc::gen::weightedElement<int>({{80, 0}, {20, 1}})) flags |= uapi::kMapPopulate;
+    flags |= *Shrinking<int>({{70, uapi::kMapPrivate}, {30, uapi::kMapShared}});
+    flags |= *Shrinking<int>({{50, uapi::kMapFixedNoreplace}, {50, uapi::kMapFixed}});
+    if (*Shrinking<int>({{75, 0}, {25, 1}})) flags |= uapi::kMapLocked;
+    if (*Shrinking<int>({{80, 0}, {20, 1}})) flags |= uapi::kMapPopulate;
     return flags;
   });
 }
@@ -328,10 +357,10 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kMunmap:
       case OpKind::kMprotect: {
         // Unaligned starts are EINVAL here; keep them rare.
-        const bool unaligned = *rc::gen::weightedElement<int>({{92, 0}, {8, 1}});
+        const bool unaligned = *Shrinking<int>({{92, 0}, {8, 1}});
         Op op = RangeOp(kind, GenRange(t, unaligned));
         if (kind == OpKind::kMprotect) op.prot = *GenProt();
-        if (*rc::gen::weightedElement<int>({{95, 0}, {5, 1}})) op.len = 0;
+        if (*Shrinking<int>({{95, 0}, {5, 1}})) op.len = 0;
         return op;
       }
       case OpKind::kMlock:

@@ -189,7 +189,7 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
     PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
     if (!page.mapped) continue;
-    if (page.lock == Lock::kOnFault) {
+    if (page.lock == Lock::kOnFault && !Mutant(PlantedBug::kOnFaultPopulates)) {
       fx.Note(Event::kPopulateSkippedOnFault);
       continue;
     }
@@ -198,6 +198,10 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     // access with -EFAULT as for PROT_NONE.
     const bool exec_only_refused = page.prot == uapi::kProtExec && !config_.exec_only_readable;
     if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0 || exec_only_refused) {
+      if (Mutant(PlantedBug::kPopulateForcesProtNone)) {
+        FaultIn(page, /*write=*/false, fx);
+        continue;
+      }
       if (ignore_errors) continue;
       fx.Note(Event::kPopulateStoppedAtProtNone);
       return -uapi::kEfault;
@@ -213,7 +217,7 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
 // 6; the man page's "no changes" is wrong for that case).
 int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx) {
   const uint64_t end = start + len;
-  if (end < start) return -uapi::kEinval;
+  if (end < start) return Mutant(PlantedBug::kWrapAroundIsEnomem) ? -uapi::kEnomem : -uapi::kEinval;
   if (end == start) return 0;
   if (!MappedAt(start)) {
     fx.Note(Event::kLockStartsInHole);
@@ -230,6 +234,10 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     if (config_.planted_bug == PlantedBug::kOnFaultOverLockedKeepsLo && lock == Lock::kOnFault &&
         page.lock == Lock::kLocked) {
       continue;
+    }
+    if (lock == Lock::kLocked && page.lock == Lock::kOnFault) {
+      if (Mutant(PlantedBug::kMlockOverOnFaultKeepsLf)) continue;
+      if (Mutant(PlantedBug::kMlockOverOnFaultDoubleCounts)) ++vmlck_skew_pages_;
     }
     SetLock(page, lock, fx);
   }
@@ -250,14 +258,36 @@ Outcome Model::DoMlock(uint64_t start, uint64_t len, Lock lock, StepEffects& fx)
     return Fail(uapi::kEperm);
   }
   const uint64_t mask = config_.page_size - 1;
+  const uint64_t requested = len;
   len = (len + (start & mask) + mask) & ~mask;
   start &= ~mask;
   if (const int over = CheckMlockLimit(start, len, fx); over != 0) return Fail(-over);
+  if (len == 0 && requested != 0 && Mutant(PlantedBug::kHugeLengthIsEinval)) return Fail(uapi::kEinval);
   const int rc = ApplyLockFlags(start, len, lock, fx);
   if (rc != 0) return Fail(-rc);
   const int populated = Populate(start, start + len, /*ignore_errors=*/false, fx);
   if (populated == -uapi::kEfault) return Fail(uapi::kEnomem);
   return FromKernel(populated);
+}
+
+// Mutant kMunlockPartialMiscounts: the locked pages next to [start, end)
+// that share a VMA with its first or last page (same lock, protection and
+// type: the model's stand-in for "one VMA").
+int64_t Model::LockedNeighbours(uint64_t start, uint64_t end) const {
+  const int64_t first = PageIndex(start);
+  const int64_t last = PageIndex(end - 1);
+  if (first < 0 || last < 0) return 0;
+  auto same_vma = [&](int64_t i, int64_t j) {
+    const PageState& a = pages_[static_cast<size_t>(i)];
+    const PageState& b = pages_[static_cast<size_t>(j)];
+    return a.mapped && b.mapped && a.lock != Lock::kNone && a.lock == b.lock && a.prot == b.prot &&
+           a.shared == b.shared;
+  };
+  int64_t extra = 0;
+  for (int64_t i = first - 1; i >= 0 && same_vma(i, first); --i) ++extra;
+  const auto n = static_cast<int64_t>(pages_.size());
+  for (int64_t i = last + 1; i < n && same_vma(i, last); ++i) ++extra;
+  return extra;
 }
 
 // SYSCALL_DEFINE2(munlock), mm/mlock.c: same rounding, no populate, and it
@@ -266,7 +296,10 @@ Outcome Model::Munlock(uint64_t start, uint64_t len, StepEffects& fx) {
   const uint64_t mask = config_.page_size - 1;
   len = (len + (start & mask) + mask) & ~mask;
   start &= ~mask;
-  return FromKernel(ApplyLockFlags(start, len, Lock::kNone, fx));
+  const int64_t extra = Mutant(PlantedBug::kMunlockPartialMiscounts) ? LockedNeighbours(start, start + len) : 0;
+  const int rc = ApplyLockFlags(start, len, Lock::kNone, fx);
+  if (rc == 0) vmlck_skew_pages_ -= extra;
+  return FromKernel(rc);
 }
 
 // SYSCALL_DEFINE1(mlockall) + apply_mlockall_flags(), mm/mlock.c (ref 3, 11,
@@ -281,7 +314,8 @@ Outcome Model::Munlock(uint64_t start, uint64_t len, StepEffects& fx) {
 Outcome Model::Mlockall(int flags, StepEffects& fx) {
   const int known = uapi::kMclCurrent | uapi::kMclFuture | uapi::kMclOnfault;
   if (flags == 0 || (flags & ~known) != 0) return Fail(uapi::kEinval);
-  if (flags == uapi::kMclOnfault && config_.profile.mlockall_onfault_alone_is_einval) {
+  if (flags == uapi::kMclOnfault && config_.profile.mlockall_onfault_alone_is_einval &&
+      !Mutant(PlantedBug::kMlockallOnfaultAloneUnlocks)) {
     return Fail(uapi::kEinval);
   }
   if (!CanDoMlock()) {
@@ -294,7 +328,11 @@ Outcome Model::Mlockall(int flags, StepEffects& fx) {
   }
   if (flags == uapi::kMclOnfault) return Munlockall(fx);  // 4.4-5.1: to_add == 0 unlocks everything
   const Lock lock = (flags & uapi::kMclOnfault) ? Lock::kOnFault : Lock::kLocked;
-  future_lock_ = (flags & uapi::kMclFuture) ? lock : Lock::kNone;
+  if (flags & uapi::kMclFuture) {
+    future_lock_ = lock == Lock::kOnFault && Mutant(PlantedBug::kFutureOnFaultLosesLf) ? Lock::kLocked : lock;
+  } else if (!Mutant(PlantedBug::kMlockallCurrentKeepsFuture)) {
+    future_lock_ = Lock::kNone;
+  }
   if (flags & uapi::kMclCurrent) {
     SetAllLocks(lock, fx);
     // mm_populate(0, TASK_SIZE): the arena is the part we observe.
@@ -307,7 +345,7 @@ Outcome Model::Mlockall(int flags, StepEffects& fx) {
 // SYSCALL_DEFINE0(munlockall) = apply_mlockall_flags(0): clears def_flags and
 // unlocks every VMA; always 0 (ref 52).
 Outcome Model::Munlockall(StepEffects& fx) {
-  future_lock_ = Lock::kNone;
+  if (!Mutant(PlantedBug::kMunlockallKeepsFuture)) future_lock_ = Lock::kNone;
   SetAllLocks(Lock::kNone, fx);
   return Ok();
 }
@@ -384,7 +422,8 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // (mmap(2): MAP_LOCKED "doesn't fail with ENOMEM" if population fails, ref 40).
   const bool populate =
       lock != Lock::kNone ||
-      (op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate;
+      ((op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate &&
+       !Mutant(PlantedBug::kMapPopulateIgnored));
   if (populate) Populate(addr, addr + len, /*ignore_errors=*/true, fx);
   return Ok(static_cast<int64_t>(addr));
 }
@@ -405,6 +444,7 @@ Outcome Model::Munmap(const Op& op, StepEffects& fx) {
     PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
     if (page.mapped && page.lock != Lock::kNone) {
       fx.Note(Event::kMunmapOfLocked);
+      if (Mutant(PlantedBug::kMunmapKeepsLockedVm)) ++vmlck_skew_pages_;
       SetLock(page, Lock::kNone, fx);
     }
     page = PageState{};
@@ -437,7 +477,8 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     PageState& page = pages_[static_cast<size_t>(i)];
     const bool was_writable = page.prot & uapi::kProtWrite;
     page.prot = static_cast<uint8_t>(op.prot);
-    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot)) {
+    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot) &&
+        !Mutant(PlantedBug::kMprotectSkipsLockedPopulate)) {
       fx.Note(Event::kMprotectPopulated);
       FaultIn(page, /*write=*/true, fx);
     }
@@ -459,7 +500,10 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
     fx.Note(Event::kTouchFaulted);
     return {0, 0, uapi::kSigsegv};
   }
-  FaultIn(page, write, fx);
+  // Mutants of the touch path only: a read fault taken like a write fault
+  // (a real page), a write fault that leaves the zero page.
+  if (write && page.residency == Residency::kZeroPage && Mutant(PlantedBug::kWriteKeepsZeroPage)) return Ok();
+  FaultIn(page, write || Mutant(PlantedBug::kReadTouchAllocates), fx);
   return Ok();
 }
 
@@ -470,6 +514,7 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
 Outcome Model::SetMemlockLimit(uint64_t cur, uint64_t max, StepEffects& fx) {
   if (cur > max) return Fail(uapi::kEinval);
   if (max > memlock_max_ && !config_.cap_sys_resource) return Fail(uapi::kEperm);
+  if (cur < memlock_cur_ && Mutant(PlantedBug::kLoweredLimitIgnored)) return Ok();
   memlock_cur_ = cur;
   memlock_max_ = max;
   fx.Note(Event::kLimitChanged);
@@ -503,7 +548,7 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
     case OpKind::kDropCapIpcLock:
       // capset(2) lowering the permitted and effective sets needs no
       // privilege; capable(CAP_IPC_LOCK) is false from here on.
-      cap_ipc_lock_ = false;
+      if (!Mutant(PlantedBug::kCapDropIgnored)) cap_ipc_lock_ = false;
       return Ok();
     case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.len, op.addr, fx);
   }
@@ -531,6 +576,7 @@ MemoryTotals Model::Totals() const {
   // Plus the executor's own lockable VMAs while mlockall(MCL_CURRENT) has
   // them locked (ref 32).
   if (outside_lock_ != Lock::kNone) vmlck += config_.outside_lockable_pages;
+  vmlck = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(vmlck) + vmlck_skew_pages_));
   const uint64_t kb = config_.page_size / 1024;
   return {rss * kb, locked * kb, vmlck * kb};
 }

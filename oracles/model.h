@@ -28,13 +28,35 @@ struct PageState {
 };
 bool operator==(const PageState& a, const PageState& b);
 
-// A deliberately wrong rule, for the project's own tests of the failure path
-// (report, shrinking, exit code): with it the model disagrees with every
-// correct kernel. Never set by a normal run.
+// A deliberately wrong rule ("mutant"), each modelled on a real class of
+// kernel bug, for the project's own tests of the failure path (report,
+// shrinking, exit code) and for `./mlockcheck mutants`, which runs the
+// properties against a model carrying one of them in place of the kernel.
+// oracles/mutants.cc describes each with its source and minimal reproducer.
+// Never set by a normal run.
 enum class PlantedBug : uint8_t {
   kNone,
   kOnFaultOverLockedKeepsLo,  // mlock2(MLOCK_ONFAULT) on lo pages leaves them without lf
+  kMlockOverOnFaultDoubleCounts,   // mlock() over lo lf pages adds them to locked_vm again
+  kMlockOverOnFaultKeepsLf,        // mlock() over lo lf pages keeps lf and does not populate
+  kMunlockallKeepsFuture,          // munlockall() leaves MCL_FUTURE in def_flags
+  kMlockallCurrentKeepsFuture,     // mlockall(MCL_CURRENT) leaves an earlier MCL_FUTURE
+  kFutureOnFaultLosesLf,           // MCL_FUTURE|MCL_ONFAULT: new mappings lo without lf, populated
+  kMlockallOnfaultAloneUnlocks,    // mlockall(MCL_ONFAULT) returns 0 and unlocks everything
+  kHugeLengthIsEinval,             // a length that rounds to 0 is EINVAL instead of a no-op
+  kWrapAroundIsEnomem,             // wrap-around is ENOMEM (VMA lookup before the range check)
+  kMprotectSkipsLockedPopulate,    // mprotect(+W) of a locked private VMA does not pre-COW
+  kPopulateForcesProtNone,         // populate faults PROT_NONE pages in and succeeds
+  kOnFaultPopulates,               // populate ignores VM_LOCKONFAULT
+  kMunmapKeepsLockedVm,            // munmap of locked pages leaves them in locked_vm
+  kMunlockPartialMiscounts,        // munlock of part of a locked VMA uncounts the whole VMA
+  kMapPopulateIgnored,             // mmap(MAP_POPULATE) without a lock populates nothing
+  kWriteKeepsZeroPage,             // a write fault on the zero page does not count the new page
+  kReadTouchAllocates,             // a read fault on private anonymous memory allocates a page
+  kCapDropIgnored,                 // capable(CAP_IPC_LOCK) stays true after capset dropped it
+  kLoweredLimitIgnored,            // mlock keeps checking an RLIMIT_MEMLOCK that was lowered
 };
+constexpr int kPlantedBugCount = 20;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -172,6 +194,7 @@ class Model {
   uint64_t LockedPagesIn(uint64_t start, uint64_t len) const;
   uint64_t LimitPages() const { return memlock_cur_ / config_.page_size; }
 
+  int64_t LockedNeighbours(uint64_t start, uint64_t end) const;
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
   void FaultIn(PageState& page, bool write, StepEffects& fx);
@@ -187,6 +210,9 @@ class Model {
   bool cap_ipc_lock_ = true;
   uint64_t memlock_cur_ = uapi::kRlimInfinity;  // RLIMIT_MEMLOCK, bytes
   uint64_t memlock_max_ = uapi::kRlimInfinity;
+  // Pages a mutant's wrong accounting added to (or took from) locked_vm.
+  int64_t vmlck_skew_pages_ = 0;
+  bool Mutant(PlantedBug bug) const { return config_.planted_bug == bug; }
 };
 
 }  // namespace mlc

@@ -446,33 +446,20 @@ wire::RequestHeader ReceiveRequest() {
   raw::ExitGroup(kExitOk);
 }
 
-// Whether this process lives in the initial user namespace, the one the
-// kernel's capable() checks (mm/mlock.c, kernel/sys.c do_prlimit(): "Keep
-// the capable check against init_user_ns"). Inside any other (a rootless
-// container, unshare --user) CapEff lists capabilities capable() denies.
-// The initial namespace maps every uid onto itself and allows setgroups;
-// the second test catches a child namespace given the identity map (as
-// systemd's running_in_userns() does). Without user namespaces neither file
-// exists: then this is the initial one.
+// The initial user namespace is the one capable() checks (IsInitialUserNamespace).
 bool InInitialUserNamespace() {
-  auto read = [](const char* path, char* buf, size_t cap) -> long {
+  auto read = [](const char* path, char* buf, size_t cap) -> const char* {
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    const long n = ReadProcFile(fd, buf, cap);
+    if (fd < 0) return nullptr;
+    const long n = ReadProcFile(fd, buf, cap - 1);
     close(fd);
-    return n;
+    if (n < 0) return nullptr;
+    buf[n] = '\0';
+    return buf;
   };
-  char text[256];
-  const long n = read("/proc/self/uid_map", text, sizeof text - 1);
-  if (n < 0) return true;
-  text[n] = '\0';
-  unsigned long inside = 1, outside = 1, count = 0;
-  if (std::sscanf(text, "%lu %lu %lu", &inside, &outside, &count) != 3) return false;
-  if (inside != 0 || outside != 0 || count != 4294967295ul) return false;
-  const long m = read("/proc/self/setgroups", text, sizeof text - 1);
-  if (m < 0) return true;
-  text[m] = '\0';
-  return std::strncmp(text, "allow", 5) == 0;
+  char uid_map[256], setgroups[64];
+  return IsInitialUserNamespace(read("/proc/self/uid_map", uid_map, sizeof uid_map),
+                                read("/proc/self/setgroups", setgroups, sizeof setgroups));
 }
 
 // Extends the stack VMA now, so that no later call chain grows it: a grown

@@ -9,16 +9,32 @@
 #include <random>
 #include <sstream>
 
+#include "oracles/op.h"
 #include "runners/smaps_parser.h"
 
 namespace mlc {
 namespace {
 
-std::string ReadFile(const std::string& path) {
+// The file's text, or nullopt when it cannot be opened.
+std::optional<std::string> ReadFileIfPresent(const std::string& path) {
   std::ifstream in(path);
+  if (!in) return std::nullopt;
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string ReadFile(const std::string& path) { return ReadFileIfPresent(path).value_or(""); }
+
+std::optional<uint64_t> ParseCapEff(std::string_view status_text) {
+  const std::string_view key = "\nCapEff:";
+  const size_t at = status_text.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::string value(status_text.substr(at + key.size(), 32));
+  char* end = nullptr;
+  const unsigned long long caps = std::strtoull(value.c_str(), &end, 16);
+  if (end == value.c_str()) return std::nullopt;
+  return caps;
 }
 
 }  // namespace
@@ -29,18 +45,29 @@ std::string KernelRelease() {
 }
 
 std::optional<bool> ParseCapIpcLock(std::string_view status_text) {
-  const std::string_view key = "\nCapEff:";
-  const size_t at = status_text.find(key);
-  if (at == std::string_view::npos) return std::nullopt;
-  const std::string value(status_text.substr(at + key.size(), 32));
-  char* end = nullptr;
-  const unsigned long long caps = std::strtoull(value.c_str(), &end, 16);
-  if (end == value.c_str()) return std::nullopt;
-  constexpr int kCapIpcLock = 14;  // include/uapi/linux/capability.h
-  return ((caps >> kCapIpcLock) & 1) != 0;
+  const std::optional<uint64_t> caps = ParseCapEff(status_text);
+  if (!caps) return std::nullopt;
+  return ((*caps >> uapi::kCapIpcLock) & 1) != 0;
 }
 
 std::optional<bool> HasCapIpcLock() { return ParseCapIpcLock(ReadFile("/proc/self/status")); }
+
+HostPrivileges ReadHostPrivileges() {
+  HostPrivileges p;
+  rlimit memlock{};
+  if (getrlimit(RLIMIT_MEMLOCK, &memlock) == 0) {
+    p.memlock_cur = memlock.rlim_cur;
+    p.memlock_max = memlock.rlim_max;
+  }
+  const std::optional<std::string> uid_map = ReadFileIfPresent("/proc/self/uid_map");
+  const std::optional<std::string> setgroups = ReadFileIfPresent("/proc/self/setgroups");
+  const bool initial =
+      IsInitialUserNamespace(uid_map ? uid_map->c_str() : nullptr, setgroups ? setgroups->c_str() : nullptr);
+  const std::optional<uint64_t> caps = ParseCapEff(ReadFile("/proc/self/status"));
+  p.cap_ipc_lock = initial && caps && ((*caps >> uapi::kCapIpcLock) & 1);
+  p.cap_sys_resource = initial && caps && ((*caps >> uapi::kCapSysResource) & 1);
+  return p;
+}
 
 bool ExecOnlyIsReadable() {
   std::ifstream in("/proc/cpuinfo");

@@ -1,6 +1,7 @@
 // Facts about the machine the runner reads once, in the test process.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,17 @@ std::string KernelRelease();
 // CAP_IPC_LOCK (bit 14) in CapEff of /proc/self/status; nullopt if unreadable.
 std::optional<bool> HasCapIpcLock();
 std::optional<bool> ParseCapIpcLock(std::string_view status_text);
+
+// The privileges and the lock limit of this process, as the kernel's
+// capable() and rlimit() see them (the executor reports the same for its
+// children): CapEff counts only in the initial user namespace.
+struct HostPrivileges {
+  bool cap_ipc_lock = false;
+  bool cap_sys_resource = false;
+  uint64_t memlock_cur = 0;  // RLIMIT_MEMLOCK, bytes
+  uint64_t memlock_max = 0;
+};
+HostPrivileges ReadHostPrivileges();
 
 // x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
 bool ExecOnlyIsReadable();

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -318,4 +320,12 @@ SmapsCursor::Step SmapsCursor::Fail(size_t line_start) noexcept {
 }
 
 }  // namespace smaps_internal
+bool IsInitialUserNamespace(const char* uid_map, const char* setgroups) {
+  if (uid_map == nullptr) return true;
+  unsigned long inside = 1, outside = 1, count = 0;
+  if (std::sscanf(uid_map, "%lu %lu %lu", &inside, &outside, &count) != 3) return false;
+  if (inside != 0 || outside != 0 || count != 4294967295ul) return false;
+  return setgroups == nullptr || std::strncmp(setgroups, "allow", 5) == 0;
+}
+
 }  // namespace mlc

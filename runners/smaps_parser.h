@@ -120,4 +120,15 @@ bool ParseSmaps(std::string_view text, const SmapsDialect& dialect,
   }
 }
 
+// Whether /proc/self/uid_map and /proc/self/setgroups (nullptr when the
+// file is missing) describe the initial user namespace, the one the
+// kernel's capable() checks (mm/mlock.c can_do_mlock(), kernel/sys.c
+// do_prlimit(): "Keep the capable check against init_user_ns"). Inside any
+// other (a rootless container, unshare --user) CapEff lists capabilities
+// capable() denies. The initial namespace maps every uid onto itself and
+// allows setgroups; the second test catches a child namespace given the
+// identity map (as systemd's running_in_userns() does). Without user
+// namespaces uid_map does not exist (nullptr): then this is the initial one.
+bool IsInitialUserNamespace(const char* uid_map, const char* setgroups);
+
 }  // namespace mlc

@@ -98,13 +98,14 @@ case "$case_name" in
   divergence)
     # A planted model bug stands in for a kernel bug: the whole failure path
     # (shrinking, report, KTAP, exit code) must work.
-    run "$bin" --planted-bug --ktap --seed 7 --sequences 1000
+    run "$bin" --planted-bug --ktap --seed 7 --sequences 1000 --report-dir "$tmp/reports"
     expect_rc 1
     expect_out '^not ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
     expect_out '^# DIVERGENCE: kernel .* differs from the model at step [0-9]+ of [0-9]+$'
     expect_out '^#   vma-flags:$'
     expect_out '^#     pages? [0-9]+(-[0-9]+)? \(A\+0x[0-9a-f]+\.\.A\+0x[0-9a-f]+\): expected [-rwxps]{4} lo, observed [-rwxps]{4} lo lf$'
     expect_out '^# replay: \./mlockcheck run --seed 7 '
+    expect_out "^# report: $tmp/reports/ \(report.txt, sequence.txt, repro.c\)$"
     calls=$(sed -nE 's/^# sequence \(([0-9]+) calls.*/\1/p' "$tmp/out" | head -n 1)
     [ -n "$calls" ] && [ "$calls" -le 4 ] || fail "shrunk sequence has '$calls' calls, expected at most 4"
     tail -n 1 "$tmp/out" | grep -q 'divergences=1 ' || fail "RESULT does not count the divergence"

@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
-    "                      [--quiet] [--arena-mib N] [--strict]\n";
+    "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR]\n";
 
 bool ParseUint(const char* text, uint64_t* out) {
   if (text == nullptr || *text == '\0') return false;
@@ -63,6 +63,13 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
         return kExitHarness;
       }
       options->junit = value;
+      ++i;
+    } else if (flag == "--report-dir") {
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --report-dir needs a directory\n";
+        return kExitHarness;
+      }
+      options->report_dir = value;
       ++i;
     } else if (flag == "--ktap") {
       options->ktap = true;

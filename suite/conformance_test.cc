@@ -11,6 +11,17 @@
 namespace mlc {
 namespace {
 
+// Records a failed check for the summary and, for a divergence, the report
+// directory written at the end of the run.
+void RecordFailed(SuiteContext& ctx, const std::vector<Op>& ops, const SequenceResult& result,
+                  const std::string& rerun) {
+  if (result.verdict == Verdict::kDivergence) {
+    ctx.RecordDivergence(ops, result, rerun);
+  } else {
+    ctx.RecordFailure(result.verdict);
+  }
+}
+
 void CheckOnKernel(const std::vector<Op>& ops) {
   auto& ctx = SuiteContext::Get();
   const bool counting = !ctx.failing();
@@ -21,7 +32,7 @@ void CheckOnKernel(const std::vector<Op>& ops) {
   // A known kernel bug ends this sequence's checks (kernel and model have
   // parted ways) without failing the property; the summary reports it.
   if (ctx.MatchKnownBug(ops, result, report, counting) != nullptr) return;
-  ctx.RecordFailure(result.verdict);
+  RecordFailed(ctx, ops, result, ctx.ReplayHint());
   RC_FAIL(report);
 }
 
@@ -36,6 +47,7 @@ class ReferenceScenarioTest : public ::testing::TestWithParam<Scenario> {};
 TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
   auto& ctx = SuiteContext::Get();
   const Scenario& scenario = GetParam();
+  ASSERT_TRUE(scenario.error.empty()) << scenario.error;
   for (const Op& op : scenario.ops) {
     if (op.kind == OpKind::kMlock2 && !ctx.gen_options().mlock2) GTEST_SKIP() << "mlock2 returns ENOSYS";
     if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !ctx.gen_options().mcl_onfault) {
@@ -44,10 +56,12 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
   }
   const SequenceResult result = ctx.Verify(scenario.ops, /*counting=*/true);
   if (result.verdict != Verdict::kConformant) {
-    const std::string report = FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(),
-                                            "./mlockcheck run --sequences 0 (reference scenarios run every time)");
+    const std::string rerun = scenario.path.empty()
+                                  ? "./mlockcheck run --sequences 0 (reference scenarios run every time)"
+                                  : "./mlockcheck replay " + scenario.path + " (the corpus runs every time)";
+    const std::string report = FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(), rerun);
     if (ctx.MatchKnownBug(scenario.ops, result, report, /*counting=*/true) != nullptr) return;
-    ctx.RecordFailure(result.verdict);
+    RecordFailed(ctx, scenario.ops, result, rerun);
     FAIL() << scenario.rule << "\n" << report;
   }
 }

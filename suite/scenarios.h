@@ -1,6 +1,8 @@
-// Hand-written sequences for the rules of the semantics reference. The
-// oracle tests assert the model's prediction for each against the rule's
-// text; the conformance run replays each on the kernel.
+// The regression corpus: suite/regressions/*.seq, hand-written sequences for
+// the rules of the semantics reference and every divergence worth keeping.
+// The oracle tests assert the model's prediction for the reference ones
+// against the rule's text; the conformance run replays every file on the
+// kernel.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "oracles/op.h"
+#include "oracles/sequence_text.h"
 
 namespace mlc {
 
@@ -15,6 +18,8 @@ struct Scenario {
   std::string name;  // a sentence in CamelCase, usable as a test name
   std::string rule;  // the rule and its source
   std::vector<Op> ops;
+  std::string path;   // the .seq file
+  std::string error;  // "FILE:LINE: expected ..." when the file is malformed
 };
 
 // Builders for readable sequences. Pages are arena pages.
@@ -31,6 +36,15 @@ constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMa
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kRw = uapi::kProtRead | uapi::kProtWrite;
 
+// Reads and parses a sequence file; *error is "FILE:LINE: expected ..." or
+// "FILE: cannot open".
+bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error);
+
+// Every *.seq file of `dir`, sorted by name; the name is the file's stem and
+// the rule its "# rule:" header line.
+std::vector<Scenario> LoadScenarios(const std::string& dir);
+// $MLOCKCHECK_REGRESSIONS, else the source tree's suite/regressions.
+std::string RegressionCorpusDir();
 std::vector<Scenario> ReferenceScenarios();
 
 }  // namespace mlc

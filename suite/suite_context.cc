@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "runners/host.h"
+#include "suite/minimize.h"
+#include "suite/report_dir.h"
 
 namespace mlc {
 
@@ -135,10 +137,51 @@ void SuiteContext::RecordFailure(Verdict verdict) {
   last_failure_ = verdict;
 }
 
+void SuiteContext::RecordDivergence(const std::vector<Op>& ops, const SequenceResult& result,
+                                    const std::string& rerun) {
+  RecordFailure(Verdict::kDivergence);
+  failing_ops_ = ops;
+  failing_result_ = result;
+  failing_rerun_ = rerun;
+}
+
+// The first report goes to the report directory itself, later ones of the
+// same run to "<dir>-2", "<dir>-3", ...
+void SuiteContext::WriteReport() {
+  std::string dir = options_.report_dir.empty() ? DefaultReportDir(release()) : options_.report_dir;
+  if (++reports_written_ > 1) dir += "-" + std::to_string(reports_written_);
+  // RapidCheck's counterexample, simplified further on the kernel.
+  const std::vector<Op> minimal = MinimizeSequence(failing_ops_, [&](const std::vector<Op>& ops) {
+    return Verify(ops, /*counting=*/false).verdict == Verdict::kDivergence;
+  });
+  SequenceResult result = Verify(minimal, /*counting=*/false);
+  ReportInputs in;
+  if (result.verdict == Verdict::kDivergence) {
+    in.ops = minimal;
+    in.result = result;
+  } else {  // not reproducible any more: report what RapidCheck saw
+    in.ops = failing_ops_;
+    in.result = failing_result_;
+  }
+  in.config = config_;
+  in.release = release();
+  in.rerun = failing_rerun_;
+  std::string error;
+  const char* prefix = options_.ktap ? "# " : "";
+  if (WriteReportDir(dir, in, &error)) {
+    std::printf("%sreport: %s/ (report.txt, sequence.txt, repro.c)\n", prefix, dir.c_str());
+  } else {
+    std::printf("%smlockcheck: %s\n", prefix, error.c_str());
+  }
+  std::fflush(stdout);
+}
+
 void SuiteContext::EndTest(bool failed) {
   if (!failed) return;
   if (last_failure_ == Verdict::kDivergence) {
     ++divergences_;
+    if (!failing_ops_.empty()) WriteReport();
+    failing_ops_.clear();
   } else {
     ++harness_errors_;
   }

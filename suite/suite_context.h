@@ -32,6 +32,7 @@ struct RunOptions {
   bool progress = false;       // a progress line on a terminal
   bool strict = false;         // known kernel bugs (errata) fail the run too
   std::string errata_file;     // test hook: this registry instead of the built-in one
+  std::string report_dir;      // where divergence reports go; empty: DefaultReportDir()
 };
 
 // Exit codes (README "Exit codes"; kselftest's 0 pass, 1 fail, 4 skip).
@@ -72,6 +73,9 @@ class SuiteContext {
   // which after RapidCheck's shrinking is the minimal counterexample.
   void BeginTest() { failing_ = false; }
   void RecordFailure(Verdict verdict);
+  // A divergence of `ops`: the last one recorded before the test ends is
+  // the shrunk one, whose report directory EndTest() writes.
+  void RecordDivergence(const std::vector<Op>& ops, const SequenceResult& result, const std::string& rerun);
   bool failing() const { return failing_; }
   void EndTest(bool failed);
 
@@ -104,6 +108,11 @@ class SuiteContext {
   Verdict last_failure_ = Verdict::kConformant;
   std::vector<Erratum> errata_;
   std::map<std::string, KnownBug> known_bugs_;
+  std::vector<Op> failing_ops_;
+  SequenceResult failing_result_;
+  std::string failing_rerun_;
+  int reports_written_ = 0;
+  void WriteReport();
   uint64_t sequences_ = 0, steps_ = 0, divergences_ = 0, harness_errors_ = 0;
 };
 

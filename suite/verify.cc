@@ -5,6 +5,20 @@
 
 namespace mlc {
 
+bool CheckStep(Model& model, const std::vector<Op>& ops, size_t step, const Observation& observed,
+               const ModelConfig& config, SequenceResult* result, StepEffects* effects, Observation* expected) {
+  const Outcome predicted = model.Apply(ops[step], effects);
+  Predict(model, predicted, expected);
+  result->outcomes.push_back(observed.outcome);
+  auto diffs = Compare(*expected, observed, ops[step], config);
+  if (diffs.empty()) return true;
+  result->verdict = Verdict::kDivergence;
+  result->diverging_step = step;
+  result->diffs = std::move(diffs);
+  result->observed = observed;
+  return false;
+}
+
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
                               Executor& executor, Coverage* coverage) {
   SequenceResult result;
@@ -16,17 +30,8 @@ SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& con
   // pace on the other core.
   const auto on_step = [&](uint32_t step, const Observation& observed) {
     effects = StepEffects{};
-    const Outcome predicted = model.Apply(ops[step], &effects);
-    Predict(model, predicted, &expected);
-    result.outcomes.push_back(observed.outcome);
-    auto diffs = Compare(expected, observed, ops[step], config);
-    if (!diffs.empty()) {
-      result.verdict = Verdict::kDivergence;
-      result.diverging_step = step;
-      result.diffs = std::move(diffs);
-      return false;
-    }
-    if (coverage) coverage->Add(ops[step], predicted, effects);
+    if (!CheckStep(model, ops, step, observed, config, &result, &effects, &expected)) return false;
+    if (coverage) coverage->Add(ops[step], expected.outcome, effects);
     return true;
   };
   result.run = executor.Run(ToWire(ops, config.arena_base), on_step);

@@ -19,9 +19,16 @@ struct SequenceResult {
   Verdict verdict = Verdict::kConformant;
   size_t diverging_step = 0;           // kDivergence: first step that differs
   std::vector<ChannelDiff> diffs;      // ... and how
+  Observation observed;                // ... and the kernel's state after it
   std::vector<Outcome> outcomes;       // observed outcome of each step run
   RunReport run;
 };
+
+// Applies step `step` of `ops` to `model`, predicts into *expected and
+// compares with what was observed; on a difference records the divergence
+// in *result and returns false. `effects` may be null.
+bool CheckStep(Model& model, const std::vector<Op>& ops, size_t step, const Observation& observed,
+               const ModelConfig& config, SequenceResult* result, StepEffects* effects, Observation* expected);
 
 // `coverage` may be null (shrinking runs do not count).
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,

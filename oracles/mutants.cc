@@ -1,0 +1,144 @@
+#include "oracles/mutants.h"
+
+namespace mlc {
+
+// Each minimal sequence is minimal by construction: the bug needs the state
+// its earlier calls create (a mapping, locked, on fault, future-locked or
+// holding the zero page) and shows in the channels of its last call; no
+// call can be dropped, and no single call both creates that state and
+// triggers the bug. suite/mutants_test.cc checks that the sequence detects
+// its mutant, that dropping any call loses it, and that shrinking never
+// finds a shorter one.
+const std::vector<MutantInfo>& Mutants() {
+  static const std::vector<MutantInfo> kMutants = {
+      {PlantedBug::kOnFaultOverLockedKeepsLo, "onfault-over-locked-keeps-lo", "mlock2",
+       "mlock2(MLOCK_ONFAULT) over lo pages leaves them without lf",
+       "flag algebra newflags = (flags & ~VM_LOCKED_MASK) | VM_LOCKED | VM_LOCKONFAULT, b0f205c2a308 "
+       "\"mm: mlock: add mlock flags to enable VM_LOCKONFAULT usage\" (v4.4); ref 16, 18",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"},
+      {PlantedBug::kMlockOverOnFaultDoubleCounts, "mlock-over-onfault-double-counts", "mlock",
+       "mlock() over an MLOCK_ONFAULT range adds its pages to locked_vm a second time",
+       "the 4.4-4.8 bug fixed by b155b4fde5bd \"mm: mlock: avoid increase mm->locked_vm on mlock() "
+       "when already mlock2(,MLOCK_ONFAULT)\" (v4.9, Simon Guo; LTP mlock203); ref 19, 25",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"
+       "mlock(r0, 0x1000)\n"},
+      {PlantedBug::kMlockOverOnFaultKeepsLf, "mlock-over-onfault-keeps-lf", "mlock",
+       "mlock() over lo lf pages keeps VM_LOCKONFAULT, so nothing is populated",
+       "VM_LOCKONFAULT must be cleared by mlock(): VM_LOCKED_MASK in apply_vma_lock_flags(), "
+       "de60f5f10c58 \"mm: introduce VM_LOCKONFAULT\" and b0f205c2a308 (v4.4); ref 16, 19",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"
+       "mlock(r0, 0x1000)\n"},
+      {PlantedBug::kMunlockallKeepsFuture, "munlockall-keeps-future", "munlockall",
+       "munlockall() leaves MCL_FUTURE in mm->def_flags: later mappings are still locked",
+       "b0f205c2a308: \"munlockall() unconditionally clears ... the mm->def_flags field\"; "
+       "apply_mlockall_flags(0), ref 52",
+       "mlockall(MCL_FUTURE)\n"
+       "munlockall()\n"
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"},
+      {PlantedBug::kMlockallCurrentKeepsFuture, "mlockall-current-keeps-future", "mlockall",
+       "mlockall(MCL_CURRENT) after mlockall(MCL_FUTURE) leaves future locking on",
+       "b0f205c2a308: \"If a call to mlockall(MCL_FUTURE) is followed by mlockall(MCL_CURRENT), the "
+       "mm->def_flags will be cleared\"; mlock(2) NOTES, ref 52",
+       "mlockall(MCL_FUTURE)\n"
+       "mlockall(MCL_CURRENT)\n"
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"},
+      {PlantedBug::kFutureOnFaultLosesLf, "future-onfault-loses-lf", "mmap",
+       "under mlockall(MCL_FUTURE|MCL_ONFAULT) new mappings get lo without lf and are populated",
+       "def_flags carry VM_LOCKED|VM_LOCKONFAULT (b0f205c2a308), inherited in do_mmap() "
+       "(calc_vm_flag_bits, mm->def_flags); the def_flags leak class fixed by d239462787b0; ref 53",
+       "mlockall(MCL_FUTURE|MCL_ONFAULT)\n"
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"},
+      {PlantedBug::kMlockallOnfaultAloneUnlocks, "mlockall-onfault-alone-unlocks", "mlockall",
+       "mlockall(MCL_ONFAULT) alone returns 0 and acts as munlockall()",
+       "the 4.4-5.1 behaviour fixed by dedca63504a2 \"mm/mlock.c: mlockall error for flag MCL_ONFAULT\" "
+       "(v5.2); ref 3",
+       "mlockall(MCL_ONFAULT)\n"},
+      {PlantedBug::kHugeLengthIsEinval, "huge-length-is-einval", "mlock",
+       "a length that rounds to 0 (SIZE_MAX) is EINVAL instead of a successful no-op",
+       "\"mm/mlock: return EINVAL for illegal user memory range in mlock\" (Ma Wupeng, Dec 2022), "
+       "carried by openEuler, not upstream; ref 5",
+       "mlock(arena+0x0, 0xffffffffffffffff)\n"},
+      {PlantedBug::kWrapAroundIsEnomem, "wrap-around-is-enomem", "mlock",
+       "start+len wrapping around is ENOMEM: the VMA lookup runs before the range check",
+       "errno order of apply_vma_lock_flags(): `if (end < start) return -EINVAL` before "
+       "vma_find(); mlock(2) ERRORS; ref 4",
+       "mlock(0xfffffffffffff000, 0x2000)\n"},
+      {PlantedBug::kMprotectSkipsLockedPopulate, "mprotect-skips-locked-populate", "mprotect",
+       "mprotect(+PROT_WRITE) of a locked private mapping does not COW-populate it",
+       "the <= 4.1 behaviour fixed by 36f881883c57 \"mm: fix mprotect() behaviour on VM_LOCKED VMAs\" "
+       "(v4.2); ref 41",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "mprotect(r0, 0x1000, PROT_READ|PROT_WRITE)\n"},
+      {PlantedBug::kPopulateForcesProtNone, "populate-forces-prot-none", "mmap",
+       "populate faults PROT_NONE pages in (FOLL_FORCE without the access check): mmap(MAP_LOCKED) "
+       "makes them resident, mlock succeeds",
+       "mm/gup.c populate_vma_page_range(): \"We want mlock to succeed for regions that have any "
+       "permissions other than PROT_NONE\" (FOLL_FORCE only if vma_is_accessible()); ref 34",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"},
+      {PlantedBug::kOnFaultPopulates, "onfault-populates", "mlock2",
+       "populate ignores VM_LOCKONFAULT: mlock2(MLOCK_ONFAULT) faults every page in",
+       "mm/gup.c populate_vma_page_range(): \"Rightly or wrongly, the VM_LOCKONFAULT case has never "
+       "used faultin_page()\"; b0f205c2a308 (pages \"should not be made present\"); ref 33",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"},
+      {PlantedBug::kMunmapKeepsLockedVm, "munmap-keeps-locked-vm", "munmap",
+       "munmap of locked pages does not take them out of locked_vm (VmLck leaks)",
+       "the locked_vm bookkeeping of the munmap path (mm/vma.c vms_gather_munmap_vmas() / "
+       "vms_complete_munmap_vmas(), mm/mmap.c do_munmap() before 6.12), rewritten with the maple "
+       "tree conversion; ref 27, 57",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "munmap(r0, 0x1000)\n"},
+      {PlantedBug::kMunlockPartialMiscounts, "munlock-partial-miscounts", "munlock",
+       "munlock of part of a locked VMA subtracts the whole VMA from locked_vm",
+       "mlock_fixup() accounts nr_pages of the fixed-up range only, after splitting the VMA "
+       "(mm/mlock.c; the split/merge rework of vma_modify_flags(), 6.7); ref 17, 24",
+       "r0 = mmap(arena+0x0, 0x2000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "munlock(r0, 0x1000)\n"},
+      {PlantedBug::kMapPopulateIgnored, "map-populate-ignored", "mmap",
+       "mmap(MAP_POPULATE) of an unlocked mapping populates nothing",
+       "do_mmap(): *populate = len for MAP_POPULATE without MAP_NONBLOCK, then mm_populate() in "
+       "vm_mmap_pgoff(); mmap(2) MAP_POPULATE; ref 40",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_POPULATE, -1, 0)\n"},
+      {PlantedBug::kWriteKeepsZeroPage, "write-keeps-zero-page", "write",
+       "a write touch of a page holding the shared zero page leaves Rss/Locked without the new page",
+       "mm/memory.c do_wp_page() -> wp_page_copy() allocates a fresh page for the zero page; "
+       "smaps_pte_entry() counts it, never the zero page; ref 36, 45",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "read(r0)\n"
+       "write(r0)\n"},
+      {PlantedBug::kReadTouchAllocates, "read-touch-allocates", "read",
+       "a read fault on private anonymous memory allocates a page instead of mapping the zero page",
+       "the 2.6.24-2.6.31 kernels without a zero page: 557ed1fa2620 \"remove ZERO_PAGE\", reverted in "
+       "spirit by a13ea5b75964 \"mm: reinstate ZERO_PAGE\"; mm/memory.c do_anonymous_page(); ref 36",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "read(r0)\n"},
+      {PlantedBug::kCapDropIgnored, "cap-drop-ignored", "capset",
+       "after capset() dropped CAP_IPC_LOCK, can_do_mlock() still sees it: a zero limit stops nothing",
+       "can_do_mlock() (mm/mlock.c) asks capable(CAP_IPC_LOCK) of the current credentials at every "
+       "call, and capset(2) (kernel/capability.c) commits new ones; the class of stale or wrong-namespace "
+       "privilege checks (capable() is the initial user namespace's); ref 2",
+       "prlimit64(0x0, 0x0)\n"
+       "capset()\n"
+       "mlock(arena+0x0, 0x0)\n"},
+      {PlantedBug::kLoweredLimitIgnored, "lowered-limit-ignored", "prlimit64",
+       "a lowered RLIMIT_MEMLOCK is not seen by mlock(), which keeps the old limit",
+       "do_mlock() and can_do_mlock() (mm/mlock.c) read rlimit(RLIMIT_MEMLOCK) at every call, which "
+       "do_prlimit() (kernel/sys.c) updates at once; setrlimit(2); ref 1, 7",
+       "prlimit64(0x0, 0x0)\n"
+       "capset()\n"
+       "mlock(arena+0x0, 0x0)\n"},
+  };
+  return kMutants;
+}
+
+const MutantInfo* MutantNamed(const std::string& name) {
+  for (const MutantInfo& m : Mutants()) {
+    if (name == m.name) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace mlc

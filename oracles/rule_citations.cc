@@ -1,0 +1,124 @@
+#include "oracles/rule_citations.h"
+
+namespace mlc {
+namespace {
+
+bool Noted(const StepEffects& fx, Event e) { return fx.events[static_cast<size_t>(e)] > 0; }
+
+bool IsLockRange(OpKind kind) {
+  return kind == OpKind::kMlock || kind == OpKind::kMlock2 || kind == OpKind::kMunlock;
+}
+
+std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects& fx) {
+  const int err = expected.ret == -1 ? expected.err : 0;
+  if (Noted(fx, Event::kNoLockPermission)) {
+    return "mm/mlock.c can_do_mlock(): RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK is EPERM, before the length "
+           "check; mm/mmap.c do_mmap() for MAP_LOCKED (mlock(2), ref 2)";
+  }
+  if (Noted(fx, Event::kMlockOverLimit)) {
+    return "mm/mlock.c do_mlock(): locked_vm plus the range over RLIMIT_MEMLOCK is ENOMEM, after discounting "
+           "pages already locked in it (count_mm_mlocked_page_nr(), 0cf2f6f6dc60, ref 7)";
+  }
+  if (Noted(fx, Event::kMlockallOverTotalVm)) {
+    return "mm/mlock.c SYSCALL_DEFINE1(mlockall): MCL_CURRENT with total_vm over RLIMIT_MEMLOCK is ENOMEM "
+           "(ref 10)";
+  }
+  if (Noted(fx, Event::kLockedMmapOverLimit)) {
+    return "mm/mmap.c mlock_future_ok(): a locked mapping that would take locked_vm over RLIMIT_MEMLOCK is "
+           "EAGAIN (mmap(2), ref 12)";
+  }
+  switch (op.kind) {
+    case OpKind::kDropCapIpcLock:
+      return "kernel/capability.c capset(): lowering the effective and permitted sets needs no privilege";
+    case OpKind::kSetMemlockLimit:
+      return "kernel/sys.c do_prlimit(): soft above hard is EINVAL, raising the hard limit needs "
+             "CAP_SYS_RESOURCE (setrlimit(2))";
+    case OpKind::kMlock:
+    case OpKind::kMlock2:
+    case OpKind::kMunlock:
+      if (op.kind == OpKind::kMlock2 && err == uapi::kEinval && (op.flags & ~uapi::kMlockOnfault)) {
+        return "mm/mlock.c SYSCALL_DEFINE3(mlock2): flags other than MLOCK_ONFAULT are EINVAL before anything else (ref 1)";
+      }
+      if (err == uapi::kEinval) return "mm/mlock.c apply_vma_lock_flags(): end < start after rounding is EINVAL (ref 4)";
+      if (err == uapi::kEnosys) return "mlock2 is missing on this kernel (ENOSYS, probed)";
+      if (err == uapi::kEnomem && Noted(fx, Event::kPopulateStoppedAtProtNone)) {
+        return "mm/gup.c __mm_populate(): populate fails on PROT_NONE, mapped to ENOMEM by "
+               "__mlock_posix_error_return(), the flags stay (ref 9, 34)";
+      }
+      if (err == uapi::kEnomem) {
+        return "mm/mlock.c apply_vma_lock_flags(): a start or a hole outside any VMA is ENOMEM, VMAs before the "
+               "hole already changed (ref 6)";
+      }
+      return "mm/mlock.c do_mlock()/apply_vma_lock_flags(): rounding outward, an empty or rounded-to-0 range "
+             "succeeds (ref 5, 8)";
+    case OpKind::kMlockall:
+      if (err == uapi::kEinval) {
+        return "mm/mlock.c SYSCALL_DEFINE1(mlockall): 0, unknown bits and MCL_ONFAULT alone are EINVAL "
+               "(dedca63504a2, ref 3)";
+      }
+      return "mm/mlock.c apply_mlockall_flags(): per-VMA and populate errors are ignored (ref 11)";
+    case OpKind::kMunlockall: return "mm/mlock.c SYSCALL_DEFINE0(munlockall): always 0 (ref 52)";
+    case OpKind::kMmap:
+      if (err == uapi::kEexist) return "mm/mmap.c do_mmap(): MAP_FIXED_NOREPLACE over a mapping is EEXIST";
+      if (err != 0) return "mm/mmap.c do_mmap(): len 0, a bad map type or an unaligned fixed address is EINVAL";
+      return "mm/mmap.c do_mmap(): MAP_LOCKED/MAP_POPULATE never fail because population failed (mmap(2), ref 40)";
+    case OpKind::kMunmap:
+      return "mm/vma.c do_vmi_munmap(): an unaligned start or a length rounding to 0 is EINVAL, holes are fine";
+    case OpKind::kMprotect:
+      return "mm/mprotect.c do_mprotect_pkey(): unaligned start EINVAL, a hole ENOMEM after earlier VMAs changed";
+    case OpKind::kReadTouch:
+    case OpKind::kWriteTouch:
+      return "mmap(2): an access to an unmapped page or one its protection forbids raises SIGSEGV";
+  }
+  return "oracles/model.cc";
+}
+
+}  // namespace
+
+std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, const StepEffects& fx) {
+  switch (channel) {
+    case Channel::kResult: return ResultRule(op, expected, fx);
+    case Channel::kVma:
+      if (op.kind == OpKind::kMprotect) return "mm/mprotect.c mprotect_fixup(): protection changes, lock flags stay (ref 58)";
+      if (op.kind == OpKind::kMmap) {
+        return "mm/mmap.c do_mmap(): VM_LOCKED from MAP_LOCKED or mm->def_flags, VM_LOCKONFAULT only from "
+               "def_flags (ref 26, 53); MAP_FIXED unmaps first (ref 27)";
+      }
+      if (op.kind == OpKind::kMlockall || op.kind == OpKind::kMunlockall) {
+        return "mm/mlock.c apply_mlockall_flags(): every VMA becomes exactly VM_LOCKED(+VM_LOCKONFAULT) or "
+               "unlocked; def_flags cleared first (b0f205c2a308, ref 51, 52)";
+      }
+      if (IsLockRange(op.kind)) {
+        return "mm/mlock.c apply_vma_lock_flags(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested "
+               "(b0f205c2a308, ref 16-20)";
+      }
+      if (op.kind == OpKind::kDropCapIpcLock || op.kind == OpKind::kSetMemlockLimit) {
+        return "capset(2) and setrlimit(2) change no mapping";
+      }
+      return "a touch changes no VMA flags";
+    case Channel::kResidency:
+    case Channel::kRss:
+    case Channel::kLocked:
+      if (op.kind == OpKind::kMprotect) {
+        return "mm/mprotect.c mprotect_fixup(): a locked private VMA made writable is COW-populated "
+               "(36f881883c57, ref 41), not an ONFAULT one (ref 33)";
+      }
+      if (op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch) {
+        return "mm/memory.c do_anonymous_page()/do_wp_page(): a private read fault maps the zero page (resident, "
+               "in neither Rss nor Locked), a write fault a new page (ref 36, 45)";
+      }
+      return "mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated (ref 33), PROT_NONE fails "
+             "(ref 34), private writable VMAs take write faults (ref 35-37); fs/proc/task_mmu.c smaps_account(): "
+             "Locked is the PSS of present normal pages of VM_LOCKED VMAs (ref 48, 49)";
+    case Channel::kVmLck:
+      return "mm->locked_vm counts the virtual pages of VM_LOCKED VMAs, ONFAULT and PROT_NONE included, once "
+             "(mm/mlock.c mlock_fixup(), b155b4fde5bd, ref 24, 25); unmapping uncounts them (ref 27, 57)";
+    case Channel::kVmLckVsSmaps:
+      return "mm/mlock.c mlock_fixup(): locked_vm changes by exactly the pages whose VMA gains or loses "
+             "VM_LOCKED (ref 24-25)";
+    case Channel::kCount: break;
+  }
+  return "oracles/model.cc";
+}
+
+}  // namespace mlc

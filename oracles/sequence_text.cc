@@ -1,0 +1,352 @@
+#include "oracles/sequence_text.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+namespace mlc {
+namespace {
+
+using Form = ArgSyntax::Form;
+
+// Flag names come from op.h's printers (one source): every single bit the
+// printer names is a name the parser accepts.
+using FlagPrinter = std::string (*)(int);
+
+std::map<std::string, unsigned> FlagNames(FlagPrinter print) {
+  std::map<std::string, unsigned> names;
+  for (int bit = 0; bit < 32; ++bit) {
+    const std::string name = print(static_cast<int>(1u << bit));
+    if (name.rfind("0x", 0) != 0) names[name] = 1u << bit;
+  }
+  names[print(0)] = 0;  // PROT_NONE, or "0"
+  return names;
+}
+
+std::string SignedHex(int64_t delta) {
+  if (delta < 0) return "-" + HexString(static_cast<uint64_t>(-delta));
+  return "+" + HexString(static_cast<uint64_t>(delta));
+}
+
+std::string AddrText(const Op& op, bool labelled) {
+  if (op.region == kAbsoluteAddr) return HexString(op.addr);
+  if (labelled && op.region >= 0) {
+    const auto delta = static_cast<int64_t>(op.addr - op.region_base);
+    return "r" + std::to_string(op.region) + (delta == 0 ? "" : SignedHex(delta));
+  }
+  return "arena" + SignedHex(static_cast<int64_t>(op.addr));
+}
+
+// A cursor over one line.
+class LineParser {
+ public:
+  LineParser(std::string_view text, const std::string& where) : text_(text), where_(where) {}
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool AtEnd() {
+    SkipSpace();
+    return pos_ >= text_.size();
+  }
+  bool Eat(char c) {
+    SkipSpace();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  // [A-Za-z_][A-Za-z0-9_]*
+  std::string Word() {
+    SkipSpace();
+    const size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+      ++pos_;
+    }
+    return std::string(text_.substr(start, pos_ - start));
+  }
+  bool Number(uint64_t* out) {
+    SkipSpace();
+    const std::string word = Word();
+    if (word.empty() || !std::isdigit(static_cast<unsigned char>(word[0]))) return false;
+    char* end = nullptr;
+    errno = 0;
+    *out = std::strtoull(word.c_str(), &end, 0);
+    return errno == 0 && *end == '\0';
+  }
+  bool Fail(std::string* error, const std::string& expected) {
+    SkipSpace();
+    std::string got = pos_ < text_.size() ? "'" + std::string(text_.substr(pos_, 20)) + "'" : "end of line";
+    *error = where_ + ": expected " + expected + ", got " + got;
+    return false;
+  }
+  size_t pos() const { return pos_; }
+  void set_pos(size_t pos) { pos_ = pos; }
+
+ private:
+  std::string_view text_;
+  std::string where_;
+  size_t pos_ = 0;
+};
+
+bool ParseFlags(LineParser& in, const ArgSyntax& arg, int* out, std::string* error) {
+  static std::map<FlagPrinter, std::map<std::string, unsigned>> cache;
+  auto found = cache.find(arg.names);
+  if (found == cache.end()) found = cache.emplace(arg.names, FlagNames(arg.names)).first;
+  const auto& names = found->second;
+  unsigned value = 0;
+  do {
+    const size_t at = in.pos();
+    uint64_t number = 0;
+    if (in.Number(&number)) {
+      if (number > 0xffffffffu) return in.Fail(error, arg.what);
+      value |= static_cast<unsigned>(number);
+      continue;
+    }
+    in.set_pos(at);
+    const std::string word = in.Word();
+    const auto it = names.find(word);
+    if (it == names.end()) {
+      in.set_pos(at);
+      return in.Fail(error, arg.what);
+    }
+    value |= it->second;
+  } while (in.Eat('|'));
+  *out = static_cast<int>(value);
+  return true;
+}
+
+// Region bases defined so far: the address of the last `rN = mmap(...)`.
+using RegionBases = std::map<int, uint64_t>;
+
+bool ParseAddr(LineParser& in, const RegionBases& regions, Op* op, std::string* error) {
+  const size_t at = in.pos();
+  uint64_t number = 0;
+  if (in.Number(&number)) {
+    op->region = kAbsoluteAddr;
+    op->addr = number;
+    return true;
+  }
+  in.set_pos(at);
+  const std::string word = in.Word();
+  uint64_t base = 0;
+  if (word == "arena" || word == "A") {
+    op->region = kNoRegion;
+  } else if (word.size() > 1 && word[0] == 'r' &&
+             word.find_first_not_of("0123456789", 1) == std::string::npos) {
+    const int region = std::atoi(word.c_str() + 1);
+    const auto it = regions.find(region);
+    if (it == regions.end()) {
+      in.set_pos(at);
+      return in.Fail(error, "an address; " + word + " is not defined by an earlier '" + word + " = mmap(...)'");
+    }
+    op->region = region;
+    op->region_base = base = it->second;
+  } else {
+    in.set_pos(at);
+    return in.Fail(error, arg::kAddr.what);
+  }
+  int64_t delta = 0;
+  const bool plus = in.Eat('+');
+  if (plus || in.Eat('-')) {
+    if (!in.Number(&number)) return in.Fail(error, "a number after '" + word + (plus ? "+'" : "-'"));
+    delta = plus ? static_cast<int64_t>(number) : -static_cast<int64_t>(number);
+  }
+  op->addr = base + static_cast<uint64_t>(delta);
+  return true;
+}
+
+bool ParseArg(LineParser& in, const ArgSyntax& arg, const RegionBases& regions, Op* op, std::string* error) {
+  uint64_t number = 0;
+  switch (arg.form) {
+    case Form::kAddress: return ParseAddr(in, regions, op, error);
+    case Form::kNumber:
+      if (!in.Number(&number)) return in.Fail(error, arg.what);
+      op->*arg.number = number;
+      return true;
+    case Form::kFlags: return ParseFlags(in, arg, &(op->*arg.bits), error);
+    case Form::kLiteral: {
+      // "-1" or "0": an optional minus and a number.
+      const bool negative = in.Eat('-');
+      const std::string text = (negative ? "-" : "") + std::to_string(in.Number(&number) ? number : ~uint64_t{0});
+      if (text != arg.literal) return in.Fail(error, arg.what);
+      return true;
+    }
+  }
+  return in.Fail(error, arg.what);
+}
+
+std::string KnownCalls() {
+  std::string out;
+  for (const OpSyntax& s : OpSyntaxTable()) out += (out.empty() ? "" : ", ") + std::string(s.name);
+  return out;
+}
+
+// One call: [rN =] name(arg, ...) [= result] [# comment]
+bool ParseCall(std::string_view line, const std::string& where, RegionBases* regions, Op* op,
+               std::string* error) {
+  LineParser in(line, where);
+  std::string name = in.Word();
+  int label = kNoRegion;
+  if (in.Eat('=')) {
+    if (name.size() < 2 || name[0] != 'r' || name.find_first_not_of("0123456789", 1) != std::string::npos) {
+      return in.Fail(error, "a region label rN before '='");
+    }
+    label = std::atoi(name.c_str() + 1);
+    name = in.Word();
+  }
+  const OpSyntax* syntax = nullptr;
+  for (const OpSyntax& s : OpSyntaxTable()) {
+    if (name == s.name) syntax = &s;
+  }
+  if (syntax == nullptr) {
+    in.set_pos(0);
+    return in.Fail(error, "a call (" + KnownCalls() + ")");
+  }
+  if (label != kNoRegion && syntax->kind != OpKind::kMmap) return in.Fail(error, "mmap after 'rN ='");
+  *op = Op{};
+  op->kind = syntax->kind;
+  if (!in.Eat('(')) return in.Fail(error, "'(' after " + name);
+  for (size_t i = 0; i < syntax->args.size(); ++i) {
+    if (i > 0 && !in.Eat(',')) {
+      return in.Fail(error, "',' and " + std::string(syntax->args[i]->what) + " (" + name + " takes " +
+                                std::to_string(syntax->args.size()) + " arguments)");
+    }
+    if (!ParseArg(in, *syntax->args[i], *regions, op, error)) return false;
+  }
+  if (!in.Eat(')')) return in.Fail(error, "')' after " + std::to_string(syntax->args.size()) + " arguments of " + name);
+  if (in.Eat('=')) {
+    // A printed result ("= A+0x0", "= -1 ENOMEM", "= SIGSEGV"): informative only.
+  } else if (!in.AtEnd()) {
+    return in.Fail(error, "end of line, '= result' or '# comment'");
+  }
+  if (op->kind == OpKind::kMmap) {
+    if (op->region == kAbsoluteAddr) return in.Fail(error, "an mmap address inside the arena (arena+0xN)");
+    op->region = label;
+    op->region_base = op->addr;
+    if (label >= 0) (*regions)[label] = op->addr;
+  }
+  return true;
+}
+
+}  // namespace
+
+namespace arg {
+const ArgSyntax kAddr{Form::kAddress, nullptr, nullptr, nullptr, nullptr, "an address (arena+0xN, rN+0xN or a number)"};
+const ArgSyntax kLen{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "a length (a number)"};
+const ArgSyntax kProt{Form::kFlags, nullptr, &Op::prot, ProtName, nullptr,
+                      "a protection (PROT_READ|PROT_WRITE|PROT_EXEC, PROT_NONE or a number)"};
+const ArgSyntax kMmapFlags{Form::kFlags, nullptr, &Op::flags, MmapFlagsName, nullptr,
+                           "mmap flags (MAP_PRIVATE|MAP_ANONYMOUS|... or a number)"};
+const ArgSyntax kMlock2Flags{Form::kFlags, nullptr, &Op::flags, Mlock2FlagsName, nullptr,
+                             "mlock2 flags (MLOCK_ONFAULT, 0 or a number)"};
+const ArgSyntax kMlockallFlags{Form::kFlags, nullptr, &Op::flags, MlockallFlagsName, nullptr,
+                               "mlockall flags (MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT, 0 or a number)"};
+const ArgSyntax kFd{Form::kLiteral, nullptr, nullptr, nullptr, "-1", "-1 (the fd)"};
+const ArgSyntax kOffset{Form::kLiteral, nullptr, nullptr, nullptr, "0", "0 (the offset)"};
+// RLIMIT_MEMLOCK's soft and hard limit in bytes (SetMemlockLimitOp keeps the hard one in Op::addr).
+const ArgSyntax kLimitCur{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "the soft limit (a number)"};
+const ArgSyntax kLimitMax{Form::kNumber, &Op::addr, nullptr, nullptr, nullptr, "the hard limit (a number)"};
+}  // namespace arg
+
+const std::vector<OpSyntax>& OpSyntaxTable() {
+  using namespace arg;
+  static const std::vector<OpSyntax> kTable = {
+      {OpKind::kMmap, "mmap", {&kAddr, &kLen, &kProt, &kMmapFlags, &kFd, &kOffset}, "SYS_mmap", true},
+      {OpKind::kMunmap, "munmap", {&kAddr, &kLen}, "SYS_munmap", true},
+      {OpKind::kMprotect, "mprotect", {&kAddr, &kLen, &kProt}, "SYS_mprotect", true},
+      {OpKind::kMlock, "mlock", {&kAddr, &kLen}, "SYS_mlock", true},
+      {OpKind::kMlock2, "mlock2", {&kAddr, &kLen, &kMlock2Flags}, "SYS_mlock2", true},
+      {OpKind::kMunlock, "munlock", {&kAddr, &kLen}, "SYS_munlock", true},
+      {OpKind::kMlockall, "mlockall", {&kMlockallFlags}, "SYS_mlockall", true},
+      {OpKind::kMunlockall, "munlockall", {}, "SYS_munlockall", true},
+      {OpKind::kReadTouch, "read", {&kAddr}, "touch_read", false},
+      {OpKind::kWriteTouch, "write", {&kAddr}, "touch_write", false},
+      // capset() dropping CAP_IPC_LOCK; prlimit64(0, RLIMIT_MEMLOCK, {soft, hard}, NULL).
+      {OpKind::kDropCapIpcLock, "capset", {}, "drop_cap_ipc_lock", false},
+      {OpKind::kSetMemlockLimit, "prlimit64", {&kLimitCur, &kLimitMax}, "set_memlock_limit", false},
+  };
+  return kTable;
+}
+
+const OpSyntax* OpSyntaxOf(OpKind kind) {
+  for (const OpSyntax& s : OpSyntaxTable()) {
+    if (s.kind == kind) return &s;
+  }
+  return nullptr;
+}
+
+std::string FormatCall(const Op& op, bool labelled) {
+  const OpSyntax* syntax = OpSyntaxOf(op.kind);
+  if (syntax == nullptr) return std::string("# no text form for ") + OpKindName(op.kind);
+  std::string out;
+  if (op.kind == OpKind::kMmap && labelled && op.region >= 0) out += "r" + std::to_string(op.region) + " = ";
+  out += syntax->name;
+  out += '(';
+  for (size_t i = 0; i < syntax->args.size(); ++i) {
+    if (i > 0) out += ", ";
+    const ArgSyntax& arg = *syntax->args[i];
+    switch (arg.form) {
+      case Form::kAddress: out += AddrText(op, labelled && op.kind != OpKind::kMmap); break;
+      case Form::kNumber: out += HexString(op.*arg.number); break;
+      case Form::kFlags: out += arg.names(op.*arg.bits); break;
+      case Form::kLiteral: out += arg.literal; break;
+    }
+  }
+  out += ')';
+  return out;
+}
+
+std::string FormatSequence(const std::vector<Op>& ops,
+                           const std::vector<std::pair<std::string, std::string>>& header) {
+  std::ostringstream os;
+  for (const auto& [key, value] : header) os << "# " << key << ": " << value << "\n";
+  std::map<int, bool> defined;
+  for (const Op& op : ops) {
+    if (op.kind == OpKind::kMmap && op.region >= 0) defined[op.region] = true;
+    // A label whose mmap was shrunk away keeps its address: print it
+    // arena-relative.
+    os << FormatCall(op, op.region >= 0 && defined.count(op.region)) << "\n";
+  }
+  return os.str();
+}
+
+bool ParseSequence(std::string_view text, const std::string& name, SequenceFile* out, std::string* error) {
+  *out = SequenceFile{};
+  RegionBases regions;
+  int number = 0;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++number;
+    const size_t hash = line.find('#');
+    if (hash != std::string_view::npos) {
+      std::string_view comment = line.substr(hash + 1);
+      const size_t colon = comment.find(':');
+      const std::string_view before = line.substr(0, hash);
+      const bool blank_before = before.find_first_not_of(" \t\r") == std::string_view::npos;
+      if (out->ops.empty() && blank_before && colon != std::string_view::npos) {
+        auto trim = [](std::string_view s) {
+          const size_t b = s.find_first_not_of(" \t\r");
+          const size_t e = s.find_last_not_of(" \t\r");
+          return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+        };
+        const std::string key = trim(comment.substr(0, colon));
+        if (!key.empty() && key.find(' ') == std::string::npos) out->header[key] = trim(comment.substr(colon + 1));
+      }
+      line = before;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    Op op;
+    if (!ParseCall(line, name + ":" + std::to_string(number), &regions, &op, error)) return false;
+    out->ops.push_back(op);
+    out->lines.push_back(number);
+  }
+  return true;
+}
+
+}  // namespace mlc

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The C reproducers are proven: each generated repro.c is compiled with
+# `cc -static`, run on this machine's kernel, and its verdict must agree with
+# the suite's model for this kernel. Also the sequence-file commands' errors.
+# Usage: repro_test.sh CASE TOOLS CONFORMANCE REGRESSIONS-DIR
+set -uo pipefail
+case_name=$1
+tools=$2
+conformance=$3
+corpus=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+  echo "FAIL($case_name): $*"
+  exit 1
+}
+
+needs_root() {
+  caps=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+  if [ $(( 0x$caps >> 14 & 1 )) -eq 0 ]; then
+    echo "SKIP($case_name): needs CAP_IPC_LOCK (root)"
+    exit 77
+  fi
+  command -v cc >/dev/null || fail "no C compiler 'cc'"
+}
+
+# build_and_run DIR: compiles DIR/repro.c statically and runs it; sets rc.
+build_and_run() {
+  cc -static -Wall -Werror -o "$1/repro" "$1/repro.c" 2>"$1/cc.log" || { cat "$1/cc.log"; fail "$1/repro.c does not compile"; }
+  "$1/repro" >"$1/repro.out" 2>&1
+  rc=$?
+}
+
+case "$case_name" in
+  corpus)
+    # Every regression file: the reproducer's verdict equals replay's (the
+    # suite's own run of the file against the model on this kernel).
+    needs_root
+    n=0
+    for seq in "$corpus"/*.seq; do
+      name=$(basename "$seq" .seq)
+      mkdir -p "$tmp/$name"
+      "$tools" repro "$seq" >"$tmp/$name/repro.c" || fail "repro $seq failed"
+      "$tools" replay "$seq" >"$tmp/$name/replay.out" 2>&1
+      replay_rc=$?
+      [ "$replay_rc" -le 1 ] || { cat "$tmp/$name/replay.out"; fail "replay $seq exited $replay_rc"; }
+      build_and_run "$tmp/$name"
+      [ "$rc" -eq "$replay_rc" ] || {
+        cat "$tmp/$name/repro.out"
+        fail "$name: repro.c exits $rc, replay exits $replay_rc"
+      }
+      n=$((n + 1))
+    done
+    [ "$n" -ge 20 ] || fail "only $n corpus files"
+    echo "$n corpus reproducers agree with replay"
+    ;;
+  mutants)
+    # A mutant finding is a bug of the simulated kernel only: on the real
+    # kernel its reproducer must find no bug.
+    needs_root
+    "$tools" mutants --report-dir "$tmp/m" >"$tmp/mutants.out" 2>&1 || { cat "$tmp/mutants.out"; fail "mutants exited $?"; }
+    tail -n 1 "$tmp/mutants.out" |
+      grep -qE '^MUTANTS total=[0-9]+ detected=[0-9]+ minimal=[0-9]+ worst_excess=-?[0-9]+ median_seconds=[0-9.]+$' ||
+      fail "last line is not the MUTANTS line"
+    n=0
+    for dir in "$tmp"/m/*/; do
+      dir=${dir%/}
+      for f in sequence.txt report.txt repro.c; do [ -s "$dir/$f" ] || fail "$dir lacks $f"; done
+      build_and_run "$dir"
+      [ "$rc" -eq 0 ] || { cat "$dir/repro.out"; fail "$(basename "$dir"): repro.c exits $rc on a correct kernel"; }
+      grep -q "no bug: the kernel agrees with the model" "$dir/repro.out" || fail "$(basename "$dir"): no verdict line"
+      n=$((n + 1))
+    done
+    [ "$n" -ge 12 ] || fail "only $n mutant reports"
+    echo "$n mutant reproducers exit 0 on this kernel"
+    ;;
+  planted)
+    # The planted model bug stands for a kernel bug: the run writes a report
+    # directory whose reproducer agrees with that (wrong) model, so it exits 1.
+    needs_root
+    "$conformance" --planted-bug --seed 7 --sequences 1000 --quiet --report-dir "$tmp/r" >"$tmp/run.out" 2>&1
+    [ $? -eq 1 ] || fail "the planted-bug run did not exit 1"
+    for f in sequence.txt report.txt repro.c; do [ -s "$tmp/r/$f" ] || fail "report dir lacks $f"; done
+    grep -q "^report: $tmp/r/ " "$tmp/run.out" || fail "the run does not name its report directory"
+    grep -q '^first diverging step: [0-9]' "$tmp/r/report.txt" || fail "report.txt lacks the diverging step"
+    grep -q '^  vma-flags: mm/mlock.c apply_vma_lock_flags()' "$tmp/r/report.txt" || fail "report.txt lacks the rule"
+    grep -qE '^  expected  [.mlfMLF]+$' "$tmp/r/report.txt" || fail "report.txt lacks the page map"
+    grep -q 'CONFIG_\|kernel configuration not readable' "$tmp/r/report.txt" || fail "report.txt lacks config hints"
+    build_and_run "$tmp/r"
+    [ "$rc" -eq 1 ] || { cat "$tmp/r/repro.out"; fail "repro.c exits $rc, expected 1"; }
+    grep -q "BUG PRESENT" "$tmp/r/repro.out" || fail "repro.c does not say the bug is present"
+    "$tools" replay "$tmp/r/sequence.txt" >"$tmp/replay.out" 2>&1
+    [ $? -eq 0 ] || fail "the real kernel diverges on the report's sequence.txt"
+    ;;
+  malformed)
+    printf 'mlock(arena+0x0, 0x1000)\n# fine\nmprotect(arena+0x0, 0x1000, PROT_READ|PROT_BOGUS)\n' >"$tmp/bad.seq"
+    for command in replay repro; do
+      "$tools" "$command" "$tmp/bad.seq" >"$tmp/out" 2>"$tmp/err"
+      [ $? -eq 2 ] || fail "$command of a malformed file did not exit 2"
+      grep -q "^mlockcheck: $tmp/bad.seq:3: expected a protection" "$tmp/err" || { cat "$tmp/err"; fail "$command: no FILE:LINE error"; }
+      [ ! -s "$tmp/out" ] || fail "$command printed output for a malformed file"
+    done
+    "$tools" replay "$tmp/missing.seq" 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "missing.seq: cannot open" "$tmp/err" || fail "no error for a missing file"
+    "$tools" mutants --only no-such-mutant 2>"$tmp/err"
+    [ $? -eq 2 ] || fail "mutants accepted an unknown mutant"
+    # A budget too small to find a mutant: reported as missed, exit 1.
+    "$tools" mutants --sequences 1 --only mlockall-current-keeps-future >"$tmp/out" 2>/dev/null
+    [ $? -eq 1 ] || fail "a missed mutant does not make mutants exit 1"
+    grep -qE '^mlockall-current-keeps-future +mlockall +MISSED' "$tmp/out" || fail "the missed mutant is not marked MISSED"
+    tail -n 1 "$tmp/out" | grep -qx 'MUTANTS total=1 detected=0 minimal=0 worst_excess=0 median_seconds=inf' ||
+      fail "wrong MUTANTS line for a missed mutant"
+    ;;
+  *)
+    echo "unknown case $case_name"
+    exit 2
+    ;;
+esac
+echo "PASS($case_name)"
