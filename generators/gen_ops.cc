@@ -26,6 +26,7 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.hot_pages = std::min(options.hot_pages, t.arena_pages);
   t.next_region = model.next_region_id();
   t.options = options;
+  t.options.files = options.files && t.arena_pages >= kFileWindows * kFileWindowPages;
   // The most recent mappings are the likeliest to still matter.
   const auto& regions = model.regions();
   const size_t keep = std::min<size_t>(regions.size(), 16);
@@ -200,6 +201,39 @@ Op GenTouch(const Targets& t, OpKind kind) {
   return op;
 }
 
+// mmap of a file in one of its windows (oracles/files.h): file page k only
+// ever at arena page k of a window, so at most two mappings share a page.
+// Sizes reach past EOF often enough (the windows' tails start beyond it).
+Op GenMmapFile(const Targets& t) {
+  const uint64_t p = t.page_size;
+  Op op;
+  op.kind = OpKind::kMmapFile;
+  op.file = *rc::gen::inRange(0, kFileCount);
+  const uint64_t window = *rc::gen::inRange<uint64_t>(0, kFileWindows);
+  const uint64_t first = *rc::gen::inRange<uint64_t>(0, kFileWindowPages);
+  const uint64_t pages = *rc::gen::inRange<uint64_t>(1, kFileWindowPages - first + 1);
+  op.addr = (window * kFileWindowPages + first) * p;
+  op.len = pages * p;
+  op.offset = first * p;
+  op.prot = *GenProt();
+  op.flags = *GenMmapFlags() & ~uapi::kMapAnonymous;
+  op.region = t.next_region;
+  op.region_base = op.addr;
+  return op;
+}
+
+// ftruncate to any size up to a window, a page multiple mostly.
+Op GenFtruncate(const Targets& t) {
+  Op op;
+  op.kind = OpKind::kFtruncate;
+  op.file = *rc::gen::inRange(0, kFileCount);
+  op.len = *rc::gen::inRange<uint64_t>(0, kFileWindowPages + 1) * t.page_size;
+  if (op.len > 0 && *rc::gen::weightedElement<int>({{80, 0}, {20, 1}})) {
+    op.len -= *rc::gen::inRange<uint64_t>(1, t.page_size);
+  }
+  return op;
+}
+
 }  // namespace
 
 rc::Gen<int> GenProt() {
@@ -255,6 +289,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {3, OpKind::kMunlockall},
         {8, OpKind::kReadTouch},
         {8, OpKind::kWriteTouch},
+        {t.options.files ? 7u : 0u, OpKind::kMmapFile},
+        {t.options.files ? 3u : 0u, OpKind::kFtruncate},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -287,6 +323,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       }
       case OpKind::kReadTouch:
       case OpKind::kWriteTouch: return GenTouch(t, kind);
+      case OpKind::kMmapFile: return GenMmapFile(t);
+      case OpKind::kFtruncate: return GenFtruncate(t);
     }
     return Op{};
   }));

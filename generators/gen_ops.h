@@ -20,6 +20,7 @@ struct GenOptions {
   // Mappings are created mostly within this many pages from the arena start
   // (interactions need density); a few land anywhere in the arena.
   uint64_t hot_pages = 512;
+  bool files = true;  // mmap-file and ftruncate of the executor's files (oracles/files.h)
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

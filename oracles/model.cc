@@ -17,7 +17,8 @@ Outcome FromKernel(int rc) { return rc == 0 ? Ok() : Fail(-rc); }
 
 bool operator==(const PageState& a, const PageState& b) {
   return a.mapped == b.mapped && a.shared == b.shared && a.prot == b.prot && a.lock == b.lock &&
-         a.residency == b.residency;
+         a.residency == b.residency && a.file == b.file && a.cow == b.cow && a.file_page == b.file_page &&
+         a.account == b.account;
 }
 
 const char* EventName(Event e) {
@@ -32,6 +33,11 @@ const char* EventName(Event e) {
     case Event::kZeroPageReplaced: return "zero page replaced by a real page";
     case Event::kTouchFaulted: return "touch raised SIGSEGV";
     case Event::kFutureLockedMmap: return "mmap locked by MCL_FUTURE";
+    case Event::kPopulateStoppedAtEof: return "populate stopped beyond EOF (ENOMEM)";
+    case Event::kTouchBeyondEof: return "touch beyond EOF raised SIGBUS";
+    case Event::kFileCowBroken: return "private file page replaced by its copy";
+    case Event::kTruncateZapped: return "ftruncate unmapped pages";
+    case Event::kTruncateZappedLocked: return "ftruncate unmapped locked pages";
     case Event::kCount: break;
   }
   return "?";
@@ -46,7 +52,39 @@ const char* LockName(Lock lock) {
   return "?";
 }
 
-Model::Model(const ModelConfig& config) : config_(config), pages_(config.arena_pages) {}
+Model::Model(const ModelConfig& config) : config_(config), pages_(config.arena_pages) {
+  for (FileState& f : files_) {
+    f.size = kFileInitialPages * config_.page_size;
+    f.cached.assign(kFileWindowPages, false);
+  }
+}
+
+bool Model::FilePageCached(const PageState& page) const {
+  if (page.file < 0) return false;
+  const auto& cached = files_[static_cast<size_t>(page.file)].cached;
+  return page.file_page < cached.size() && cached[page.file_page];
+}
+
+// A fault at or beyond DIV_ROUND_UP(i_size, PAGE_SIZE) is VM_FAULT_SIGBUS
+// (mm/shmem.c shmem_get_folio_gfp(): "index > end_index" -> -EINVAL ->
+// VM_FAULT_SIGBUS; mm/filemap.c filemap_fault() for other files).
+bool Model::BeyondEof(const PageState& page) const {
+  if (page.file < 0) return false;
+  const uint64_t size = files_[static_cast<size_t>(page.file)].size;
+  return page.file_page >= (size + config_.page_size - 1) / config_.page_size;
+}
+
+uint32_t Model::FileMapcount(int f, uint64_t k) const {
+  uint32_t count = 0;
+  for (uint64_t w = 0; w < kFileWindows; ++w) {
+    const uint64_t i = w * kFileWindowPages + k;
+    if (i >= pages_.size()) break;
+    const PageState& page = pages_[i];
+    count += page.mapped && page.file == f && page.file_page == k && !page.cow &&
+             page.residency == Residency::kPage;
+  }
+  return count;
+}
 
 int64_t Model::PageIndex(uint64_t addr) const {
   if (addr < config_.arena_base) return -1;
@@ -82,12 +120,71 @@ void Model::SetAllLocks(Lock lock, StepEffects& fx) {
 // Private anonymous read faults map the shared zero page (mm/memory.c
 // do_anonymous_page); write faults, and any fault on a shared (shmem)
 // mapping, give a real page (mm/shmem.c shmem_fault allocates on read).
+//
+// File pages (callers have checked EOF) come from the page cache, which the
+// fault fills (mm/shmem.c shmem_fault(), SGP_CACHE); a shared mapping maps
+// that page for reads and writes; a private one maps it for reads and gets
+// its own anonymous copy on a write (mm/memory.c do_cow_fault() reads the
+// page cache page first, wp_page_copy() for a page mapped read-only).
 void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
+  if (page.file >= 0) {
+    auto& cached = files_[static_cast<size_t>(page.file)].cached;
+    if (page.file_page >= cached.size()) cached.resize(page.file_page + 1, false);
+    cached[page.file_page] = true;
+    if (page.shared || !write) {
+      if (page.residency == Residency::kNone) page.residency = Residency::kPage;
+      return;
+    }
+    if (!page.cow) {
+      if (page.residency == Residency::kPage) fx.Note(Event::kFileCowBroken);
+      page.cow = true;
+      page.residency = Residency::kPage;
+    }
+    return;
+  }
   if (write || page.shared) {
     if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
     page.residency = Residency::kPage;
   } else if (page.residency == Residency::kNone) {
     page.residency = Residency::kZeroPage;
+  }
+}
+
+// Whether adjacent arena pages a < b of a file lie in one VMA: same file at
+// consecutive offsets and equal flags merge (mm/vma.c is_mergeable_vma(),
+// can_vma_merge_after()). The model does not track anon_vmas; two private
+// VMAs that both acquired different ones stay apart in the kernel, which no
+// generated sequence has needed so far.
+bool Model::SameFileVma(size_t a, size_t b) const {
+  const PageState& x = pages_[a];
+  const PageState& y = pages_[b];
+  return x.mapped && y.mapped && x.file >= 0 && x.file == y.file && y.file_page == x.file_page + 1 &&
+         x.shared == y.shared && x.prot == y.prot && x.lock == y.lock && x.account == y.account;
+}
+
+// Read fault-around, mm/memory.c do_read_fault() -> do_fault_around() ->
+// filemap_map_pages() (mm/filemap.c; shmem uses it too): before the fault
+// itself is handled (even one that ends in SIGBUS), pte-less pages whose
+// file pages are in the page cache and before EOF are mapped as a read
+// fault would map them, over fault_around_pages ptes (64 KiB by default)
+// from max(the fault's pte rounded down to that many, the VMA's start),
+// clamped to the VMA and to the page table. The arena is 2 MiB aligned, so
+// arena pages stand for pte indices.
+void Model::FaultAround(size_t index) {
+  const uint64_t block = config_.fault_around_pages;
+  if (block <= 1) return;
+  const uint64_t ptes = config_.page_size / 8;  // PTRS_PER_PTE
+  const size_t table_end = std::min<size_t>(pages_.size(), index - index % ptes + ptes);
+  size_t from = index;
+  while (from > index - index % block && SameFileVma(from - 1, from)) --from;
+  const size_t end = std::min<size_t>(table_end, from + block);
+  size_t to = index;
+  while (to + 1 < end && SameFileVma(to, to + 1)) ++to;
+  for (size_t j = from; j <= to; ++j) {
+    PageState& page = pages_[j];
+    if (page.residency == Residency::kNone && FilePageCached(page) && !BeyondEof(page)) {
+      page.residency = Residency::kPage;
+    }
   }
 }
 
@@ -123,7 +220,21 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
       fx.Note(Event::kPopulateStoppedAtProtNone);
       return -uapi::kEfault;
     }
-    FaultIn(page, !page.shared && (page.prot & uapi::kProtWrite), fx);
+    // A file page beyond EOF: the fault's VM_FAULT_SIGBUS becomes -EFAULT
+    // (mm/gup.c faultin_page() -> vm_fault_to_errno()), after the pages
+    // before it were faulted in and locked; ref 39. With ignore_errors the
+    // walk goes on at the next VMA, and every later page of this VMA lies
+    // beyond EOF too (offsets grow within a VMA).
+    const bool write = !page.shared && (page.prot & uapi::kProtWrite);
+    if (page.file >= 0 && !write && page.residency == Residency::kNone) {
+      FaultAround((addr - config_.arena_base) / config_.page_size);
+    }
+    if (BeyondEof(page)) {
+      if (ignore_errors) continue;
+      fx.Note(Event::kPopulateStoppedAtEof);
+      return -uapi::kEfault;
+    }
+    FaultIn(page, write, fx);
   }
   return 0;
 }
@@ -222,6 +333,10 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   const int type = op.flags & (uapi::kMapShared | uapi::kMapPrivate);
   if (type != uapi::kMapShared && type != uapi::kMapPrivate) return Fail(uapi::kEinval);
   const uint64_t mask = config_.page_size - 1;
+  // arch/x86/kernel/sys_x86_64.c sys_mmap(): an offset that is not a page
+  // multiple is EINVAL.
+  const bool file_backed = op.kind == OpKind::kMmapFile;
+  if (file_backed && (op.offset & mask)) return Fail(uapi::kEinval);
   const uint64_t len = (op.len + mask) & ~mask;
   if (len == 0) return Fail(uapi::kEnomem);  // PAGE_ALIGN overflow
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
@@ -258,6 +373,12 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     fresh.mapped = true;
     fresh.shared = type == uapi::kMapShared;
     fresh.prot = static_cast<uint8_t>(op.prot & 7);
+    if (file_backed) {
+      // mm/mmap.c accountable_mapping(): private writable mappings are VM_ACCOUNT.
+      fresh.account = type == uapi::kMapPrivate && (op.prot & uapi::kProtWrite);
+      fresh.file = static_cast<int8_t>(op.file);
+      fresh.file_page = static_cast<uint32_t>(op.offset / config_.page_size + p);
+    }
     page = fresh;
     SetLock(page, lock, fx);
   }
@@ -320,7 +441,13 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     PageState& page = pages_[static_cast<size_t>(i)];
     const bool was_writable = page.prot & uapi::kProtWrite;
     page.prot = static_cast<uint8_t>(op.prot);
-    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot)) {
+    // mprotect_fixup() charges a private mapping made writable (VM_ACCOUNT)
+    // and keeps the charge when it becomes read-only again.
+    if (page.file >= 0 && !page.shared && CanWrite(page.prot)) page.account = true;
+    // populate_vma_page_range()'s errors are ignored there: pages beyond EOF
+    // stay absent.
+    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot) &&
+        !BeyondEof(page)) {
       fx.Note(Event::kMprotectPopulated);
       FaultIn(page, /*write=*/true, fx);
     }
@@ -342,7 +469,41 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
     fx.Note(Event::kTouchFaulted);
     return {0, 0, uapi::kSigsegv};
   }
+  // The access check passed (SIGSEGV comes first, arch/x86/mm/fault.c
+  // access_error()); the file's fault handler then finds no page: SIGBUS
+  // (mmap(2): "Attempted access to a page of the buffer that lies beyond the
+  // end of the mapped file"), ref 39.
+  if (page.file >= 0 && !write && page.residency == Residency::kNone) FaultAround(static_cast<size_t>(i));
+  if (BeyondEof(page)) {
+    fx.Note(Event::kTouchBeyondEof);
+    return {0, 0, uapi::kSigbus};
+  }
   FaultIn(page, write, fx);
+  return Ok();
+}
+
+// ftruncate(2) of a tmpfs/memfd file, mm/shmem.c shmem_setattr(): on a
+// shrink, unmap_mapping_range(mapping, round_up(newsize, PAGE_SIZE), 0,
+// even_cows=1) unmaps every pte beyond the new EOF, private copies included,
+// and shmem_truncate_range() drops those pages from the page cache; a
+// partial last page stays. Lock flags and VmLck are untouched (the VMAs
+// stay); zapping a locked page munlocks it (mm/rmap.c munlock_vma_folio()).
+// Growing adds holes only.
+Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
+  if (op.file < 0 || op.file >= kFileCount) return Fail(9);  // EBADF: never generated
+  FileState& f = files_[static_cast<size_t>(op.file)];
+  f.size = op.len;
+  const uint64_t keep = (op.len + config_.page_size - 1) / config_.page_size;
+  for (uint64_t k = keep; k < f.cached.size(); ++k) f.cached[k] = false;
+  for (PageState& page : pages_) {
+    if (!page.mapped || page.file != op.file || page.file_page < keep) continue;
+    if (page.residency != Residency::kNone) {
+      fx.Note(Event::kTruncateZapped);
+      if (page.lock != Lock::kNone) fx.Note(Event::kTruncateZappedLocked);
+    }
+    page.residency = Residency::kNone;
+    page.cow = false;
+  }
   return Ok();
 }
 
@@ -352,6 +513,7 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
   switch (op.kind) {
     case OpKind::kMmap:
+    case OpKind::kMmapFile:
       // Labels are handed out per generated mmap, whether or not it succeeds.
       if (op.region >= next_region_id_) next_region_id_ = op.region + 1;
       return Mmap(op, fx);
@@ -369,6 +531,7 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
     case OpKind::kMunlockall: return Munlockall(fx);
     case OpKind::kReadTouch: return Touch(op, /*write=*/false, fx);
     case OpKind::kWriteTouch: return Touch(op, /*write=*/true, fx);
+    case OpKind::kFtruncate: return Ftruncate(op, fx);
   }
   return Fail(uapi::kEinval);
 }
@@ -376,6 +539,10 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
 // One pass over the arena for the three summed channels.
 MemoryTotals Model::Totals() const {
   uint64_t rss = 0, locked = 0, vmlck = 0;
+  // Locked: of page-cache pages, in 1/kFileWindows page units: smaps counts
+  // PAGE_SIZE / mapcount of a page mapped several times (smaps_account(),
+  // ref 48); oracles/files.h keeps the mapcount at 1 or 2.
+  uint64_t shared_locked_halves = 0;
   for (const auto& page : pages_) {
     // smaps_pte_entry(), fs/proc/task_mmu.c: vm_normal_page() is NULL for
     // the zero page, so it counts in neither Rss nor Locked (ref 36, 45).
@@ -386,7 +553,11 @@ MemoryTotals Model::Totals() const {
     rss += normal_page;
     // Locked: is the PSS of present normal pages of VM_LOCKED VMAs, ONFAULT
     // ones included (smaps_account(), ref 48, 49).
-    locked += normal_page && locked_vma;
+    if (normal_page && locked_vma && page.file >= 0 && !page.cow) {
+      shared_locked_halves += 2 / std::max<uint32_t>(1, FileMapcount(page.file, page.file_page));
+    } else {
+      locked += normal_page && locked_vma;
+    }
     // VmLck = mm->locked_vm: virtual pages of VM_LOCKED VMAs, resident or
     // not, ONFAULT and PROT_NONE included (ref 24, 25).
     vmlck += locked_vma;
@@ -395,7 +566,7 @@ MemoryTotals Model::Totals() const {
   // them locked (ref 32).
   if (outside_lock_ != Lock::kNone) vmlck += config_.outside_lockable_pages;
   const uint64_t kb = config_.page_size / 1024;
-  return {rss * kb, locked * kb, vmlck * kb};
+  return {rss * kb, locked * kb + shared_locked_halves * kb / 2, vmlck * kb};
 }
 
 }  // namespace mlc

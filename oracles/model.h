@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "oracles/files.h"
 #include "oracles/kernel_profile.h"
 #include "oracles/op.h"
 
@@ -25,8 +26,22 @@ struct PageState {
   uint8_t prot = 0;     // uapi PROT_* bits
   Lock lock = Lock::kNone;
   Residency residency = Residency::kNone;
+  // File-backed pages (kMmapFile): which file and page of it. For a private
+  // mapping, `cow` says the present page is the mapping's own anonymous copy
+  // rather than the file's page-cache page.
+  int8_t file = -1;
+  bool cow = false;
+  bool account = false;  // VM_ACCOUNT: keeps otherwise equal file VMAs apart
+  uint32_t file_page = 0;
 };
 bool operator==(const PageState& a, const PageState& b);
+
+// One of the executor's files: its size and which of its pages the page
+// cache holds (mapped in the arena or not).
+struct FileState {
+  uint64_t size = kFileInitialPages * 4096;  // bytes; set from the page size by Model
+  std::vector<bool> cached;
+};
 
 // A deliberately wrong rule, for the project's own tests of the failure path
 // (report, shrinking, exit code): with it the model disagrees with every
@@ -51,6 +66,9 @@ struct ModelConfig {
   bool exec_only_readable = true;
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+  // mm/memory.c fault_around_bytes / PAGE_SIZE (default 64 KiB; debugfs
+  // can change it, the runner reads it where it can).
+  uint64_t fault_around_pages = 16;
   PlantedBug planted_bug = PlantedBug::kNone;
 };
 
@@ -66,6 +84,11 @@ enum class Event : uint8_t {
   kZeroPageReplaced,      // a zero page became a real page
   kTouchFaulted,
   kFutureLockedMmap,      // an mmap picked up VM_LOCKED from MCL_FUTURE
+  kPopulateStoppedAtEof,  // populate hit a file page beyond EOF (SIGBUS -> EFAULT -> ENOMEM)
+  kTouchBeyondEof,        // touch of a file page beyond EOF raised SIGBUS
+  kFileCowBroken,         // a private file page was replaced by its anonymous copy
+  kTruncateZapped,        // ftruncate unmapped pages beyond the new EOF
+  kTruncateZappedLocked,  // ... of a VM_LOCKED mapping
   kCount,
 };
 const char* EventName(Event e);
@@ -116,6 +139,15 @@ class Model {
   uint64_t LockedKb() const { return Totals().locked_kb; }
   uint64_t VmLckKb() const { return Totals().vmlck_kb; }
 
+  const FileState& file(int f) const { return files_[static_cast<size_t>(f)]; }
+  // Whether the page cache of `page`'s file holds its page (mincore reports
+  // it resident even where this mapping has no pte, ref 47).
+  bool FilePageCached(const PageState& page) const;
+  bool BeyondEof(const PageState& page) const;
+  // How many arena pages map file page (f, k) through the page cache (not
+  // their own copy) right now: its mapcount.
+  uint32_t FileMapcount(int f, uint64_t k) const;
+
   // Whether a read/write touch of a page with these protections succeeds.
   bool CanRead(uint8_t prot) const;
   static bool CanWrite(uint8_t prot);
@@ -133,10 +165,13 @@ class Model {
   Outcome Mlockall(int flags, StepEffects& fx);
   Outcome Munlockall(StepEffects& fx);
   Outcome Touch(const Op& op, bool write, StepEffects& fx);
+  Outcome Ftruncate(const Op& op, StepEffects& fx);
 
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
   void FaultIn(PageState& page, bool write, StepEffects& fx);
+  void FaultAround(size_t index);
+  bool SameFileVma(size_t a, size_t b) const;
   void SetLock(PageState& page, Lock lock, StepEffects& fx);
   void SetAllLocks(Lock lock, StepEffects& fx);
 
@@ -146,6 +181,7 @@ class Model {
   int next_region_id_ = 0;
   Lock future_lock_ = Lock::kNone;   // mm->def_flags & VM_LOCKED_MASK
   Lock outside_lock_ = Lock::kNone;  // lock state of the executor's own VMAs
+  std::array<FileState, kFileCount> files_;
 };
 
 }  // namespace mlc

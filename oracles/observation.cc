@@ -87,8 +87,11 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->resident.resize(pages.size());
   for (size_t i = 0; i < pages.size(); ++i) {
     out->page_bits[i] = PageBitsOf(pages[i]);
-    // mincore(2): a present pte counts, the zero page included (ref 47).
-    out->resident[i] = pages[i].residency != Residency::kNone;
+    // mincore(2): a present pte counts, the zero page included; where a
+    // file mapping has no pte, the file's page cache answers (mm/mincore.c
+    // mincore_unmapped_range() -> mincore_page(); we own the files, so
+    // can_do_mincore() allows it), ref 47.
+    out->resident[i] = pages[i].residency != Residency::kNone || model.FilePageCached(pages[i]);
   }
   const MemoryTotals totals = model.Totals();
   out->rss_kb = totals.rss_kb;

@@ -38,6 +38,8 @@ constexpr int kEfault = 14;
 constexpr int kEexist = 17;
 constexpr int kEinval = 22;
 constexpr int kEnosys = 38;
+constexpr int kEbusy = 16;
+constexpr int kMsInvalidate = 2;  // asm-generic/mman-common.h
 constexpr int kSigbus = 7;
 constexpr int kSigsegv = 11;
 }  // namespace uapi
@@ -53,8 +55,11 @@ enum class OpKind : uint8_t {
   kMunlockall,
   kReadTouch,
   kWriteTouch,
+  kMmapFile,   // mmap of one of the executor's files (oracles/files.h) at a fixed address
+  kFtruncate,  // ftruncate of one of those files
 };
-constexpr int kOpKindCount = 10;
+constexpr int kOpKindCount = 12;
+inline bool IsMmap(OpKind kind) { return kind == OpKind::kMmap || kind == OpKind::kMmapFile; }
 const char* OpKindName(OpKind kind);
 
 // Addresses are symbolic: offsets into the arena (printed "A+0x3000"), so a
@@ -74,6 +79,8 @@ struct Op {
   int flags = 0;  // mmap flags, mlock2 flags, mlockall flags
   int region = kNoRegion;
   uint64_t region_base = 0;  // arena offset of region `region`
+  int file = -1;             // kMmapFile, kFtruncate: which file (oracles/files.h)
+  uint64_t offset = 0;       // kMmapFile: file offset in bytes
 };
 // Resolves region-relative addresses against the sequence itself: an address
 // labelled rN means "this far from where the last mmap labelled rN was

@@ -72,6 +72,8 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.flags = op.flags;
     w.addr = AbsoluteAddress(op, arena_base);
     w.len = op.len;
+    w.file = op.file;
+    w.offset = op.offset;
     out.push_back(w);
   }
   return out;

@@ -31,6 +31,7 @@
 #include <cstring>
 #include <string>
 
+#include "oracles/files.h"
 #include "oracles/kernel_profile.h"
 #include "oracles/observation.h"
 #include "runners/arena_guard.h"
@@ -245,6 +246,12 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kMunlockall): return raw::Munlockall();
     case static_cast<uint32_t>(OpKind::kReadTouch): return ExecuteTouch(op.addr, false);
     case static_cast<uint32_t>(OpKind::kWriteTouch): return ExecuteTouch(op.addr, true);
+    case static_cast<uint32_t>(OpKind::kMmapFile):
+      if (op.file < 0 || op.file >= kFileCount) ChildFail("mmap of an unknown file", 0);
+      return raw::MmapFile(op.addr, op.len, op.prot, op.flags, wire::kFileFdBase + op.file, op.offset);
+    case static_cast<uint32_t>(OpKind::kFtruncate):
+      if (op.file < 0 || op.file >= kFileCount) ChildFail("ftruncate of an unknown file", 0);
+      return raw::Ftruncate(wire::kFileFdBase + op.file, op.len);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.
@@ -357,6 +364,26 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
 }
 
+// The child's files (oracles/files.h) at their fixed descriptors: fresh ones
+// per child, so every sequence starts with empty page caches, and the
+// filter needs no open(). Returns what failed, or nullptr.
+const char* CreateFiles() {
+  const int fds[kFileCount] = {
+      memfd_create("mlockcheck", MFD_CLOEXEC),
+      // A regular tmpfs file with no name to clean up.
+      open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600),
+  };
+  for (int f = 0; f < kFileCount; ++f) {
+    if (fds[f] < 0) return f == kMemfd ? "memfd_create failed" : "cannot create a tmpfs file in /dev/shm";
+    if (dup3(fds[f], wire::kFileFdBase + f, O_CLOEXEC) < 0) return "cannot place the file descriptors";
+    close(fds[f]);
+    if (ftruncate(wire::kFileFdBase + f, static_cast<off_t>(kFileInitialPages * g_page_size)) != 0) {
+      return "cannot size the files";
+    }
+  }
+  return nullptr;
+}
+
 // Set-up of a waiting child, done while the previous child runs: its own
 // /proc files, fault handlers, then the filter. Errors are kept until the
 // child knows which run to report them to.
@@ -366,6 +393,11 @@ void PrepareChild() {
   g_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   if (g_smaps_fd < 0 || g_status_fd < 0) {
     g_setup_error = "cannot open /proc/self/smaps or status";
+    g_setup_errno = errno;
+    return;
+  }
+  if (const char* failed = CreateFiles()) {
+    g_setup_error = failed;
     g_setup_errno = errno;
     return;
   }

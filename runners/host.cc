@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -49,6 +50,13 @@ bool ExecOnlyIsReadable() {
     if (line.rfind("flags", 0) == 0) return line.find(" ospke") == std::string::npos;
   }
   return true;
+}
+
+uint64_t FaultAroundPages(uint64_t page_size) {
+  std::ifstream in("/sys/kernel/debug/fault_around_bytes");
+  uint64_t bytes = 65536;
+  if (in) in >> bytes;
+  return std::max<uint64_t>(1, bytes / page_size);
 }
 
 long SelfMaxRssKb() {

@@ -17,6 +17,10 @@ std::optional<bool> ParseCapIpcLock(std::string_view status_text);
 // x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
 bool ExecOnlyIsReadable();
 
+// mm/memory.c fault_around_bytes in pages: from debugfs where it is mounted
+// (the only place it can be changed), else the kernel's default of 64 KiB.
+uint64_t FaultAroundPages(uint64_t page_size);
+
 // Resident set high-water mark of this process, in kB.
 long SelfMaxRssKb();
 // A "<field>: N kB" line of /proc/<pid>/status; pid 0 means this process.

@@ -34,6 +34,10 @@ Outcome Mlock2(uint64_t addr, uint64_t len, int flags) {
 Outcome Munlock(uint64_t addr, uint64_t len) { return Capture(syscall(SYS_munlock, addr, len)); }
 Outcome Mlockall(int flags) { return Capture(syscall(SYS_mlockall, flags)); }
 Outcome Munlockall() { return Capture(syscall(SYS_munlockall)); }
+Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t offset) {
+  return Capture(syscall(SYS_mmap, addr, len, prot, flags, fd, offset));
+}
+Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, fd, len)); }
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   return Capture(syscall(SYS_mincore, addr, len, vec));
 }

@@ -1,5 +1,6 @@
 #include "runners/seccomp_policy.h"
 
+#include "oracles/files.h"
 #include "runners/wire.h"
 
 #include <errno.h>
@@ -52,6 +53,12 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
   const int rc_read = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
                                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kRequestFd)));
   if (rc_read < 0) return fail("seccomp_rule_add(read)", rc_read);
+  // ftruncate (a call under test) only of the child's own files.
+  for (int f = 0; f < kFileCount; ++f) {
+    const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,
+                                    SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kFileFdBase + f)));
+    if (rc < 0) return fail("seccomp_rule_add(ftruncate)", rc);
+  }
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];
   if (pipe(fds) != 0) return fail("pipe", -errno);

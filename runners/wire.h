@@ -16,6 +16,9 @@ constexpr int kRequestFd = 3;  // parent -> the executor's waiting child
 constexpr int kRecordFd = 4;   // children -> parent: run records
 constexpr int kControlFd = 5;  // executor -> parent: hello, exit records
 constexpr int kTakenFd = 6;    // parent -> executor: run ids whose child started
+// Each child's own files (oracles/files.h), created before its seccomp
+// filter: file f is fd kFileFdBase + f.
+constexpr int kFileFdBase = 64;  // far above the descriptors opened before it
 
 // Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
@@ -40,6 +43,9 @@ struct WireOp {
   uint32_t reserved = 0;
   uint64_t addr = 0;  // absolute
   uint64_t len = 0;
+  int32_t file = -1;    // mmap-file, ftruncate: oracles/files.h
+  uint32_t padding = 0;
+  uint64_t offset = 0;  // mmap-file
 };
 
 // Executor and children -> parent. Every record starts with a RecordHeader

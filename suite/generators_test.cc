@@ -104,11 +104,11 @@ RC_GTEST_PROP(GenOpTest, GeneratedMmapsAreEinvalOnlyInTheirNamedInvalidBranches,
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, GenOptions{});
     const Outcome outcome = model.Apply(op);
-    if (op.kind == OpKind::kMmap && outcome.err == uapi::kEinval) {
+    if (IsMmap(op.kind) && outcome.err == uapi::kEinval) {
       // Anything else would be a mapping outside what the model covers.
       RC_ASSERT(op.len == 0 || op.addr % kPage != 0);
     }
-    if (op.kind == OpKind::kMmap && outcome.err == 0) {
+    if (IsMmap(op.kind) && outcome.err == 0) {
       RC_ASSERT(outcome.ret == static_cast<int64_t>(kBase + op.addr));
       RC_ASSERT(op.region_base == op.addr);
     }
@@ -141,7 +141,7 @@ RC_GTEST_PROP(GenOpTest, RegionLabelsPointAtTheRegionsTheModelRemembers, ()) {
   Model model(TestConfig(64));
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, GenOptions{});
-    if (op.kind == OpKind::kMmap) {
+    if (IsMmap(op.kind)) {
       RC_ASSERT(op.region == model.next_region_id());
     } else if (op.region >= 0) {
       bool known = false;
@@ -263,8 +263,8 @@ Reached Explore(uint64_t arena_pages, int sequences, int steps, uint64_t seed) {
     const int size = s % (rc::kNominalSize + 1);
     for (int i = 0; i < steps; ++i) {
       const Op op = Draw(GenOp(model, GenOptions{}), random, size);
-      if (op.kind != OpKind::kMmap && op.kind != OpKind::kMlockall &&
-          op.kind != OpKind::kMunlockall && op.region != kAbsoluteAddr) {
+      if (!IsMmap(op.kind) && op.kind != OpKind::kMlockall && op.kind != OpKind::kMunlockall &&
+          op.kind != OpKind::kFtruncate && op.region != kAbsoluteAddr) {
         ++reached.ranged;
         const uint64_t page = op.addr / kPage;
         reached.ranged_on_mapped += page < arena_pages && model.pages()[page].mapped;
@@ -299,7 +299,8 @@ void ExpectInterestingStatesReached(const Reached& r) {
   for (Event e : {Event::kLockAcrossHole, Event::kLockStartsInHole, Event::kPopulateStoppedAtProtNone,
                   Event::kPopulateSkippedOnFault, Event::kMapFixedReplacedLocked, Event::kMunmapOfLocked,
                   Event::kMprotectPopulated, Event::kZeroPageReplaced, Event::kTouchFaulted,
-                  Event::kFutureLockedMmap}) {
+                  Event::kFutureLockedMmap, Event::kPopulateStoppedAtEof, Event::kTouchBeyondEof,
+                  Event::kFileCowBroken, Event::kTruncateZapped, Event::kTruncateZappedLocked}) {
     EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
   }
   // Aiming at existing mappings: with uniformly random ranges instead, the

@@ -16,6 +16,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->outside_lockable_pages = info.outside_lockable_pages;
   config->has_mlock2 = info.has_mlock2;
   config->exec_only_readable = ExecOnlyIsReadable();
+  config->fault_around_pages = FaultAroundPages(info.page_size);
   return true;
 }
 

@@ -1,0 +1,152 @@
+// Tests of the oracle's rules for file-backed mappings (oracles/files.h):
+// expectations written out by hand from the cited rules, never by re-running
+// the model.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "oracles/model.h"
+#include "oracles/observation.h"
+#include "oracles/op.h"
+#include "suite/scenarios.h"
+
+namespace mlc {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kBase = 0x100000000000;
+constexpr int kRw = uapi::kProtRead | uapi::kProtWrite;
+constexpr int kShared = uapi::kMapShared | uapi::kMapFixedNoreplace;
+constexpr int kPrivate = uapi::kMapPrivate | uapi::kMapFixedNoreplace;
+constexpr uint64_t kWindow1 = kFileWindowPages;  // arena page of file page 0 in the second window
+
+ModelConfig FileConfig() {
+  ModelConfig config;
+  config.page_size = kPage;
+  config.arena_base = kBase;
+  config.arena_pages = 128;
+  config.profile = ProfileForRelease("6.18.0", nullptr).value();
+  return config;
+}
+
+const Outcome kOk{0, 0, 0};
+Outcome Fails(int err) { return {-1, err, 0}; }
+
+std::vector<uint8_t> Resident(const Model& model) {
+  Observation o;
+  Predict(model, kOk, &o);
+  return o.resident;
+}
+
+// ref 39 (mm/gup.c faultin_page(): VM_FAULT_SIGBUS -> -EFAULT; mm/mlock.c
+// __mlock_posix_error_return(): -EFAULT -> -ENOMEM): the pages before EOF
+// are populated and locked, the whole range is lo and counted.
+TEST(FileModelTest, MlockPastEofLocksThePagesBeforeItThenFailsWithEnomem) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 20, 8, kRw, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(RangePages(OpKind::kMlock, 20, 8)), Fails(uapi::kEnomem));
+  for (uint64_t p = 20; p < 28; ++p) {
+    EXPECT_EQ(model.pages()[p].lock, Lock::kLocked) << p;
+    EXPECT_EQ(model.pages()[p].residency, p < kFileInitialPages ? Residency::kPage : Residency::kNone) << p;
+  }
+  EXPECT_EQ(model.VmLckKb(), 8 * 4u);
+  EXPECT_EQ(model.LockedKb(), 4 * 4u);
+  EXPECT_EQ(model.RssKb(), 4 * 4u);
+}
+
+// mmap(2) MAP_LOCKED ignores population errors (ref 40).
+TEST(FileModelTest, MapLockedPastEofSucceedsAndPopulatesBeforeEof) {
+  Model model(FileConfig());
+  EXPECT_EQ(model.Apply(MmapFilePages(kTmpfile, 0, 22, 4, uapi::kProtRead, kPrivate | uapi::kMapLocked)).err, 0);
+  EXPECT_EQ(model.RssKb(), 2 * 4u);
+  EXPECT_EQ(model.VmLckKb(), 4 * 4u);
+}
+
+// SIGSEGV comes from the access check before the file's fault handler can
+// raise SIGBUS beyond EOF (mmap(2)).
+TEST(FileModelTest, TouchBeyondEofIsSigbusUnlessTheProtectionForbidsIt) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 23, 2, uapi::kProtRead, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, 24)).signal, uapi::kSigbus);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 24)).signal, uapi::kSigsegv);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, 23)), kOk);
+}
+
+// A private read maps the page-cache page; a write gives the mapping its own
+// copy while the page cache keeps the file's page (do_cow_fault()), which
+// mincore then reports for a pte-less mapping of the same file page
+// (mincore_page(), ref 47).
+TEST(FileModelTest, PrivateWriteCopiesAndThePageCacheKeepsTheFilePage) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 0, 2, kRw, kPrivate)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 1, 0, 2, uapi::kProtRead, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 1)), kOk);
+  EXPECT_TRUE(model.pages()[1].cow);
+  EXPECT_EQ(model.pages()[kWindow1 + 1].residency, Residency::kNone);
+  EXPECT_EQ(Resident(model)[kWindow1 + 1], 1);
+  EXPECT_EQ(Resident(model)[kWindow1], 0);
+  EXPECT_EQ(model.RssKb(), 4u);
+}
+
+// smaps Locked: is a PSS (ref 48): a page-cache page that a locked and an
+// unlocked mapping both map counts half in Locked:, fully in Rss:.
+TEST(FileModelTest, LockedCountsHalfOfAPageCachePageMappedTwice) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 0, 3, kRw, kShared | uapi::kMapLocked)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 1, 0, 1, uapi::kProtRead, kPrivate)).err, 0);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, kWindow1)), kOk);
+  EXPECT_EQ(model.RssKb(), 4 * 4u);
+  EXPECT_EQ(model.LockedKb(), 2 + 4 + 4u);
+}
+
+// shmem_setattr(): a shrink unmaps every pte beyond the new EOF (private
+// copies included) and drops those pages; lock flags and VmLck stay; a
+// partial last page stays mapped.
+TEST(FileModelTest, FtruncateUnmapsPagesBeyondTheNewEofButKeepsLocks) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 0, 4, kRw, kPrivate | uapi::kMapLocked)).err, 0);
+  ASSERT_EQ(model.RssKb(), 4 * 4u);
+  EXPECT_EQ(model.Apply(FtruncateOp(kMemfd, kPage + 100)), kOk);
+  EXPECT_EQ(model.pages()[1].residency, Residency::kPage);
+  EXPECT_EQ(model.pages()[2].residency, Residency::kNone);
+  EXPECT_EQ(model.pages()[3].lock, Lock::kLocked);
+  EXPECT_EQ(model.VmLckKb(), 4 * 4u);
+  EXPECT_EQ(model.RssKb(), 2 * 4u);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, 2)).signal, uapi::kSigbus);
+  EXPECT_EQ(model.Apply(FtruncateOp(kMemfd, 4 * kPage)), kOk);
+  EXPECT_EQ(Resident(model)[2], 0);
+}
+
+// do_fault_around(): a read fault maps the cached pages of its VMA within
+// the fault-around block, and no further than the VMA.
+TEST(FileModelTest, ReadFaultMapsCachedNeighboursOfItsVmaOnly) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kTmpfile, 0, 0, 6, kRw, kShared | uapi::kMapPopulate)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kTmpfile, 1, 0, 4, uapi::kProtRead, kShared)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kTmpfile, 1, 4, 2, kRw, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, kWindow1 + 2)), kOk);
+  for (uint64_t p = 0; p < 6; ++p) {
+    EXPECT_EQ(model.pages()[kWindow1 + p].residency, p < 4 ? Residency::kPage : Residency::kNone) << p;
+  }
+}
+
+TEST(FileModelTest, WithoutFaultAroundOnlyTheFaultingPageIsMapped) {
+  ModelConfig config = FileConfig();
+  config.fault_around_pages = 1;
+  Model model(config);
+  ASSERT_EQ(model.Apply(MmapFilePages(kTmpfile, 0, 0, 4, kRw, kShared | uapi::kMapPopulate)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kTmpfile, 1, 0, 4, uapi::kProtRead, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, kWindow1 + 2)), kOk);
+  EXPECT_EQ(model.RssKb(), 5 * 4u);
+}
+
+TEST(FileModelTest, UnalignedFileOffsetIsEinval) {
+  Model model(FileConfig());
+  Op op = MmapFilePages(kMemfd, 0, 0, 1, kRw, kShared);
+  op.offset = 100;
+  EXPECT_EQ(model.Apply(op), Fails(uapi::kEinval));
+  EXPECT_FALSE(model.pages()[0].mapped);
+}
+
+}  // namespace
+}  // namespace mlc

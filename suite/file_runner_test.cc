@@ -1,0 +1,89 @@
+// The executor's file-backed mappings on the real kernel: the observed
+// channels written out by hand from the rules (oracles/files.h), and each
+// child starting with fresh files.
+#include <gtest/gtest.h>
+
+#include "runners/executor.h"
+#include "runners/host.h"
+#include "suite/scenarios.h"
+#include "suite/suite_context.h"
+#include "suite/verify.h"
+
+namespace mlc {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr int kRw = uapi::kProtRead | uapi::kProtWrite;
+constexpr int kShared = uapi::kMapShared | uapi::kMapFixedNoreplace;
+constexpr int kPrivate = uapi::kMapPrivate | uapi::kMapFixedNoreplace;
+
+std::vector<Observation> RunAll(Executor& ex, const std::vector<Op>& ops) {
+  std::vector<Observation> seen;
+  const RunReport report = ex.Run(ToWire(ops, ex.info().arena_base), [&](uint32_t, const Observation& o) {
+    seen.push_back(o);
+    return true;
+  });
+  EXPECT_EQ(report.status, RunStatus::kCompleted) << report.detail;
+  return seen;
+}
+
+class FileRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!HasCapIpcLock().value_or(false)) GTEST_SKIP() << "needs CAP_IPC_LOCK (root)";
+    std::string error;
+    ex_ = Executor::Start(ExecutorOptions{}, &error);
+    ASSERT_NE(ex_, nullptr) << error;
+  }
+  std::unique_ptr<Executor> ex_;
+};
+
+// ref 39, 47; mm/shmem.c shmem_setattr().
+TEST_F(FileRunnerTest, EofPageCacheAndTruncationAreObserved) {
+  const uint64_t w1 = kFileWindowPages;
+  const auto seen = RunAll(*ex_, {MmapFilePages(kMemfd, 0, 22, 4, kRw, kShared),
+                                  RangePages(OpKind::kMlock, 22, 4), TouchPage(OpKind::kReadTouch, 24),
+                                  MmapFilePages(kMemfd, 1, 22, 2, uapi::kProtRead, kPrivate),
+                                  FtruncateOp(kMemfd, 23 * kPage)});
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[1].outcome.err, uapi::kEnomem);
+  EXPECT_EQ(seen[1].resident[22] + seen[1].resident[23], 2);
+  EXPECT_EQ(seen[1].resident[24] + seen[1].resident[25], 0);
+  EXPECT_EQ(seen[1].vmlck_kb, 16u);
+  EXPECT_EQ(seen[1].locked_kb, 8u);
+  EXPECT_TRUE(seen[1].page_bits[25] & kPageLo);
+  EXPECT_EQ(seen[2].outcome.signal, uapi::kSigbus);
+  // Not mapped by the private mapping, yet resident: the page cache answers.
+  EXPECT_EQ(seen[3].resident[w1 + 22] + seen[3].resident[w1 + 23], 2);
+  EXPECT_EQ(seen[3].rss_kb, 8u);
+  EXPECT_EQ(seen[4].resident[23], 0);
+  EXPECT_EQ(seen[4].resident[w1 + 23], 0);
+  EXPECT_EQ(seen[4].rss_kb, 4u);
+  EXPECT_EQ(seen[4].vmlck_kb, 16u);
+}
+
+TEST_F(FileRunnerTest, EveryChildStartsWithFreshFiles) {
+  const Op populated = MmapFilePages(kTmpfile, 0, 0, 2, kRw, kShared | uapi::kMapPopulate);
+  RunAll(*ex_, {populated, FtruncateOp(kTmpfile, 0)});
+  const auto seen = RunAll(*ex_, {MmapFilePages(kTmpfile, 0, 0, kFileInitialPages, kRw, kShared),
+                                  TouchPage(OpKind::kReadTouch, kFileInitialPages - 1)});
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].resident[0] + seen[0].resident[1], 0);
+  EXPECT_EQ(seen[1].outcome.signal, 0);  // the initial size again
+}
+
+TEST_F(FileRunnerTest, TheModelAgreesWithTheKernelOnAFileSequence) {
+  ModelConfig config;
+  std::string why;
+  ASSERT_TRUE(MakeModelConfig(ex_->info(), &config, &why)) << why;
+  const std::vector<Op> ops = {MmapFilePages(kMemfd, 0, 0, 6, kRw, kShared | uapi::kMapPopulate),
+                               MmapFilePages(kMemfd, 1, 0, 6, kRw, kPrivate | uapi::kMapLocked),
+                               TouchPage(OpKind::kWriteTouch, 2), RangePages(OpKind::kMunlock, kFileWindowPages, 3),
+                               TouchPage(OpKind::kReadTouch, kFileWindowPages + 4), FtruncateOp(kMemfd, 3 * kPage + 1)};
+  const SequenceResult result = VerifySequence(ops, config, *ex_, nullptr);
+  EXPECT_EQ(result.verdict, Verdict::kConformant)
+      << FormatReport(ops, result, config, ex_->info().release, "");
+}
+
+}  // namespace
+}  // namespace mlc
