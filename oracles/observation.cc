@@ -49,6 +49,7 @@ const char* ChannelName(Channel c) {
     case Channel::kLocked: return "smaps-locked";
     case Channel::kVmLck: return "vmlck";
     case Channel::kVmLckVsSmaps: return "vmlck-vs-smaps";
+    case Channel::kMsyncBusy: return "msync-ebusy";
     case Channel::kCount: break;
   }
   return "?";
@@ -85,7 +86,12 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->outcome = outcome;
   out->page_bits.resize(pages.size());
   out->resident.resize(pages.size());
+  out->msync_busy.resize(pages.size());
   for (size_t i = 0; i < pages.size(); ++i) {
+    // mm/msync.c SYSCALL_DEFINE3(msync): "if ((flags & MS_INVALIDATE) &&
+    // (vma->vm_flags & VM_LOCKED))" -> -EBUSY: a witness of VM_LOCKED that
+    // does not go through smaps' rendering of VmFlags.
+    out->msync_busy[i] = pages[i].mapped && pages[i].lock != Lock::kNone;
     out->page_bits[i] = PageBitsOf(pages[i]);
     // mincore(2): a present pte counts, the zero page included; where a
     // file mapping has no pte, the file's page cache answers (mm/mincore.c
@@ -125,6 +131,11 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   }
   if (expected.vmlck_kb != observed.vmlck_kb) {
     diffs.push_back({Channel::kVmLck, Kb(expected.vmlck_kb), Kb(observed.vmlck_kb), ""});
+  }
+  if (expected.msync_busy != observed.msync_busy) {
+    diffs.push_back({Channel::kMsyncBusy, "", "",
+                     PerPageDiff(expected.msync_busy, observed.msync_busy, config.page_size,
+                                 [](uint8_t b) { return std::string(b ? "EBUSY" : "0"); })});
   }
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),

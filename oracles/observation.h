@@ -31,6 +31,7 @@ enum class Channel : uint8_t {
   kLocked,       // smaps Locked: summed over the arena
   kVmLck,        // /proc/self/status VmLck
   kVmLckVsSmaps, // cross-check: VmLck == sizes of all "lo" VMAs in smaps
+  kMsyncBusy,    // per page: msync(MS_INVALIDATE) over its VMA is EBUSY (VM_LOCKED)
   kCount,
 };
 const char* ChannelName(Channel c);
@@ -43,6 +44,7 @@ struct Observation {
   uint64_t locked_kb = 0;
   uint64_t vmlck_kb = 0;
   uint64_t lo_vma_kb = 0;  // observed only: Σ size of VMAs with "lo" in smaps
+  std::vector<uint8_t> msync_busy;  // 1 if msync(MS_INVALIDATE) of the page's VMA is EBUSY
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

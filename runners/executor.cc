@@ -288,10 +288,15 @@ void Executor::DecodeStep(Observation* out) const {
   const size_t pages = info_.arena_pages;
   out->outcome = {rec.ret, rec.err, rec.signal};
   out->page_bits.assign(pages, 0);
+  out->msync_busy.assign(pages, 0);
   out->resident.resize(pages);
   for (uint32_t i = 0; i < rec.vma_count; ++i) {
     const size_t end = std::min<size_t>(pages, size_t{vmas[i].first_page} + vmas[i].pages);
-    for (size_t p = vmas[i].first_page; p < end; ++p) out->page_bits[p] = static_cast<uint8_t>(vmas[i].bits);
+    const uint8_t busy = (vmas[i].bits & wire::kVmaMsyncBusy) != 0;
+    for (size_t p = vmas[i].first_page; p < end; ++p) {
+      out->page_bits[p] = static_cast<uint8_t>(vmas[i].bits);
+      out->msync_busy[p] = busy;
+    }
   }
   for (size_t p = 0; p < pages; ++p) out->resident[p] = (bitmap[p / 8] >> (p % 8)) & 1;
   out->rss_kb = rec.rss_kb;

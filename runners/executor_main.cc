@@ -327,6 +327,18 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   if (straddles) ChildFail("a VMA straddles the arena boundary", 0);
   rec->vma_count = count;
 
+  // The lock witness: msync(MS_INVALIDATE) of each VMA is EBUSY exactly
+  // when it is VM_LOCKED (mm/msync.c), whatever smaps prints.
+  t0 = raw::MonotonicNs();
+  for (uint32_t i = 0; i < count; ++i) {
+    const Outcome ms = raw::Msync(g_config.arena_base + uint64_t{vmas[i].first_page} * g_page_size,
+                                  uint64_t{vmas[i].pages} * g_page_size, uapi::kMsInvalidate);
+    if (ms.ret != 0 && ms.err != EBUSY) ChildFail("msync(MS_INVALIDATE) of a VMA failed", ms.err);
+    if (ms.ret != 0) vmas[i].bits |= wire::kVmaMsyncBusy;
+  }
+  t1 = raw::MonotonicNs();
+  *kernel_ns += t1 - t0;
+
   // mincore() fails with ENOMEM across a hole, so query each run of
   // adjacent VMAs (do_mincore() walks VMAs within one call).
   unsigned char* bitmap = reinterpret_cast<unsigned char*>(vmas + count);

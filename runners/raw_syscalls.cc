@@ -38,6 +38,7 @@ Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint6
   return Capture(syscall(SYS_mmap, addr, len, prot, flags, fd, offset));
 }
 Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, fd, len)); }
+Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   return Capture(syscall(SYS_mincore, addr, len, vec));
 }

@@ -24,6 +24,7 @@ Outcome Munlockall();
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec);
 Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t offset);
 Outcome Ftruncate(int fd, uint64_t len);
+Outcome Msync(uint64_t addr, uint64_t len, int flags);
 
 // Observation and plumbing, also raw: the child runs under a seccomp
 // allow-list and must not reach libc paths that allocate or add syscalls.

@@ -1,6 +1,7 @@
 #include "runners/seccomp_policy.h"
 
 #include "oracles/files.h"
+#include "oracles/op.h"
 #include "runners/wire.h"
 
 #include <errno.h>
@@ -53,6 +54,11 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
   const int rc_read = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
                                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kRequestFd)));
   if (rc_read < 0) return fail("seccomp_rule_add(read)", rc_read);
+  // msync only as the lock witness: MS_INVALIDATE, which has no other effect
+  // without MS_SYNC (mm/msync.c).
+  const int rc_msync = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(msync), 1,
+                                        SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(uapi::kMsInvalidate)));
+  if (rc_msync < 0) return fail("seccomp_rule_add(msync)", rc_msync);
   // ftruncate (a call under test) only of the child's own files.
   for (int f = 0; f < kFileCount; ++f) {
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,

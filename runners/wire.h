@@ -104,8 +104,10 @@ struct StartedRecord {
 struct WireVma {
   uint32_t first_page;
   uint32_t pages;
-  uint32_t bits;  // oracles/observation.h PageBit
+  uint32_t bits;  // oracles/observation.h PageBit, plus kVmaMsyncBusy
 };
+// msync(start, len, MS_INVALIDATE) over the VMA returned EBUSY.
+constexpr uint32_t kVmaMsyncBusy = 1u << 8;
 
 // Followed by `vma_count` WireVma and then ceil(arena_pages / 8) bytes of
 // mincore residency, one bit per arena page (LSB first).

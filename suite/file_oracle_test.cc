@@ -148,5 +148,30 @@ TEST(FileModelTest, UnalignedFileOffsetIsEinval) {
   EXPECT_FALSE(model.pages()[0].mapped);
 }
 
+// mm/msync.c: MS_INVALIDATE on a VM_LOCKED VMA is EBUSY, lo and lo+lf alike;
+// the channel diff names the pages.
+TEST(MsyncWitnessTest, PredictsEbusyExactlyForLockedPagesAndReportsDifferences) {
+  ModelConfig config = FileConfig();
+  Model model(config);
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 0, 3, kRw, kShared)).err, 0);
+  ASSERT_EQ(model.Apply(RangePages(OpKind::kMlock, 0, 1)), kOk);
+  Op onfault = RangePages(OpKind::kMlock2, 1, 1);
+  onfault.flags = uapi::kMlockOnfault;
+  ASSERT_EQ(model.Apply(onfault), kOk);
+  Observation expected;
+  Predict(model, kOk, &expected);
+  EXPECT_EQ(expected.msync_busy[0], 1);
+  EXPECT_EQ(expected.msync_busy[1], 1);
+  EXPECT_EQ(expected.msync_busy[2], 0);
+  EXPECT_EQ(expected.msync_busy[3], 0);
+  Observation observed = expected;
+  observed.msync_busy[1] = 0;
+  const auto diffs = Compare(expected, observed, onfault, config);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0].channel, Channel::kMsyncBusy);
+  EXPECT_NE(diffs[0].detail.find("page 1 (A+0x1000..A+0x2000): expected EBUSY, observed 0"), std::string::npos)
+      << diffs[0].detail;
+}
+
 }  // namespace
 }  // namespace mlc

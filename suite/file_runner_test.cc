@@ -52,6 +52,10 @@ TEST_F(FileRunnerTest, EofPageCacheAndTruncationAreObserved) {
   EXPECT_EQ(seen[1].vmlck_kb, 16u);
   EXPECT_EQ(seen[1].locked_kb, 8u);
   EXPECT_TRUE(seen[1].page_bits[25] & kPageLo);
+  EXPECT_EQ(seen[0].msync_busy[22], 0);  // the witness of VM_LOCKED (mm/msync.c)
+  EXPECT_EQ(seen[1].msync_busy[22], 1);
+  EXPECT_EQ(seen[1].msync_busy[25], 1);
+  EXPECT_EQ(seen[1].msync_busy[26], 0);
   EXPECT_EQ(seen[2].outcome.signal, uapi::kSigbus);
   // Not mapped by the private mapping, yet resident: the page cache answers.
   EXPECT_EQ(seen[3].resident[w1 + 22] + seen[3].resident[w1 + 23], 2);
