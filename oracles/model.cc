@@ -38,6 +38,8 @@ const char* EventName(Event e) {
     case Event::kFileCowBroken: return "private file page replaced by its copy";
     case Event::kTruncateZapped: return "ftruncate unmapped pages";
     case Event::kTruncateZappedLocked: return "ftruncate unmapped locked pages";
+    case Event::kDrainBarrier: return "step ended with a drain (unevictable compared)";
+    case Event::kMlockUncertain: return "page-cache page's mlocked flag left open";
     case Event::kCount: break;
   }
   return "?";
@@ -56,7 +58,52 @@ Model::Model(const ModelConfig& config) : config_(config), pages_(config.arena_p
   for (FileState& f : files_) {
     f.size = kFileInitialPages * config_.page_size;
     f.cached.assign(kFileWindowPages, false);
+    f.mlock_uncertain.assign(kFileWindowPages, false);
   }
+}
+
+bool Model::MlockUncertain(const PageState& page) const {
+  if (page.file < 0 || page.cow) return false;
+  const auto& u = files_[static_cast<size_t>(page.file)].mlock_uncertain;
+  return page.file_page < u.size() && u[page.file_page];
+}
+
+// 5.18+ (mm/mlock.c, mm/rmap.c): a page is PG_mlocked while a VM_LOCKED VMA
+// maps it; a page-cache page is shared by every mapping of its file page.
+// The zero page never is (ref 36, 45).
+bool Model::PageMlocked(const PageState& page) const {
+  if (page.residency != Residency::kPage) return false;
+  if (page.file < 0 || page.cow) return page.lock != Lock::kNone;
+  for (uint64_t w = 0; w < kFileWindows; ++w) {
+    const uint64_t i = w * kFileWindowPages + page.file_page;
+    if (i >= pages_.size()) break;
+    const PageState& other = pages_[i];
+    if (other.mapped && other.file == page.file && other.file_page == page.file_page && !other.cow &&
+        other.residency == Residency::kPage && other.lock != Lock::kNone) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Where PG_mlocked of a page-cache page stops being determined:
+// - a locked mapping's pte is zapped or replaced by a COW copy: the rmap
+//   path calls munlock_vma_folio() -> munlock_folio(), which leaves the
+//   clearing to the per-CPU batch ("folio_test_clear_mlocked(folio) must be
+//   left to __munlock_folio()", mm/mlock.c), with no drain in munmap,
+//   mmap(MAP_FIXED), ftruncate or the fault path;
+// - a page mapped by two mappings is unlocked in one: mlock_count may
+//   undercount ("Err on the safe side, underestimate, let page reclaim fix
+//   it", mm/swap.c lru_add()), so __munlock_folio() may clear PG_mlocked
+//   while the other mapping still has it locked.
+// Such a page stays "may be either" until its page is dropped by truncation.
+void Model::NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx) {
+  if (page.file < 0 || page.cow || page.residency != Residency::kPage || page.lock == Lock::kNone) return;
+  if (!zapped && FileMapcount(page.file, page.file_page) < 2) return;
+  auto& u = files_[static_cast<size_t>(page.file)].mlock_uncertain;
+  if (page.file_page >= u.size()) u.resize(page.file_page + 1, false);
+  if (!u[page.file_page]) fx.Note(Event::kMlockUncertain);
+  u[page.file_page] = true;
 }
 
 bool Model::FilePageCached(const PageState& page) const {
@@ -105,6 +152,7 @@ bool Model::CanRead(uint8_t prot) const {
 bool Model::CanWrite(uint8_t prot) { return (prot & uapi::kProtWrite) != 0; }
 
 void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
+  if (lock == Lock::kNone) NoteMlockDropped(page, /*zapped=*/false, fx);
   ++fx.lock_transitions[static_cast<size_t>(page.lock)][static_cast<size_t>(lock)];
   page.lock = lock;
 }
@@ -137,6 +185,7 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
     }
     if (!page.cow) {
       if (page.residency == Residency::kPage) fx.Note(Event::kFileCowBroken);
+      NoteMlockDropped(page, /*zapped=*/true, fx);
       page.cow = true;
       page.residency = Residency::kPage;
     }
@@ -368,6 +417,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   for (uint64_t p = 0; p < count; ++p) {
     PageState& page = pages_[static_cast<size_t>(first) + p];
     if (page.mapped && page.lock != Lock::kNone) fx.Note(Event::kMapFixedReplacedLocked);
+    NoteMlockDropped(page, /*zapped=*/true, fx);
     if (page.mapped) SetLock(page, Lock::kNone, fx);
     PageState fresh;
     fresh.mapped = true;
@@ -407,6 +457,7 @@ Outcome Model::Munmap(const Op& op, StepEffects& fx) {
   for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(start + len, arena_end);
        addr += config_.page_size) {
     PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
+    NoteMlockDropped(page, /*zapped=*/true, fx);
     if (page.mapped && page.lock != Lock::kNone) {
       fx.Note(Event::kMunmapOfLocked);
       SetLock(page, Lock::kNone, fx);
@@ -495,6 +546,8 @@ Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
   f.size = op.len;
   const uint64_t keep = (op.len + config_.page_size - 1) / config_.page_size;
   for (uint64_t k = keep; k < f.cached.size(); ++k) f.cached[k] = false;
+  // The dropped pages are freed; a later fault allocates a fresh one.
+  for (uint64_t k = keep; k < f.mlock_uncertain.size(); ++k) f.mlock_uncertain[k] = false;
   for (PageState& page : pages_) {
     if (!page.mapped || page.file != op.file || page.file_page < keep) continue;
     if (page.residency != Residency::kNone) {
@@ -507,9 +560,41 @@ Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
   return Ok();
 }
 
+// Whether `op` ended with lru_add_drain() after its last mlock/munlock of a
+// page, so that with the child pinned to one CPU every per-CPU mlock and
+// LRU batch is empty and KPF_UNEVICTABLE equals KPF_MLOCKED (ref 43):
+// - a successful mlock/mlock2(0) of a non-empty range populated every VMA
+//   in it (none is VM_LOCKONFAULT afterwards), and populate_vma_page_range()
+//   ends with lru_add_drain() (mm/gup.c, ece369c7e104);
+// - mlockall(MCL_CURRENT) without MCL_ONFAULT populates every VMA, the
+//   executor's stack last;
+// - munlockall() with anything locked walks those VMAs in
+//   mlock_vma_pages_range(), which drains after the walk (mm/mlock.c).
+bool Model::DrainsAtEnd(const Op& op, const Outcome& outcome, bool had_locks) const {
+  if (outcome.ret != 0 || outcome.signal != 0) return false;
+  const uint64_t mask = config_.page_size - 1;
+  const bool nonempty = ((op.len + (op.addr & mask) + mask) & ~mask) != 0;  // do_mlock() rounding
+  switch (op.kind) {
+    case OpKind::kMlock: return nonempty;
+    case OpKind::kMlock2: return op.flags == 0 && nonempty;
+    case OpKind::kMlockall: return (op.flags & uapi::kMclCurrent) && !(op.flags & uapi::kMclOnfault);
+    case OpKind::kMunlockall: return had_locks;
+    default: return false;
+  }
+}
+
 Outcome Model::Apply(const Op& op, StepEffects* effects) {
+  bool had_locks = outside_lock_ != Lock::kNone;
+  for (const PageState& page : pages_) had_locks = had_locks || (page.mapped && page.lock != Lock::kNone);
   StepEffects scratch;
   StepEffects& fx = effects ? *effects : scratch;
+  const Outcome outcome = ApplyOp(op, fx);
+  drained_ = DrainsAtEnd(op, outcome, had_locks);
+  if (drained_) fx.Note(Event::kDrainBarrier);
+  return outcome;
+}
+
+Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
   switch (op.kind) {
     case OpKind::kMmap:

@@ -41,6 +41,8 @@ bool operator==(const PageState& a, const PageState& b);
 struct FileState {
   uint64_t size = kFileInitialPages * 4096;  // bytes; set from the page size by Model
   std::vector<bool> cached;
+  // Pages whose PG_mlocked the rules leave open (Model::NoteMlockDropped).
+  std::vector<bool> mlock_uncertain;
 };
 
 // A deliberately wrong rule, for the project's own tests of the failure path
@@ -66,6 +68,9 @@ struct ModelConfig {
   bool exec_only_readable = true;
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+  // /proc/self/pagemap + /proc/kpageflags are observed (root, with
+  // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
+  bool page_flags = false;
   // mm/memory.c fault_around_bytes / PAGE_SIZE (default 64 KiB; debugfs
   // can change it, the runner reads it where it can).
   uint64_t fault_around_pages = 16;
@@ -89,6 +94,8 @@ enum class Event : uint8_t {
   kFileCowBroken,         // a private file page was replaced by its anonymous copy
   kTruncateZapped,        // ftruncate unmapped pages beyond the new EOF
   kTruncateZappedLocked,  // ... of a VM_LOCKED mapping
+  kDrainBarrier,          // the step ended with lru_add_drain(): KPF_UNEVICTABLE determined
+  kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
   kCount,
 };
 const char* EventName(Event e);
@@ -147,6 +154,12 @@ class Model {
   // How many arena pages map file page (f, k) through the page cache (not
   // their own copy) right now: its mapcount.
   uint32_t FileMapcount(int f, uint64_t k) const;
+  // Whether the kernel's per-CPU mlock and LRU batches were certainly drained
+  // on the child's CPU at the end of the last step (lru_add_drain()).
+  bool drained() const { return drained_; }
+  bool MlockUncertain(const PageState& page) const;
+  // KPF_MLOCKED that the rules determine for a present normal page.
+  bool PageMlocked(const PageState& page) const;
 
   // Whether a read/write touch of a page with these protections succeeds.
   bool CanRead(uint8_t prot) const;
@@ -167,12 +180,15 @@ class Model {
   Outcome Touch(const Op& op, bool write, StepEffects& fx);
   Outcome Ftruncate(const Op& op, StepEffects& fx);
 
+  Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
   void FaultIn(PageState& page, bool write, StepEffects& fx);
   void FaultAround(size_t index);
   bool SameFileVma(size_t a, size_t b) const;
   void SetLock(PageState& page, Lock lock, StepEffects& fx);
+  void NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx);
+  bool DrainsAtEnd(const Op& op, const Outcome& outcome, bool had_locks) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
 
   ModelConfig config_;
@@ -182,6 +198,7 @@ class Model {
   Lock future_lock_ = Lock::kNone;   // mm->def_flags & VM_LOCKED_MASK
   Lock outside_lock_ = Lock::kNone;  // lock state of the executor's own VMAs
   std::array<FileState, kFileCount> files_;
+  bool drained_ = false;
 };
 
 }  // namespace mlc

@@ -155,6 +155,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.arena_pages = hello.arena_pages;
   info.outside_lockable_pages = hello.outside_lockable_pages;
   info.outside_vmas = hello.outside_vmas;
+  info.has_page_flags = hello.page_flags != 0;
+  info.page_flags_reason = hello.page_flags_reason;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
@@ -299,6 +301,17 @@ void Executor::DecodeStep(Observation* out) const {
     }
   }
   for (size_t p = 0; p < pages; ++p) out->resident[p] = (bitmap[p / 8] >> (p % 8)) & 1;
+  out->has_page_flags = rec.page_flag_bytes > 0;
+  if (out->has_page_flags) {
+    const unsigned char* flags = bitmap + (pages + 7) / 8;
+    out->page_flags.assign(pages, 0);
+    for (uint32_t i = 0; i < rec.vma_count; ++i) {
+      for (uint32_t k = 0; k < vmas[i].pages; ++k) {
+        if (vmas[i].first_page + k < pages) out->page_flags[vmas[i].first_page + k] = *flags;
+        ++flags;
+      }
+    }
+  }
   out->rss_kb = rec.rss_kb;
   out->locked_kb = rec.locked_kb;
   out->vmlck_kb = rec.vmlck_kb;

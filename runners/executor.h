@@ -41,6 +41,8 @@ struct ExecutorInfo {
   uint32_t outside_vmas = 0;
   bool has_mlock2 = false;
   bool has_mcl_onfault = false;
+  bool has_page_flags = false;     // pagemap PFNs and /proc/kpageflags readable
+  std::string page_flags_reason;   // why not
 };
 
 enum class RunStatus {

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -131,6 +132,19 @@ size_t g_record_cap = 0;
 wire::WireOp* g_ops = nullptr;
 int g_smaps_fd = -1;
 int g_status_fd = -1;
+// Page flags: /proc/kpageflags opened by the server (children inherit it),
+// each child's own /proc/self/pagemap, and their buffers.
+bool g_page_flags = false;
+int g_kpageflags_fd = -1;
+int g_pagemap_fd = -1;
+uint64_t* g_pagemap = nullptr;  // one entry per arena page
+struct PfnPage {
+  uint64_t pfn;
+  uint64_t page;
+};
+PfnPage* g_pfns = nullptr;      // present arena pages by PFN
+constexpr size_t kKpfBatch = 512;  // PFNs read by one pread of /proc/kpageflags
+uint64_t* g_kpf = nullptr;
 int g_pid = 0;
 
 // Touch faults: the handler jumps back into ExecuteTouch().
@@ -288,6 +302,62 @@ uint32_t PageBitsFor(const SmapsVma& vma) {
   return bits;
 }
 
+// Reads the pagemap entries of every page of the arena's VMAs (one pread per
+// run of adjacent VMAs) and the kpageflags of the present ones (PFNs
+// sorted, nearby ones read together), and writes one PageFlagBit byte per
+// VMA page into `out`. Returns the number of bytes written.
+size_t ObservePageFlags(const wire::WireVma* vmas, uint32_t count, unsigned char* out, uint64_t* kernel_ns) {
+  constexpr uint64_t kPresent = uint64_t{1} << 63;
+  constexpr uint64_t kPfnMask = (uint64_t{1} << 55) - 1;
+  const uint64_t t0 = raw::MonotonicNs();
+  size_t present = 0;
+  for (uint32_t i = 0; i < count;) {
+    uint32_t j = i;
+    while (j + 1 < count && vmas[j + 1].first_page == vmas[j].first_page + vmas[j].pages) ++j;
+    const uint64_t first = vmas[i].first_page;
+    const uint64_t pages = vmas[j].first_page + vmas[j].pages - first;
+    const uint64_t vpn = g_config.arena_base / g_page_size + first;
+    if (raw::Pread(g_pagemap_fd, g_pagemap + first, pages * 8, vpn * 8) != static_cast<long>(pages * 8)) {
+      ChildFail("cannot read /proc/self/pagemap", errno);
+    }
+    for (uint64_t p = first; p < first + pages; ++p) {
+      if (g_pagemap[p] & kPresent) g_pfns[present++] = {g_pagemap[p] & kPfnMask, p};
+    }
+    i = j + 1;
+  }
+  std::sort(g_pfns, g_pfns + present, [](const PfnPage& a, const PfnPage& b) { return a.pfn < b.pfn; });
+  // kpageflags of each present page, in place of its pagemap entry.
+  for (size_t i = 0; i < present;) {
+    size_t j = i;
+    while (j + 1 < present && g_pfns[j + 1].pfn - g_pfns[i].pfn < kKpfBatch) ++j;
+    const uint64_t base = g_pfns[i].pfn;
+    const uint64_t n = g_pfns[j].pfn - base + 1;
+    if (raw::Pread(g_kpageflags_fd, g_kpf, n * 8, base * 8) != static_cast<long>(n * 8)) {
+      ChildFail("cannot read /proc/kpageflags", errno);
+    }
+    for (size_t k = i; k <= j; ++k) g_pagemap[g_pfns[k].page] = g_kpf[g_pfns[k].pfn - base] | kPresent;
+    i = j + 1;
+  }
+  *kernel_ns += raw::MonotonicNs() - t0;
+  // include/uapi/linux/kernel-page-flags.h
+  constexpr int kKpfMlocked = 33, kKpfUnevictable = 18, kKpfZeroPage = 24;
+  size_t n = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    for (uint64_t p = vmas[i].first_page; p < vmas[i].first_page + vmas[i].pages; ++p) {
+      const uint64_t e = g_pagemap[p];
+      uint8_t flags = 0;
+      if (e & kPresent) {
+        flags = kPfPresent;
+        if ((e >> kKpfMlocked) & 1) flags |= kPfMlocked;
+        if ((e >> kKpfUnevictable) & 1) flags |= kPfUnevictable;
+        if ((e >> kKpfZeroPage) & 1) flags |= kPfZeroPage;
+      }
+      out[n++] = flags;
+    }
+  }
+  return n;
+}
+
 // Observes every channel and writes one StepRecord. `kernel_ns` accumulates
 // the time spent inside the observation reads.
 void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns) {
@@ -361,6 +431,9 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     i = j + 1;
   }
 
+  const size_t flag_bytes = g_page_flags ? ObservePageFlags(vmas, count, bitmap + bitmap_bytes, kernel_ns) : 0;
+  rec->page_flag_bytes = static_cast<uint32_t>(flag_bytes);
+
   t0 = raw::MonotonicNs();
   const long status_len = ReadProcFile(g_status_fd, g_status_buf, kStatusCap);
   t1 = raw::MonotonicNs();
@@ -371,7 +444,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   if (!vmlck) ChildFail("no VmLck in /proc/self/status", 0);
   rec->vmlck_kb = *vmlck;
 
-  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes;
+  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes + flag_bytes;
   rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size), g_run, g_pid};
   if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
 }
@@ -407,6 +480,20 @@ void PrepareChild() {
     g_setup_error = "cannot open /proc/self/smaps or status";
     g_setup_errno = errno;
     return;
+  }
+  if (g_page_flags) {
+    // The child's own pagemap; and one CPU, so that the drains the model
+    // relies on (Model::DrainsAtEnd) empty the batches its pages went to.
+    g_pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    const int cpu = sched_getcpu();
+    if (cpu >= 0) CPU_SET(cpu, &one);
+    if (g_pagemap_fd < 0 || cpu < 0 || sched_setaffinity(0, sizeof one, &one) != 0) {
+      g_setup_error = "cannot open /proc/self/pagemap or pin the child to a CPU";
+      g_setup_errno = errno;
+      return;
+    }
   }
   if (const char* failed = CreateFiles()) {
     g_setup_error = failed;
@@ -496,6 +583,30 @@ void* MapBuffer(size_t bytes) {
     std::exit(2);
   }
   return p;
+}
+
+// Whether page flags can be observed: /proc/kpageflags opens (root,
+// CONFIG_PROC_PAGE_MONITOR) and pagemap shows PFNs (CAP_SYS_ADMIN since
+// 4.2, ref 50). Keeps /proc/kpageflags open for the children.
+bool ProbePageFlags(wire::HelloRecord* hello) {
+  g_kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  if (g_kpageflags_fd < 0) {
+    CopyMessage(hello->page_flags_reason,
+                "cannot open /proc/kpageflags (needs root and CONFIG_PROC_PAGE_MONITOR)");
+    return false;
+  }
+  const int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  g_record[0] = 1;  // present
+  const bool read = pagemap >= 0 && pread(pagemap, &entry, 8, reinterpret_cast<uintptr_t>(g_record) / g_page_size * 8) == 8;
+  if (pagemap >= 0) close(pagemap);
+  if (!read || (entry & ((uint64_t{1} << 55) - 1)) == 0) {
+    CopyMessage(hello->page_flags_reason, "/proc/self/pagemap hides page frame numbers (needs CAP_SYS_ADMIN)");
+    close(g_kpageflags_fd);
+    g_kpageflags_fd = -1;
+    return false;
+  }
+  return true;
 }
 
 // Measures the executor's own mappings once. Nothing may be mapped near the
@@ -684,9 +795,16 @@ int Main(int argc, char** argv) {
   g_mincore = static_cast<unsigned char*>(MapBuffer(g_config.arena_pages));
   g_status_buf = static_cast<char*>(MapBuffer(kStatusCap));
   g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
-                 (g_config.arena_pages + 7) / 8;
+                 (g_config.arena_pages + 7) / 8 + g_config.arena_pages;
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
+  g_page_flags = ProbePageFlags(&hello);
+  hello.page_flags = g_page_flags;
+  if (g_page_flags) {
+    g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+    g_pfns = static_cast<PfnPage*>(MapBuffer(g_config.arena_pages * sizeof(PfnPage)));
+    g_kpf = static_cast<uint64_t*>(MapBuffer(kKpfBatch * sizeof(uint64_t)));
+  }
 
   SeccompOptions options;
   options.mlock2_enosys = g_config.mlock2_enosys;

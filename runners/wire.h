@@ -95,6 +95,8 @@ struct HelloRecord {
   HelloStatus status;               // anything but kOk: `message` says why
   char release[65];
   char message[kMaxMessage];
+  uint32_t page_flags;               // 1: steps carry pagemap/kpageflags bytes
+  char page_flags_reason[kMaxMessage];  // why not, when 0
 };
 
 struct StartedRecord {
@@ -109,8 +111,10 @@ struct WireVma {
 // msync(start, len, MS_INVALIDATE) over the VMA returned EBUSY.
 constexpr uint32_t kVmaMsyncBusy = 1u << 8;
 
-// Followed by `vma_count` WireVma and then ceil(arena_pages / 8) bytes of
-// mincore residency, one bit per arena page (LSB first).
+// Followed by `vma_count` WireVma, then ceil(arena_pages / 8) bytes of
+// mincore residency, one bit per arena page (LSB first), then
+// `page_flag_bytes` bytes: one oracles/observation.h PageFlagBit byte per
+// page of the VMAs, in their order (0 when page flags are not observed).
 struct StepRecord {
   RecordHeader header;
   uint32_t step;
@@ -122,6 +126,8 @@ struct StepRecord {
   uint64_t locked_kb;
   uint64_t vmlck_kb;
   uint64_t lo_vma_kb;
+  uint32_t page_flag_bytes;
+  uint32_t reserved_after_page_flags;
 };
 
 struct DoneRecord {

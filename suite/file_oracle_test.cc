@@ -173,5 +173,70 @@ TEST(MsyncWitnessTest, PredictsEbusyExactlyForLockedPagesAndReportsDifferences) 
       << diffs[0].detail;
 }
 
+// ---------------------------------------------------------------------------
+// Page flags (ref 36, 43-45).
+
+Observation PredictFlags(const Model& model) {
+  Observation o;
+  Predict(model, kOk, &o);
+  return o;
+}
+
+TEST(PageFlagsModelTest, UnevictableIsComparedOnlyAfterAStepThatDrains) {
+  ModelConfig config = FileConfig();
+  config.page_flags = true;
+  Model model(config);
+  ASSERT_EQ(model.Apply(MmapPages(0, 0, 2, kRw, uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed)).err, 0);
+  ASSERT_EQ(model.Apply(RangePages(OpKind::kMlock, 0, 1)), kOk);  // populate_vma_page_range() drains
+  Observation o = PredictFlags(model);
+  EXPECT_EQ(o.page_flags[0], kPfPresent | kPfMlocked | kPfUnevictable);
+  EXPECT_EQ(o.page_flags_care[0], kPfPresent | kPfMlocked | kPfUnevictable | kPfZeroPage);
+  Op onfault = RangePages(OpKind::kMlock2, 1, 1);
+  onfault.flags = uapi::kMlockOnfault;
+  ASSERT_EQ(model.Apply(onfault), kOk);
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 1)), kOk);  // mlock_new_folio(): M now, U later
+  o = PredictFlags(model);
+  EXPECT_EQ(o.page_flags[1] & ~kPfUnevictable, kPfPresent | kPfMlocked);
+  EXPECT_EQ(o.page_flags_care[1] & kPfUnevictable, 0);
+  // A mismatch in an undetermined bit is no divergence; in a determined one it is.
+  Observation seen = o;
+  seen.page_flags[1] = kPfPresent | kPfMlocked;
+  EXPECT_TRUE(Compare(o, seen, onfault, config).empty());
+  seen.page_flags[1] = kPfPresent;
+  const auto diffs = Compare(o, seen, onfault, config);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0].channel, Channel::kPageFlags);
+  EXPECT_NE(diffs[0].detail.find("expected present mlocked, observed present"), std::string::npos) << diffs[0].detail;
+}
+
+TEST(PageFlagsModelTest, ZeroPageIsNeverMlocked) {
+  ModelConfig config = FileConfig();
+  config.page_flags = true;
+  Model model(config);
+  ASSERT_EQ(model.Apply(MmapPages(0, 0, 1, uapi::kProtRead,
+                                  uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed | uapi::kMapLocked)).err, 0);
+  const Observation o = PredictFlags(model);
+  EXPECT_EQ(o.page_flags[0], kPfPresent | kPfZeroPage);
+  EXPECT_EQ(o.page_flags_care[0], kPfPresent | kPfMlocked | kPfUnevictable | kPfZeroPage);
+}
+
+// A page-cache page is mlocked while any locked mapping maps it (ref 44);
+// once a locked mapping's pte was zapped, PG_mlocked waits for a batch drain
+// and is left open.
+TEST(PageFlagsModelTest, PageCachePagesFollowTheirLockedMappingsUntilAZap) {
+  ModelConfig config = FileConfig();
+  config.page_flags = true;
+  Model model(config);
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 0, 1, kRw, kShared | uapi::kMapLocked)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 1, 0, 1, uapi::kProtRead, kShared)).err, 0);
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, kWindow1)), kOk);
+  Observation o = PredictFlags(model);
+  EXPECT_EQ(o.page_flags[kWindow1] & kPfMlocked, kPfMlocked);
+  EXPECT_EQ(o.page_flags_care[kWindow1] & kPfMlocked, kPfMlocked);
+  ASSERT_EQ(model.Apply(RangePages(OpKind::kMunmap, 0, 1)), kOk);
+  o = PredictFlags(model);
+  EXPECT_EQ(o.page_flags_care[kWindow1], kPfPresent | kPfZeroPage);
+}
+
 }  // namespace
 }  // namespace mlc

@@ -89,5 +89,21 @@ TEST_F(FileRunnerTest, TheModelAgreesWithTheKernelOnAFileSequence) {
       << FormatReport(ops, result, config, ex_->info().release, "");
 }
 
+// ref 36, 43, 45: after a populating mlock (which drains) the locked pages
+// are mlocked and unevictable; the zero page of a read-only private page is
+// neither; munlock clears both (the walk drains).
+TEST_F(FileRunnerTest, PageFlagsShowMlockedUnevictableAndTheZeroPage) {
+  if (!ex_->info().has_page_flags) GTEST_SKIP() << ex_->info().page_flags_reason;
+  const auto seen = RunAll(*ex_, {MmapPages(0, 0, 2, kRw, kAnonPrivate), MmapPages(1, 2, 1, uapi::kProtRead, kAnonPrivate),
+                                  RangePages(OpKind::kMlock, 0, 3), RangePages(OpKind::kMunlock, 1, 1)});
+  ASSERT_EQ(seen.size(), 4u);
+  ASSERT_TRUE(seen[2].has_page_flags);
+  EXPECT_EQ(seen[0].page_flags[0], 0);
+  EXPECT_EQ(seen[2].page_flags[0], kPfPresent | kPfMlocked | kPfUnevictable);
+  EXPECT_EQ(seen[2].page_flags[2], kPfPresent | kPfZeroPage);
+  EXPECT_EQ(seen[3].page_flags[0], kPfPresent | kPfMlocked | kPfUnevictable);
+  EXPECT_EQ(seen[3].page_flags[1], kPfPresent);
+}
+
 }  // namespace
 }  // namespace mlc

@@ -16,6 +16,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->outside_lockable_pages = info.outside_lockable_pages;
   config->has_mlock2 = info.has_mlock2;
   config->exec_only_readable = ExecOnlyIsReadable();
+  config->page_flags = info.has_page_flags;
   config->fault_around_pages = FaultAroundPages(info.page_size);
   return true;
 }
@@ -56,6 +57,9 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  if (!config_.page_flags) {
+    notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
+  }
   return kExitConformant;
 }
 
