@@ -208,7 +208,8 @@ Op GenMmapFile(const Targets& t) {
   const uint64_t p = t.page_size;
   Op op;
   op.kind = OpKind::kMmapFile;
-  op.file = *rc::gen::inRange(0, kFileCount);
+  op.file = t.options.secretmem ? *rc::gen::weightedElement<int>({{40, kMemfd}, {40, kTmpfile}, {20, kSecretmem}})
+                                : *rc::gen::element(kMemfd, kTmpfile);
   const uint64_t window = *rc::gen::inRange<uint64_t>(0, kFileWindows);
   const uint64_t first = *rc::gen::inRange<uint64_t>(0, kFileWindowPages);
   const uint64_t pages = *rc::gen::inRange<uint64_t>(1, kFileWindowPages - first + 1);
@@ -217,6 +218,8 @@ Op GenMmapFile(const Targets& t) {
   op.offset = first * p;
   op.prot = *GenProt();
   op.flags = *GenMmapFlags() & ~uapi::kMapAnonymous;
+  // secretmem_mmap() takes shared mappings only.
+  if (op.file == kSecretmem) op.flags = (op.flags & ~uapi::kMapPrivate) | uapi::kMapShared;
   op.region = t.next_region;
   op.region_base = op.addr;
   return op;
@@ -226,7 +229,7 @@ Op GenMmapFile(const Targets& t) {
 Op GenFtruncate(const Targets& t) {
   Op op;
   op.kind = OpKind::kFtruncate;
-  op.file = *rc::gen::inRange(0, kFileCount);
+  op.file = *rc::gen::element(kMemfd, kTmpfile);  // IsTruncatable()
   op.len = *rc::gen::inRange<uint64_t>(0, kFileWindowPages + 1) * t.page_size;
   if (op.len > 0 && *rc::gen::weightedElement<int>({{80, 0}, {20, 1}})) {
     op.len -= *rc::gen::inRange<uint64_t>(1, t.page_size);

@@ -21,6 +21,7 @@ struct GenOptions {
   // (interactions need density); a few land anywhere in the arena.
   uint64_t hot_pages = 512;
   bool files = true;  // mmap-file and ftruncate of the executor's files (oracles/files.h)
+  bool secretmem = true;  // mmap-file of the memfd_secret file too
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

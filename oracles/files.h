@@ -14,14 +14,19 @@
 
 namespace mlc {
 
-constexpr int kFileCount = 2;
-constexpr int kMemfd = 0;    // memfd_create(2)
-constexpr int kTmpfile = 1;  // a regular file on tmpfs (O_TMPFILE in /dev/shm)
+constexpr int kFileCount = 3;
+constexpr int kMemfd = 0;      // memfd_create(2)
+constexpr int kTmpfile = 1;    // a regular file on tmpfs (O_TMPFILE in /dev/shm)
+constexpr int kSecretmem = 2;  // memfd_secret(2), where the kernel has it
+// secretmem's size can be set only once (mm/secretmem.c secretmem_setattr()).
+inline bool IsTruncatable(int file) { return file == kMemfd || file == kTmpfile; }
 constexpr uint64_t kFileWindowPages = 32;
 constexpr uint64_t kFileWindows = 2;
 // Every child's files start this long: the windows' last pages lie beyond EOF.
 constexpr uint64_t kFileInitialPages = 24;
 
-inline const char* FileName(int file) { return file == kMemfd ? "memfd" : file == kTmpfile ? "tmpfile" : "?"; }
+inline const char* FileName(int file) {
+  return file == kMemfd ? "memfd" : file == kTmpfile ? "tmpfile" : file == kSecretmem ? "secretmem" : "?";
+}
 
 }  // namespace mlc

@@ -40,6 +40,8 @@ const char* EventName(Event e) {
     case Event::kTruncateZappedLocked: return "ftruncate unmapped locked pages";
     case Event::kDrainBarrier: return "step ended with a drain (unevictable compared)";
     case Event::kMlockUncertain: return "page-cache page's mlocked flag left open";
+    case Event::kSecretmemStaysLocked: return "lock call left secretmem pages unchanged";
+    case Event::kPopulateRefusedSecretmem: return "populate refused secretmem (EFAULT)";
     case Event::kCount: break;
   }
   return "?";
@@ -159,7 +161,8 @@ void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
 
 void Model::SetAllLocks(Lock lock, StepEffects& fx) {
   for (auto& page : pages_) {
-    if (page.mapped) SetLock(page, lock, fx);
+    if (page.mapped && page.file == kSecretmem) fx.Note(Event::kSecretmemStaysLocked);  // mlock_fixup()
+    if (page.mapped && page.file != kSecretmem) SetLock(page, lock, fx);
   }
   outside_lock_ = lock;
 }
@@ -221,7 +224,8 @@ bool Model::SameFileVma(size_t a, size_t b) const {
 // arena pages stand for pte indices.
 void Model::FaultAround(size_t index) {
   const uint64_t block = config_.fault_around_pages;
-  if (block <= 1) return;
+  // secretmem_vm_ops has no ->map_pages (mm/secretmem.c): no fault-around.
+  if (block <= 1 || pages_[index].file == kSecretmem) return;
   const uint64_t ptes = config_.page_size / 8;  // PTRS_PER_PTE
   const size_t table_end = std::min<size_t>(pages_.size(), index - index % ptes + ptes);
   size_t from = index;
@@ -269,6 +273,14 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
       fx.Note(Event::kPopulateStoppedAtProtNone);
       return -uapi::kEfault;
     }
+    // GUP refuses secretmem VMAs: mm/gup.c check_vma_flags() "if
+    // (vma_is_secretmem(vma)) return -EFAULT;", so mlock of secretmem is
+    // ENOMEM and MAP_POPULATE/MAP_LOCKED populate nothing there.
+    if (page.file == kSecretmem) {
+      if (ignore_errors) continue;
+      fx.Note(Event::kPopulateRefusedSecretmem);
+      return -uapi::kEfault;
+    }
     // A file page beyond EOF: the fault's VM_FAULT_SIGBUS becomes -EFAULT
     // (mm/gup.c faultin_page() -> vm_fault_to_errno()), after the pages
     // before it were faulted in and locked; ref 39. With ignore_errors the
@@ -306,8 +318,14 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
       fx.Note(Event::kLockAcrossHole);
       return -uapi::kEnomem;
     }
-    // mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested.
+    // mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested,
+    // except for secretmem, which it leaves alone ("don't set VM_LOCKED or
+    // VM_LOCKONFAULT and don't count", ref 21, 22).
     PageState& page = pages_[static_cast<size_t>(i)];
+    if (page.file == kSecretmem) {
+      fx.Note(Event::kSecretmemStaysLocked);
+      continue;
+    }
     if (config_.planted_bug == PlantedBug::kOnFaultOverLockedKeepsLo && lock == Lock::kOnFault &&
         page.lock == Lock::kLocked) {
       continue;
@@ -386,6 +404,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // multiple is EINVAL.
   const bool file_backed = op.kind == OpKind::kMmapFile;
   if (file_backed && (op.offset & mask)) return Fail(uapi::kEinval);
+  const bool secret = file_backed && op.file == kSecretmem;
   const uint64_t len = (op.len + mask) & ~mask;
   if (len == 0) return Fail(uapi::kEnomem);  // PAGE_ALIGN overflow
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
@@ -407,12 +426,29 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
       if (pages_[static_cast<size_t>(first) + p].mapped) return Fail(uapi::kEexist);
     }
   }
+  // do_mmap(): PROT_EXEC of a file on a noexec mount is EPERM, checked after
+  // the address (EEXIST above).
+  if (file_backed && (op.prot & uapi::kProtExec) && op.file >= 0 && op.file < 32 &&
+      (config_.noexec_files >> op.file) & 1) {
+    return Fail(uapi::kEperm);
+  }
+  // mm/secretmem.c secretmem_mmap(): shared mappings only, then
+  // vm_flags_set(vma, VM_LOCKED | VM_DONTDUMP); __mmap_complete() counts it
+  // in locked_vm (ref 22). A private mapping is EINVAL; the generator never
+  // asks for one (before 6.12 a MAP_FIXED one unmapped the range first).
+  if (secret && type != uapi::kMapShared) return Fail(uapi::kEinval);
   // VM_LOCKED comes from MAP_LOCKED or from mm->def_flags (MCL_FUTURE), with
   // VM_LOCKONFAULT only from def_flags (calc_vm_flag_bits, ref 26, 53).
   // mlock_future_ok() cannot fail with CAP_IPC_LOCK.
   Lock lock = future_lock_;
   if ((op.flags & uapi::kMapLocked) && lock == Lock::kNone) lock = Lock::kLocked;
   if (future_lock_ != Lock::kNone) fx.Note(Event::kFutureLockedMmap);
+  // do_mmap() decides to populate from these flags, before the file's mmap.
+  const bool populate =
+      lock != Lock::kNone ||
+      (op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate;
+  // secretmem_mmap() sets VM_LOCKED itself (see above).
+  if (secret && lock == Lock::kNone) lock = Lock::kLocked;
   // MAP_FIXED unmaps what was there first (ref 27): fresh pages, not resident.
   for (uint64_t p = 0; p < count; ++p) {
     PageState& page = pages_[static_cast<size_t>(first) + p];
@@ -436,9 +472,6 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // do_mmap(): *populate = len if VM_LOCKED or MAP_POPULATE without
   // MAP_NONBLOCK; vm_mmap_pgoff() then mm_populate()s ignoring errors
   // (mmap(2): MAP_LOCKED "doesn't fail with ENOMEM" if population fails, ref 40).
-  const bool populate =
-      lock != Lock::kNone ||
-      (op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate;
   if (populate) Populate(addr, addr + len, /*ignore_errors=*/true, fx);
   return Ok(static_cast<int64_t>(addr));
 }
@@ -490,6 +523,12 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     const int64_t i = PageIndex(addr);
     if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) return Fail(uapi::kEnomem);
     PageState& page = pages_[static_cast<size_t>(i)];
+    // do_mprotect_pkey(): a VMA without VM_MAYEXEC (a file on a noexec
+    // mount, do_mmap() cleared it) cannot get PROT_EXEC: EACCES, after the
+    // VMAs before it were changed.
+    if ((op.prot & uapi::kProtExec) && page.file >= 0 && page.file < 32 && ((config_.noexec_files >> page.file) & 1)) {
+      return Fail(uapi::kEacces);
+    }
     const bool was_writable = page.prot & uapi::kProtWrite;
     page.prot = static_cast<uint8_t>(op.prot);
     // mprotect_fixup() charges a private mapping made writable (VM_ACCOUNT)
@@ -542,6 +581,7 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
 // Growing adds holes only.
 Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
   if (op.file < 0 || op.file >= kFileCount) return Fail(9);  // EBADF: never generated
+  if (!IsTruncatable(op.file)) return Fail(uapi::kEinval);  // secretmem_setattr(): never generated
   FileState& f = files_[static_cast<size_t>(op.file)];
   f.size = op.len;
   const uint64_t keep = (op.len + config_.page_size - 1) / config_.page_size;
@@ -585,7 +625,10 @@ bool Model::DrainsAtEnd(const Op& op, const Outcome& outcome, bool had_locks) co
 
 Outcome Model::Apply(const Op& op, StepEffects* effects) {
   bool had_locks = outside_lock_ != Lock::kNone;
-  for (const PageState& page : pages_) had_locks = had_locks || (page.mapped && page.lock != Lock::kNone);
+  // VMAs munlockall() will walk: locked ones but secretmem (mlock_fixup()).
+  for (const PageState& page : pages_) {
+    had_locks = had_locks || (page.mapped && page.lock != Lock::kNone && page.file != kSecretmem);
+  }
   StepEffects scratch;
   StepEffects& fx = effects ? *effects : scratch;
   const Outcome outcome = ApplyOp(op, fx);

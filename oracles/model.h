@@ -71,6 +71,8 @@ struct ModelConfig {
   // /proc/self/pagemap + /proc/kpageflags are observed (root, with
   // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
   bool page_flags = false;
+  // Bit f: file f (oracles/files.h) lies on a noexec mount.
+  uint32_t noexec_files = 0;
   // mm/memory.c fault_around_bytes / PAGE_SIZE (default 64 KiB; debugfs
   // can change it, the runner reads it where it can).
   uint64_t fault_around_pages = 16;
@@ -96,6 +98,8 @@ enum class Event : uint8_t {
   kTruncateZappedLocked,  // ... of a VM_LOCKED mapping
   kDrainBarrier,          // the step ended with lru_add_drain(): KPF_UNEVICTABLE determined
   kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
+  kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
+  kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
   kCount,
 };
 const char* EventName(Event e);

@@ -81,6 +81,8 @@ std::string ErrnoName(int err) {
     case uapi::kEexist: return "EEXIST";
     case uapi::kEinval: return "EINVAL";
     case uapi::kEnosys: return "ENOSYS";
+    case uapi::kEacces: return "EACCES";
+    case uapi::kEbusy: return "EBUSY";
     default: return "errno " + std::to_string(err);
   }
 }

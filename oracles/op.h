@@ -39,6 +39,7 @@ constexpr int kEexist = 17;
 constexpr int kEinval = 22;
 constexpr int kEnosys = 38;
 constexpr int kEbusy = 16;
+constexpr int kEacces = 13;
 constexpr int kMsInvalidate = 2;  // asm-generic/mman-common.h
 constexpr int kSigbus = 7;
 constexpr int kSigsegv = 11;

@@ -157,6 +157,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.outside_vmas = hello.outside_vmas;
   info.has_page_flags = hello.page_flags != 0;
   info.page_flags_reason = hello.page_flags_reason;
+  info.secretmem_err = hello.secretmem_err;
+  info.noexec_files = hello.noexec_files;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {

@@ -43,6 +43,8 @@ struct ExecutorInfo {
   bool has_mcl_onfault = false;
   bool has_page_flags = false;     // pagemap PFNs and /proc/kpageflags readable
   std::string page_flags_reason;   // why not
+  int secretmem_err = 0;           // errno of memfd_secret(), 0 if available
+  uint32_t noexec_files = 0;       // bit f: file f is on a noexec mount (PROT_EXEC is EPERM)
 };
 
 enum class RunStatus {

@@ -135,6 +135,7 @@ int g_status_fd = -1;
 // Page flags: /proc/kpageflags opened by the server (children inherit it),
 // each child's own /proc/self/pagemap, and their buffers.
 bool g_page_flags = false;
+bool g_has_secretmem = false;
 int g_kpageflags_fd = -1;
 int g_pagemap_fd = -1;
 uint64_t* g_pagemap = nullptr;  // one entry per arena page
@@ -453,13 +454,20 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
 // per child, so every sequence starts with empty page caches, and the
 // filter needs no open(). Returns what failed, or nullptr.
 const char* CreateFiles() {
+  const Outcome secret = g_has_secretmem ? raw::MemfdSecret(0) : Outcome{-1, ENOSYS, 0};
   const int fds[kFileCount] = {
       memfd_create("mlockcheck", MFD_CLOEXEC),
       // A regular tmpfs file with no name to clean up.
       open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600),
+      static_cast<int>(secret.ret),
   };
   for (int f = 0; f < kFileCount; ++f) {
-    if (fds[f] < 0) return f == kMemfd ? "memfd_create failed" : "cannot create a tmpfs file in /dev/shm";
+    if (f == kSecretmem && !g_has_secretmem) continue;
+    if (fds[f] < 0) {
+      return f == kMemfd     ? "memfd_create failed"
+             : f == kTmpfile ? "cannot create a tmpfs file in /dev/shm"
+                             : "memfd_secret failed in a child";
+    }
     if (dup3(fds[f], wire::kFileFdBase + f, O_CLOEXEC) < 0) return "cannot place the file descriptors";
     close(fds[f]);
     if (ftruncate(wire::kFileFdBase + f, static_cast<off_t>(kFileInitialPages * g_page_size)) != 0) {
@@ -799,6 +807,25 @@ int Main(int argc, char** argv) {
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
   g_page_flags = ProbePageFlags(&hello);
+  // memfd_secret(2): CONFIG_SECRETMEM, and before 6.5 secretmem.enable=1.
+  const Outcome secret = raw::MemfdSecret(0);
+  g_has_secretmem = secret.ret >= 0;
+  hello.secretmem_err = g_has_secretmem ? 0 : secret.err;
+  // mmap(PROT_EXEC) of a file on a noexec mount is EPERM (mm/mmap.c
+  // do_mmap() path_noexec(), which also honours SB_I_NOEXEC that statfs
+  // does not show): /dev/shm may be mounted so, and secretmem's internal
+  // mount is. Asked of the kernel with a mapping undone at once, before
+  // the address space is measured.
+  const int probe_fds[kFileCount] = {memfd_create("mlockcheck-probe", MFD_CLOEXEC),
+                                     open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600),
+                                     g_has_secretmem ? static_cast<int>(secret.ret) : -1};
+  for (int f = 0; f < kFileCount; ++f) {
+    if (probe_fds[f] < 0) continue;
+    void* p = mmap(nullptr, g_page_size, PROT_READ | PROT_EXEC, MAP_SHARED, probe_fds[f], 0);
+    if (p == MAP_FAILED && errno == EPERM) hello.noexec_files |= 1u << f;
+    if (p != MAP_FAILED) munmap(p, g_page_size);
+    close(probe_fds[f]);
+  }
   hello.page_flags = g_page_flags;
   if (g_page_flags) {
     g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));

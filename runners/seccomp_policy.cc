@@ -61,6 +61,7 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
   if (rc_msync < 0) return fail("seccomp_rule_add(msync)", rc_msync);
   // ftruncate (a call under test) only of the child's own files.
   for (int f = 0; f < kFileCount; ++f) {
+    if (!IsTruncatable(f)) continue;
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,
                                     SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kFileFdBase + f)));
     if (rc < 0) return fail("seccomp_rule_add(ftruncate)", rc);

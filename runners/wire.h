@@ -97,6 +97,8 @@ struct HelloRecord {
   char message[kMaxMessage];
   uint32_t page_flags;               // 1: steps carry pagemap/kpageflags bytes
   char page_flags_reason[kMaxMessage];  // why not, when 0
+  int32_t secretmem_err;             // errno of memfd_secret(0), 0 if it works
+  uint32_t noexec_files;             // bit f: file f (oracles/files.h) lies on a noexec mount
 };
 
 struct StartedRecord {

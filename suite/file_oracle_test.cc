@@ -174,6 +174,48 @@ TEST(MsyncWitnessTest, PredictsEbusyExactlyForLockedPagesAndReportsDifferences) 
 }
 
 // ---------------------------------------------------------------------------
+// memfd_secret (ref 22; mm/secretmem.c, mm/mlock.c mlock_fixup(), mm/gup.c).
+
+TEST(SecretmemModelTest, IsCreatedLockedAndCountedButNotPopulated) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared | uapi::kMapPopulate)).err, 0);
+  EXPECT_EQ(model.pages()[0].lock, Lock::kLocked);
+  EXPECT_EQ(model.VmLckKb(), 8u);
+  EXPECT_EQ(model.RssKb(), 0u);  // GUP refuses secretmem: MAP_POPULATE populates nothing
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 1)), kOk);
+  EXPECT_EQ(model.LockedKb(), 4u);
+}
+
+TEST(SecretmemModelTest, CannotBeUnlockedAndMlockFailsWithEnomem) {
+  Model model(FileConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(RangePages(OpKind::kMunlock, 0, 2)), kOk);
+  EXPECT_EQ(model.Apply(MunlockallOp()), kOk);
+  EXPECT_EQ(model.pages()[1].lock, Lock::kLocked);
+  Op onfault = RangePages(OpKind::kMlock2, 0, 2);
+  onfault.flags = uapi::kMlockOnfault;
+  EXPECT_EQ(model.Apply(onfault), Fails(uapi::kEnomem));  // no lf: still populated, and GUP says EFAULT
+  EXPECT_EQ(model.pages()[0].lock, Lock::kLocked);
+  EXPECT_EQ(model.Apply(MlockallOp(uapi::kMclCurrent | uapi::kMclOnfault)), kOk);
+  EXPECT_EQ(model.pages()[0].lock, Lock::kLocked);
+  EXPECT_EQ(model.VmLckKb(), 8u);
+}
+
+TEST(SecretmemModelTest, PrivateIsEinvalAndExecIsRefusedOnANoexecMount) {
+  ModelConfig config = FileConfig();
+  config.noexec_files = 1u << kSecretmem;
+  Model model(config);
+  EXPECT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 1, kRw, kPrivate)), Fails(uapi::kEinval));
+  EXPECT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 1, kRw | uapi::kProtExec, kShared)), Fails(uapi::kEperm));
+  ASSERT_EQ(model.Apply(MmapPages(0, 2, 1, kRw, uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed)).err, 0);
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 3, 1, kRw, kShared)).err, 0);
+  // mprotect changes the anonymous page, then refuses the one without VM_MAYEXEC.
+  EXPECT_EQ(model.Apply(MprotectPages(2, 2, uapi::kProtRead | uapi::kProtExec)), Fails(uapi::kEacces));
+  EXPECT_EQ(model.pages()[2].prot, uapi::kProtRead | uapi::kProtExec);
+  EXPECT_EQ(model.pages()[3].prot, kRw);
+}
+
+// ---------------------------------------------------------------------------
 // Page flags (ref 36, 43-45).
 
 Observation PredictFlags(const Model& model) {

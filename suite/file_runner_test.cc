@@ -89,6 +89,21 @@ TEST_F(FileRunnerTest, TheModelAgreesWithTheKernelOnAFileSequence) {
       << FormatReport(ops, result, config, ex_->info().release, "");
 }
 
+// ref 22: a memfd_secret mapping is lo and counted from the start, and
+// neither munlock nor munlockall changes that; msync sees it locked too.
+TEST_F(FileRunnerTest, SecretmemIsLockedFromTheStartAndStaysLocked) {
+  if (ex_->info().secretmem_err != 0) GTEST_SKIP() << "memfd_secret: " << ErrnoName(ex_->info().secretmem_err);
+  const auto seen = RunAll(*ex_, {MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared), RangePages(OpKind::kMunlock, 0, 2),
+                                  MunlockallOp(), RangePages(OpKind::kMlock, 0, 2)});
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].vmlck_kb, 8u);
+  EXPECT_TRUE(seen[2].page_bits[0] & kPageLo);
+  EXPECT_EQ(seen[2].msync_busy[1], 1);
+  EXPECT_EQ(seen[2].vmlck_kb, 8u);
+  EXPECT_EQ(seen[3].outcome.err, uapi::kEnomem);
+  EXPECT_EQ(seen[3].rss_kb, 0u);
+}
+
 // ref 36, 43, 45: after a populating mlock (which drains) the locked pages
 // are mlocked and unevictable; the zero page of a read-only private page is
 // neither; munlock clears both (the walk drains).

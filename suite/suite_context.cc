@@ -17,6 +17,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->has_mlock2 = info.has_mlock2;
   config->exec_only_readable = ExecOnlyIsReadable();
   config->page_flags = info.has_page_flags;
+  config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
   return true;
 }
@@ -57,6 +58,12 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  gen_options_.secretmem = executor_->info().secretmem_err == 0;
+  if (!gen_options_.secretmem) {
+    notes_.push_back("SKIP memfd_secret mappings: memfd_secret fails with " +
+                     ErrnoName(executor_->info().secretmem_err) +
+                     " (needs CONFIG_SECRETMEM; before 6.5 also the secretmem.enable=1 boot parameter)");
+  }
   if (!config_.page_flags) {
     notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
   }
