@@ -101,6 +101,16 @@ case "$case_name" in
     expect_out 'no CAP_IPC_LOCK'
     last_line_is_result
     ;;
+  no-page-flags)
+    # Without CAP_SYS_ADMIN pagemap hides PFNs: the page-flags channel is
+    # skipped with its reason and everything else still runs.
+    command -v setpriv >/dev/null || { echo "SKIP(no-page-flags): setpriv not installed"; exit 77; }
+    run setpriv --bounding-set -sys_admin --inh-caps -sys_admin "$bin" --sequences 100
+    expect_rc 0
+    expect_out '^SKIP page-flags channel: /proc/self/pagemap hides page frame numbers \(needs CAP_SYS_ADMIN\)$'
+    expect_out 'divergences=0'
+    last_line_is_result
+    ;;
   *)
     echo "unknown case $case_name"
     exit 2
