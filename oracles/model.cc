@@ -162,8 +162,12 @@ void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
 void Model::SetAllLocks(Lock lock, StepEffects& fx) {
   for (auto& page : pages_) {
     if (page.mapped && page.file == kSecretmem) fx.Note(Event::kSecretmemStaysLocked);  // mlock_fixup()
-    if (page.mapped && page.file != kSecretmem) SetLock(page, lock, fx);
+    if (page.mapped && page.file != kSecretmem) {
+      if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;  // the walk
+      SetLock(page, lock, fx);
+    }
   }
+  if ((outside_lock_ == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
   outside_lock_ = lock;
 }
 
@@ -268,6 +272,9 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     // check_vma_flags() -> arch_vma_access_permitted() refuses the data
     // access with -EFAULT as for PROT_NONE.
     const bool exec_only_refused = page.prot == uapi::kProtExec && !config_.exec_only_readable;
+    // Past its VM_LOCKONFAULT and !vma_is_accessible() returns,
+    // populate_vma_page_range() ends with lru_add_drain() whatever GUP says.
+    drain_this_step_ = drain_this_step_ || (page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec));
     if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0 || exec_only_refused) {
       if (ignore_errors) continue;
       fx.Note(Event::kPopulateStoppedAtProtNone);
@@ -330,6 +337,8 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
         page.lock == Lock::kLocked) {
       continue;
     }
+    // mlock_vma_pages_range() walks (and drains) when VM_LOCKED changes.
+    if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
     SetLock(page, lock, fx);
   }
   return 0;
@@ -536,10 +545,12 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     if (page.file >= 0 && !page.shared && CanWrite(page.prot)) page.account = true;
     // populate_vma_page_range()'s errors are ignored there: pages beyond EOF
     // stay absent.
-    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot) &&
-        !BeyondEof(page)) {
-      fx.Note(Event::kMprotectPopulated);
-      FaultIn(page, /*write=*/true, fx);
+    if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot)) {
+      drain_this_step_ = true;  // populate_vma_page_range() drains whatever it finds
+      if (!BeyondEof(page)) {
+        fx.Note(Event::kMprotectPopulated);
+        FaultIn(page, /*write=*/true, fx);
+      }
     }
   }
   return Ok();
@@ -600,39 +611,36 @@ Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
   return Ok();
 }
 
-// Whether `op` ended with lru_add_drain() after its last mlock/munlock of a
-// page, so that with the child pinned to one CPU every per-CPU mlock and
-// LRU batch is empty and KPF_UNEVICTABLE equals KPF_MLOCKED (ref 43):
-// - a successful mlock/mlock2(0) of a non-empty range populated every VMA
-//   in it (none is VM_LOCKONFAULT afterwards), and populate_vma_page_range()
-//   ends with lru_add_drain() (mm/gup.c, ece369c7e104);
-// - mlockall(MCL_CURRENT) without MCL_ONFAULT populates every VMA, the
-//   executor's stack last;
-// - munlockall() with anything locked walks those VMAs in
-//   mlock_vma_pages_range(), which drains after the walk (mm/mlock.c).
-bool Model::DrainsAtEnd(const Op& op, const Outcome& outcome, bool had_locks) const {
-  if (outcome.ret != 0 || outcome.signal != 0) return false;
-  const uint64_t mask = config_.page_size - 1;
-  const bool nonempty = ((op.len + (op.addr & mask) + mask) & ~mask) != 0;  // do_mlock() rounding
+// Whether `op` ended with lru_add_drain() after its last addition to the
+// per-CPU mlock and LRU batches, so that with the child pinned to one CPU
+// every batch is empty and KPF_UNEVICTABLE equals KPF_MLOCKED (ref 43).
+// The drains: mlock_vma_pages_range() around its walk, i.e. whenever
+// mlock_fixup() changes VM_LOCKED of a VMA (mm/mlock.c), and the end of
+// every populate_vma_page_range() that gets past its VM_LOCKONFAULT and
+// !vma_is_accessible() returns (mm/gup.c, ece369c7e104), from mlock,
+// mlockall, mmap and mprotect alike. Those calls add to the batches only
+// before such a drain (zaps of MAP_FIXED come before populate); munmap,
+// ftruncate and touches add without one.
+bool Model::DrainsAtEnd(const Op& op) const {
   switch (op.kind) {
-    case OpKind::kMlock: return nonempty;
-    case OpKind::kMlock2: return op.flags == 0 && nonempty;
-    case OpKind::kMlockall: return (op.flags & uapi::kMclCurrent) && !(op.flags & uapi::kMclOnfault);
-    case OpKind::kMunlockall: return had_locks;
+    case OpKind::kMlock:
+    case OpKind::kMlock2:
+    case OpKind::kMunlock:
+    case OpKind::kMlockall:
+    case OpKind::kMunlockall:
+    case OpKind::kMmap:
+    case OpKind::kMmapFile:
+    case OpKind::kMprotect: return drain_this_step_;
     default: return false;
   }
 }
 
 Outcome Model::Apply(const Op& op, StepEffects* effects) {
-  bool had_locks = outside_lock_ != Lock::kNone;
-  // VMAs munlockall() will walk: locked ones but secretmem (mlock_fixup()).
-  for (const PageState& page : pages_) {
-    had_locks = had_locks || (page.mapped && page.lock != Lock::kNone && page.file != kSecretmem);
-  }
   StepEffects scratch;
   StepEffects& fx = effects ? *effects : scratch;
+  drain_this_step_ = false;
   const Outcome outcome = ApplyOp(op, fx);
-  drained_ = DrainsAtEnd(op, outcome, had_locks);
+  drained_ = DrainsAtEnd(op);
   if (drained_) fx.Note(Event::kDrainBarrier);
   return outcome;
 }

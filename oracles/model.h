@@ -192,7 +192,7 @@ class Model {
   bool SameFileVma(size_t a, size_t b) const;
   void SetLock(PageState& page, Lock lock, StepEffects& fx);
   void NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx);
-  bool DrainsAtEnd(const Op& op, const Outcome& outcome, bool had_locks) const;
+  bool DrainsAtEnd(const Op& op) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
 
   ModelConfig config_;
@@ -203,6 +203,7 @@ class Model {
   Lock outside_lock_ = Lock::kNone;  // lock state of the executor's own VMAs
   std::array<FileState, kFileCount> files_;
   bool drained_ = false;
+  bool drain_this_step_ = false;  // the current step ran lru_add_drain()
 };
 
 }  // namespace mlc

@@ -251,6 +251,25 @@ TEST(PageFlagsModelTest, UnevictableIsComparedOnlyAfterAStepThatDrains) {
   EXPECT_NE(diffs[0].detail.find("expected present mlocked, observed present"), std::string::npos) << diffs[0].detail;
 }
 
+// Found by the conformance run: mlock of a secretmem VMA that MCL_ONFAULT
+// made lo+lf succeeds without any walk (mlock_fixup() skips secretmem) or
+// populate (VM_LOCKONFAULT), hence without a drain.
+TEST(PageFlagsModelTest, MlockThatNeitherWalksNorPopulatesDoesNotDrain) {
+  ModelConfig config = FileConfig();
+  config.page_flags = true;
+  Model model(config);
+  ASSERT_EQ(model.Apply(MlockallOp(uapi::kMclFuture | uapi::kMclOnfault)), kOk);
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 1, uapi::kProtNone, kShared)).err, 0);
+  EXPECT_EQ(model.pages()[0].lock, Lock::kOnFault);
+  EXPECT_EQ(model.Apply(RangePages(OpKind::kMlock, 0, 1)), kOk);
+  EXPECT_FALSE(model.drained());
+  ASSERT_EQ(model.Apply(MmapPages(0, 4, 1, kRw, uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed)).err, 0);
+  EXPECT_EQ(model.Apply(RangePages(OpKind::kMlock, 4, 1)), kOk);
+  EXPECT_TRUE(model.drained());
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 4)), kOk);
+  EXPECT_FALSE(model.drained());
+}
+
 TEST(PageFlagsModelTest, ZeroPageIsNeverMlocked) {
   ModelConfig config = FileConfig();
   config.page_flags = true;
