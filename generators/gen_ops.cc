@@ -218,8 +218,18 @@ Op GenMmapFile(const Targets& t) {
   op.offset = first * p;
   op.prot = *GenProt();
   op.flags = *GenMmapFlags() & ~uapi::kMapAnonymous;
-  // secretmem_mmap() takes shared mappings only.
-  if (op.file == kSecretmem) op.flags = (op.flags & ~uapi::kMapPrivate) | uapi::kMapShared;
+  // secretmem_mmap() takes shared mappings only; a private one is an EINVAL
+  // branch, asked only where nothing would be replaced (MAP_FIXED_NOREPLACE).
+  if (op.file == kSecretmem) {
+    const bool invalid = *rc::gen::weightedElement<int>({{95, 0}, {5, 1}});
+    op.flags = invalid ? (op.flags & ~(uapi::kMapShared | uapi::kMapFixed)) | uapi::kMapPrivate | uapi::kMapFixedNoreplace
+                       : (op.flags & ~uapi::kMapPrivate) | uapi::kMapShared;
+  }
+  switch (*rc::gen::weightedElement<int>({{94, 0}, {3, 1}, {3, 2}})) {
+    case 1: op.len = 0; break;                                         // EINVAL
+    case 2: op.offset += *rc::gen::inRange<uint64_t>(1, p); break;     // unaligned offset: EINVAL
+    default: break;
+  }
   op.region = t.next_region;
   op.region_base = op.addr;
   return op;

@@ -106,7 +106,9 @@ RC_GTEST_PROP(GenOpTest, GeneratedMmapsAreEinvalOnlyInTheirNamedInvalidBranches,
     const Outcome outcome = model.Apply(op);
     if (IsMmap(op.kind) && outcome.err == uapi::kEinval) {
       // Anything else would be a mapping outside what the model covers.
-      RC_ASSERT(op.len == 0 || op.addr % kPage != 0);
+      const bool private_secretmem = op.file == kSecretmem && (op.flags & uapi::kMapPrivate) &&
+                                     (op.flags & uapi::kMapFixedNoreplace);
+      RC_ASSERT(op.len == 0 || op.addr % kPage != 0 || op.offset % kPage != 0 || private_secretmem);
     }
     if (IsMmap(op.kind) && outcome.err == 0) {
       RC_ASSERT(outcome.ret == static_cast<int64_t>(kBase + op.addr));
@@ -290,7 +292,8 @@ void ExpectInterestingStatesReached(const Reached& r) {
     EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
   }
   for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
-                              "write SIGSEGV", "mlock ok", "mlock2 EINVAL", "mlockall EINVAL"}) {
+                              "write SIGSEGV", "mlock ok", "mlock2 EINVAL", "mlockall EINVAL",
+                              "mmap-file ok", "mmap-file EEXIST", "mmap-file EINVAL", "ftruncate ok"}) {
     EXPECT_GT(r.outcomes.count(outcome) ? r.outcomes.at(outcome) : 0, 0u) << outcome;
   }
   const auto lo = static_cast<size_t>(Lock::kLocked), lf = static_cast<size_t>(Lock::kOnFault);
@@ -300,7 +303,9 @@ void ExpectInterestingStatesReached(const Reached& r) {
                   Event::kPopulateSkippedOnFault, Event::kMapFixedReplacedLocked, Event::kMunmapOfLocked,
                   Event::kMprotectPopulated, Event::kZeroPageReplaced, Event::kTouchFaulted,
                   Event::kFutureLockedMmap, Event::kPopulateStoppedAtEof, Event::kTouchBeyondEof,
-                  Event::kFileCowBroken, Event::kTruncateZapped, Event::kTruncateZappedLocked}) {
+                  Event::kFileCowBroken, Event::kTruncateZapped, Event::kTruncateZappedLocked,
+                  Event::kSecretmemStaysLocked, Event::kPopulateRefusedSecretmem, Event::kDrainBarrier,
+                  Event::kMlockUncertain}) {
     EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
   }
   // Aiming at existing mappings: with uniformly random ranges instead, the
