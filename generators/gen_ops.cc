@@ -208,8 +208,9 @@ Op GenMmapFile(const Targets& t) {
   const uint64_t p = t.page_size;
   Op op;
   op.kind = OpKind::kMmapFile;
-  op.file = t.options.secretmem ? *rc::gen::weightedElement<int>({{40, kMemfd}, {40, kTmpfile}, {20, kSecretmem}})
-                                : *rc::gen::element(kMemfd, kTmpfile);
+  op.file = *rc::gen::weightedElement<int>({{40, kMemfd},
+                                            {t.options.tmpfile ? 40u : 0u, kTmpfile},
+                                            {t.options.secretmem ? 20u : 0u, kSecretmem}});
   const uint64_t window = *rc::gen::inRange<uint64_t>(0, kFileWindows);
   const uint64_t first = *rc::gen::inRange<uint64_t>(0, kFileWindowPages);
   const uint64_t pages = *rc::gen::inRange<uint64_t>(1, kFileWindowPages - first + 1);
@@ -239,7 +240,7 @@ Op GenMmapFile(const Targets& t) {
 Op GenFtruncate(const Targets& t) {
   Op op;
   op.kind = OpKind::kFtruncate;
-  op.file = *rc::gen::element(kMemfd, kTmpfile);  // IsTruncatable()
+  op.file = t.options.tmpfile ? *rc::gen::element(kMemfd, kTmpfile) : kMemfd;  // IsTruncatable()
   op.len = *rc::gen::inRange<uint64_t>(0, kFileWindowPages + 1) * t.page_size;
   if (op.len > 0 && *rc::gen::weightedElement<int>({{80, 0}, {20, 1}})) {
     op.len -= *rc::gen::inRange<uint64_t>(1, t.page_size);

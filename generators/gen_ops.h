@@ -22,6 +22,7 @@ struct GenOptions {
   uint64_t hot_pages = 512;
   bool files = true;  // mmap-file and ftruncate of the executor's files (oracles/files.h)
   bool secretmem = true;  // mmap-file of the memfd_secret file too
+  bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

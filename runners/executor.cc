@@ -159,6 +159,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.page_flags_reason = hello.page_flags_reason;
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
+  info.tmpfile_err = hello.tmpfile_err;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {

@@ -136,6 +136,7 @@ int g_status_fd = -1;
 // each child's own /proc/self/pagemap, and their buffers.
 bool g_page_flags = false;
 bool g_has_secretmem = false;
+bool g_has_tmpfile = false;
 int g_kpageflags_fd = -1;
 int g_pagemap_fd = -1;
 uint64_t* g_pagemap = nullptr;  // one entry per arena page
@@ -462,7 +463,10 @@ const char* CreateFiles() {
       static_cast<int>(secret.ret),
   };
   for (int f = 0; f < kFileCount; ++f) {
-    if (f == kSecretmem && !g_has_secretmem) continue;
+    if ((f == kSecretmem && !g_has_secretmem) || (f == kTmpfile && !g_has_tmpfile)) {
+      if (fds[f] >= 0) close(fds[f]);
+      continue;
+    }
     if (fds[f] < 0) {
       return f == kMemfd     ? "memfd_create failed"
              : f == kTmpfile ? "cannot create a tmpfs file in /dev/shm"
@@ -819,6 +823,8 @@ int Main(int argc, char** argv) {
   const int probe_fds[kFileCount] = {memfd_create("mlockcheck-probe", MFD_CLOEXEC),
                                      open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600),
                                      g_has_secretmem ? static_cast<int>(secret.ret) : -1};
+  g_has_tmpfile = probe_fds[kTmpfile] >= 0;
+  hello.tmpfile_err = g_has_tmpfile ? 0 : errno;
   for (int f = 0; f < kFileCount; ++f) {
     if (probe_fds[f] < 0) continue;
     void* p = mmap(nullptr, g_page_size, PROT_READ | PROT_EXEC, MAP_SHARED, probe_fds[f], 0);

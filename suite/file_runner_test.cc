@@ -67,6 +67,7 @@ TEST_F(FileRunnerTest, EofPageCacheAndTruncationAreObserved) {
 }
 
 TEST_F(FileRunnerTest, EveryChildStartsWithFreshFiles) {
+  if (ex_->info().tmpfile_err != 0) GTEST_SKIP() << "no tmpfs file: " << ErrnoName(ex_->info().tmpfile_err);
   const Op populated = MmapFilePages(kTmpfile, 0, 0, 2, kRw, kShared | uapi::kMapPopulate);
   RunAll(*ex_, {populated, FtruncateOp(kTmpfile, 0)});
   const auto seen = RunAll(*ex_, {MmapFilePages(kTmpfile, 0, 0, kFileInitialPages, kRw, kShared),

@@ -58,6 +58,11 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  gen_options_.tmpfile = executor_->info().tmpfile_err == 0;
+  if (!gen_options_.tmpfile) {
+    notes_.push_back("SKIP tmpfs file mappings: cannot create a file in /dev/shm (" +
+                     ErrnoName(executor_->info().tmpfile_err) + ")");
+  }
   gen_options_.secretmem = executor_->info().secretmem_err == 0;
   if (!gen_options_.secretmem) {
     notes_.push_back("SKIP memfd_secret mappings: memfd_secret fails with " +
