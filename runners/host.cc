@@ -59,6 +59,14 @@ uint64_t FaultAroundPages(uint64_t page_size) {
   return std::max<uint64_t>(1, bytes / page_size);
 }
 
+std::optional<long> FreeHugePages() {
+  std::istringstream in(ReadFile("/proc/meminfo"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("HugePages_Free:", 0) == 0) return std::atol(line.c_str() + 15);
+  }
+  return std::nullopt;
+}
+
 long SelfMaxRssKb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -21,6 +21,10 @@ bool ExecOnlyIsReadable();
 // (the only place it can be changed), else the kernel's default of 64 KiB.
 uint64_t FaultAroundPages(uint64_t page_size);
 
+// HugePages_Free from /proc/meminfo: hugetlb pages reserved and unused
+// (nullopt if unreadable).
+std::optional<long> FreeHugePages();
+
 // Resident set high-water mark of this process, in kB.
 long SelfMaxRssKb();
 // A "<field>: N kB" line of /proc/<pid>/status; pid 0 means this process.

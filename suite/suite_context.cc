@@ -58,6 +58,12 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  // hugetlb mappings are not modelled; say why they are absent.
+  const auto huge = FreeHugePages();
+  notes_.push_back(huge.value_or(0) == 0
+                       ? "SKIP hugetlb mappings: no huge pages reserved (HugePages_Free 0; mlockcheck never "
+                         "changes the reservation)"
+                       : "SKIP hugetlb mappings: not modelled yet");
   gen_options_.tmpfile = executor_->info().tmpfile_err == 0;
   if (!gen_options_.tmpfile) {
     notes_.push_back("SKIP tmpfs file mappings: cannot create a file in /dev/shm (" +
