@@ -90,6 +90,19 @@ TEST_F(FileRunnerTest, TheModelAgreesWithTheKernelOnAFileSequence) {
       << FormatReport(ops, result, config, ex_->info().release, "");
 }
 
+// do_fault_around(): a read fault maps the cached neighbours of its VMA
+// only, within the fault-around block; hand-written like the oracle test.
+TEST_F(FileRunnerTest, ReadFaultAroundStaysInsideTheVma) {
+  const uint64_t w1 = kFileWindowPages;
+  const auto seen = RunAll(*ex_, {MmapFilePages(kMemfd, 0, 0, 6, kRw, kShared | uapi::kMapPopulate),
+                                  MmapFilePages(kMemfd, 1, 0, 4, uapi::kProtRead, kShared),
+                                  MmapFilePages(kMemfd, 1, 4, 2, kRw, kShared),
+                                  TouchPage(OpKind::kReadTouch, w1 + 2)});
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[2].rss_kb, 6 * 4u);
+  EXPECT_EQ(seen[3].rss_kb, (6 + 4) * 4u);  // w1+0..w1+3 mapped, w1+4..w1+5 not
+}
+
 // ref 22: a memfd_secret mapping is lo and counted from the start, and
 // neither munlock nor munlockall changes that; msync sees it locked too.
 TEST_F(FileRunnerTest, SecretmemIsLockedFromTheStartAndStaysLocked) {
