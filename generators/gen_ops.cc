@@ -65,6 +65,7 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.memlock_max = model.memlock_max();
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
+  t.options.files = options.files && t.arena_pages >= kFileWindows * kFileWindowPages;
   // The most recent mappings are the likeliest to still matter.
   const auto& regions = model.regions();
   const size_t keep = std::min<size_t>(regions.size(), 16);
@@ -290,6 +291,53 @@ Op GenSetMemlockLimit(const Targets& t) {
   return SetMemlockLimitOp(cur, max);
 }
 
+// mmap of a file in one of its windows (oracles/files.h): file page k only
+// ever at arena page k of a window, so at most two mappings share a page.
+// Sizes reach past EOF often enough (the windows' tails start beyond it).
+Op GenMmapFile(const Targets& t) {
+  const uint64_t p = t.page_size;
+  Op op;
+  op.kind = OpKind::kMmapFile;
+  op.file = *rc::gen::weightedElement<int>({{40, kMemfd},
+                                            {t.options.tmpfile ? 40u : 0u, kTmpfile},
+                                            {t.options.secretmem ? 20u : 0u, kSecretmem}});
+  const uint64_t window = *rc::gen::inRange<uint64_t>(0, kFileWindows);
+  const uint64_t first = *rc::gen::inRange<uint64_t>(0, kFileWindowPages);
+  const uint64_t pages = *rc::gen::inRange<uint64_t>(1, kFileWindowPages - first + 1);
+  op.addr = (window * kFileWindowPages + first) * p;
+  op.len = pages * p;
+  op.offset = first * p;
+  op.prot = *GenProt();
+  op.flags = *GenMmapFlags() & ~uapi::kMapAnonymous;
+  // secretmem_mmap() takes shared mappings only; a private one is an EINVAL
+  // branch, asked only where nothing would be replaced (MAP_FIXED_NOREPLACE).
+  if (op.file == kSecretmem) {
+    const bool invalid = *rc::gen::weightedElement<int>({{95, 0}, {5, 1}});
+    op.flags = invalid ? (op.flags & ~(uapi::kMapShared | uapi::kMapFixed)) | uapi::kMapPrivate | uapi::kMapFixedNoreplace
+                       : (op.flags & ~uapi::kMapPrivate) | uapi::kMapShared;
+  }
+  switch (*rc::gen::weightedElement<int>({{94, 0}, {3, 1}, {3, 2}})) {
+    case 1: op.len = 0; break;                                         // EINVAL
+    case 2: op.offset += *rc::gen::inRange<uint64_t>(1, p); break;     // unaligned offset: EINVAL
+    default: break;
+  }
+  op.region = t.next_region;
+  op.region_base = op.addr;
+  return op;
+}
+
+// ftruncate to any size up to a window, a page multiple mostly.
+Op GenFtruncate(const Targets& t) {
+  Op op;
+  op.kind = OpKind::kFtruncate;
+  op.file = t.options.tmpfile ? *rc::gen::element(kMemfd, kTmpfile) : kMemfd;  // IsTruncatable()
+  op.len = *rc::gen::inRange<uint64_t>(0, kFileWindowPages + 1) * t.page_size;
+  if (op.len > 0 && *rc::gen::weightedElement<int>({{80, 0}, {20, 1}})) {
+    op.len -= *rc::gen::inRange<uint64_t>(1, t.page_size);
+  }
+  return op;
+}
+
 }  // namespace
 
 rc::Gen<int> GenProt() {
@@ -351,6 +399,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {3, OpKind::kMunlockall},
         {8, OpKind::kReadTouch},
         {8, OpKind::kWriteTouch},
+        {t.options.files ? 7u : 0u, OpKind::kMmapFile},
+        {t.options.files ? 3u : 0u, OpKind::kFtruncate},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -385,6 +435,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kWriteTouch: return GenTouch(t, kind);
       case OpKind::kDropCapIpcLock: return DropCapIpcLockOp();
       case OpKind::kSetMemlockLimit: return GenSetMemlockLimit(t);
+      case OpKind::kMmapFile: return GenMmapFile(t);
+      case OpKind::kFtruncate: return GenFtruncate(t);
     }
     return Op{};
   }));

@@ -20,6 +20,9 @@ struct GenOptions {
   // Mappings are created mostly within this many pages from the arena start
   // (interactions need density); a few land anywhere in the arena.
   uint64_t hot_pages = 512;
+  bool files = true;  // mmap_file and ftruncate of the executor's files (oracles/files.h)
+  bool secretmem = true;  // mmap_file of the memfd_secret file too
+  bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

@@ -17,7 +17,8 @@ Outcome FromKernel(int rc) { return rc == 0 ? Ok() : Fail(-rc); }
 
 bool operator==(const PageState& a, const PageState& b) {
   return a.mapped == b.mapped && a.shared == b.shared && a.prot == b.prot && a.lock == b.lock &&
-         a.residency == b.residency;
+         a.residency == b.residency && a.file == b.file && a.cow == b.cow && a.file_page == b.file_page &&
+         a.account == b.account;
 }
 
 const char* EventName(Event e) {
@@ -40,6 +41,15 @@ const char* EventName(Event e) {
     case Event::kMapFixedEagainOverOwnLocked: return "EAGAIN though the replaced locked pages would make room";
     case Event::kLimitChanged: return "RLIMIT_MEMLOCK changed";
     case Event::kLimitBelowLockedVm: return "RLIMIT_MEMLOCK lowered below locked_vm";
+    case Event::kPopulateStoppedAtEof: return "populate stopped beyond EOF (ENOMEM)";
+    case Event::kTouchBeyondEof: return "touch beyond EOF raised SIGBUS";
+    case Event::kFileCowBroken: return "private file page replaced by its copy";
+    case Event::kTruncateZapped: return "ftruncate unmapped pages";
+    case Event::kTruncateZappedLocked: return "ftruncate unmapped locked pages";
+    case Event::kDrainBarrier: return "step ended with a drain (unevictable compared)";
+    case Event::kMlockUncertain: return "page-cache page's mlocked flag left open";
+    case Event::kSecretmemStaysLocked: return "lock call left secretmem pages unchanged";
+    case Event::kPopulateRefusedSecretmem: return "populate refused secretmem (EFAULT)";
     case Event::kCount: break;
   }
   return "?";
@@ -59,7 +69,13 @@ Model::Model(const ModelConfig& config)
       pages_(config.arena_pages),
       cap_ipc_lock_(config.cap_ipc_lock),
       memlock_cur_(config.memlock_cur),
-      memlock_max_(config.memlock_max) {}
+      memlock_max_(config.memlock_max) {
+  for (FileState& f : files_) {
+    f.size = kFileInitialPages * config_.page_size;
+    f.cached.assign(kFileWindowPages, false);
+    f.mlock_uncertain.assign(kFileWindowPages, false);
+  }
+}
 
 // mm->locked_vm is what VmLck shows: one definition for the channel and the
 // limit checks (Totals()).
@@ -127,6 +143,77 @@ int Model::CheckMlockLimit(uint64_t start, uint64_t len, StepEffects& fx) const 
   return -uapi::kEnomem;
 }
 
+bool Model::MlockUncertain(const PageState& page) const {
+  if (page.file < 0 || page.cow) return false;
+  const auto& u = files_[static_cast<size_t>(page.file)].mlock_uncertain;
+  return page.file_page < u.size() && u[page.file_page];
+}
+
+// 5.18+ (mm/mlock.c, mm/rmap.c): a page is PG_mlocked while a VM_LOCKED VMA
+// maps it; a page-cache page is shared by every mapping of its file page.
+// The zero page never is (ref 36, 45).
+bool Model::PageMlocked(const PageState& page) const {
+  if (page.residency != Residency::kPage) return false;
+  if (page.file < 0 || page.cow) return page.lock != Lock::kNone;
+  for (uint64_t w = 0; w < kFileWindows; ++w) {
+    const uint64_t i = w * kFileWindowPages + page.file_page;
+    if (i >= pages_.size()) break;
+    const PageState& other = pages_[i];
+    if (other.mapped && other.file == page.file && other.file_page == page.file_page && !other.cow &&
+        other.residency == Residency::kPage && other.lock != Lock::kNone) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Where PG_mlocked of a page-cache page stops being determined:
+// - a locked mapping's pte is zapped or replaced by a COW copy: the rmap
+//   path calls munlock_vma_folio() -> munlock_folio(), which leaves the
+//   clearing to the per-CPU batch ("folio_test_clear_mlocked(folio) must be
+//   left to __munlock_folio()", mm/mlock.c), with no drain in munmap,
+//   mmap(MAP_FIXED), ftruncate or the fault path;
+// - a page mapped by two mappings is unlocked in one: mlock_count may
+//   undercount ("Err on the safe side, underestimate, let page reclaim fix
+//   it", mm/swap.c lru_add()), so __munlock_folio() may clear PG_mlocked
+//   while the other mapping still has it locked.
+// Such a page stays "may be either" until its page is dropped by truncation.
+void Model::NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx) {
+  if (page.file < 0 || page.cow || page.residency != Residency::kPage || page.lock == Lock::kNone) return;
+  if (!zapped && FileMapcount(page.file, page.file_page) < 2) return;
+  auto& u = files_[static_cast<size_t>(page.file)].mlock_uncertain;
+  if (page.file_page >= u.size()) u.resize(page.file_page + 1, false);
+  if (!u[page.file_page]) fx.Note(Event::kMlockUncertain);
+  u[page.file_page] = true;
+}
+
+bool Model::FilePageCached(const PageState& page) const {
+  if (page.file < 0) return false;
+  const auto& cached = files_[static_cast<size_t>(page.file)].cached;
+  return page.file_page < cached.size() && cached[page.file_page];
+}
+
+// A fault at or beyond DIV_ROUND_UP(i_size, PAGE_SIZE) is VM_FAULT_SIGBUS
+// (mm/shmem.c shmem_get_folio_gfp(): "index > end_index" -> -EINVAL ->
+// VM_FAULT_SIGBUS; mm/filemap.c filemap_fault() for other files).
+bool Model::BeyondEof(const PageState& page) const {
+  if (page.file < 0) return false;
+  const uint64_t size = files_[static_cast<size_t>(page.file)].size;
+  return page.file_page >= (size + config_.page_size - 1) / config_.page_size;
+}
+
+uint32_t Model::FileMapcount(int f, uint64_t k) const {
+  uint32_t count = 0;
+  for (uint64_t w = 0; w < kFileWindows; ++w) {
+    const uint64_t i = w * kFileWindowPages + k;
+    if (i >= pages_.size()) break;
+    const PageState& page = pages_[i];
+    count += page.mapped && page.file == f && page.file_page == k && !page.cow &&
+             page.residency == Residency::kPage;
+  }
+  return count;
+}
+
 int64_t Model::PageIndex(uint64_t addr) const {
   if (addr < config_.arena_base) return -1;
   const uint64_t page = (addr - config_.arena_base) / config_.page_size;
@@ -146,14 +233,20 @@ bool Model::CanRead(uint8_t prot) const {
 bool Model::CanWrite(uint8_t prot) { return (prot & uapi::kProtWrite) != 0; }
 
 void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
+  if (lock == Lock::kNone) NoteMlockDropped(page, /*zapped=*/false, fx);
   ++fx.lock_transitions[static_cast<size_t>(page.lock)][static_cast<size_t>(lock)];
   page.lock = lock;
 }
 
 void Model::SetAllLocks(Lock lock, StepEffects& fx) {
   for (auto& page : pages_) {
-    if (page.mapped) SetLock(page, lock, fx);
+    if (page.mapped && page.file == kSecretmem) fx.Note(Event::kSecretmemStaysLocked);  // mlock_fixup()
+    if (page.mapped && page.file != kSecretmem) {
+      if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;  // the walk
+      SetLock(page, lock, fx);
+    }
   }
+  if ((outside_lock_ == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
   outside_lock_ = lock;
 }
 
@@ -161,12 +254,73 @@ void Model::SetAllLocks(Lock lock, StepEffects& fx) {
 // Private anonymous read faults map the shared zero page (mm/memory.c
 // do_anonymous_page); write faults, and any fault on a shared (shmem)
 // mapping, give a real page (mm/shmem.c shmem_fault allocates on read).
+//
+// File pages (callers have checked EOF) come from the page cache, which the
+// fault fills (mm/shmem.c shmem_fault(), SGP_CACHE); a shared mapping maps
+// that page for reads and writes; a private one maps it for reads and gets
+// its own anonymous copy on a write (mm/memory.c do_cow_fault() reads the
+// page cache page first, wp_page_copy() for a page mapped read-only).
 void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
+  if (page.file >= 0) {
+    auto& cached = files_[static_cast<size_t>(page.file)].cached;
+    if (page.file_page >= cached.size()) cached.resize(page.file_page + 1, false);
+    cached[page.file_page] = true;
+    if (page.shared || !write) {
+      if (page.residency == Residency::kNone) page.residency = Residency::kPage;
+      return;
+    }
+    if (!page.cow) {
+      if (page.residency == Residency::kPage) fx.Note(Event::kFileCowBroken);
+      NoteMlockDropped(page, /*zapped=*/true, fx);
+      page.cow = true;
+      page.residency = Residency::kPage;
+    }
+    return;
+  }
   if (write || page.shared) {
     if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
     page.residency = Residency::kPage;
   } else if (page.residency == Residency::kNone) {
     page.residency = Residency::kZeroPage;
+  }
+}
+
+// Whether adjacent arena pages a < b of a file lie in one VMA: same file at
+// consecutive offsets and equal flags merge (mm/vma.c is_mergeable_vma(),
+// can_vma_merge_after()). The model does not track anon_vmas; two private
+// VMAs that both acquired different ones stay apart in the kernel, which no
+// generated sequence has needed so far.
+bool Model::SameFileVma(size_t a, size_t b) const {
+  const PageState& x = pages_[a];
+  const PageState& y = pages_[b];
+  return x.mapped && y.mapped && x.file >= 0 && x.file == y.file && y.file_page == x.file_page + 1 &&
+         x.shared == y.shared && x.prot == y.prot && x.lock == y.lock && x.account == y.account;
+}
+
+// Read fault-around, mm/memory.c do_read_fault() -> do_fault_around() ->
+// filemap_map_pages() (mm/filemap.c; shmem uses it too): before the fault
+// itself is handled (even one that ends in SIGBUS), pte-less pages whose
+// file pages are in the page cache and before EOF are mapped as a read
+// fault would map them, over fault_around_pages ptes (64 KiB by default)
+// from max(the fault's pte rounded down to that many, the VMA's start),
+// clamped to the VMA and to the page table. The arena is 2 MiB aligned, so
+// arena pages stand for pte indices.
+void Model::FaultAround(size_t index) {
+  const uint64_t block = config_.fault_around_pages;
+  // secretmem_vm_ops has no ->map_pages (mm/secretmem.c): no fault-around.
+  if (block <= 1 || pages_[index].file == kSecretmem) return;
+  const uint64_t ptes = config_.page_size / 8;  // PTRS_PER_PTE
+  const size_t table_end = std::min<size_t>(pages_.size(), index - index % ptes + ptes);
+  size_t from = index;
+  while (from > index - index % block && SameFileVma(from - 1, from)) --from;
+  const size_t end = std::min<size_t>(table_end, from + block);
+  size_t to = index;
+  while (to + 1 < end && SameFileVma(to, to + 1)) ++to;
+  for (size_t j = from; j <= to; ++j) {
+    PageState& page = pages_[j];
+    if (page.residency == Residency::kNone && FilePageCached(page) && !BeyondEof(page)) {
+      page.residency = Residency::kPage;
+    }
   }
 }
 
@@ -197,6 +351,9 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     // check_vma_flags() -> arch_vma_access_permitted() refuses the data
     // access with -EFAULT as for PROT_NONE.
     const bool exec_only_refused = page.prot == uapi::kProtExec && !config_.exec_only_readable;
+    // Past its VM_LOCKONFAULT and !vma_is_accessible() returns,
+    // populate_vma_page_range() ends with lru_add_drain() whatever GUP says.
+    drain_this_step_ = drain_this_step_ || (page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec));
     if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0 || exec_only_refused) {
       if (Mutant(PlantedBug::kPopulateForcesProtNone)) {
         FaultIn(page, /*write=*/false, fx);
@@ -206,7 +363,29 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
       fx.Note(Event::kPopulateStoppedAtProtNone);
       return -uapi::kEfault;
     }
-    FaultIn(page, !page.shared && (page.prot & uapi::kProtWrite), fx);
+    // GUP refuses secretmem VMAs: mm/gup.c check_vma_flags() "if
+    // (vma_is_secretmem(vma)) return -EFAULT;", so mlock of secretmem is
+    // ENOMEM and MAP_POPULATE/MAP_LOCKED populate nothing there.
+    if (page.file == kSecretmem) {
+      if (ignore_errors) continue;
+      fx.Note(Event::kPopulateRefusedSecretmem);
+      return -uapi::kEfault;
+    }
+    // A file page beyond EOF: the fault's VM_FAULT_SIGBUS becomes -EFAULT
+    // (mm/gup.c faultin_page() -> vm_fault_to_errno()), after the pages
+    // before it were faulted in and locked; ref 39. With ignore_errors the
+    // walk goes on at the next VMA, and every later page of this VMA lies
+    // beyond EOF too (offsets grow within a VMA).
+    const bool write = !page.shared && (page.prot & uapi::kProtWrite);
+    if (page.file >= 0 && !write && page.residency == Residency::kNone) {
+      FaultAround((addr - config_.arena_base) / config_.page_size);
+    }
+    if (BeyondEof(page)) {
+      if (ignore_errors) continue;
+      fx.Note(Event::kPopulateStoppedAtEof);
+      return -uapi::kEfault;
+    }
+    FaultIn(page, write, fx);
   }
   return 0;
 }
@@ -229,8 +408,14 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
       fx.Note(Event::kLockAcrossHole);
       return -uapi::kEnomem;
     }
-    // mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested.
+    // mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | requested,
+    // except for secretmem, which it leaves alone ("don't set VM_LOCKED or
+    // VM_LOCKONFAULT and don't count", ref 21, 22).
     PageState& page = pages_[static_cast<size_t>(i)];
+    if (page.file == kSecretmem) {
+      fx.Note(Event::kSecretmemStaysLocked);
+      continue;
+    }
     if (config_.planted_bug == PlantedBug::kOnFaultOverLockedKeepsLo && lock == Lock::kOnFault &&
         page.lock == Lock::kLocked) {
       continue;
@@ -239,6 +424,8 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
       if (Mutant(PlantedBug::kMlockOverOnFaultKeepsLf)) continue;
       if (Mutant(PlantedBug::kMlockOverOnFaultDoubleCounts)) ++vmlck_skew_pages_;
     }
+    // mlock_vma_pages_range() walks (and drains) when VM_LOCKED changes.
+    if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
     SetLock(page, lock, fx);
   }
   return 0;
@@ -357,6 +544,11 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   const int type = op.flags & (uapi::kMapShared | uapi::kMapPrivate);
   if (type != uapi::kMapShared && type != uapi::kMapPrivate) return Fail(uapi::kEinval);
   const uint64_t mask = config_.page_size - 1;
+  // arch/x86/kernel/sys_x86_64.c sys_mmap(): an offset that is not a page
+  // multiple is EINVAL.
+  const bool file_backed = op.kind == OpKind::kMmapFile;
+  if (file_backed && (op.offset & mask)) return Fail(uapi::kEinval);
+  const bool secret = file_backed && op.file == kSecretmem;
   const uint64_t len = (op.len + mask) & ~mask;
   if (len == 0) return Fail(uapi::kEnomem);  // PAGE_ALIGN overflow
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
@@ -403,16 +595,56 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     }
     return Fail(uapi::kEagain);
   }
+  // do_mmap(), in its `if (file)` part after the two checks above: PROT_EXEC
+  // of a file on a noexec mount is EPERM (path_noexec()).
+  if (file_backed && (op.prot & uapi::kProtExec) && op.file >= 0 && op.file < 32 &&
+      (config_.noexec_files >> op.file) & 1) {
+    return Fail(uapi::kEperm);
+  }
+  // mm/secretmem.c secretmem_mmap() (secretmem_mmap_prepare() since 6.17),
+  // called last: shared mappings only (EINVAL), then its own
+  // mlock_future_ok() for the VM_LOCKED it adds (EAGAIN), then
+  // vm_flags_set(vma, VM_LOCKED | VM_DONTDUMP); __mmap_complete() counts it
+  // in locked_vm (ref 22).
+  // When the hook fails, a MAP_FIXED range it was to replace is already
+  // unmapped: "leaving a gap where the MAP_FIXED mapping failed"
+  // (mm/vma.c vms_abort_munmap_vmas() once the ptes are cleared, since 6.12;
+  // mmap_region() unmapped before calling ->mmap() until then).
+  if (secret && (type != uapi::kMapShared || !MlockFutureOk(Lock::kLocked, len))) {
+    const bool invalid = type != uapi::kMapShared;
+    if (!invalid) fx.Note(Event::kLockedMmapOverLimit);
+    for (uint64_t p = 0; p < count; ++p) {
+      PageState& page = pages_[static_cast<size_t>(first) + p];
+      NoteMlockDropped(page, /*zapped=*/true, fx);
+      if (page.mapped) SetLock(page, Lock::kNone, fx);
+      page = PageState{};
+    }
+    return Fail(invalid ? uapi::kEinval : uapi::kEagain);
+  }
   if (future_lock_ != Lock::kNone) fx.Note(Event::kFutureLockedMmap);
+  // do_mmap() decides to populate from these flags, before the file's mmap.
+  const bool populate =
+      lock != Lock::kNone ||
+      ((op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate &&
+       !Mutant(PlantedBug::kMapPopulateIgnored));
+  // secretmem_mmap() sets VM_LOCKED itself (see above).
+  if (secret && lock == Lock::kNone) lock = Lock::kLocked;
   // MAP_FIXED unmaps what was there first (ref 27): fresh pages, not resident.
   for (uint64_t p = 0; p < count; ++p) {
     PageState& page = pages_[static_cast<size_t>(first) + p];
     if (page.mapped && page.lock != Lock::kNone) fx.Note(Event::kMapFixedReplacedLocked);
+    NoteMlockDropped(page, /*zapped=*/true, fx);
     if (page.mapped) SetLock(page, Lock::kNone, fx);
     PageState fresh;
     fresh.mapped = true;
     fresh.shared = type == uapi::kMapShared;
     fresh.prot = static_cast<uint8_t>(op.prot & 7);
+    if (file_backed) {
+      // mm/mmap.c accountable_mapping(): private writable mappings are VM_ACCOUNT.
+      fresh.account = type == uapi::kMapPrivate && (op.prot & uapi::kProtWrite);
+      fresh.file = static_cast<int8_t>(op.file);
+      fresh.file_page = static_cast<uint32_t>(op.offset / config_.page_size + p);
+    }
     page = fresh;
     SetLock(page, lock, fx);
   }
@@ -420,11 +652,12 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // do_mmap(): *populate = len if VM_LOCKED or MAP_POPULATE without
   // MAP_NONBLOCK; vm_mmap_pgoff() then mm_populate()s ignoring errors
   // (mmap(2): MAP_LOCKED "doesn't fail with ENOMEM" if population fails, ref 40).
-  const bool populate =
-      lock != Lock::kNone ||
-      ((op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate &&
-       !Mutant(PlantedBug::kMapPopulateIgnored));
   if (populate) Populate(addr, addr + len, /*ignore_errors=*/true, fx);
+  if (file_backed && lock != Lock::kNone && Mutant(PlantedBug::kLockedFileMmapPastEofFails)) {
+    for (uint64_t p = 0; p < count; ++p) {
+      if (BeyondEof(pages_[static_cast<size_t>(first) + p])) return Fail(uapi::kEnomem);
+    }
+  }
   return Ok(static_cast<int64_t>(addr));
 }
 
@@ -442,6 +675,7 @@ Outcome Model::Munmap(const Op& op, StepEffects& fx) {
   for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(start + len, arena_end);
        addr += config_.page_size) {
     PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
+    NoteMlockDropped(page, /*zapped=*/true, fx);
     if (page.mapped && page.lock != Lock::kNone) {
       fx.Note(Event::kMunmapOfLocked);
       if (Mutant(PlantedBug::kMunmapKeepsLockedVm)) ++vmlck_skew_pages_;
@@ -475,12 +709,26 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     const int64_t i = PageIndex(addr);
     if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) return Fail(uapi::kEnomem);
     PageState& page = pages_[static_cast<size_t>(i)];
+    // do_mprotect_pkey(): a VMA without VM_MAYEXEC (a file on a noexec
+    // mount, do_mmap() cleared it) cannot get PROT_EXEC: EACCES, after the
+    // VMAs before it were changed.
+    if ((op.prot & uapi::kProtExec) && page.file >= 0 && page.file < 32 && ((config_.noexec_files >> page.file) & 1)) {
+      return Fail(uapi::kEacces);
+    }
     const bool was_writable = page.prot & uapi::kProtWrite;
     page.prot = static_cast<uint8_t>(op.prot);
+    // mprotect_fixup() charges a private mapping made writable (VM_ACCOUNT)
+    // and keeps the charge when it becomes read-only again.
+    if (page.file >= 0 && !page.shared && CanWrite(page.prot)) page.account = true;
+    // populate_vma_page_range()'s errors are ignored there: pages beyond EOF
+    // stay absent.
     if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot) &&
         !Mutant(PlantedBug::kMprotectSkipsLockedPopulate)) {
-      fx.Note(Event::kMprotectPopulated);
-      FaultIn(page, /*write=*/true, fx);
+      drain_this_step_ = true;  // populate_vma_page_range() drains whatever it finds
+      if (!BeyondEof(page)) {
+        fx.Note(Event::kMprotectPopulated);
+        FaultIn(page, /*write=*/true, fx);
+      }
     }
   }
   return Ok();
@@ -499,6 +747,15 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   if (write ? !CanWrite(page.prot) : !CanRead(page.prot)) {
     fx.Note(Event::kTouchFaulted);
     return {0, 0, uapi::kSigsegv};
+  }
+  // The access check passed (SIGSEGV comes first, arch/x86/mm/fault.c
+  // access_error()); the file's fault handler then finds no page: SIGBUS
+  // (mmap(2): "Attempted access to a page of the buffer that lies beyond the
+  // end of the mapped file"), ref 39.
+  if (page.file >= 0 && !write && page.residency == Residency::kNone) FaultAround(static_cast<size_t>(i));
+  if (BeyondEof(page)) {
+    fx.Note(Event::kTouchBeyondEof);
+    return {0, 0, uapi::kSigbus};
   }
   // Mutants of the touch path only: a read fault taken like a write fault
   // (a real page), a write fault that leaves the zero page.
@@ -522,12 +779,74 @@ Outcome Model::SetMemlockLimit(uint64_t cur, uint64_t max, StepEffects& fx) {
   return Ok();
 }
 
+// ftruncate(2) of a tmpfs/memfd file, mm/shmem.c shmem_setattr(): on a
+// shrink, unmap_mapping_range(mapping, round_up(newsize, PAGE_SIZE), 0,
+// even_cows=1) unmaps every pte beyond the new EOF, private copies included,
+// and shmem_truncate_range() drops those pages from the page cache; a
+// partial last page stays. Lock flags and VmLck are untouched (the VMAs
+// stay); zapping a locked page munlocks it (mm/rmap.c munlock_vma_folio()).
+// Growing adds holes only.
+Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
+  if (op.file < 0 || op.file >= kFileCount) return Fail(9);  // EBADF: never generated
+  if (!IsTruncatable(op.file)) return Fail(uapi::kEinval);  // secretmem_setattr(): never generated
+  FileState& f = files_[static_cast<size_t>(op.file)];
+  f.size = op.len;
+  const uint64_t keep = (op.len + config_.page_size - 1) / config_.page_size;
+  for (uint64_t k = keep; k < f.cached.size(); ++k) f.cached[k] = false;
+  // The dropped pages are freed; a later fault allocates a fresh one.
+  for (uint64_t k = keep; k < f.mlock_uncertain.size(); ++k) f.mlock_uncertain[k] = false;
+  for (PageState& page : pages_) {
+    if (!page.mapped || page.file != op.file || page.file_page < keep) continue;
+    if (page.lock != Lock::kNone && Mutant(PlantedBug::kTruncateKeepsLockedPages)) continue;
+    if (page.residency != Residency::kNone) {
+      fx.Note(Event::kTruncateZapped);
+      if (page.lock != Lock::kNone) fx.Note(Event::kTruncateZappedLocked);
+    }
+    page.residency = Residency::kNone;
+    page.cow = false;
+  }
+  return Ok();
+}
+
+// Whether `op` ended with lru_add_drain() after its last addition to the
+// per-CPU mlock and LRU batches, so that with the child pinned to one CPU
+// every batch is empty and KPF_UNEVICTABLE equals KPF_MLOCKED (ref 43).
+// The drains: mlock_vma_pages_range() around its walk, i.e. whenever
+// mlock_fixup() changes VM_LOCKED of a VMA (mm/mlock.c), and the end of
+// every populate_vma_page_range() that gets past its VM_LOCKONFAULT and
+// !vma_is_accessible() returns (mm/gup.c, ece369c7e104), from mlock,
+// mlockall, mmap and mprotect alike. Those calls add to the batches only
+// before such a drain (zaps of MAP_FIXED come before populate); munmap,
+// ftruncate and touches add without one.
+bool Model::DrainsAtEnd(const Op& op) const {
+  switch (op.kind) {
+    case OpKind::kMlock:
+    case OpKind::kMlock2:
+    case OpKind::kMunlock:
+    case OpKind::kMlockall:
+    case OpKind::kMunlockall:
+    case OpKind::kMmap:
+    case OpKind::kMmapFile:
+    case OpKind::kMprotect: return drain_this_step_;
+    default: return false;
+  }
+}
+
 Outcome Model::Apply(const Op& op, StepEffects* effects) {
   StepEffects scratch;
   StepEffects& fx = effects ? *effects : scratch;
+  drain_this_step_ = false;
+  const Outcome outcome = ApplyOp(op, fx);
+  drained_ = DrainsAtEnd(op);
+  if (drained_) fx.Note(Event::kDrainBarrier);
+  return outcome;
+}
+
+Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
   switch (op.kind) {
     case OpKind::kMmap:
+    case OpKind::kMmapFile:
       // Labels are handed out per generated mmap, whether or not it succeeds.
       if (op.region >= next_region_id_) next_region_id_ = op.region + 1;
       return Mmap(op, fx);
@@ -551,6 +870,7 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
       if (!Mutant(PlantedBug::kCapDropIgnored)) cap_ipc_lock_ = false;
       return Ok();
     case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.len, op.addr, fx);
+    case OpKind::kFtruncate: return Ftruncate(op, fx);
   }
   return Fail(uapi::kEinval);
 }
@@ -558,6 +878,10 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
 // One pass over the arena for the three summed channels.
 MemoryTotals Model::Totals() const {
   uint64_t rss = 0, locked = 0, vmlck = 0;
+  // Locked: of page-cache pages, in 1/kFileWindows page units: smaps counts
+  // PAGE_SIZE / mapcount of a page mapped several times (smaps_account(),
+  // ref 48); oracles/files.h keeps the mapcount at 1 or 2.
+  uint64_t shared_locked_halves = 0;
   for (const auto& page : pages_) {
     // smaps_pte_entry(), fs/proc/task_mmu.c: vm_normal_page() is NULL for
     // the zero page, so it counts in neither Rss nor Locked (ref 36, 45).
@@ -568,7 +892,11 @@ MemoryTotals Model::Totals() const {
     rss += normal_page;
     // Locked: is the PSS of present normal pages of VM_LOCKED VMAs, ONFAULT
     // ones included (smaps_account(), ref 48, 49).
-    locked += normal_page && locked_vma;
+    if (normal_page && locked_vma && page.file >= 0 && !page.cow) {
+      shared_locked_halves += 2 / std::max<uint32_t>(1, FileMapcount(page.file, page.file_page));
+    } else {
+      locked += normal_page && locked_vma;
+    }
     // VmLck = mm->locked_vm: virtual pages of VM_LOCKED VMAs, resident or
     // not, ONFAULT and PROT_NONE included (ref 24, 25).
     vmlck += locked_vma;
@@ -578,7 +906,7 @@ MemoryTotals Model::Totals() const {
   if (outside_lock_ != Lock::kNone) vmlck += config_.outside_lockable_pages;
   vmlck = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(vmlck) + vmlck_skew_pages_));
   const uint64_t kb = config_.page_size / 1024;
-  return {rss * kb, locked * kb, vmlck * kb};
+  return {rss * kb, locked * kb + shared_locked_halves * kb / 2, vmlck * kb};
 }
 
 }  // namespace mlc

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "oracles/files.h"
 #include "oracles/kernel_profile.h"
 #include "oracles/op.h"
 
@@ -25,8 +26,24 @@ struct PageState {
   uint8_t prot = 0;     // uapi PROT_* bits
   Lock lock = Lock::kNone;
   Residency residency = Residency::kNone;
+  // File-backed pages (kMmapFile): which file and page of it. For a private
+  // mapping, `cow` says the present page is the mapping's own anonymous copy
+  // rather than the file's page-cache page.
+  int8_t file = -1;
+  bool cow = false;
+  bool account = false;  // VM_ACCOUNT: keeps otherwise equal file VMAs apart
+  uint32_t file_page = 0;
 };
 bool operator==(const PageState& a, const PageState& b);
+
+// One of the executor's files: its size and which of its pages the page
+// cache holds (mapped in the arena or not).
+struct FileState {
+  uint64_t size = kFileInitialPages * 4096;  // bytes; set from the page size by Model
+  std::vector<bool> cached;
+  // Pages whose PG_mlocked the rules leave open (Model::NoteMlockDropped).
+  std::vector<bool> mlock_uncertain;
+};
 
 // A deliberately wrong rule ("mutant"), each modelled on a real class of
 // kernel bug, for the project's own tests of the failure path (report,
@@ -55,8 +72,10 @@ enum class PlantedBug : uint8_t {
   kReadTouchAllocates,             // a read fault on private anonymous memory allocates a page
   kCapDropIgnored,                 // capable(CAP_IPC_LOCK) stays true after capset dropped it
   kLoweredLimitIgnored,            // mlock keeps checking an RLIMIT_MEMLOCK that was lowered
+  kLockedFileMmapPastEofFails,     // mmap(MAP_LOCKED) of a file past EOF fails with ENOMEM
+  kTruncateKeepsLockedPages,       // ftruncate leaves the pages of locked mappings beyond EOF
 };
-constexpr int kPlantedBugCount = 20;
+constexpr int kPlantedBugCount = 22;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -73,6 +92,14 @@ struct ModelConfig {
   bool exec_only_readable = true;
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+  // /proc/self/pagemap + /proc/kpageflags are observed (root, with
+  // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
+  bool page_flags = false;
+  // Bit f: file f (oracles/files.h) lies on a noexec mount.
+  uint32_t noexec_files = 0;
+  // mm/memory.c fault_around_bytes / PAGE_SIZE (default 64 KiB; debugfs
+  // can change it, the runner reads it where it can).
+  uint64_t fault_around_pages = 16;
   PlantedBug planted_bug = PlantedBug::kNone;
   // What every sequence starts with, as the executor measured it for its
   // children: capabilities (capget(2), CapEff), RLIMIT_MEMLOCK in bytes, and
@@ -106,6 +133,15 @@ enum class Event : uint8_t {
   kMapFixedEagainOverOwnLocked,  // ... although it would fit once the replaced locked pages were gone
   kLimitChanged,          // prlimit64 changed RLIMIT_MEMLOCK
   kLimitBelowLockedVm,    // ... to below what is already locked
+  kPopulateStoppedAtEof,  // populate hit a file page beyond EOF (SIGBUS -> EFAULT -> ENOMEM)
+  kTouchBeyondEof,        // touch of a file page beyond EOF raised SIGBUS
+  kFileCowBroken,         // a private file page was replaced by its anonymous copy
+  kTruncateZapped,        // ftruncate unmapped pages beyond the new EOF
+  kTruncateZappedLocked,  // ... of a VM_LOCKED mapping
+  kDrainBarrier,          // the step ended with lru_add_drain(): KPF_UNEVICTABLE determined
+  kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
+  kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
+  kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
   kCount,
 };
 const char* EventName(Event e);
@@ -156,6 +192,21 @@ class Model {
   uint64_t LockedKb() const { return Totals().locked_kb; }
   uint64_t VmLckKb() const { return Totals().vmlck_kb; }
 
+  const FileState& file(int f) const { return files_[static_cast<size_t>(f)]; }
+  // Whether the page cache of `page`'s file holds its page (mincore reports
+  // it resident even where this mapping has no pte, ref 47).
+  bool FilePageCached(const PageState& page) const;
+  bool BeyondEof(const PageState& page) const;
+  // How many arena pages map file page (f, k) through the page cache (not
+  // their own copy) right now: its mapcount.
+  uint32_t FileMapcount(int f, uint64_t k) const;
+  // Whether the kernel's per-CPU mlock and LRU batches were certainly drained
+  // on the child's CPU at the end of the last step (lru_add_drain()).
+  bool drained() const { return drained_; }
+  bool MlockUncertain(const PageState& page) const;
+  // KPF_MLOCKED that the rules determine for a present normal page.
+  bool PageMlocked(const PageState& page) const;
+
   // Whether a read/write touch of a page with these protections succeeds.
   bool CanRead(uint8_t prot) const;
   static bool CanWrite(uint8_t prot);
@@ -195,10 +246,17 @@ class Model {
   uint64_t LimitPages() const { return memlock_cur_ / config_.page_size; }
 
   int64_t LockedNeighbours(uint64_t start, uint64_t end) const;
+  Outcome Ftruncate(const Op& op, StepEffects& fx);
+
+  Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
   void FaultIn(PageState& page, bool write, StepEffects& fx);
+  void FaultAround(size_t index);
+  bool SameFileVma(size_t a, size_t b) const;
   void SetLock(PageState& page, Lock lock, StepEffects& fx);
+  void NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx);
+  bool DrainsAtEnd(const Op& op) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
 
   ModelConfig config_;
@@ -213,6 +271,9 @@ class Model {
   // Pages a mutant's wrong accounting added to (or took from) locked_vm.
   int64_t vmlck_skew_pages_ = 0;
   bool Mutant(PlantedBug bug) const { return config_.planted_bug == bug; }
+  std::array<FileState, kFileCount> files_;
+  bool drained_ = false;
+  bool drain_this_step_ = false;  // the current step ran lru_add_drain()
 };
 
 }  // namespace mlc

@@ -130,6 +130,19 @@ const std::vector<MutantInfo>& Mutants() {
        "prlimit64(0x0, 0x0)\n"
        "capset()\n"
        "mlock(arena+0x0, 0x0)\n"},
+      {PlantedBug::kLockedFileMmapPastEofFails, "locked-file-mmap-past-eof-fails", "mmap_file",
+       "mmap(MAP_LOCKED) of a file range reaching past EOF fails with ENOMEM because population hit SIGBUS",
+       "mm/util.c vm_mmap_pgoff() ignores mm_populate()'s result; mmap(2): MAP_LOCKED \"doesn't fail with "
+       "ENOMEM\" when population fails; the populate error mapping of __mm_populate()/faultin_page() "
+       "(VM_FAULT_SIGBUS -> -EFAULT), ref 39, 40",
+       "r0 = mmap_file(arena+0x14000, 0x8000, PROT_READ, MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_LOCKED, MEMFD, 0x14000)\n"},
+      {PlantedBug::kTruncateKeepsLockedPages, "truncate-keeps-locked-pages", "ftruncate",
+       "shrinking a file leaves the pages of locked mappings beyond the new EOF in place",
+       "mm/shmem.c shmem_setattr() -> unmap_mapping_range(even_cows) + shmem_truncate_range(), "
+       "mm/truncate.c truncate_pagecache(): mlocked pages are unmapped and freed like any other; "
+       "ref 39",
+       "r0 = mmap_file(arena+0x0, 0x1000, PROT_READ, MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_LOCKED, MEMFD, 0x0)\n"
+       "ftruncate(MEMFD, 0x0)\n"},
   };
   return kMutants;
 }

@@ -49,6 +49,8 @@ const char* ChannelName(Channel c) {
     case Channel::kLocked: return "smaps-locked";
     case Channel::kVmLck: return "vmlck";
     case Channel::kVmLckVsSmaps: return "vmlck-vs-smaps";
+    case Channel::kMsyncBusy: return "msync-ebusy";
+    case Channel::kPageFlags: return "page-flags";
     case Channel::kCount: break;
   }
   return "?";
@@ -80,15 +82,73 @@ std::string PageBitsString(uint8_t bits) {
   return out;
 }
 
+std::string PageFlagsString(uint8_t flags) {
+  if (!(flags & kPfPresent)) return "absent";
+  std::string out = "present";
+  if (flags & kPfMlocked) out += " mlocked";
+  if (flags & kPfUnevictable) out += " unevictable";
+  if (flags & kPfZeroPage) out += " zero-page";
+  return out;
+}
+
+namespace {
+
+// kpageflags of one arena page, and which of its bits the rules determine.
+// Present, ZERO_PAGE and MLOCKED are synchronous (ref 36, 43-45; PG_mlocked
+// is set at once by mlock_folio()/mlock_new_folio(), and cleared at once by
+// the munlock walk, which drains, mm/mlock.c); MLOCKED of a page-cache page
+// whose lock was dropped another way is left open (Model::NoteMlockDropped).
+// UNEVICTABLE follows MLOCKED only once the per-CPU batches were drained
+// (ref 43: "treat KPF_UNEVICTABLE as eventually-consistent; assert it only
+// after a drain barrier"; Model::DrainsAtEnd).
+void PredictPageFlags(const Model& model, const PageState& page, uint8_t* flags, uint8_t* care) {
+  *flags = 0;
+  *care = kPfPresent;
+  if (!page.mapped || page.residency == Residency::kNone) return;
+  *flags = kPfPresent;
+  *care |= kPfZeroPage;
+  if (page.residency == Residency::kZeroPage) {
+    *flags |= kPfZeroPage;
+    *care |= kPfMlocked | kPfUnevictable;
+    return;
+  }
+  if (model.MlockUncertain(page)) return;
+  const bool mlocked = model.PageMlocked(page);
+  if (mlocked) *flags |= kPfMlocked;
+  *care |= kPfMlocked;
+  if (model.drained()) {
+    if (mlocked) *flags |= kPfUnevictable;
+    *care |= kPfUnevictable;
+  }
+}
+
+}  // namespace
+
 void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   const auto& pages = model.pages();
   out->outcome = outcome;
   out->page_bits.resize(pages.size());
   out->resident.resize(pages.size());
+  out->msync_busy.resize(pages.size());
   for (size_t i = 0; i < pages.size(); ++i) {
+    // mm/msync.c SYSCALL_DEFINE3(msync): "if ((flags & MS_INVALIDATE) &&
+    // (vma->vm_flags & VM_LOCKED))" -> -EBUSY: a witness of VM_LOCKED that
+    // does not go through smaps' rendering of VmFlags.
+    out->msync_busy[i] = pages[i].mapped && pages[i].lock != Lock::kNone;
     out->page_bits[i] = PageBitsOf(pages[i]);
-    // mincore(2): a present pte counts, the zero page included (ref 47).
-    out->resident[i] = pages[i].residency != Residency::kNone;
+    // mincore(2): a present pte counts, the zero page included; where a
+    // file mapping has no pte, the file's page cache answers (mm/mincore.c
+    // mincore_unmapped_range() -> mincore_page(); we own the files, so
+    // can_do_mincore() allows it), ref 47.
+    out->resident[i] = pages[i].residency != Residency::kNone || model.FilePageCached(pages[i]);
+  }
+  out->has_page_flags = model.config().page_flags;
+  if (out->has_page_flags) {
+    out->page_flags.resize(pages.size());
+    out->page_flags_care.resize(pages.size());
+    for (size_t i = 0; i < pages.size(); ++i) {
+      PredictPageFlags(model, pages[i], &out->page_flags[i], &out->page_flags_care[i]);
+    }
   }
   const MemoryTotals totals = model.Totals();
   out->rss_kb = totals.rss_kb;
@@ -122,6 +182,28 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   }
   if (expected.vmlck_kb != observed.vmlck_kb) {
     diffs.push_back({Channel::kVmLck, Kb(expected.vmlck_kb), Kb(observed.vmlck_kb), ""});
+  }
+  if (expected.msync_busy != observed.msync_busy) {
+    diffs.push_back({Channel::kMsyncBusy, "", "",
+                     PerPageDiff(expected.msync_busy, observed.msync_busy, config.page_size,
+                                 [](uint8_t b) { return std::string(b ? "EBUSY" : "0"); })});
+  }
+  if (expected.has_page_flags && observed.has_page_flags) {
+    const size_t n = expected.page_flags.size();
+    const auto masked = [&](const std::vector<uint8_t>& flags, size_t i) -> uint8_t {
+      return i < flags.size() ? flags[i] & expected.page_flags_care[i] : 0xff;
+    };
+    size_t i = 0;
+    while (i < n && masked(expected.page_flags, i) == masked(observed.page_flags, i)) ++i;
+    if (i < n || observed.page_flags.size() != n) {  // only a failing step pays for the copies
+      std::vector<uint8_t> want(n), seen(n);
+      for (size_t j = 0; j < n; ++j) {
+        want[j] = masked(expected.page_flags, j);
+        seen[j] = masked(observed.page_flags, j);
+      }
+      diffs.push_back({Channel::kPageFlags, "", "",
+                       PerPageDiff(want, seen, config.page_size, [](uint8_t f) { return PageFlagsString(f); })});
+    }
   }
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),

@@ -31,9 +31,21 @@ enum class Channel : uint8_t {
   kLocked,       // smaps Locked: summed over the arena
   kVmLck,        // /proc/self/status VmLck
   kVmLckVsSmaps, // cross-check: VmLck == sizes of all "lo" VMAs in smaps
+  kMsyncBusy,    // per page: msync(MS_INVALIDATE) over its VMA is EBUSY (VM_LOCKED)
+  kPageFlags,    // per page: pagemap present, kpageflags MLOCKED/UNEVICTABLE/ZERO_PAGE
   kCount,
 };
 const char* ChannelName(Channel c);
+
+// Per arena page, from /proc/self/pagemap and /proc/kpageflags
+// (Documentation/admin-guide/mm/pagemap.rst).
+enum PageFlagBit : uint8_t {
+  kPfPresent = 1 << 0,      // pagemap bit 63
+  kPfMlocked = 1 << 1,      // KPF_MLOCKED (33)
+  kPfUnevictable = 1 << 2,  // KPF_UNEVICTABLE (18)
+  kPfZeroPage = 1 << 3,     // KPF_ZERO_PAGE (24)
+};
+std::string PageFlagsString(uint8_t flags);  // "present M U", "absent"
 
 struct Observation {
   Outcome outcome;
@@ -43,6 +55,12 @@ struct Observation {
   uint64_t locked_kb = 0;
   uint64_t vmlck_kb = 0;
   uint64_t lo_vma_kb = 0;  // observed only: Σ size of VMAs with "lo" in smaps
+  std::vector<uint8_t> msync_busy;  // 1 if msync(MS_INVALIDATE) of the page's VMA is EBUSY
+  // PageFlagBit per arena page, when observed; `page_flags_care` (expected
+  // side only) masks the bits the rules determine after this step.
+  bool has_page_flags = false;
+  std::vector<uint8_t> page_flags;
+  std::vector<uint8_t> page_flags_care;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

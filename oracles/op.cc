@@ -1,5 +1,7 @@
 #include "oracles/op.h"
 
+#include "oracles/files.h"
+
 #include <map>
 #include <sstream>
 
@@ -62,13 +64,16 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kWriteTouch: return "write";
     case OpKind::kDropCapIpcLock: return "capset";
     case OpKind::kSetMemlockLimit: return "prlimit64";
+    case OpKind::kMmapFile: return "mmap_file";
+    case OpKind::kFtruncate: return "ftruncate";
   }
   return "?";
 }
 
 bool operator==(const Op& a, const Op& b) {
   return a.kind == b.kind && a.addr == b.addr && a.len == b.len && a.prot == b.prot &&
-         a.flags == b.flags && a.region == b.region && a.region_base == b.region_base;
+         a.flags == b.flags && a.region == b.region && a.region_base == b.region_base &&
+         a.file == b.file && a.offset == b.offset;
 }
 
 std::string ErrnoName(int err) {
@@ -82,6 +87,8 @@ std::string ErrnoName(int err) {
     case uapi::kEexist: return "EEXIST";
     case uapi::kEinval: return "EINVAL";
     case uapi::kEnosys: return "ENOSYS";
+    case uapi::kEacces: return "EACCES";
+    case uapi::kEbusy: return "EBUSY";
     default: return "errno " + std::to_string(err);
   }
 }
@@ -121,7 +128,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
                                               : "signal " + std::to_string(outcome.signal);
   }
   if (outcome.ret == -1) return "-1 " + ErrnoName(outcome.err);
-  if (op.kind == OpKind::kMmap) {
+  if (IsMmap(op.kind)) {
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);
     return addr >= arena_base ? "A+" + HexString(addr - arena_base) : HexString(addr);
   }
@@ -166,6 +173,14 @@ void ShowOp(const Op& op, std::ostream& os) {
       os << "prlimit64(0, RLIMIT_MEMLOCK, {cur=" << LimitString(op.len) << ", max=" << LimitString(op.addr)
          << "}, NULL)";
       return;
+    case OpKind::kMmapFile:
+      if (op.region >= 0) os << "r" << op.region << " = ";
+      os << "mmap(A+" << HexString(op.addr) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ", "
+         << MmapFlagsName(op.flags) << ", " << FileName(op.file) << ", " << HexString(op.offset) << ")";
+      return;
+    case OpKind::kFtruncate:
+      os << "ftruncate(" << FileName(op.file) << ", " << HexString(op.len) << ")";
+      return;
   }
 }
 
@@ -188,7 +203,7 @@ std::vector<Op> ResolveRegions(const std::vector<Op>& ops) {
   std::vector<Op> out = ops;
   for (Op& op : out) {
     if (op.region < 0) continue;
-    if (op.kind == OpKind::kMmap) {
+    if (IsMmap(op.kind)) {
       bases[op.region] = op.addr;
       op.region_base = op.addr;
       continue;

@@ -38,6 +38,9 @@ constexpr int kEfault = 14;
 constexpr int kEexist = 17;
 constexpr int kEinval = 22;
 constexpr int kEnosys = 38;
+constexpr int kEbusy = 16;
+constexpr int kEacces = 13;
+constexpr int kMsInvalidate = 2;  // asm-generic/mman-common.h
 constexpr int kSigbus = 7;
 constexpr int kSigsegv = 11;
 // include/uapi/asm-generic/resource.h; RLIM_INFINITY is ~0UL on x86-64.
@@ -63,8 +66,11 @@ enum class OpKind : uint8_t {
   // {cur = len, max = addr}, NULL).
   kDropCapIpcLock,
   kSetMemlockLimit,
+  kMmapFile,   // mmap of one of the executor's files (oracles/files.h) at a fixed address
+  kFtruncate,  // ftruncate of one of those files
 };
-constexpr int kOpKindCount = 12;
+constexpr int kOpKindCount = 14;
+inline bool IsMmap(OpKind kind) { return kind == OpKind::kMmap || kind == OpKind::kMmapFile; }
 const char* OpKindName(OpKind kind);
 
 // Addresses are symbolic: offsets into the arena (printed "A+0x3000"), so a
@@ -84,6 +90,8 @@ struct Op {
   int flags = 0;  // mmap flags, mlock2 flags, mlockall flags
   int region = kNoRegion;
   uint64_t region_base = 0;  // arena offset of region `region`
+  int file = -1;             // kMmapFile, kFtruncate: which file (oracles/files.h)
+  uint64_t offset = 0;       // kMmapFile: file offset in bytes
 };
 // prlimit64(RLIMIT_MEMLOCK) carries the soft limit in `len` and the hard
 // limit in `addr` (bytes; uapi::kRlimInfinity for unlimited); no address.

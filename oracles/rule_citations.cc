@@ -33,6 +33,20 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kSetMemlockLimit:
       return "kernel/sys.c do_prlimit(): soft above hard is EINVAL, raising the hard limit needs "
              "CAP_SYS_RESOURCE (setrlimit(2))";
+    case OpKind::kMmapFile:
+      if (err == uapi::kEperm) return "mm/mmap.c do_mmap(): PROT_EXEC of a file on a noexec mount is EPERM";
+      if (err == uapi::kEagain) {
+        return "mm/secretmem.c secretmem_mmap(): mlock_future_ok() for the VM_LOCKED it adds (ref 12)";
+      }
+      if (err == uapi::kEinval) {
+        return "mm/mmap.c do_mmap(): len 0 or an unaligned offset is EINVAL; mm/secretmem.c secretmem_mmap(): "
+               "shared mappings only";
+      }
+      if (err == uapi::kEexist) return "mm/mmap.c do_mmap(): MAP_FIXED_NOREPLACE over a mapping is EEXIST";
+      return "mm/mmap.c do_mmap(): population errors (pages beyond EOF) never fail the mmap (mmap(2), ref 39, 40)";
+    case OpKind::kFtruncate:
+      return "mm/shmem.c shmem_setattr(): shrinking unmaps and frees every page beyond the new EOF, private "
+             "copies included, locked or not (unmap_mapping_range(), ref 39)";
     case OpKind::kMlock:
     case OpKind::kMlock2:
     case OpKind::kMunlock:
@@ -116,6 +130,13 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
     case Channel::kVmLckVsSmaps:
       return "mm/mlock.c mlock_fixup(): locked_vm changes by exactly the pages whose VMA gains or loses "
              "VM_LOCKED (ref 24-25)";
+    case Channel::kMsyncBusy:
+      return "mm/msync.c msync(): MS_INVALIDATE over a VM_LOCKED VMA is EBUSY (the lock flags, witnessed "
+             "without smaps)";
+    case Channel::kPageFlags:
+      return "mm/mlock.c mlock_folio()/munlock_folio(): PG_mlocked while a VM_LOCKED VMA maps the page "
+             "(5.18+), PG_unevictable once the batches are drained (ref 43); the zero page is never "
+             "mlocked (fs/proc/page.c stable_page_flags(), ref 36)";
     case Channel::kCount: break;
   }
   return "oracles/model.cc";

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "oracles/files.h"
+
 namespace mlc {
 namespace {
 
@@ -206,7 +208,7 @@ bool ParseCall(std::string_view line, const std::string& where, RegionBases* reg
     in.set_pos(0);
     return in.Fail(error, "a call (" + KnownCalls() + ")");
   }
-  if (label != kNoRegion && syntax->kind != OpKind::kMmap) return in.Fail(error, "mmap after 'rN ='");
+  if (label != kNoRegion && !IsMmap(syntax->kind)) return in.Fail(error, "mmap after 'rN ='");
   *op = Op{};
   op->kind = syntax->kind;
   if (!in.Eat('(')) return in.Fail(error, "'(' after " + name);
@@ -223,7 +225,7 @@ bool ParseCall(std::string_view line, const std::string& where, RegionBases* reg
   } else if (!in.AtEnd()) {
     return in.Fail(error, "end of line, '= result' or '# comment'");
   }
-  if (op->kind == OpKind::kMmap) {
+  if (IsMmap(op->kind)) {
     if (op->region == kAbsoluteAddr) return in.Fail(error, "an mmap address inside the arena (arena+0xN)");
     op->region = label;
     op->region_base = op->addr;
@@ -232,6 +234,17 @@ bool ParseCall(std::string_view line, const std::string& where, RegionBases* reg
   return true;
 }
 
+}  // namespace
+
+namespace {
+std::string FileArgName(int file) {
+  switch (file) {
+    case kMemfd: return "MEMFD";
+    case kTmpfile: return "TMPFILE";
+    case kSecretmem: return "SECRETMEM";
+  }
+  return HexString(static_cast<uint64_t>(file));
+}
 }  // namespace
 
 namespace arg {
@@ -247,6 +260,10 @@ const ArgSyntax kMlockallFlags{Form::kFlags, nullptr, &Op::flags, MlockallFlagsN
                                "mlockall flags (MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT, 0 or a number)"};
 const ArgSyntax kFd{Form::kLiteral, nullptr, nullptr, nullptr, "-1", "-1 (the fd)"};
 const ArgSyntax kOffset{Form::kLiteral, nullptr, nullptr, nullptr, "0", "0 (the offset)"};
+// One of the executor's files (oracles/files.h) by name. Printed through
+// the flag machinery: the values 0, 1 and 2 are "no bit", bit 0 and bit 1.
+const ArgSyntax kFile{Form::kFlags, nullptr, &Op::file, FileArgName, nullptr, "a file (MEMFD, TMPFILE or SECRETMEM)"};
+const ArgSyntax kFileOffset{Form::kNumber, &Op::offset, nullptr, nullptr, nullptr, "a file offset (a number)"};
 // RLIMIT_MEMLOCK's soft and hard limit in bytes (SetMemlockLimitOp keeps the hard one in Op::addr).
 const ArgSyntax kLimitCur{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "the soft limit (a number)"};
 const ArgSyntax kLimitMax{Form::kNumber, &Op::addr, nullptr, nullptr, nullptr, "the hard limit (a number)"};
@@ -268,6 +285,8 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       // capset() dropping CAP_IPC_LOCK; prlimit64(0, RLIMIT_MEMLOCK, {soft, hard}, NULL).
       {OpKind::kDropCapIpcLock, "capset", {}, "drop_cap_ipc_lock", false},
       {OpKind::kSetMemlockLimit, "prlimit64", {&kLimitCur, &kLimitMax}, "set_memlock_limit", false},
+      {OpKind::kMmapFile, "mmap_file", {&kAddr, &kLen, &kProt, &kMmapFlags, &kFile, &kFileOffset}, "SYS_mmap", true},
+      {OpKind::kFtruncate, "ftruncate", {&kFile, &kLen}, "SYS_ftruncate", true},
   };
   return kTable;
 }
@@ -283,14 +302,14 @@ std::string FormatCall(const Op& op, bool labelled) {
   const OpSyntax* syntax = OpSyntaxOf(op.kind);
   if (syntax == nullptr) return std::string("# no text form for ") + OpKindName(op.kind);
   std::string out;
-  if (op.kind == OpKind::kMmap && labelled && op.region >= 0) out += "r" + std::to_string(op.region) + " = ";
+  if (IsMmap(op.kind) && labelled && op.region >= 0) out += "r" + std::to_string(op.region) + " = ";
   out += syntax->name;
   out += '(';
   for (size_t i = 0; i < syntax->args.size(); ++i) {
     if (i > 0) out += ", ";
     const ArgSyntax& arg = *syntax->args[i];
     switch (arg.form) {
-      case Form::kAddress: out += AddrText(op, labelled && op.kind != OpKind::kMmap); break;
+      case Form::kAddress: out += AddrText(op, labelled && !IsMmap(op.kind)); break;
       case Form::kNumber: out += HexString(op.*arg.number); break;
       case Form::kFlags: out += arg.names(op.*arg.bits); break;
       case Form::kLiteral: out += arg.literal; break;
@@ -306,7 +325,7 @@ std::string FormatSequence(const std::vector<Op>& ops,
   for (const auto& [key, value] : header) os << "# " << key << ": " << value << "\n";
   std::map<int, bool> defined;
   for (const Op& op : ops) {
-    if (op.kind == OpKind::kMmap && op.region >= 0) defined[op.region] = true;
+    if (IsMmap(op.kind) && op.region >= 0) defined[op.region] = true;
     // A label whose mmap was shrunk away keeps its address: print it
     // arena-relative.
     os << FormatCall(op, op.region >= 0 && defined.count(op.region)) << "\n";

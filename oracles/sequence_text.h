@@ -46,7 +46,7 @@ struct ArgSyntax {
 
 namespace arg {
 extern const ArgSyntax kAddr, kLen, kProt, kMmapFlags, kMlock2Flags, kMlockallFlags, kFd, kOffset, kLimitCur,
-    kLimitMax;
+    kLimitMax, kFile, kFileOffset;
 }  // namespace arg
 
 struct OpSyntax {

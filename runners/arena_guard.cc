@@ -20,7 +20,8 @@ bool NearInside(uint64_t start, uint64_t end, const ArenaBounds& a) {
 bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
   const uint64_t mask = arena.page_size - 1;
   switch (static_cast<OpKind>(op.kind)) {
-    case OpKind::kMmap: {
+    case OpKind::kMmap:
+    case OpKind::kMmapFile: {
       if (op.len == 0 || (op.addr & mask)) return true;  // EINVAL before any VMA
       if (!(op.flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace))) return false;
       const uint64_t len = (op.len + mask) & ~mask;
@@ -44,6 +45,8 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kMlockall:
     case OpKind::kMunlockall:
       return true;  // the executor's own mappings are part of what is measured
+    case OpKind::kFtruncate:
+      return true;  // the child's own file: it unmaps only inside its mappings
     case OpKind::kReadTouch:
     case OpKind::kWriteTouch:
       return NearInside(op.addr, op.addr + 1, arena);

@@ -73,6 +73,8 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     // prlimit64 carries the hard limit in `addr`, not an address.
     w.addr = op.kind == OpKind::kSetMemlockLimit ? op.addr : AbsoluteAddress(op, arena_base);
     w.len = op.len;
+    w.file = op.file;
+    w.offset = op.offset;
     out.push_back(w);
   }
   return out;
@@ -160,6 +162,11 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.cap_ipc_lock = hello.cap_ipc_lock != 0;
   info.cap_sys_resource = hello.cap_sys_resource != 0;
   info.initial_user_namespace = hello.initial_user_namespace != 0;
+  info.has_page_flags = hello.page_flags != 0;
+  info.page_flags_reason = hello.page_flags_reason;
+  info.secretmem_err = hello.secretmem_err;
+  info.noexec_files = hello.noexec_files;
+  info.tmpfile_err = hello.tmpfile_err;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
@@ -295,12 +302,28 @@ void Executor::DecodeStep(Observation* out) const {
   const size_t pages = info_.arena_pages;
   out->outcome = {rec.ret, rec.err, rec.signal};
   out->page_bits.assign(pages, 0);
+  out->msync_busy.assign(pages, 0);
   out->resident.resize(pages);
   for (uint32_t i = 0; i < rec.vma_count; ++i) {
     const size_t end = std::min<size_t>(pages, size_t{vmas[i].first_page} + vmas[i].pages);
-    for (size_t p = vmas[i].first_page; p < end; ++p) out->page_bits[p] = static_cast<uint8_t>(vmas[i].bits);
+    const uint8_t busy = (vmas[i].bits & wire::kVmaMsyncBusy) != 0;
+    for (size_t p = vmas[i].first_page; p < end; ++p) {
+      out->page_bits[p] = static_cast<uint8_t>(vmas[i].bits);
+      out->msync_busy[p] = busy;
+    }
   }
   for (size_t p = 0; p < pages; ++p) out->resident[p] = (bitmap[p / 8] >> (p % 8)) & 1;
+  out->has_page_flags = rec.page_flag_bytes > 0;
+  if (out->has_page_flags) {
+    const unsigned char* flags = bitmap + (pages + 7) / 8;
+    out->page_flags.assign(pages, 0);
+    for (uint32_t i = 0; i < rec.vma_count; ++i) {
+      for (uint32_t k = 0; k < vmas[i].pages; ++k) {
+        if (vmas[i].first_page + k < pages) out->page_flags[vmas[i].first_page + k] = *flags;
+        ++flags;
+      }
+    }
+  }
   out->rss_kb = rec.rss_kb;
   out->locked_kb = rec.locked_kb;
   out->vmlck_kb = rec.vmlck_kb;

@@ -48,6 +48,11 @@ struct ExecutorInfo {
   bool cap_ipc_lock = false;
   bool cap_sys_resource = false;
   bool initial_user_namespace = true;
+  bool has_page_flags = false;     // pagemap PFNs and /proc/kpageflags readable
+  std::string page_flags_reason;   // why not
+  int secretmem_err = 0;           // errno of memfd_secret(), 0 if available
+  uint32_t noexec_files = 0;       // bit f: file f is on a noexec mount (PROT_EXEC is EPERM)
+  int tmpfile_err = 0;             // errno of creating the tmpfs file, 0 if available
 };
 
 enum class RunStatus {

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -31,6 +32,7 @@
 #include <cstring>
 #include <string>
 
+#include "oracles/files.h"
 #include "oracles/kernel_profile.h"
 #include "oracles/observation.h"
 #include "runners/arena_guard.h"
@@ -131,6 +133,21 @@ wire::WireOp* g_ops = nullptr;
 int g_smaps_fd = -1;
 int g_status_fd = -1;
 raw::CapSets g_caps{};  // read before the filter, for capset()
+// Page flags: /proc/kpageflags opened by the server (children inherit it),
+// each child's own /proc/self/pagemap, and their buffers.
+bool g_page_flags = false;
+bool g_has_secretmem = false;
+bool g_has_tmpfile = false;
+int g_kpageflags_fd = -1;
+int g_pagemap_fd = -1;
+uint64_t* g_pagemap = nullptr;  // one entry per arena page
+struct PfnPage {
+  uint64_t pfn;
+  uint64_t page;
+};
+PfnPage* g_pfns = nullptr;      // present arena pages by PFN
+constexpr size_t kKpfBatch = 512;  // PFNs read by one pread of /proc/kpageflags
+uint64_t* g_kpf = nullptr;
 int g_pid = 0;
 
 // Touch faults: the handler jumps back into ExecuteTouch().
@@ -248,6 +265,12 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kWriteTouch): return ExecuteTouch(op.addr, true);
     case static_cast<uint32_t>(OpKind::kDropCapIpcLock): return raw::DropCapability(g_caps, uapi::kCapIpcLock);
     case static_cast<uint32_t>(OpKind::kSetMemlockLimit): return raw::SetMemlockLimit(op.len, op.addr);
+    case static_cast<uint32_t>(OpKind::kMmapFile):
+      if (op.file < 0 || op.file >= kFileCount) ChildFail("mmap of an unknown file", 0);
+      return raw::MmapFile(op.addr, op.len, op.prot, op.flags, wire::kFileFdBase + op.file, op.offset);
+    case static_cast<uint32_t>(OpKind::kFtruncate):
+      if (op.file < 0 || op.file >= kFileCount) ChildFail("ftruncate of an unknown file", 0);
+      return raw::Ftruncate(wire::kFileFdBase + op.file, op.len);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.
@@ -283,6 +306,62 @@ uint32_t PageBitsFor(const SmapsVma& vma) {
   if (vma.vm_flags & kVmLocked) bits |= kPageLo;
   if (vma.vm_flags & kVmLockOnFault) bits |= kPageLf;
   return bits;
+}
+
+// Reads the pagemap entries of every page of the arena's VMAs (one pread per
+// run of adjacent VMAs) and the kpageflags of the present ones (PFNs
+// sorted, nearby ones read together), and writes one PageFlagBit byte per
+// VMA page into `out`. Returns the number of bytes written.
+size_t ObservePageFlags(const wire::WireVma* vmas, uint32_t count, unsigned char* out, uint64_t* kernel_ns) {
+  constexpr uint64_t kPresent = uint64_t{1} << 63;
+  constexpr uint64_t kPfnMask = (uint64_t{1} << 55) - 1;
+  const uint64_t t0 = raw::MonotonicNs();
+  size_t present = 0;
+  for (uint32_t i = 0; i < count;) {
+    uint32_t j = i;
+    while (j + 1 < count && vmas[j + 1].first_page == vmas[j].first_page + vmas[j].pages) ++j;
+    const uint64_t first = vmas[i].first_page;
+    const uint64_t pages = vmas[j].first_page + vmas[j].pages - first;
+    const uint64_t vpn = g_config.arena_base / g_page_size + first;
+    if (raw::Pread(g_pagemap_fd, g_pagemap + first, pages * 8, vpn * 8) != static_cast<long>(pages * 8)) {
+      ChildFail("cannot read /proc/self/pagemap", errno);
+    }
+    for (uint64_t p = first; p < first + pages; ++p) {
+      if (g_pagemap[p] & kPresent) g_pfns[present++] = {g_pagemap[p] & kPfnMask, p};
+    }
+    i = j + 1;
+  }
+  std::sort(g_pfns, g_pfns + present, [](const PfnPage& a, const PfnPage& b) { return a.pfn < b.pfn; });
+  // kpageflags of each present page, in place of its pagemap entry.
+  for (size_t i = 0; i < present;) {
+    size_t j = i;
+    while (j + 1 < present && g_pfns[j + 1].pfn - g_pfns[i].pfn < kKpfBatch) ++j;
+    const uint64_t base = g_pfns[i].pfn;
+    const uint64_t n = g_pfns[j].pfn - base + 1;
+    if (raw::Pread(g_kpageflags_fd, g_kpf, n * 8, base * 8) != static_cast<long>(n * 8)) {
+      ChildFail("cannot read /proc/kpageflags", errno);
+    }
+    for (size_t k = i; k <= j; ++k) g_pagemap[g_pfns[k].page] = g_kpf[g_pfns[k].pfn - base] | kPresent;
+    i = j + 1;
+  }
+  *kernel_ns += raw::MonotonicNs() - t0;
+  // include/uapi/linux/kernel-page-flags.h
+  constexpr int kKpfMlocked = 33, kKpfUnevictable = 18, kKpfZeroPage = 24;
+  size_t n = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    for (uint64_t p = vmas[i].first_page; p < vmas[i].first_page + vmas[i].pages; ++p) {
+      const uint64_t e = g_pagemap[p];
+      uint8_t flags = 0;
+      if (e & kPresent) {
+        flags = kPfPresent;
+        if ((e >> kKpfMlocked) & 1) flags |= kPfMlocked;
+        if ((e >> kKpfUnevictable) & 1) flags |= kPfUnevictable;
+        if ((e >> kKpfZeroPage) & 1) flags |= kPfZeroPage;
+      }
+      out[n++] = flags;
+    }
+  }
+  return n;
 }
 
 // Observes every channel and writes one StepRecord. `kernel_ns` accumulates
@@ -324,6 +403,18 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   if (straddles) ChildFail("a VMA straddles the arena boundary", 0);
   rec->vma_count = count;
 
+  // The lock witness: msync(MS_INVALIDATE) of each VMA is EBUSY exactly
+  // when it is VM_LOCKED (mm/msync.c), whatever smaps prints.
+  t0 = raw::MonotonicNs();
+  for (uint32_t i = 0; i < count; ++i) {
+    const Outcome ms = raw::Msync(g_config.arena_base + uint64_t{vmas[i].first_page} * g_page_size,
+                                  uint64_t{vmas[i].pages} * g_page_size, uapi::kMsInvalidate);
+    if (ms.ret != 0 && ms.err != EBUSY) ChildFail("msync(MS_INVALIDATE) of a VMA failed", ms.err);
+    if (ms.ret != 0) vmas[i].bits |= wire::kVmaMsyncBusy;
+  }
+  t1 = raw::MonotonicNs();
+  *kernel_ns += t1 - t0;
+
   // mincore() fails with ENOMEM across a hole, so query each run of
   // adjacent VMAs (do_mincore() walks VMAs within one call).
   unsigned char* bitmap = reinterpret_cast<unsigned char*>(vmas + count);
@@ -346,6 +437,9 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     i = j + 1;
   }
 
+  const size_t flag_bytes = g_page_flags ? ObservePageFlags(vmas, count, bitmap + bitmap_bytes, kernel_ns) : 0;
+  rec->page_flag_bytes = static_cast<uint32_t>(flag_bytes);
+
   t0 = raw::MonotonicNs();
   const long status_len = ReadProcFile(g_status_fd, g_status_buf, kStatusCap);
   t1 = raw::MonotonicNs();
@@ -356,9 +450,39 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   if (!vmlck) ChildFail("no VmLck in /proc/self/status", 0);
   rec->vmlck_kb = *vmlck;
 
-  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes;
+  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes + flag_bytes;
   rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size), g_run, g_pid};
   if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
+}
+
+// The child's files (oracles/files.h) at their fixed descriptors: fresh ones
+// per child, so every sequence starts with empty page caches, and the
+// filter needs no open(). Returns what failed, or nullptr.
+const char* CreateFiles() {
+  const Outcome secret = g_has_secretmem ? raw::MemfdSecret(0) : Outcome{-1, ENOSYS, 0};
+  const int fds[kFileCount] = {
+      memfd_create("mlockcheck", MFD_CLOEXEC),
+      // A regular tmpfs file with no name to clean up.
+      open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600),
+      static_cast<int>(secret.ret),
+  };
+  for (int f = 0; f < kFileCount; ++f) {
+    if ((f == kSecretmem && !g_has_secretmem) || (f == kTmpfile && !g_has_tmpfile)) {
+      if (fds[f] >= 0) close(fds[f]);
+      continue;
+    }
+    if (fds[f] < 0) {
+      return f == kMemfd     ? "memfd_create failed"
+             : f == kTmpfile ? "cannot create a tmpfs file in /dev/shm"
+                             : "memfd_secret failed in a child";
+    }
+    if (dup3(fds[f], wire::kFileFdBase + f, O_CLOEXEC) < 0) return "cannot place the file descriptors";
+    close(fds[f]);
+    if (ftruncate(wire::kFileFdBase + f, static_cast<off_t>(kFileInitialPages * g_page_size)) != 0) {
+      return "cannot size the files";
+    }
+  }
+  return nullptr;
 }
 
 // Set-up of a waiting child, done while the previous child runs: its own
@@ -375,6 +499,25 @@ void PrepareChild() {
   }
   if (!raw::CapGet(&g_caps)) {
     g_setup_error = "capget failed";
+    g_setup_errno = errno;
+    return;
+  }
+  if (g_page_flags) {
+    // The child's own pagemap; and one CPU, so that the drains the model
+    // relies on (Model::DrainsAtEnd) empty the batches its pages went to.
+    g_pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    const int cpu = sched_getcpu();
+    if (cpu >= 0) CPU_SET(cpu, &one);
+    if (g_pagemap_fd < 0 || cpu < 0 || sched_setaffinity(0, sizeof one, &one) != 0) {
+      g_setup_error = "cannot open /proc/self/pagemap or pin the child to a CPU";
+      g_setup_errno = errno;
+      return;
+    }
+  }
+  if (const char* failed = CreateFiles()) {
+    g_setup_error = failed;
     g_setup_errno = errno;
     return;
   }
@@ -477,6 +620,30 @@ void* MapBuffer(size_t bytes) {
     std::exit(2);
   }
   return p;
+}
+
+// Whether page flags can be observed: /proc/kpageflags opens (root,
+// CONFIG_PROC_PAGE_MONITOR) and pagemap shows PFNs (CAP_SYS_ADMIN since
+// 4.2, ref 50). Keeps /proc/kpageflags open for the children.
+bool ProbePageFlags(wire::HelloRecord* hello) {
+  g_kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  if (g_kpageflags_fd < 0) {
+    CopyMessage(hello->page_flags_reason,
+                "cannot open /proc/kpageflags (needs root and CONFIG_PROC_PAGE_MONITOR)");
+    return false;
+  }
+  const int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  g_record[0] = 1;  // present
+  const bool read = pagemap >= 0 && pread(pagemap, &entry, 8, reinterpret_cast<uintptr_t>(g_record) / g_page_size * 8) == 8;
+  if (pagemap >= 0) close(pagemap);
+  if (!read || (entry & ((uint64_t{1} << 55) - 1)) == 0) {
+    CopyMessage(hello->page_flags_reason, "/proc/self/pagemap hides page frame numbers (needs CAP_SYS_ADMIN)");
+    close(g_kpageflags_fd);
+    g_kpageflags_fd = -1;
+    return false;
+  }
+  return true;
 }
 
 // Measures the executor's own mappings once. Nothing may be mapped near the
@@ -679,9 +846,37 @@ int Main(int argc, char** argv) {
   g_mincore = static_cast<unsigned char*>(MapBuffer(g_config.arena_pages));
   g_status_buf = static_cast<char*>(MapBuffer(kStatusCap));
   g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
-                 (g_config.arena_pages + 7) / 8;
+                 (g_config.arena_pages + 7) / 8 + g_config.arena_pages;
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
+  g_page_flags = ProbePageFlags(&hello);
+  // memfd_secret(2): CONFIG_SECRETMEM, and before 6.5 secretmem.enable=1.
+  const Outcome secret = raw::MemfdSecret(0);
+  g_has_secretmem = secret.ret >= 0;
+  hello.secretmem_err = g_has_secretmem ? 0 : secret.err;
+  // mmap(PROT_EXEC) of a file on a noexec mount is EPERM (mm/mmap.c
+  // do_mmap() path_noexec(), which also honours SB_I_NOEXEC that statfs
+  // does not show): /dev/shm may be mounted so, and secretmem's internal
+  // mount is. Asked of the kernel with a mapping undone at once, before
+  // the address space is measured.
+  const int probe_fds[kFileCount] = {memfd_create("mlockcheck-probe", MFD_CLOEXEC),
+                                     open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600),
+                                     g_has_secretmem ? static_cast<int>(secret.ret) : -1};
+  g_has_tmpfile = probe_fds[kTmpfile] >= 0;
+  hello.tmpfile_err = g_has_tmpfile ? 0 : errno;
+  for (int f = 0; f < kFileCount; ++f) {
+    if (probe_fds[f] < 0) continue;
+    void* p = mmap(nullptr, g_page_size, PROT_READ | PROT_EXEC, MAP_SHARED, probe_fds[f], 0);
+    if (p == MAP_FAILED && errno == EPERM) hello.noexec_files |= 1u << f;
+    if (p != MAP_FAILED) munmap(p, g_page_size);
+    close(probe_fds[f]);
+  }
+  hello.page_flags = g_page_flags;
+  if (g_page_flags) {
+    g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+    g_pfns = static_cast<PfnPage*>(MapBuffer(g_config.arena_pages * sizeof(PfnPage)));
+    g_kpf = static_cast<uint64_t*>(MapBuffer(kKpfBatch * sizeof(uint64_t)));
+  }
 
   SeccompOptions options;
   options.mlock2_enosys = g_config.mlock2_enosys;

@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -76,6 +77,21 @@ bool ExecOnlyIsReadable() {
     if (line.rfind("flags", 0) == 0) return line.find(" ospke") == std::string::npos;
   }
   return true;
+}
+
+uint64_t FaultAroundPages(uint64_t page_size) {
+  std::ifstream in("/sys/kernel/debug/fault_around_bytes");
+  uint64_t bytes = 65536;
+  if (in) in >> bytes;
+  return std::max<uint64_t>(1, bytes / page_size);
+}
+
+std::optional<long> FreeHugePages() {
+  std::istringstream in(ReadFile("/proc/meminfo"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("HugePages_Free:", 0) == 0) return std::atol(line.c_str() + 15);
+  }
+  return std::nullopt;
 }
 
 long SelfMaxRssKb() {

@@ -29,6 +29,14 @@ HostPrivileges ReadHostPrivileges();
 // x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
 bool ExecOnlyIsReadable();
 
+// mm/memory.c fault_around_bytes in pages: from debugfs where it is mounted
+// (the only place it can be changed), else the kernel's default of 64 KiB.
+uint64_t FaultAroundPages(uint64_t page_size);
+
+// HugePages_Free from /proc/meminfo: hugetlb pages reserved and unused
+// (nullopt if unreadable).
+std::optional<long> FreeHugePages();
+
 // Resident set high-water mark of this process, in kB.
 long SelfMaxRssKb();
 // A "<field>: N kB" line of /proc/<pid>/status; pid 0 means this process.

@@ -14,6 +14,9 @@
 #ifndef SYS_mlock2
 #define SYS_mlock2 325
 #endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
 
 namespace mlc::raw {
 namespace {
@@ -36,6 +39,12 @@ Outcome Mlock2(uint64_t addr, uint64_t len, int flags) {
 Outcome Munlock(uint64_t addr, uint64_t len) { return Capture(syscall(SYS_munlock, addr, len)); }
 Outcome Mlockall(int flags) { return Capture(syscall(SYS_mlockall, flags)); }
 Outcome Munlockall() { return Capture(syscall(SYS_munlockall)); }
+Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t offset) {
+  return Capture(syscall(SYS_mmap, addr, len, prot, flags, fd, offset));
+}
+Outcome MemfdSecret(unsigned int flags) { return Capture(syscall(SYS_memfd_secret, flags)); }
+Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, fd, len)); }
+Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   return Capture(syscall(SYS_mincore, addr, len, vec));
 }

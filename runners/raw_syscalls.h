@@ -22,6 +22,10 @@ Outcome Munlock(uint64_t addr, uint64_t len);
 Outcome Mlockall(int flags);
 Outcome Munlockall();
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec);
+Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t offset);
+Outcome Ftruncate(int fd, uint64_t len);
+Outcome Msync(uint64_t addr, uint64_t len, int flags);
+Outcome MemfdSecret(unsigned int flags);  // memfd_secret(2), syscall 447 on x86-64
 
 // Observation and plumbing, also raw: the child runs under a seccomp
 // allow-list and must not reach libc paths that allocate or add syscalls.

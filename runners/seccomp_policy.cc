@@ -1,5 +1,7 @@
 #include "runners/seccomp_policy.h"
 
+#include "oracles/files.h"
+#include "oracles/op.h"
 #include "runners/wire.h"
 
 #include <errno.h>
@@ -63,6 +65,18 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
                                           SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(RLIMIT_MEMLOCK)),
                                           SCMP_A3(SCMP_CMP_EQ, 0));
   if (rc_prlimit < 0) return fail("seccomp_rule_add(prlimit64)", rc_prlimit);
+  // msync only as the lock witness: MS_INVALIDATE, which has no other effect
+  // without MS_SYNC (mm/msync.c).
+  const int rc_msync = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(msync), 1,
+                                        SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(uapi::kMsInvalidate)));
+  if (rc_msync < 0) return fail("seccomp_rule_add(msync)", rc_msync);
+  // ftruncate (a call under test) only of the child's own files.
+  for (int f = 0; f < kFileCount; ++f) {
+    if (!IsTruncatable(f)) continue;
+    const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,
+                                    SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kFileFdBase + f)));
+    if (rc < 0) return fail("seccomp_rule_add(ftruncate)", rc);
+  }
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];
   if (pipe(fds) != 0) return fail("pipe", -errno);

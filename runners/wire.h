@@ -16,6 +16,9 @@ constexpr int kRequestFd = 3;  // parent -> the executor's waiting child
 constexpr int kRecordFd = 4;   // children -> parent: run records
 constexpr int kControlFd = 5;  // executor -> parent: hello, exit records
 constexpr int kTakenFd = 6;    // parent -> executor: run ids whose child started
+// Each child's own files (oracles/files.h), created before its seccomp
+// filter: file f is fd kFileFdBase + f.
+constexpr int kFileFdBase = 64;  // far above the descriptors opened before it
 
 // Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
@@ -41,6 +44,9 @@ struct WireOp {
   uint32_t reserved = 0;
   uint64_t addr = 0;  // absolute
   uint64_t len = 0;
+  int32_t file = -1;    // mmap_file, ftruncate: oracles/files.h
+  uint32_t padding = 0;
+  uint64_t offset = 0;  // mmap_file
 };
 
 // Executor and children -> parent. Every record starts with a RecordHeader
@@ -98,6 +104,11 @@ struct HelloRecord {
   uint32_t cap_ipc_lock;      // as capable() sees it: 0 outside the initial user namespace
   uint32_t cap_sys_resource;
   uint32_t initial_user_namespace;
+  uint32_t page_flags;               // 1: steps carry pagemap/kpageflags bytes
+  char page_flags_reason[kMaxMessage];  // why not, when 0
+  int32_t secretmem_err;             // errno of memfd_secret(0), 0 if it works
+  uint32_t noexec_files;             // bit f: file f (oracles/files.h) lies on a noexec mount
+  int32_t tmpfile_err;               // errno of open(/dev/shm, O_TMPFILE), 0 if it works
 };
 
 struct StartedRecord {
@@ -107,11 +118,15 @@ struct StartedRecord {
 struct WireVma {
   uint32_t first_page;
   uint32_t pages;
-  uint32_t bits;  // oracles/observation.h PageBit
+  uint32_t bits;  // oracles/observation.h PageBit, plus kVmaMsyncBusy
 };
+// msync(start, len, MS_INVALIDATE) over the VMA returned EBUSY.
+constexpr uint32_t kVmaMsyncBusy = 1u << 8;
 
-// Followed by `vma_count` WireVma and then ceil(arena_pages / 8) bytes of
-// mincore residency, one bit per arena page (LSB first).
+// Followed by `vma_count` WireVma, then ceil(arena_pages / 8) bytes of
+// mincore residency, one bit per arena page (LSB first), then
+// `page_flag_bytes` bytes: one oracles/observation.h PageFlagBit byte per
+// page of the VMAs, in their order (0 when page flags are not observed).
 struct StepRecord {
   RecordHeader header;
   uint32_t step;
@@ -123,6 +138,8 @@ struct StepRecord {
   uint64_t locked_kb;
   uint64_t vmlck_kb;
   uint64_t lo_vma_kb;
+  uint32_t page_flag_bytes;
+  uint32_t reserved_after_page_flags;
 };
 
 struct DoneRecord {

@@ -7,7 +7,11 @@ namespace {
 
 std::string OutcomeKey(const Op& op, const Outcome& outcome) {
   std::string key = std::string(OpKindName(op.kind)) + " -> ";
-  if (outcome.signal != 0) return key + (outcome.signal == uapi::kSigsegv ? "SIGSEGV" : "signal");
+  if (outcome.signal != 0) {
+    return key + (outcome.signal == uapi::kSigsegv  ? "SIGSEGV"
+                  : outcome.signal == uapi::kSigbus ? "SIGBUS"
+                                                    : "signal");
+  }
   if (outcome.ret == -1) return key + ErrnoName(outcome.err);
   return key + "ok";
 }

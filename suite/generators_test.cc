@@ -106,11 +106,13 @@ RC_GTEST_PROP(GenOpTest, GeneratedMmapsAreEinvalOnlyInTheirNamedInvalidBranches,
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, GenOptions{});
     const Outcome outcome = model.Apply(op);
-    if (op.kind == OpKind::kMmap && outcome.err == uapi::kEinval) {
+    if (IsMmap(op.kind) && outcome.err == uapi::kEinval) {
       // Anything else would be a mapping outside what the model covers.
-      RC_ASSERT(op.len == 0 || op.addr % kPage != 0);
+      const bool private_secretmem = op.file == kSecretmem && (op.flags & uapi::kMapPrivate) &&
+                                     (op.flags & uapi::kMapFixedNoreplace);
+      RC_ASSERT(op.len == 0 || op.addr % kPage != 0 || op.offset % kPage != 0 || private_secretmem);
     }
-    if (op.kind == OpKind::kMmap && outcome.err == 0) {
+    if (IsMmap(op.kind) && outcome.err == 0) {
       RC_ASSERT(outcome.ret == static_cast<int64_t>(kBase + op.addr));
       RC_ASSERT(op.region_base == op.addr);
     }
@@ -143,7 +145,7 @@ RC_GTEST_PROP(GenOpTest, RegionLabelsPointAtTheRegionsTheModelRemembers, ()) {
   Model model(TestConfig(64));
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, GenOptions{});
-    if (op.kind == OpKind::kMmap) {
+    if (IsMmap(op.kind)) {
       RC_ASSERT(op.region == model.next_region_id());
     } else if (op.region >= 0) {
       bool known = false;
@@ -266,9 +268,9 @@ Reached Explore(const ModelConfig& config, int sequences, int steps, uint64_t se
     const int size = s % (rc::kNominalSize + 1);
     for (int i = 0; i < steps; ++i) {
       const Op op = Draw(GenOp(model, GenOptions{}), random, size);
-      if (op.kind != OpKind::kMmap && op.kind != OpKind::kMlockall && op.kind != OpKind::kMunlockall &&
-          op.kind != OpKind::kDropCapIpcLock && op.kind != OpKind::kSetMemlockLimit &&
-          op.region != kAbsoluteAddr) {
+      if (!IsMmap(op.kind) && op.kind != OpKind::kMlockall && op.kind != OpKind::kMunlockall &&
+          op.kind != OpKind::kFtruncate && op.kind != OpKind::kDropCapIpcLock &&
+          op.kind != OpKind::kSetMemlockLimit && op.region != kAbsoluteAddr) {
         ++reached.ranged;
         const uint64_t page = op.addr / kPage;
         reached.ranged_on_mapped += page < arena_pages && model.pages()[page].mapped;
@@ -294,7 +296,8 @@ void ExpectInterestingStatesReached(const Reached& r) {
     EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
   }
   for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
-                              "write SIGSEGV", "mlock ok", "mlock2 EINVAL", "mlockall EINVAL"}) {
+                              "write SIGSEGV", "mlock ok", "mlock2 EINVAL", "mlockall EINVAL",
+                              "mmap_file ok", "mmap_file EEXIST", "mmap_file EINVAL", "ftruncate ok"}) {
     EXPECT_GT(r.outcomes.count(outcome) ? r.outcomes.at(outcome) : 0, 0u) << outcome;
   }
   const auto lo = static_cast<size_t>(Lock::kLocked), lf = static_cast<size_t>(Lock::kOnFault);
@@ -303,7 +306,10 @@ void ExpectInterestingStatesReached(const Reached& r) {
   for (Event e : {Event::kLockAcrossHole, Event::kLockStartsInHole, Event::kPopulateStoppedAtProtNone,
                   Event::kPopulateSkippedOnFault, Event::kMapFixedReplacedLocked, Event::kMunmapOfLocked,
                   Event::kMprotectPopulated, Event::kZeroPageReplaced, Event::kTouchFaulted,
-                  Event::kFutureLockedMmap}) {
+                  Event::kFutureLockedMmap, Event::kPopulateStoppedAtEof, Event::kTouchBeyondEof,
+                  Event::kFileCowBroken, Event::kTruncateZapped, Event::kTruncateZappedLocked,
+                  Event::kSecretmemStaysLocked, Event::kPopulateRefusedSecretmem, Event::kDrainBarrier,
+                  Event::kMlockUncertain}) {
     EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
   }
   // Aiming at existing mappings: with uniformly random ranges instead, the

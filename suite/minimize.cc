@@ -23,7 +23,7 @@ std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
     out.push_back(ResolveRegions(c));
   };
   const Op& op = ops[i];
-  if (op.kind == OpKind::kMmap) {
+  if (IsMmap(op.kind)) {
     if (op.addr != 0 && op.region != kAbsoluteAddr) {
       Op moved = op;
       moved.addr = 0;
@@ -34,7 +34,7 @@ std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
       std::vector<Op> c = ops;
       c[i] = moved;
       for (size_t j = i + 1; j < c.size(); ++j) {
-        if (c[j].region == kNoRegion && c[j].kind != OpKind::kMmap && c[j].addr >= op.addr &&
+        if (c[j].region == kNoRegion && !IsMmap(c[j].kind) && c[j].addr >= op.addr &&
             c[j].addr < op.addr + op.len) {
           c[j].addr -= op.addr;
         }
@@ -117,7 +117,7 @@ std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
 void DropDanglingLabels(std::vector<Op>& ops) {
   std::vector<int> defined;
   for (Op& op : ops) {
-    if (op.kind == OpKind::kMmap) {
+    if (IsMmap(op.kind)) {
       if (op.region >= 0) defined.push_back(op.region);
       continue;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "oracles/files.h"
 #include "oracles/page_map.h"
 #include "oracles/sequence_text.h"
 #include "runners/arena_guard.h"
@@ -52,7 +53,7 @@ std::string CArgs(const Op& op, const OpSyntax& syntax) {
 
 std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) {
   std::ostringstream os;
-  if (op.kind == OpKind::kMmap && o.ret != -1 && o.signal == 0) {
+  if (IsMmap(op.kind) && o.ret != -1 && o.signal == 0) {
     os << "(struct outcome){ (long)(ARENA + " << HexString(static_cast<uint64_t>(o.ret) - config.arena_base)
        << "UL), 0, 0 }";
   } else {
@@ -123,7 +124,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
   c << "#define PAGE " << config.page_size << "UL\n"
     << "#define ARENA " << HexString(config.arena_base) << "UL\n"
     << "#define ARENA_PAGES " << config.arena_pages << "UL\n"
-    << "#define GUARD_PAGES " << kArenaGuardPages << "UL\n";
+    << "#define GUARD_PAGES " << kArenaGuardPages << "UL\n"
+    << "#define FILE_INITIAL_PAGES " << kFileInitialPages << "UL\n";
   const auto has = [&](OpKind kind) {
     return std::any_of(ops.begin(), ops.end(), [&](const Op& op) { return op.kind == kind; });
   };
@@ -154,7 +156,7 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     const std::string empty_args = ", ))";
     if (const size_t at = fixed.find(empty_args); at != std::string::npos) fixed.replace(at, empty_args.size(), "))");
     body << "  step_done(" << i << ", " << CString(FormatCall(op, false)) << ", " << fixed << ",\n            "
-         << COutcome(outcome, op, config) << ", " << (op.kind == OpKind::kMmap) << ");\n";
+         << COutcome(outcome, op, config) << ", " << (IsMmap(op.kind)) << ");\n";
   }
   Predict(model, Outcome{}, &expected);
   const MemoryTotals totals = model.Totals();
@@ -191,6 +193,14 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     // or its heap under MCL_FUTURE) are what smaps shows locked outside the
     // arena, so both sides compare the arena alone.
     c << "  check_kb(\"VmLck (arena)\", " << totals.vmlck_kb - outside_kb << ", vmlck_kb - lo_outside_kb);\n";
+  }
+  if (Has(check.channels, Channel::kMsyncBusy)) {
+    c << "  check_msync(expected_pages, (int)(sizeof expected_pages / sizeof expected_pages[0]));\n";
+  }
+  if (Has(check.channels, Channel::kPageFlags) && check.channels.size() == 1) {
+    // Not reproduced in C: say so rather than answer "no bug".
+    c << "  printf(\"cannot check: only the page-flags channel (/proc/kpageflags) diverged, which this "
+         "reproducer does not read; use ./mlockcheck replay\\n\");\n  return 2;\n";
   }
   if (Has(check.channels, Channel::kVmLckVsSmaps)) {
     c << "  check_kb(\"VmLck vs the sizes of all lo VMAs in smaps\", lo_total_kb, vmlck_kb);\n";

@@ -5,6 +5,7 @@
  * page, VmLck. Embedded at build time (suite/CMakeLists.txt). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,9 @@
 #endif
 #ifndef SYS_mlock2
 #define SYS_mlock2 325 /* x86-64 */
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447 /* x86-64 */
 #endif
 #ifndef PR_SET_THP_DISABLE
 #define PR_SET_THP_DISABLE 41
@@ -64,6 +68,21 @@ static struct outcome touch(unsigned long addr, int write) {
 }
 static __attribute__((unused)) struct outcome touch_read(unsigned long addr) { return touch(addr, 0); }
 static __attribute__((unused)) struct outcome touch_write(unsigned long addr) { return touch(addr, 1); }
+
+/* The executor's files (oracles/files.h), created as every executor child
+ * creates them and FILE_INITIAL_PAGES long; a file the kernel cannot
+ * create stays -1 and its calls fail with EBADF, printed as a difference. */
+static int file_fds[3] = { -1, -1, -1 };
+#define MEMFD file_fds[0]
+#define TMPFILE file_fds[1]
+#define SECRETMEM file_fds[2]
+static void create_files(void) {
+  file_fds[0] = memfd_create("mlockcheck", MFD_CLOEXEC);
+  file_fds[1] = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  file_fds[2] = (int)syscall(SYS_memfd_secret, 0);
+  for (int f = 0; f < 3; f++)
+    if (file_fds[f] >= 0) ftruncate(file_fds[f], (off_t)(FILE_INITIAL_PAGES * PAGE));
+}
 
 /* capset() taking CAP_IPC_LOCK (14) out of the effective and permitted sets,
  * as the executor does (raw::DropCapability): version 3 headers, two words. */
@@ -219,6 +238,22 @@ static __attribute__((unused)) void check_pages(const struct run *runs, int n, i
   }
 }
 
+/* The msync witness (runners/executor_main.cc): msync(MS_INVALIDATE) of a
+ * page of a VM_LOCKED VMA is EBUSY (mm/msync.c). */
+static __attribute__((unused)) void check_msync(const struct run *runs, int n) {
+  for (unsigned long p = 0; p < ARENA_PAGES; p++) {
+    const struct run *r = expected_run(runs, n, p);
+    if (!r) continue;
+    int want = strstr(r->flags, " lo") != NULL;
+    int got = msync((void *)(ARENA + p * PAGE), PAGE, MS_INVALIDATE) == -1 && errno == EBUSY;
+    if (want != got) {
+      printf("  msync-ebusy: page %lu (A+0x%lx): expected %s, observed %s\n", p, p * PAGE, want ? "EBUSY" : "no EBUSY",
+             got ? "EBUSY" : "no EBUSY");
+      bug_present = 1;
+    }
+  }
+}
+
 static __attribute__((unused)) void check_kb(const char *channel, unsigned long want, unsigned long got) {
   printf("  %s: expected %lu kB, observed %lu kB%s\n", channel, want, got, want == got ? "" : "  <-- differs");
   if (want != got) bug_present = 1;
@@ -266,6 +301,7 @@ static void prepare(void) {
     exit(2);
   }
   munmap(p, len);
+  create_files();
   /* As the executor: no transparent huge pages, so every page is its own. */
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
   setvbuf(stdout, NULL, _IONBF, 0);

@@ -64,6 +64,27 @@ Op TouchPage(OpKind kind, uint64_t page, uint64_t page_size) {
   return op;
 }
 
+Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, int prot, int flags,
+                 uint64_t page_size) {
+  Op op;
+  op.kind = OpKind::kMmapFile;
+  op.file = file;
+  op.addr = (window * kFileWindowPages + file_page) * page_size;
+  op.len = pages * page_size;
+  op.offset = file_page * page_size;
+  op.prot = prot;
+  op.flags = flags;
+  return op;
+}
+
+Op FtruncateOp(int file, uint64_t bytes) {
+  Op op;
+  op.kind = OpKind::kFtruncate;
+  op.file = file;
+  op.len = bytes;
+  return op;
+}
+
 bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error) {
   std::ifstream in(path);
   if (!in) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "oracles/files.h"
 #include "oracles/op.h"
 #include "oracles/sequence_text.h"
 
@@ -31,6 +32,11 @@ Op MprotectPages(uint64_t first_page, uint64_t pages, int prot, uint64_t page_si
 Op MlockallOp(int flags);
 Op MunlockallOp();
 Op TouchPage(OpKind kind, uint64_t page, uint64_t page_size = 4096);
+// mmap of `file`'s pages [file_page, file_page + pages) at their place in
+// `window` (oracles/files.h).
+Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, int prot, int flags,
+                 uint64_t page_size = 4096);
+Op FtruncateOp(int file, uint64_t bytes);
 
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;

@@ -26,6 +26,9 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->memlock_cur = info.memlock_cur;
   config->memlock_max = info.memlock_max;
   config->outside_total_pages = info.outside_total_pages;
+  config->page_flags = info.has_page_flags;
+  config->noexec_files = info.noexec_files;
+  config->fault_around_pages = FaultAroundPages(info.page_size);
   return true;
 }
 
@@ -98,6 +101,26 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
                      "which look at the initial one; modelled as absent");
   }
   for (const std::string& note : PrivilegeNotes(config_)) notes_.push_back(note);
+  // hugetlb mappings are not modelled; say why they are absent.
+  const auto huge = FreeHugePages();
+  notes_.push_back(huge.value_or(0) == 0
+                       ? "SKIP hugetlb mappings: no huge pages reserved (HugePages_Free 0; mlockcheck never "
+                         "changes the reservation)"
+                       : "SKIP hugetlb mappings: not modelled yet");
+  gen_options_.tmpfile = executor_->info().tmpfile_err == 0;
+  if (!gen_options_.tmpfile) {
+    notes_.push_back("SKIP tmpfs file mappings: cannot create a file in /dev/shm (" +
+                     ErrnoName(executor_->info().tmpfile_err) + ")");
+  }
+  gen_options_.secretmem = executor_->info().secretmem_err == 0;
+  if (!gen_options_.secretmem) {
+    notes_.push_back("SKIP memfd_secret mappings: memfd_secret fails with " +
+                     ErrnoName(executor_->info().secretmem_err) +
+                     " (needs CONFIG_SECRETMEM; before 6.5 also the secretmem.enable=1 boot parameter)");
+  }
+  if (!config_.page_flags) {
+    notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
+  }
   return kExitConformant;
 }
 
