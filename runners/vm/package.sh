@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# ./mlockcheck package --kselftest DIR: the suite as a kselftest collection
+# directory that existing kernel CI (KernelCI, LKFT/TuxRun kselftest jobs,
+# virtme-ng) runs unchanged:
+#   DIR/run.sh                  the test: KTAP on stdout, exit 0 pass, 1 fail, 4 skip
+#   DIR/mlockcheck-conformance  the static suite, DIR/mlockcheck-executor beside it
+#   DIR/settings                timeout=<seconds>, read by kselftest's runner
+#   DIR/config                  the kernel config the suite needs (kselftest convention)
+set -uo pipefail
+me="mlockcheck package"
+# shellcheck source=runners/vm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<'USAGE'
+usage: ./mlockcheck package --kselftest DIR [--timeout S] [-- RUN-ARGS]
+Writes a kselftest-style directory; run.sh runs the suite with RUN-ARGS (default run size).
+USAGE
+}
+
+dir="" timeout=900 run_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kselftest | --timeout)
+      [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"
+      [ "$1" = --kselftest ] && dir=$2 || timeout=$2
+      shift 2
+      ;;
+    --) shift; run_args=("$@"); break ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "$me: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ -n "$dir" ] || die "--kselftest DIR is required"
+[[ "$timeout" =~ ^[0-9]+$ ]] && [ "$timeout" -ge 1 ] || die "--timeout needs a number of seconds"
+for a in "${run_args[@]}"; do
+  case "$a" in
+    --junit | --ktap) die "RUN-ARGS may not contain $a: run.sh prints KTAP itself" ;;
+    *[!A-Za-z0-9_.=-]*) die "RUN-ARGS may hold only plain flags and numbers, not '$a'" ;;
+  esac
+done
+need_tools strip
+for f in mlockcheck-conformance-static mlockcheck-executor; do
+  [ -x "$bin_dir/$f" ] || die "missing $bin_dir/$f (run through ./mlockcheck, which builds it)"
+done
+mkdir -p "$dir" && [ -w "$dir" ] || die "cannot write $dir"
+
+strip -o "$dir/mlockcheck-conformance" "$bin_dir/mlockcheck-conformance-static" &&
+  strip -o "$dir/mlockcheck-executor" "$bin_dir/mlockcheck-executor" || die "cannot copy the binaries into $dir"
+cp "$vm_dir/mlockcheck.config" "$dir/config" || die "cannot write $dir/config"
+echo "timeout=$timeout" >"$dir/settings"
+cat >"$dir/run.sh" <<EOF
+#!/bin/sh
+# mlockcheck as a kselftest: KTAP on stdout; exit 0 pass, 1 fail, 4 skip.
+# The suite's own exit 2 (a harness error: it could not check) is a failure
+# here, since kselftest has no other code for it.
+cd "\$(dirname "\$0")" || exit 1
+./mlockcheck-conformance --ktap ${run_args[*]} "\$@"
+rc=\$?
+case \$rc in
+  0 | 1 | 4) exit \$rc ;;
+  *) echo "# mlockcheck: harness error (exit \$rc), reported as a failure"; exit 1 ;;
+esac
+EOF
+chmod +x "$dir/run.sh"
+note "wrote $dir: run.sh, settings (timeout=$timeout), config, mlockcheck-conformance, mlockcheck-executor"

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# ./mlockcheck vm: boots a kernel image under qemu with an initramfs holding
+# the static suite and runs `mlockcheck run RUN-ARGS` inside. The guest's
+# output goes to stdout as it comes (the kernel's own log is kept apart, on
+# the second serial port); the exit code is the suite's exit code in the
+# guest, read from the last line the guest's /init prints
+# (runners/vm/vm_init.c) and cross-checked with qemu's isa-debug-exit status.
+#
+# Exit 2 with one line on stderr when no result could be had: bad flags, a
+# missing or unbootable image, a kernel panic, a kernel lacking what the suite
+# needs, or a guest still running at --timeout (a hang, with its last output).
+set -uo pipefail
+me="mlockcheck vm"
+# shellcheck source=runners/vm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<'USAGE'
+usage: ./mlockcheck vm --kernel PATH [--append ARGS] [--memory MB] [--timeout S]
+                       [--accel auto|kvm|tcg] [-- RUN-ARGS]
+RUN-ARGS are `./mlockcheck run` flags; --junit FILE is written on the host.
+USAGE
+}
+
+kernel="" append="" memory=512 timeout=600 accel=auto exit_device=1 run_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel | --append | --memory | --timeout | --accel)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      case "$1" in
+        --kernel) kernel=$2 ;;
+        --append) append=$2 ;;
+        --memory) memory=$2 ;;
+        --timeout) timeout=$2 ;;
+        --accel) accel=$2 ;;
+      esac
+      shift 2
+      ;;
+    # Test hook: no isa-debug-exit device, so the guest ends by rebooting
+    # and the exit line alone carries the code (as on kernels without ioperm).
+    --no-exit-device) exit_device=0; shift ;;
+    --) shift; run_args=("$@"); break ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "$me: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ -n "$kernel" ] || die "--kernel PATH is required"
+[[ "$memory" =~ ^[0-9]+$ ]] && [ "$memory" -ge 64 ] && [ "$memory" -le 65536 ] ||
+  die "--memory needs a number of MiB from 64 to 65536"
+[[ "$timeout" =~ ^[0-9]+$ ]] && [ "$timeout" -ge 1 ] || die "--timeout needs a number of seconds"
+case "$accel" in auto | kvm | tcg) ;; *) die "--accel is auto, kvm or tcg" ;; esac
+[ -e "$kernel" ] || die "no kernel image at $kernel"
+[ -f "$kernel" ] && [ -r "$kernel" ] || die "cannot read the kernel image $kernel"
+need_tools qemu-system-x86_64 cpio strip
+for f in mlockcheck-vm-init mlockcheck-conformance-static mlockcheck-executor; do
+  [ -x "$bin_dir/$f" ] || die "missing $bin_dir/$f (run through ./mlockcheck, which builds it)"
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlockcheck-vm.XXXXXX") || die "cannot create a temporary directory"
+qemu_pid=""
+cleanup() {
+  # A guest still running when we are interrupted goes with us.
+  [ -z "$qemu_pid" ] && [ -s "$tmp/qemu.pid" ] && qemu_pid=$(cat "$tmp/qemu.pid")
+  [ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --junit FILE: the guest writes /junit.xml, /init prints it framed, and we
+# write FILE here.
+junit_out="" guest_args=()
+for ((i = 0; i < ${#run_args[@]}; i++)); do
+  if [ "${run_args[$i]}" = --junit ] && [ $((i + 1)) -lt ${#run_args[@]} ]; then
+    junit_out=${run_args[$((i + 1))]}
+    guest_args+=(--junit /junit.xml)
+    i=$((i + 1))
+  else
+    guest_args+=("${run_args[$i]}")
+  fi
+done
+
+# The initramfs: /init, the static suite and executor, the arguments.
+make_initramfs() {  # $1: directory to build in, $2...: the suite's arguments
+  local root=$1/root
+  shift
+  mkdir -p "$root"
+  strip -o "$root/init" "$bin_dir/mlockcheck-vm-init" &&
+    strip -o "$root/mlockcheck-conformance" "$bin_dir/mlockcheck-conformance-static" &&
+    strip -o "$root/mlockcheck-executor" "$bin_dir/mlockcheck-executor" || die "cannot stage the initramfs"
+  : >"$root/mlockcheck.args"
+  # RapidCheck's parameters go along, so a reproduce= line works in the guest.
+  if [ -n "${RC_PARAMS:-}" ]; then
+    case "$RC_PARAMS" in *$'\n'*) die "RC_PARAMS contains a newline" ;; esac
+    printf 'RC_PARAMS=%s\n' "$RC_PARAMS" >"$root/mlockcheck.env"
+  fi
+  local a
+  for a in "$@"; do
+    case "$a" in *$'\n'*) die "a RUN-ARG contains a newline" ;; esac
+    printf '%s\n' "$a" >>"$root/mlockcheck.args"
+  done
+  (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$(dirname "$root")/initramfs.cpio" ||
+    die "cpio failed"
+}
+
+# Boots the guest; streams its output (if $3 is "stream") to stdout. Serial
+# ports: ttyS0 the suite's stdout and /init's lines, ttyS1 the kernel's
+# console ($tmp/kernel.log), ttyS2 the suite's stderr ($tmp/guest.err).
+# Sets: exit_marker, unsupported, init_seconds, first_test_seconds, qemu_rc,
+# timed_out.
+#   $1: accelerator, $2: timeout in seconds, $3: stream|quiet, $4: initramfs
+boot() {
+  local accel=$1 limit=$2 mode=$3 initrd=$4
+  local out="$tmp/guest.out" log="$tmp/kernel.log" line in_junit=0
+  : >"$out"
+  : >"$log"
+  : >"$tmp/guest.err"
+  : >"$tmp/junit.part"
+  exit_marker="" unsupported="" init_seconds="" first_test_seconds="" qemu_rc="" timed_out=0
+  local cmdline="console=ttyS1 panic=-1 quiet rdinit=/init${append:+ $append}"
+  local start exit_device_args=()
+  [ $exit_device -eq 1 ] && exit_device_args=(-device "isa-debug-exit,iobase=0xf4,iosize=0x04")
+  start=$(now)
+  exec {guest}< <(
+    timeout -s KILL "$limit" qemu-system-x86_64 -accel "$accel" -m "$memory" -smp 1 \
+      -nodefaults -display none -no-reboot -cpu "$([ "$accel" = kvm ] && echo host || echo max)" \
+      -serial stdio -serial "file:$log" -serial "file:$tmp/guest.err" \
+      "${exit_device_args[@]}" \
+      -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+      -pidfile "$tmp/qemu.pid" </dev/null 2>"$tmp/qemu.err"
+    echo $? >"$tmp/qemu.rc"
+  )
+  while IFS= read -r -u "$guest" line || [ -n "$line" ]; do
+    line=${line%$'\r'}
+    case "$line" in
+      MLOCKCHECK-VM-INIT*) init_seconds=$(elapsed "$start") ;;
+      MLOCKCHECK-VM-UNSUPPORTED*) unsupported=${line#MLOCKCHECK-VM-UNSUPPORTED } ;;
+      "MLOCKCHECK-VM-FILE-BEGIN junit") in_junit=1 ;;
+      "MLOCKCHECK-VM-FILE-END junit") in_junit=0 ;;
+      MLOCKCHECK-VM-EXIT*)
+        exit_marker=${line#MLOCKCHECK-VM-EXIT }
+        break
+        ;;
+      *)
+        # The suite's first line is its header, printed as the first test starts.
+        [ -n "$init_seconds" ] && [ -z "$first_test_seconds" ] && first_test_seconds=$(elapsed "$start")
+        # A replay hint names this command, so it can be pasted as it is.
+        line=${line/replay: .\/mlockcheck run /replay: ./mlockcheck vm --kernel $kernel -- }
+        if [ $in_junit -eq 1 ]; then
+          printf '%s\n' "$line" >>"$tmp/junit.part"
+        else
+          printf '%s\n' "$line" >>"$out"
+          [ "$mode" = stream ] && printf '%s\n' "$line"
+        fi
+        ;;
+    esac
+  done
+  # After the exit line the guest ends itself (isa-debug-exit or reboot);
+  # give it a moment, then make sure.
+  if [ -n "$exit_marker" ]; then
+    local waited=0
+    while [ ! -s "$tmp/qemu.rc" ] && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+  fi
+  qemu_pid=$(cat "$tmp/qemu.pid" 2>/dev/null)
+  [ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null
+  cat <&"$guest" >/dev/null
+  exec {guest}<&-
+  qemu_pid=""
+  qemu_rc=$(cat "$tmp/qemu.rc" 2>/dev/null)
+  [ "$qemu_rc" = 137 ] && [ -z "$exit_marker" ] && timed_out=1
+  return 0
+}
+
+# KVM, if a guest boots under it within a few seconds (nested KVM guests can
+# hang at boot); else TCG. The probe boots the same kernel running --help.
+choose_accel() {
+  chosen=$accel
+  [ "$accel" = auto ] || return 0
+  chosen=tcg
+  [ -w /dev/kvm ] || return 0
+  mkdir -p "$tmp/probe"
+  make_initramfs "$tmp/probe" --help
+  boot kvm 3 quiet "$tmp/probe/initramfs.cpio"
+  [ "$exit_marker" = 0 ] && chosen=kvm
+  return 0
+}
+
+tail_of() {  # $1: file, $2: label
+  [ -s "$1" ] || return 0
+  echo "--- last lines of $2:" >&2
+  tail -n 15 "$1" | tr -d '\r' | sed 's/^/  /' >&2
+}
+
+choose_accel
+make_initramfs "$tmp" "${guest_args[@]}"
+note "booting $kernel under ${chosen^^} (memory ${memory} MiB, timeout ${timeout} s)"
+boot "$chosen" "$timeout" stream "$tmp/initramfs.cpio"
+# The suite's stderr came on its own port, so stdout stays pure (KTAP). With
+# a result it is shown now; without one, after the line that says why.
+[ -n "$exit_marker" ] && tr -d '\r' <"$tmp/guest.err" >&2
+
+if [ -n "$exit_marker" ]; then
+  [[ "$exit_marker" =~ ^[0-9]+$ ]] || die "the guest's exit line is malformed: '$exit_marker'"
+  # isa-debug-exit makes qemu exit with 2*code+1; a reboot gives 0.
+  if [ -n "$qemu_rc" ] && [ $((qemu_rc % 2)) -eq 1 ] && [ "$qemu_rc" != 137 ] &&
+    [ "$qemu_rc" -ne $((exit_marker * 2 + 1)) ]; then
+    die "the guest printed exit code $exit_marker but signalled $(((qemu_rc - 1) / 2))"
+  fi
+  [ -n "$unsupported" ] && die "$kernel cannot run the suite: $unsupported"
+  if [ -n "$junit_out" ]; then
+    if [ -s "$tmp/junit.part" ]; then
+      cp "$tmp/junit.part" "$junit_out" || die "cannot write $junit_out"
+    else
+      note "the guest wrote no JUnit file"
+    fi
+  fi
+  note "guest exit code $exit_marker; boot to /init ${init_seconds:-?} s, to the first test ${first_test_seconds:-?} s under ${chosen^^}"
+  exit "$exit_marker"
+fi
+
+# No result: say why, in one line, with the evidence after it.
+panic=$(grep -m1 -aE 'Kernel panic - not syncing' "$tmp/kernel.log" | sed 's/^\[[ 0-9.]*\] //' | tr -d '\r')
+if [ $timed_out -eq 1 ]; then
+  echo "$me: HANG: the guest gave no result within --timeout $timeout s" >&2
+  if [ ! -s "$tmp/guest.out" ]; then
+    [ -n "$init_seconds" ] && echo "(the guest's /init started, then nothing)" >&2 ||
+      echo "(the guest printed nothing: its /init never started)" >&2
+  fi
+  tail_of "$tmp/guest.out" "the guest's output"
+  tail_of "$tmp/guest.err" "the guest's stderr"
+  tail_of "$tmp/kernel.log" "the kernel log"
+  exit 2
+fi
+if [ -n "$panic" ]; then
+  case "$panic" in
+    *"Unable to mount root fs"* | *"No working init found"* | *"Requested init"*)
+      why="the kernel did not run the initramfs's /init (it needs CONFIG_BLK_DEV_INITRD, CONFIG_BINFMT_ELF and a serial console): $panic" ;;
+    *) why="kernel panic: $panic" ;;
+  esac
+  echo "$me: $why" >&2
+  tail_of "$tmp/kernel.log" "the kernel log"
+  exit 2
+fi
+if [ ! -s "$tmp/kernel.log" ] && [ ! -s "$tmp/guest.out" ]; then
+  qerr=$(grep -v '^$' "$tmp/qemu.err" | head -n 1)
+  die "$kernel is not a bootable x86-64 kernel image${qerr:+ (qemu: $(sed -E "s/^(qemu-system-x86_64|qemu): //" <<<"$qerr"))}"
+fi
+echo "$me: the guest stopped without a result (qemu exit status ${qemu_rc:-?})" >&2
+tail_of "$tmp/guest.out" "the guest's output"
+tail_of "$tmp/guest.err" "the guest's stderr"
+tail_of "$tmp/kernel.log" "the kernel log"
+exit 2

@@ -1,0 +1,204 @@
+// mlockcheck-vm-init: the /init of the initramfs `./mlockcheck vm` boots.
+//
+// Gives itself a console, mounts /proc, checks that the kernel has what the
+// suite needs, runs /mlockcheck-conformance with the arguments listed in
+// /mlockcheck.args (one per line) and the environment in /mlockcheck.env,
+// and ends the guest. The host reads the
+// suite's exit code from the last line this program prints,
+//   MLOCKCHECK-VM-EXIT <code>
+// and, where the kernel allows ioperm(), qemu's isa-debug-exit device
+// confirms it (qemu exits with 2*code+1). Without ioperm the guest reboots,
+// which ends qemu under -no-reboot.
+//
+// Static C with no dependencies: it must run on a tinyconfig kernel.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SUITE "/mlockcheck-conformance"
+#define ARGS_FILE "/mlockcheck.args"
+#define ENV_FILE "/mlockcheck.env"
+#define JUNIT_FILE "/junit.xml"
+#define DEBUG_EXIT_PORT 0xf4  // -device isa-debug-exit,iobase=0xf4,iosize=0x04
+#define MAX_ARGS 64
+
+static void Say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+static void Say(const char* fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (n > (int)sizeof line - 2) n = (int)sizeof line - 2;
+  line[n++] = '\n';
+  if (write(1, line, (size_t)n) < 0) return;
+}
+
+// Never returns: init must not exit (the kernel would panic).
+static void End(int code) {
+  Say("MLOCKCHECK-VM-EXIT %d", code);
+  sync();
+  if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0) outb((unsigned char)code, DEBUG_EXIT_PORT);
+  reboot(RB_AUTOBOOT);
+  for (;;) pause();
+}
+
+static void Unsupported(const char* reason) {
+  Say("MLOCKCHECK-VM-UNSUPPORTED %s", reason);
+  End(2);
+}
+
+// The suite's standard error, on the third serial port (or with stdout).
+static int g_suite_stderr = 1;
+
+// stdin/stdout/stderr on the first serial port, which the host reads as
+// the suite's output (KTAP with --ktap); the kernel logs to its console (the
+// second port) and the suite's stderr goes to the third (see
+// runners/vm/vm.sh). The initramfs carries no device nodes: devtmpfs gives
+// them, or mknod where the kernel lacks it.
+static void OpenOutput(void) {
+  mkdir("/dev", 0755);
+  if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0) {
+    mknod("/dev/ttyS0", S_IFCHR | 0600, makedev(4, 64));
+    mknod("/dev/ttyS2", S_IFCHR | 0600, makedev(4, 66));
+    mknod("/dev/console", S_IFCHR | 0600, makedev(5, 1));
+  }
+  int fd = open("/dev/ttyS0", O_RDWR | O_NOCTTY);
+  if (fd < 0) fd = open("/dev/console", O_RDWR | O_NOCTTY);
+  if (fd < 0) return;  // nothing to print to; the host reports the missing result
+  dup2(fd, 0);
+  dup2(fd, 1);
+  dup2(fd, 2);
+  if (fd > 2) close(fd);
+  const int err = open("/dev/ttyS2", O_WRONLY | O_NOCTTY);
+  if (err >= 0) g_suite_stderr = err;
+}
+
+static void CheckFeatures(void) {
+  mkdir("/proc", 0555);
+  if (mount("proc", "/proc", "proc", 0, NULL) != 0) {
+    Unsupported("cannot mount /proc: the kernel needs CONFIG_PROC_FS");
+  }
+  if (access("/proc/self/smaps", R_OK) != 0) {
+    Unsupported("no /proc/self/smaps: the kernel needs CONFIG_PROC_PAGE_MONITOR");
+  }
+  // A NULL filter program fails with EFAULT when seccomp filters exist and
+  // with EINVAL when they do not (kernel/seccomp.c prctl_set_seccomp()).
+  if (prctl(PR_SET_SECCOMP, 2 /* SECCOMP_MODE_FILTER */, 0, 0, 0) == 0 || errno != EFAULT) {
+    Unsupported("no seccomp filters: the kernel needs CONFIG_SECCOMP_FILTER");
+  }
+  mkdir("/tmp", 01777);
+  mount("tmpfs", "/tmp", "tmpfs", 0, NULL);  // optional: / is writable anyway
+}
+
+// Reads a file of lines into buf, NUL-terminated.
+static void ReadLines(const char* path, char* buf, size_t size) {
+  const int fd = open(path, O_RDONLY);
+  ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : 0;
+  if (fd >= 0) close(fd);
+  buf[n > 0 ? n : 0] = '\0';
+}
+
+// Reads /mlockcheck.args into argv[1..]; argv[0] is the suite.
+static int ReadArgs(char** argv, char* buf, size_t size) {
+  int argc = 0;
+  argv[argc++] = (char*)SUITE;
+  ReadLines(ARGS_FILE, buf, size);
+  for (char* line = strtok(buf, "\n"); line != NULL && argc < MAX_ARGS; line = strtok(NULL, "\n")) {
+    argv[argc++] = line;
+  }
+  argv[argc] = NULL;
+  return argc;
+}
+
+// /mlockcheck.env: NAME=VALUE lines from the host's environment (RC_PARAMS).
+static void ReadEnv(char* buf, size_t size) {
+  ReadLines(ENV_FILE, buf, size);
+  for (char* line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) putenv(line);
+}
+
+// The suite's stdout goes to the console as it is; its stderr goes through
+// a pipe, not a terminal, on which the suite would draw a progress line the
+// serial log cannot carry.
+static int RunSuite(char** argv) {
+  int err[2];
+  if (pipe(err) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    dup2(err[1], 2);
+    close(err[0]);
+    close(err[1]);
+    if (g_suite_stderr > 2) close(g_suite_stderr);
+    execv(SUITE, argv);
+    Say("mlockcheck-vm-init: cannot run %s: %s", SUITE, strerror(errno));
+    _exit(127);
+  }
+  close(err[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(err[0], buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || write(g_suite_stderr, buf, (size_t)n) < 0) break;
+  }
+  close(err[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  Say("mlockcheck-vm-init: the suite was killed by signal %d", WTERMSIG(status));
+  return -1;
+}
+
+// The JUnit file the suite wrote inside the guest, framed for the host.
+static void DumpJunit(void) {
+  const int fd = open(JUNIT_FILE, O_RDONLY);
+  if (fd < 0) return;
+  Say("MLOCKCHECK-VM-FILE-BEGIN junit");
+  char buf[4096];
+  ssize_t n;
+  int ends_with_newline = 1;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    if (write(1, buf, (size_t)n) < 0) break;
+    ends_with_newline = buf[n - 1] == '\n';
+  }
+  close(fd);
+  if (!ends_with_newline) Say("%s", "");
+  Say("MLOCKCHECK-VM-FILE-END junit");
+}
+
+int main(void) {
+  OpenOutput();
+  CheckFeatures();
+  // The host measures boot time to this line; uptime is the guest's view.
+  char uptime[64] = "?";
+  const int up = open("/proc/uptime", O_RDONLY);
+  if (up >= 0) {
+    const ssize_t n = read(up, uptime, sizeof uptime - 1);
+    uptime[n > 0 ? n : 0] = '\0';
+    uptime[strcspn(uptime, " \n")] = '\0';
+    close(up);
+  }
+  Say("MLOCKCHECK-VM-INIT uptime=%s", uptime);
+  static char buf[8192], env[8192];
+  char* argv[MAX_ARGS + 1];
+  ReadArgs(argv, buf, sizeof buf);
+  ReadEnv(env, sizeof env);
+  const int code = RunSuite(argv);
+  DumpJunit();
+  End(code < 0 ? 2 : code);
+}

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Tests of running the suite on other kernels (runners/vm): bad input, a
+# Debian kernel under qemu, panics, hangs, the matrix, the kselftest package,
+# and the gate: a kernel built with a deliberate mm/mlock.c bug must fail.
+# Usage: vm_test.sh CASE BIN-DIR   (BIN-DIR holds the built binaries)
+set -uo pipefail
+case_name=$1
+export MLOCKCHECK_BIN_DIR=$2
+vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+  echo "FAIL($case_name): $*"
+  echo "--- stdout"; tail -n 40 "$tmp/out" 2>/dev/null
+  echo "--- stderr"; tail -n 30 "$tmp/err" 2>/dev/null
+  exit 1
+}
+skip() { echo "SKIP($case_name): $*"; exit 77; }
+run() {
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+}
+expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
+expect_out() { grep -qE -- "$1" "$tmp/out" || fail "stdout lacks /$1/"; }
+expect_err() { grep -qE -- "$1" "$tmp/err" || fail "stderr lacks /$1/"; }
+# One line of reason: the first stderr line after the "booting" note names
+# the cause (the evidence follows it).
+expect_first_err() {
+  grep -v '^mlockcheck vm: booting ' "$tmp/err" | head -n 1 | grep -qE -- "$1" || fail "the reason line is not /$1/"
+}
+expect_result() {  # $1: regex the RESULT line must match
+  tail -n 1 "$tmp/out" | grep -qE "^RESULT kernel=$1" || fail "last line is not a RESULT line matching /$1/"
+}
+vm() { run bash "$vm_dir/vm.sh" "$@"; }
+shrunk_calls() { sed -nE 's/^# sequence \(([0-9]+) calls.*/\1/p' "$tmp/out" | head -n 1; }
+
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (./mlockcheck test installs it as root)"
+
+# The Debian 6.1 cloud kernel, fetched into the cache (a shared helper).
+debian_61() {
+  source "$vm_dir/lib.sh"
+  kernel=$(debian_kernel linux-image-cloud-amd64) || fail "cannot fetch Debian's 6.1 cloud kernel"
+  [ -f "$kernel" ] || fail "no kernel image after the download"
+}
+
+case "$case_name" in
+  bad-input)
+    vm --kernel "$tmp/none"
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: no kernel image at $tmp/none$"
+    head -c 300000 /dev/urandom >"$tmp/garbage"
+    vm --kernel "$tmp/garbage" --accel tcg --timeout 60
+    expect_rc 2
+    expect_err "^mlockcheck vm: $tmp/garbage is not a bootable x86-64 kernel image"
+    vm --kernel "$tmp/garbage" --frobnicate
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: unknown flag '--frobnicate'$"
+    vm --kernel "$tmp/garbage" --memory lots
+    expect_rc 2
+    expect_first_err "memory needs a number"
+    vm
+    expect_rc 2
+    expect_first_err "kernel PATH is required"
+    run bash "$vm_dir/build_kernel.sh" --source "$tmp"
+    expect_rc 2
+    expect_first_err "is not a Linux source tree"
+    run bash "$vm_dir/build_kernel.sh" --patch "$tmp/none.patch"
+    expect_rc 2
+    expect_first_err "no patch file"
+    run bash "$vm_dir/matrix.sh" --bogus
+    expect_rc 2
+    expect_first_err "unknown flag '--bogus'"
+    run bash "$vm_dir/package.sh"
+    expect_rc 2
+    expect_first_err "kselftest DIR is required"
+    # A Debian kernel series the sources do not offer is refused by name
+    # (the matrix shows it as a SKIP row with this reason).
+    run bash -c 'source "$1/lib.sh"; debian_kernel linux-image-no-such-series-amd64' _ "$vm_dir"
+    expect_rc 2
+    expect_first_err "Debian's sources name no kernel for linux-image-no-such-series-amd64"
+    ;;
+  debian-6.1)
+    # The first real run of the pre-6.2 profile ('??' for VM_LOCKONFAULT).
+    debian_61
+    vm --kernel "$kernel" --timeout 300 -- --ktap --sequences 300 --junit "$tmp/junit.xml"
+    expect_rc 0
+    [ "$(sed -n 1p "$tmp/out")" = "KTAP version 1" ] || fail "the guest's output does not start with 'KTAP version 1'"
+    expect_out "^# mlockcheck: kernel 6\.1\.[0-9]+-[0-9]+-cloud-amd64, profile 6\.1: VM_LOCKONFAULT in smaps as '\?\?'"
+    expect_out '^ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
+    ! grep -qE '^not ok' "$tmp/out" || fail "a test failed in the guest"
+    ! grep -q 'MLOCKCHECK-VM' "$tmp/out" || fail "the guest's control lines leaked into the output"
+    # stdout is KTAP alone: the suite's stderr (RapidCheck's configuration
+    # line) comes out on stderr.
+    ! grep -q '^Using configuration' "$tmp/out" || fail "the guest's stderr is mixed into its KTAP"
+    expect_err '^Using configuration: .*max_success=300'
+    expect_result '6\.1\.[0-9]+-[0-9]+-cloud-amd64 sequences=[0-9]+ steps=[0-9]+ divergences=0 '
+    expect_err 'guest exit code 0; boot to /init [0-9.]+ s, to the first test [0-9.]+ s under (TCG|KVM)'
+    grep -q 'name="KernelMatchesModelAfterEveryStep"' "$tmp/junit.xml" || fail "no JUnit file from the guest"
+    # Non-zero exit codes come out of the guest too: a planted model bug
+    # (exit 1, with its shrunk report) and a bad flag (exit 2).
+    vm --kernel "$kernel" --accel tcg --timeout 300 -- --planted-bug --ktap --seed 7 --sequences 1000
+    expect_rc 1
+    expect_out '^# DIVERGENCE: kernel 6\.1\.'
+    expect_err 'guest exit code 1'
+    vm --kernel "$kernel" --accel tcg --timeout 300 -- --frobnicate
+    expect_rc 2
+    expect_err "^mlockcheck: unknown flag '--frobnicate'$"
+    expect_err 'guest exit code 2'
+    # Without the exit device the guest reboots and its last line still
+    # carries the code.
+    vm --kernel "$kernel" --accel tcg --timeout 300 --no-exit-device -- --planted-bug --seed 7 --sequences 1000 --quiet
+    expect_rc 1
+    expect_err 'guest exit code 1'
+    ;;
+  panic)
+    # The kernel finds no /init: it panics, and the host says so in a line.
+    debian_61
+    vm --kernel "$kernel" --accel tcg --timeout 120 --append rdinit=/nonexistent
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: the kernel did not run the initramfs's /init .*Kernel panic - not syncing: VFS: Unable to mount root fs"
+    ;;
+  hang)
+    # A run far longer than --timeout is killed and reported as a hang, with
+    # the guest's last output.
+    debian_61
+    vm --kernel "$kernel" --accel tcg --timeout 25 -- --sequences 1000000
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: HANG: the guest gave no result within --timeout 25 s$"
+    expect_err "^  mlockcheck: kernel 6\.1\."
+    ;;
+  matrix)
+    run bash "$vm_dir/matrix.sh" --report-dir "$tmp/reports" -- --sequences 40
+    expect_rc 0
+    for k in "$(uname -r)" '6\.1\.[0-9]+-[0-9]+-cloud-amd64' '6\.12\.[0-9]+\+deb12-cloud-amd64'; do
+      grep -qE "^$k +(host|TCG|KVM) +[0-9]+ +[0-9]+ +0 +[-0-9]+ +pass " "$tmp/out" || fail "no passing row for $k"
+    done
+    [ "$(ls "$tmp/reports"/*.ktap | wc -l)" -eq 3 ] || fail "expected 3 KTAP files in the report directory"
+    [ "$(ls "$tmp/reports"/*.junit.xml | wc -l)" -eq 3 ] || fail "expected 3 JUnit files in the report directory"
+    ;;
+  kselftest)
+    run bash "$vm_dir/package.sh" --kselftest "$tmp/ks" --timeout 300 -- --sequences 30
+    expect_rc 0
+    grep -qx 'timeout=300' "$tmp/ks/settings" || fail "settings lacks timeout=300"
+    grep -q '^CONFIG_PROC_PAGE_MONITOR=y$' "$tmp/ks/config" || fail "config lacks the fragment"
+    file "$tmp/ks/mlockcheck-conformance" 2>/dev/null | grep -q 'statically linked' ||
+      ldd "$tmp/ks/mlockcheck-conformance" 2>&1 | grep -q 'not a dynamic executable' || fail "the packaged suite is not static"
+    caps=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+    [ $((0x$caps >> 14 & 1)) -eq 1 ] || skip "running run.sh needs CAP_IPC_LOCK (root)"
+    run "$tmp/ks/run.sh"
+    expect_rc 0
+    [ "$(sed -n 1p "$tmp/out")" = "KTAP version 1" ] || fail "run.sh does not print KTAP"
+    expect_out '30 sequences'
+    run "$tmp/ks/run.sh" --planted-bug --seed 7
+    expect_rc 1
+    run "$tmp/ks/run.sh" --frobnicate
+    expect_rc 1
+    expect_out 'harness error \(exit 2\), reported as a failure'
+    ;;
+  gate)
+    # The 6.1 kernel built twice: clean, and with a patch of ours breaking
+    # mlock's rounding rule. The suite must pass on the first and, on the
+    # second, fail with exit 1 and a shrunk report naming the channel.
+    [ "$(id -u)" -eq 0 ] || [ -r /usr/src/linux-source-6.1.tar.xz ] || skip "needs linux-source-6.1 (./mlockcheck test installs it as root)"
+    patch_file="$vm_dir/testdata/mlock-drops-page-offset.patch"
+    run bash "$vm_dir/build_kernel.sh" --out "$tmp/clean.bzImage"
+    expect_rc 0
+    vm --kernel "$tmp/clean.bzImage" --timeout 300 -- --ktap --seed 1 --sequences 300
+    expect_rc 0
+    expect_out "^# mlockcheck: kernel 6\.1\.[0-9]+-mlockcheck, profile 6\.1: VM_LOCKONFAULT in smaps as '\?\?'"
+    expect_result '6\.1\.[0-9]+-mlockcheck sequences=[0-9]+ steps=[0-9]+ divergences=0 '
+    run bash "$vm_dir/build_kernel.sh" --patch "$patch_file" --out "$tmp/broken.bzImage"
+    expect_rc 0
+    # Incremental: only the patched file and the image are rebuilt.
+    build_log=$(sed -nE 's/.*\(log: (.*)\)$/\1/p' "$tmp/err" | tail -n 1)
+    compiled=$(grep -cE '^  CC ' "$build_log")
+    [ "$compiled" -le 5 ] || fail "the patched build compiled $compiled files, not incrementally"
+    vm --kernel "$tmp/broken.bzImage" --timeout 300 -- --ktap --seed 1 --sequences 1000
+    expect_rc 1
+    expect_out '^not ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
+    expect_out '^# DIVERGENCE: kernel 6\.1\.[0-9]+-mlockcheck differs from the model at step [0-9]+ of [0-9]+$'
+    expect_out '^# channels that differ after step [0-9]+:$'
+    expect_out '^#   (result|vma-flags|residency|smaps-rss|smaps-locked|vmlck|vmlck-vs-smaps)(:$|: expected )'
+    calls=$(shrunk_calls)
+    [ -n "$calls" ] && [ "$calls" -le 5 ] || fail "shrunk sequence has '$calls' calls, expected at most 5"
+    expect_out "^# replay: \./mlockcheck vm --kernel $tmp/broken\.bzImage -- --seed 1 "
+    # RapidCheck's reproduce= line replays the minimal case inside the guest.
+    reproduce=$(sed -nE 's/^RC_PARAMS="(reproduce=[^"]+)"$/\1/p' "$tmp/err" "$tmp/out" | head -n 1)
+    [ -n "$reproduce" ] || fail "no RC_PARAMS=\"reproduce=...\" line"
+    first=$(grep -m1 -E '^# >> ' "$tmp/out")
+    RC_PARAMS=$reproduce vm --kernel "$tmp/broken.bzImage" --timeout 300 -- --ktap --seed 1 --sequences 1000
+    expect_rc 1
+    grep -qxF -- "$first" "$tmp/out" || fail "the reproduce= rerun does not fail at the same call: $first"
+    # The matrix reports the broken kernel as a failure, with the report.
+    run bash "$vm_dir/matrix.sh" --no-debian --kernel "$tmp/broken.bzImage" -- --seed 1 --sequences 300
+    expect_rc 1
+    grep -qE '^6\.1\.[0-9]+-mlockcheck +(TCG|KVM) +[0-9]+ +[0-9]+ +[1-9][0-9]* +[-0-9]+ +FAIL ' "$tmp/out" ||
+      fail "no FAIL row for the broken kernel"
+    expect_err '^# DIVERGENCE: kernel 6\.1\.[0-9]+-mlockcheck differs from the model'
+    # The source tree is left as it was: the patch was reverted.
+    # shellcheck source=runners/vm/lib.sh
+    source "$vm_dir/lib.sh"
+    [ "$(grep -c 'PAGE_ALIGN(len + (offset_in_page(start)))' "$cache_dir/src/linux-source-6.1/mm/mlock.c")" -eq 2 ] ||
+      fail "the patch was not reverted in the source tree"
+    ;;
+  unsupported)
+    # A kernel built without what the suite needs: the guest's /init names
+    # the missing option and vm exits 2. Same build directory as the gate, so
+    # the build only recompiles what the option touches.
+    [ "$(id -u)" -eq 0 ] || [ -r /usr/src/linux-source-6.1.tar.xz ] || skip "needs linux-source-6.1 (./mlockcheck test installs it as root)"
+    echo '# CONFIG_PROC_PAGE_MONITOR is not set' >"$tmp/no-smaps.config"
+    run bash "$vm_dir/build_kernel.sh" --config "$tmp/no-smaps.config" --out "$tmp/no-smaps.bzImage"
+    expect_rc 0
+    vm --kernel "$tmp/no-smaps.bzImage" --timeout 300
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: $tmp/no-smaps.bzImage cannot run the suite: no /proc/self/smaps: the kernel needs CONFIG_PROC_PAGE_MONITOR$"
+    # (A kernel without CONFIG_SECCOMP is refused the same way, "no seccomp
+    # filters: the kernel needs CONFIG_SECCOMP_FILTER"; building one here
+    # would recompile nearly everything twice, since <linux/sched.h> depends
+    # on it.)
+    # A fragment asking for what the tree cannot give is refused by name.
+    echo 'CONFIG_NO_SUCH_OPTION=y' >"$tmp/bogus.config"
+    run bash "$vm_dir/build_kernel.sh" --config "$tmp/bogus.config"
+    expect_rc 2
+    expect_err "^mlockcheck build-kernel: the kernel config has no 'CONFIG_NO_SUCH_OPTION=y' after olddefconfig"
+    ;;
+  *)
+    echo "unknown case $case_name"
+    exit 2
+    ;;
+esac
+echo "PASS($case_name)"
