@@ -281,7 +281,8 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
     if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
     page.residency = Residency::kPage;
   } else if (page.residency == Residency::kNone) {
-    page.residency = Residency::kZeroPage;
+    // do_anonymous_page(): reads map the zero page unless mm_forbids_zeropage().
+    page.residency = config_.read_fault_maps_zero_page ? Residency::kZeroPage : Residency::kPage;
   }
 }
 

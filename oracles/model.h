@@ -92,6 +92,12 @@ struct ModelConfig {
   bool exec_only_readable = true;
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+  // Whether a read fault of private anonymous memory maps the shared zero
+  // page (mm/memory.c do_anonymous_page()) or allocates a zeroed page, as it
+  // does where mm_forbids_zeropage() holds (include/linux/mm.h; s390 KVM
+  // hosts upstream, and kernels booted with a vendor switch such as
+  // pvm_no_zero_page=1). The runner measures it (runners/host.h).
+  bool read_fault_maps_zero_page = true;
   // /proc/self/pagemap + /proc/kpageflags are observed (root, with
   // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
   bool page_flags = false;

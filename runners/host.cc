@@ -1,10 +1,12 @@
 #include "runners/host.h"
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -77,6 +79,29 @@ bool ExecOnlyIsReadable() {
     if (line.rfind("flags", 0) == 0) return line.find(" ospke") == std::string::npos;
   }
   return true;
+}
+
+std::optional<bool> ReadFaultMapsZeroPage() {
+  const long page_size = sysconf(_SC_PAGESIZE);
+  void* p = mmap(nullptr, static_cast<size_t>(page_size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return std::nullopt;
+  const char byte = *static_cast<volatile const char*>(p);
+  (void)byte;
+  char start[32];
+  std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(p));
+  std::optional<bool> zero_page;
+  std::istringstream smaps(ReadFile("/proc/self/smaps"));
+  bool in_vma = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.rfind(start, 0) == 0) {
+      in_vma = true;
+    } else if (in_vma && line.rfind("Rss:", 0) == 0) {
+      zero_page = std::atol(line.c_str() + 4) == 0;
+      break;
+    }
+  }
+  munmap(p, static_cast<size_t>(page_size));
+  return zero_page;
 }
 
 uint64_t FaultAroundPages(uint64_t page_size) {

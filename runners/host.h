@@ -29,6 +29,13 @@ HostPrivileges ReadHostPrivileges();
 // x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
 bool ExecOnlyIsReadable();
 
+// Whether a read fault of private anonymous memory maps the zero page here
+// (ModelConfig::read_fault_maps_zero_page): a page is mapped, read, and its
+// smaps Rss read back (the zero page is not counted, fs/proc/task_mmu.c
+// smaps_pte_entry() skips it via vm_normal_page()). nullopt if smaps is
+// unreadable.
+std::optional<bool> ReadFaultMapsZeroPage();
+
 // mm/memory.c fault_around_bytes in pages: from debugfs where it is mounted
 // (the only place it can be changed), else the kernel's default of 64 KiB.
 uint64_t FaultAroundPages(uint64_t page_size);

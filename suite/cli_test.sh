@@ -21,7 +21,7 @@ run() {
 expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
 expect_out() { grep -qE -- "$1" "$tmp/out" || fail "stdout lacks /$1/"; }
 last_line_is_result() {
-  tail -n 1 "$tmp/out" | grep -qE '^RESULT kernel=[^ ]+ sequences=[0-9]+ steps=[0-9]+ divergences=[0-9]+ seconds=[0-9.]+$' ||
+  tail -n 1 "$tmp/out" | grep -qE '^RESULT kernel=[^ ]+ sequences=[0-9]+ steps=[0-9]+ divergences=[0-9]+ errata=[0-9]+ seconds=[0-9.]+$' ||
     fail "last line is not the RESULT line"
 }
 
@@ -169,7 +169,7 @@ REGISTRY
     expect_out '^KNOWN KERNEL BUG planted-onfault-over-lo: [0-9]+ sequence\(s\) diverged as registered$'
     expect_out '^  reproducer: suite/errata/planted-onfault-over-lo.seq$'
     expect_out '^known kernel bugs: 1 '
-    expect_out 'divergences=0 '
+    expect_out 'divergences=0 errata=1 '
     ! grep -q '^FAIL' "$tmp/out" || fail "a known kernel bug failed a test"
     last_line_is_result
     run "$bin" "${planted[@]}" --strict

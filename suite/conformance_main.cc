@@ -191,14 +191,14 @@ int Main(int argc, char** argv) {
   const char* diag = options.ktap ? "# " : "";
 
   auto result_line = [&](const std::string& release, uint64_t sequences, uint64_t steps,
-                         uint64_t divergences) {
+                         uint64_t divergences, uint64_t errata) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::ostringstream os;
     os.setf(std::ios::fixed);
     os.precision(1);
     os << "RESULT kernel=" << release << " sequences=" << sequences << " steps=" << steps
-       << " divergences=" << divergences << " seconds=" << seconds;
+       << " divergences=" << divergences << " errata=" << errata << " seconds=" << seconds;
     std::cout << os.str() << "\n" << std::flush;
   };
   auto nothing_ran = [&](const std::string& why, int code) {
@@ -207,7 +207,7 @@ int Main(int argc, char** argv) {
     } else {
       std::cout << (code == kExitNothingRan ? "SKIP: " : "mlockcheck: harness error: ") << why << "\n";
     }
-    result_line(KernelRelease(), 0, 0, 0);
+    result_line(KernelRelease(), 0, 0, 0, 0);
     return code;
   };
 
@@ -253,7 +253,7 @@ int Main(int argc, char** argv) {
     std::cout << summary.str() << std::flush;
   }
   PrintKnownBugs(ctx, options, diag);
-  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences());
+  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences(), ctx.known_bugs().size());
   if (ctx.divergences() > 0) return kExitDivergence;
   if (options.strict && !ctx.known_bugs().empty()) return kExitDivergence;
   if (ctx.harness_errors() > 0 || gtest_rc != 0) return kExitHarness;

@@ -1125,5 +1125,33 @@ TEST(CompareTest, EachScalarChannelIsReportedSeparately) {
   EXPECT_EQ(diffs[3].observed, "36 kB");
 }
 
+// Where mm_forbids_zeropage() holds (or a vendor switch such as
+// pvm_no_zero_page=1 does the same), do_anonymous_page() allocates a zeroed
+// page on a read fault: resident, in Rss, and in Locked under VM_LOCKED.
+TEST(ZeroPageForbidden, ReadFaultAndPopulateAllocatePages) {
+  ModelConfig config;
+  config.read_fault_maps_zero_page = false;
+  Model m(config);
+  Op map{OpKind::kMmap, 0, 2 * 4096, uapi::kProtRead,
+         uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace | uapi::kMapLocked};
+  ASSERT_EQ(m.Apply(map).ret, static_cast<int64_t>(config.arena_base));
+  EXPECT_EQ(m.pages()[0].residency, Residency::kPage);
+  EXPECT_EQ(m.pages()[1].residency, Residency::kPage);
+  EXPECT_EQ(m.Totals().rss_kb, 8u);
+  EXPECT_EQ(m.Totals().locked_kb, 8u);
+  Op plain{OpKind::kMmap, 4 * 4096, 4096, uapi::kProtRead | uapi::kProtWrite,
+           uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace};
+  m.Apply(plain);
+  StepEffects fx;
+  m.Apply(Op{OpKind::kReadTouch, 4 * 4096, 1}, &fx);
+  EXPECT_EQ(m.pages()[4].residency, Residency::kPage);
+  EXPECT_EQ(m.Totals().rss_kb, 12u);
+  // A later write finds a page of its own: nothing to replace.
+  StepEffects write_fx;
+  m.Apply(Op{OpKind::kWriteTouch, 4 * 4096, 1}, &write_fx);
+  EXPECT_EQ(write_fx.events[static_cast<size_t>(Event::kZeroPageReplaced)], 0u);
+  EXPECT_EQ(m.Totals().rss_kb, 12u);
+}
+
 }  // namespace
 }  // namespace mlc

@@ -29,6 +29,12 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->page_flags = info.has_page_flags;
   config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
+  const std::optional<bool> zero_page = ReadFaultMapsZeroPage();
+  if (!zero_page) {
+    *why = "cannot tell whether read faults map the zero page (/proc/self/smaps unreadable)";
+    return false;
+  }
+  config->read_fault_maps_zero_page = *zero_page;
   return true;
 }
 
@@ -96,6 +102,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
+  if (!config_.read_fault_maps_zero_page) {
+    notes_.push_back("read faults of private anonymous memory allocate a page here, no zero page "
+                     "(as where mm_forbids_zeropage() holds; measured)");
+  }
   if (!executor_->info().initial_user_namespace) {
     notes_.push_back("in a user namespace: its capabilities do not count for the kernel's capable() checks, "
                      "which look at the initial one; modelled as absent");
