@@ -128,9 +128,28 @@ std::vector<Scenario> LoadScenarios(const std::string& dir) {
 
 std::string RegressionCorpusDir() {
   if (const char* dir = std::getenv("MLOCKCHECK_REGRESSIONS")) return dir;
-  return MLC_REGRESSIONS_DIR;
+  return "";
 }
 
-std::vector<Scenario> ReferenceScenarios() { return LoadScenarios(RegressionCorpusDir()); }
+std::vector<Scenario> ReferenceScenarios() {
+  if (const std::string dir = RegressionCorpusDir(); !dir.empty()) return LoadScenarios(dir);
+  std::vector<Scenario> scenarios;
+  for (const BuiltinSequence& seq : BuiltinRegressionCorpus()) {
+    Scenario s;
+    s.path = seq.path;
+    s.name = std::filesystem::path(s.path).stem().string();
+    SequenceFile file;
+    if (ParseSequence(seq.text, s.path, &file, &s.error)) {
+      s.ops = file.ops;
+      s.rule = file.header.count("rule") ? file.header["rule"] : "";
+    }
+    for (char& c : s.name) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    }
+    scenarios.push_back(std::move(s));
+  }
+  if (scenarios.empty()) scenarios.push_back({"MissingRegressionCorpus", "", {}, "suite/regressions", "no *.seq files built in"});
+  return scenarios;
+}
 
 }  // namespace mlc

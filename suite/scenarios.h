@@ -49,7 +49,14 @@ bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* 
 // Every *.seq file of `dir`, sorted by name; the name is the file's stem and
 // the rule its "# rule:" header line.
 std::vector<Scenario> LoadScenarios(const std::string& dir);
-// $MLOCKCHECK_REGRESSIONS, else the source tree's suite/regressions.
+// The regression corpus as built in (suite/regressions/*.seq at build time):
+// path relative to the source tree, and text.
+struct BuiltinSequence {
+  const char* path;
+  const char* text;
+};
+const std::vector<BuiltinSequence>& BuiltinRegressionCorpus();
+// $MLOCKCHECK_REGRESSIONS if set (read from there), else empty (built in).
 std::string RegressionCorpusDir();
 std::vector<Scenario> ReferenceScenarios();
 
