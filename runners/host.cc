@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "oracles/op.h"
+#include "runners/raw_syscalls.h"
 #include "runners/smaps_parser.h"
 
 namespace mlc {
@@ -102,6 +103,34 @@ std::optional<bool> ReadFaultMapsZeroPage() {
   }
   munmap(p, static_cast<size_t>(page_size));
   return zero_page;
+}
+
+std::optional<bool> SecretmemMappingsAreLocked() {
+  const Outcome fd = raw::MemfdSecret(0);
+  if (fd.ret < 0) return std::nullopt;
+  const int secret = static_cast<int>(fd.ret);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  std::optional<bool> locked;
+  if (ftruncate(secret, page_size) == 0) {
+    void* p = mmap(nullptr, static_cast<size_t>(page_size), PROT_READ | PROT_WRITE, MAP_SHARED, secret, 0);
+    if (p != MAP_FAILED) {
+      char start[32];
+      std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(p));
+      std::istringstream smaps(ReadFile("/proc/self/smaps"));
+      bool in_vma = false;
+      for (std::string line; std::getline(smaps, line);) {
+        if (line.rfind(start, 0) == 0) {
+          in_vma = true;
+        } else if (in_vma && line.rfind("VmFlags:", 0) == 0) {
+          locked = (line + " ").find(" lo ") != std::string::npos;
+          break;
+        }
+      }
+      munmap(p, static_cast<size_t>(page_size));
+    }
+  }
+  close(secret);
+  return locked;
 }
 
 uint64_t FaultAroundPages(uint64_t page_size) {

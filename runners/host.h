@@ -36,6 +36,14 @@ bool ExecOnlyIsReadable();
 // unreadable.
 std::optional<bool> ReadFaultMapsZeroPage();
 
+// Whether a mapping of a memfd_secret(2) file is VM_LOCKED ("lo" in smaps),
+// as upstream's secretmem_mmap() has made it since 5.14. Debian's 6.1 and
+// 6.12 kernels (linux-source 6.1.192, 6.12.117) do not: their
+// secretmem_mmap() sets only VM_DONTDUMP and secretmem_fault() charges each
+// page to the user's locked_vm (__secretmem_account_pages()), which the
+// model does not cover. nullopt when memfd_secret is unavailable.
+std::optional<bool> SecretmemMappingsAreLocked();
+
 // mm/memory.c fault_around_bytes in pages: from debugfs where it is mounted
 // (the only place it can be changed), else the kernel's default of 64 KiB.
 uint64_t FaultAroundPages(uint64_t page_size);

@@ -127,6 +127,11 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP memfd_secret mappings: memfd_secret fails with " +
                      ErrnoName(executor_->info().secretmem_err) +
                      " (needs CONFIG_SECRETMEM; before 6.5 also the secretmem.enable=1 boot parameter)");
+  } else if (!SecretmemMappingsAreLocked().value_or(true)) {
+    gen_options_.secretmem = false;
+    notes_.push_back("SKIP memfd_secret mappings: this kernel's secretmem mappings are not VM_LOCKED (its "
+                     "secretmem_fault() charges pages to the user's locked_vm instead, as Debian's 6.1 and 6.12 "
+                     "kernels do); that variant is not modelled");
   }
   if (!config_.page_flags) {
     notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
