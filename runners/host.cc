@@ -82,25 +82,33 @@ bool ExecOnlyIsReadable() {
   return true;
 }
 
+// The line starting with `field` in this process's smaps entry of the VMA
+// that starts at `start`.
+std::optional<std::string> SelfSmapsLine(const void* start, std::string_view field) {
+  char header[32];
+  std::snprintf(header, sizeof header, "%lx-", reinterpret_cast<unsigned long>(start));
+  std::istringstream smaps(ReadFile("/proc/self/smaps"));
+  bool in_vma = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.rfind(header, 0) == 0) {
+      in_vma = true;
+    } else if (in_vma && line.rfind(field, 0) == 0) {
+      return line;
+    } else if (in_vma && line.find('-') < line.find(' ') && line.find(':') > line.find(' ')) {
+      return std::nullopt;  // the next VMA's header
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<bool> ReadFaultMapsZeroPage() {
   const long page_size = sysconf(_SC_PAGESIZE);
   void* p = mmap(nullptr, static_cast<size_t>(page_size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return std::nullopt;
   const char byte = *static_cast<volatile const char*>(p);
   (void)byte;
-  char start[32];
-  std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(p));
   std::optional<bool> zero_page;
-  std::istringstream smaps(ReadFile("/proc/self/smaps"));
-  bool in_vma = false;
-  for (std::string line; std::getline(smaps, line);) {
-    if (line.rfind(start, 0) == 0) {
-      in_vma = true;
-    } else if (in_vma && line.rfind("Rss:", 0) == 0) {
-      zero_page = std::atol(line.c_str() + 4) == 0;
-      break;
-    }
-  }
+  if (const auto rss = SelfSmapsLine(p, "Rss:")) zero_page = std::atol(rss->c_str() + 4) == 0;
   munmap(p, static_cast<size_t>(page_size));
   return zero_page;
 }
@@ -114,18 +122,7 @@ std::optional<bool> SecretmemMappingsAreLocked() {
   if (ftruncate(secret, page_size) == 0) {
     void* p = mmap(nullptr, static_cast<size_t>(page_size), PROT_READ | PROT_WRITE, MAP_SHARED, secret, 0);
     if (p != MAP_FAILED) {
-      char start[32];
-      std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(p));
-      std::istringstream smaps(ReadFile("/proc/self/smaps"));
-      bool in_vma = false;
-      for (std::string line; std::getline(smaps, line);) {
-        if (line.rfind(start, 0) == 0) {
-          in_vma = true;
-        } else if (in_vma && line.rfind("VmFlags:", 0) == 0) {
-          locked = (line + " ").find(" lo ") != std::string::npos;
-          break;
-        }
-      }
+      if (const auto flags = SelfSmapsLine(p, "VmFlags:")) locked = (*flags + " ").find(" lo ") != std::string::npos;
       munmap(p, static_cast<size_t>(page_size));
     }
   }
