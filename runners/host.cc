@@ -86,6 +86,31 @@ uint64_t FaultAroundPages(uint64_t page_size) {
   return std::max<uint64_t>(1, bytes / page_size);
 }
 
+SwapState ParseSwaps(bool exists, std::string_view text) {
+  SwapState state;
+  state.config_swap = exists;
+  const size_t nl = text.find('\n');
+  state.active = nl != std::string_view::npos && text.find_first_not_of(" \t\n", nl + 1) != std::string_view::npos;
+  return state;
+}
+
+SwapState ReadSwapState() {
+  std::ifstream in("/proc/swaps");
+  return ParseSwaps(static_cast<bool>(in), in ? ReadFile("/proc/swaps") : std::string());
+}
+
+bool CmdlineHasNoZeroPage(std::string_view cmdline) {
+  size_t at = 0;
+  while ((at = cmdline.find("pvm_no_zero_page=", at)) != std::string_view::npos) {
+    const bool word_start = at == 0 || cmdline[at - 1] == ' ';
+    at += 17;
+    if (word_start && at < cmdline.size() && cmdline[at] != '0' && cmdline[at] != ' ' && cmdline[at] != '\n') return true;
+  }
+  return false;
+}
+
+bool NoZeroPageBootParameter() { return CmdlineHasNoZeroPage(ReadFile("/proc/cmdline")); }
+
 std::optional<long> FreeHugePages() {
   std::istringstream in(ReadFile("/proc/meminfo"));
   for (std::string line; std::getline(in, line);) {

@@ -29,6 +29,10 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->page_flags = info.has_page_flags;
   config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
+  const SwapState swap = ReadSwapState();
+  config->swap_active = swap.active;
+  config->config_swap = swap.config_swap;
+  config->anon_read_zero_page = !NoZeroPageBootParameter();
   return true;
 }
 
@@ -120,6 +124,13 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   if (!config_.page_flags) {
     notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
+  }
+  if (!config_.anon_read_zero_page) {
+    notes_.push_back("booted with pvm_no_zero_page=1: anonymous read faults allocate a page instead of mapping "
+                     "the zero page (modelled so)");
+  }
+  if (config_.swap_active) {
+    notes_.push_back("swap is active: MADV_PAGEOUT of anonymous pages is left open (it may page them out)");
   }
   return kExitConformant;
 }
