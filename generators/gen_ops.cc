@@ -436,7 +436,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {8, OpKind::kWriteTouch},
         {t.options.files ? 7u : 0u, OpKind::kMmapFile},
         {t.options.files ? 3u : 0u, OpKind::kFtruncate},
-        {t.options.madvise ? 10u : 0u, OpKind::kMadvise},
+        {t.options.madvise ? 6u : 0u, OpKind::kMadvise},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
