@@ -50,6 +50,10 @@ bool Exempt(const Op& op) {
     case OpKind::kMmap:
     case OpKind::kMunmap:
     case OpKind::kMprotect: return op.len == 0 || op.addr % kPage != 0;
+    // do_madvise(): len 0, an unaligned start, a length rounding to 0, wrap-around.
+    case OpKind::kMadvise:
+      return op.len == 0 || op.addr % kPage != 0 || ((op.len + kPage - 1) & ~(kPage - 1)) == 0 ||
+             op.region == kAbsoluteAddr;
     default: return op.region == kAbsoluteAddr;
   }
 }
