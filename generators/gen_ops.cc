@@ -338,7 +338,42 @@ Op GenFtruncate(const Targets& t) {
   return op;
 }
 
+// madvise over a range like mprotect's (an unaligned start is EINVAL and
+// rare), with the edges of do_madvise()'s arithmetic and an unassigned
+// advice as low-weight branches.
+Op GenMadvise(const Targets& t) {
+  const bool unaligned = *Shrinking<int>({{94, 0}, {6, 1}});
+  Op op = RangeOp(OpKind::kMadvise, GenRange(t, unaligned));
+  op.flags = *GenMadviseAdvice(t.options.madvise_dontneed_locked);
+  switch (*Shrinking<int>({{91, 0}, {3, 1}, {3, 2}, {3, 3}})) {
+    case 1: op.len = 0; break;                                       // 0, or EINVAL if unaligned
+    case 2: op.len = std::numeric_limits<uint64_t>::max(); break;    // rounds to 0: EINVAL
+    case 3:                                                          // wraps around: EINVAL
+      op.region = kAbsoluteAddr;
+      op.addr = 0 - t.page_size;
+      op.len = 2 * t.page_size;
+      break;
+    default: break;
+  }
+  return op;
+}
+
 }  // namespace
+
+rc::Gen<int> GenMadviseAdvice(bool dontneed_locked) {
+  // MADV_DONTNEED first: shrinking moves towards it. 5-7 and 99 are unassigned
+  // in include/uapi/asm-generic/mman-common.h.
+  return Shrinking<int>({{20, uapi::kMadvDontneed},
+                                        {dontneed_locked ? 12u : 0u, uapi::kMadvDontneedLocked},
+                                        {12, uapi::kMadvFree},
+                                        {8, uapi::kMadvCold},
+                                        {10, uapi::kMadvPageout},
+                                        {8, uapi::kMadvWillneed},
+                                        {14, uapi::kMadvPopulateRead},
+                                        {14, uapi::kMadvPopulateWrite},
+                                        {2, 5},
+                                        {1, 99}});
+}
 
 rc::Gen<int> GenProt() {
   return Shrinking<int>({{1, uapi::kProtNone}, {1, uapi::kProtRead}, {1, uapi::kProtWrite},
@@ -401,6 +436,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {8, OpKind::kWriteTouch},
         {t.options.files ? 7u : 0u, OpKind::kMmapFile},
         {t.options.files ? 3u : 0u, OpKind::kFtruncate},
+        {t.options.madvise ? 6u : 0u, OpKind::kMadvise},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -437,6 +473,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kSetMemlockLimit: return GenSetMemlockLimit(t);
       case OpKind::kMmapFile: return GenMmapFile(t);
       case OpKind::kFtruncate: return GenFtruncate(t);
+      case OpKind::kMadvise: return GenMadvise(t);
     }
     return Op{};
   }));

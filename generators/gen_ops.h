@@ -23,6 +23,8 @@ struct GenOptions {
   bool files = true;  // mmap_file and ftruncate of the executor's files (oracles/files.h)
   bool secretmem = true;  // mmap_file of the memfd_secret file too
   bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
+  bool madvise = true;    // madvise (issue 3)
+  bool madvise_dontneed_locked = true;  // MADV_DONTNEED_LOCKED among the advice (EINVAL before 5.18)
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);
@@ -32,5 +34,6 @@ rc::Gen<int> GenProt();
 rc::Gen<int> GenMlock2Flags();
 rc::Gen<int> GenMlockallFlags(bool mcl_onfault);
 rc::Gen<int> GenMmapFlags();
+rc::Gen<int> GenMadviseAdvice(bool dontneed_locked);
 
 }  // namespace mlc

@@ -61,6 +61,10 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.version = *version;
   p.smaps.question_marks_mean_lock_on_fault = *version < KernelVersion{6, 2, 0};
   p.mlockall_onfault_alone_is_einval = !(*version < KernelVersion{5, 2, 0});
+  p.madv_cold_pageout = !(*version < KernelVersion{5, 4, 0});
+  p.madv_populate = !(*version < KernelVersion{5, 14, 0});
+  p.madv_dontneed_locked = !(*version < KernelVersion{5, 18, 0});
+  p.madv_populate_stops_at_hole = !(*version < KernelVersion{6, 10, 0});
   return p;
 }
 

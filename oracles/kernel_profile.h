@@ -27,6 +27,23 @@ struct KernelProfile {
   // (dedca63504a2 "mm/mlock.c: mlockall error for flag MCL_ONFAULT"); in
   // 4.4-5.1 it returned 0 and acted like munlockall().
   bool mlockall_onfault_alone_is_einval = true;
+  // madvise(2) advice that older kernels reject as EINVAL
+  // (madvise_behavior_valid()): MADV_COLD and MADV_PAGEOUT since v5.4
+  // (9c276cc65a58 "mm: introduce MADV_COLD", 1a4e58cce84e "mm: introduce
+  // MADV_PAGEOUT"), MADV_POPULATE_READ/WRITE since v5.14 (4ca9b3859dac),
+  // MADV_DONTNEED_LOCKED since v5.18 (9457056ac426 "mm: madvise:
+  // MADV_DONTNEED_LOCKED").
+  bool madv_cold_pageout = true;
+  bool madv_populate = true;
+  bool madv_dontneed_locked = true;
+  // MADV_POPULATE_* stops with ENOMEM at the first hole since v6.10 ("mm/madvise:
+  // don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)", David
+  // Hildenbrand, 2024: madvise_populate() calls faultin_page_range() on the
+  // whole range and __get_user_pages() answers FOLL_MADV_POPULATE's failed
+  // vma_lookup() with -ENOMEM). Before, madvise_walk_vmas() skipped holes
+  // and returned ENOMEM after populating the VMAs beyond them (v6.1
+  // mm/madvise.c). Seen on 6.18: the VMA after the hole stays unpopulated.
+  bool madv_populate_stops_at_hole = true;
   std::string Describe() const;
 };
 

@@ -18,7 +18,8 @@ Outcome FromKernel(int rc) { return rc == 0 ? Ok() : Fail(-rc); }
 bool operator==(const PageState& a, const PageState& b) {
   return a.mapped == b.mapped && a.shared == b.shared && a.prot == b.prot && a.lock == b.lock &&
          a.residency == b.residency && a.file == b.file && a.cow == b.cow && a.file_page == b.file_page &&
-         a.account == b.account;
+         a.account == b.account && a.open == b.open && a.shm_cached == b.shm_cached && a.shm_id == b.shm_id &&
+         a.shm_mlock_uncertain == b.shm_mlock_uncertain;
 }
 
 const char* EventName(Event e) {
@@ -50,6 +51,20 @@ const char* EventName(Event e) {
     case Event::kMlockUncertain: return "page-cache page's mlocked flag left open";
     case Event::kSecretmemStaysLocked: return "lock call left secretmem pages unchanged";
     case Event::kPopulateRefusedSecretmem: return "populate refused secretmem (EFAULT)";
+    case Event::kMadvLockedEinval: return "madvise EINVAL on a locked VMA";
+    case Event::kMadvPartialEinval: return "madvise EINVAL on a locked VMA after advising earlier VMAs";
+    case Event::kMadvZapped: return "MADV_DONTNEED zapped present pages";
+    case Event::kMadvZappedLocked: return "MADV_DONTNEED_LOCKED zapped locked pages";
+    case Event::kMadvFreeLazy: return "MADV_FREE made pages lazyfree (residency left open)";
+    case Event::kMadvFreeNotAnon: return "MADV_FREE on a shared or file mapping (EINVAL)";
+    case Event::kMadvColdKept: return "MADV_COLD kept present pages";
+    case Event::kMadvPageoutKept: return "MADV_PAGEOUT kept anonymous pages (no swap)";
+    case Event::kMadvPageoutOpen: return "MADV_PAGEOUT left a shmem page's residency open";
+    case Event::kMadvWillneed: return "MADV_WILLNEED over mapped pages";
+    case Event::kMadvPopulated: return "MADV_POPULATE_READ/WRITE faulted pages in";
+    case Event::kMadvPopulateEinval: return "MADV_POPULATE_* without the access (EINVAL)";
+    case Event::kMadvPopulateEof: return "MADV_POPULATE_* beyond EOF (EFAULT)";
+    case Event::kMadvHole: return "madvise ENOMEM for a hole after advising the mapped parts";
     case Event::kCount: break;
   }
   return "?";
@@ -74,6 +89,7 @@ Model::Model(const ModelConfig& config)
     f.size = kFileInitialPages * config_.page_size;
     f.cached.assign(kFileWindowPages, false);
     f.mlock_uncertain.assign(kFileWindowPages, false);
+    f.cache_open.assign(kFileWindowPages, false);
   }
 }
 
@@ -144,9 +160,21 @@ int Model::CheckMlockLimit(uint64_t start, uint64_t len, StepEffects& fx) const 
 }
 
 bool Model::MlockUncertain(const PageState& page) const {
+  if (page.file < 0 && page.shared) return page.shm_mlock_uncertain;
   if (page.file < 0 || page.cow) return false;
   const auto& u = files_[static_cast<size_t>(page.file)].mlock_uncertain;
-  return page.file_page < u.size() && u[page.file_page];
+  if (page.file_page < u.size() && u[page.file_page]) return true;
+  // Another mapping of the page whose pte may be gone (MADV_PAGEOUT) may or
+  // may not be the locked one that keeps it mlocked.
+  for (uint64_t w = 0; w < kFileWindows; ++w) {
+    const uint64_t i = w * kFileWindowPages + page.file_page;
+    if (i >= pages_.size()) break;
+    const PageState& other = pages_[i];
+    if (other.mapped && other.file == page.file && other.file_page == page.file_page && !other.cow && other.open) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // 5.18+ (mm/mlock.c, mm/rmap.c): a page is PG_mlocked while a VM_LOCKED VMA
@@ -178,7 +206,13 @@ bool Model::PageMlocked(const PageState& page) const {
 //   it", mm/swap.c lru_add()), so __munlock_folio() may clear PG_mlocked
 //   while the other mapping still has it locked.
 // Such a page stays "may be either" until its page is dropped by truncation.
-void Model::NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx) {
+void Model::NoteMlockDropped(PageState& page, bool zapped, StepEffects& fx) {
+  // A shared anonymous page zapped by MADV_DONTNEED_LOCKED stays in its
+  // shmem object, a page-cache page like a file's.
+  if (page.file < 0 && page.shared && zapped && page.residency == Residency::kPage && page.lock != Lock::kNone) {
+    page.shm_mlock_uncertain = true;  // munmap and MAP_FIXED then drop the page and this flag
+    return;
+  }
   if (page.file < 0 || page.cow || page.residency != Residency::kPage || page.lock == Lock::kNone) return;
   if (!zapped && FileMapcount(page.file, page.file_page) < 2) return;
   auto& u = files_[static_cast<size_t>(page.file)].mlock_uncertain;
@@ -200,6 +234,22 @@ bool Model::BeyondEof(const PageState& page) const {
   if (page.file < 0) return false;
   const uint64_t size = files_[static_cast<size_t>(page.file)].size;
   return page.file_page >= (size + config_.page_size - 1) / config_.page_size;
+}
+
+bool Model::CacheOpen(const PageState& page) const {
+  if (page.file < 0) return false;
+  const auto& open = files_[static_cast<size_t>(page.file)].cache_open;
+  return page.file_page < open.size() && open[page.file_page];
+}
+
+bool Model::CachedWithoutPte(const PageState& page) const {
+  if (page.file < 0) return page.shared && page.shm_cached;
+  return FilePageCached(page);
+}
+
+bool Model::ResidencyOpen(const PageState& page) const {
+  if (!page.mapped) return false;
+  return page.open || (page.residency == Residency::kNone && CacheOpen(page));
 }
 
 uint32_t Model::FileMapcount(int f, uint64_t k) const {
@@ -260,11 +310,19 @@ void Model::SetAllLocks(Lock lock, StepEffects& fx) {
 // that page for reads and writes; a private one maps it for reads and gets
 // its own anonymous copy on a write (mm/memory.c do_cow_fault() reads the
 // page cache page first, wp_page_copy() for a page mapped read-only).
+//
+// A fault settles what madvise left open: it maps the page it finds in the
+// page cache or allocates one. Only a read fault on a private anonymous
+// lazyfree page stays open: reclaimed, it maps the zero page instead
+// (mm/vmscan.c shrink_folio_list() discards a clean lazyfree folio).
 void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
   if (page.file >= 0) {
     auto& cached = files_[static_cast<size_t>(page.file)].cached;
     if (page.file_page >= cached.size()) cached.resize(page.file_page + 1, false);
     cached[page.file_page] = true;
+    auto& cache_open = files_[static_cast<size_t>(page.file)].cache_open;
+    if (page.file_page < cache_open.size()) cache_open[page.file_page] = false;
+    page.open = false;
     if (page.shared || !write) {
       if (page.residency == Residency::kNone) page.residency = Residency::kPage;
       return;
@@ -280,6 +338,8 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
   if (write || page.shared) {
     if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
     page.residency = Residency::kPage;
+    page.open = false;
+    page.shm_cached = false;
   } else if (page.residency == Residency::kNone) {
     // do_anonymous_page(): reads map the zero page unless mm_forbids_zeropage().
     page.residency = config_.read_fault_maps_zero_page ? Residency::kZeroPage : Residency::kPage;
@@ -294,6 +354,11 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
 bool Model::SameFileVma(size_t a, size_t b) const {
   const PageState& x = pages_[a];
   const PageState& y = pages_[b];
+  // Shared anonymous memory is a shmem object of its own per mmap (mm/shmem.c
+  // shmem_zero_setup()), mapped at consecutive offsets.
+  if (x.mapped && y.mapped && x.file < 0 && y.file < 0 && x.shared && y.shared) {
+    return x.shm_id == y.shm_id && x.prot == y.prot && x.lock == y.lock;
+  }
   return x.mapped && y.mapped && x.file >= 0 && x.file == y.file && y.file_page == x.file_page + 1 &&
          x.shared == y.shared && x.prot == y.prot && x.lock == y.lock && x.account == y.account;
 }
@@ -319,8 +384,12 @@ void Model::FaultAround(size_t index) {
   while (to + 1 < end && SameFileVma(to, to + 1)) ++to;
   for (size_t j = from; j <= to; ++j) {
     PageState& page = pages_[j];
-    if (page.residency == Residency::kNone && FilePageCached(page) && !BeyondEof(page)) {
+    if (page.residency == Residency::kNone && CachedWithoutPte(page) && !BeyondEof(page)) {
       page.residency = Residency::kPage;
+      // A page MADV_PAGEOUT may have dropped from the page cache is mapped
+      // only if it is still there.
+      if (CacheOpen(page)) page.open = true;
+      if (page.file < 0) page.shm_cached = false;
     }
   }
 }
@@ -378,7 +447,7 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     // walk goes on at the next VMA, and every later page of this VMA lies
     // beyond EOF too (offsets grow within a VMA).
     const bool write = !page.shared && (page.prot & uapi::kProtWrite);
-    if (page.file >= 0 && !write && page.residency == Residency::kNone) {
+    if ((page.file >= 0 || page.shared) && !write && page.residency == Residency::kNone) {
       FaultAround((addr - config_.arena_base) / config_.page_size);
     }
     if (BeyondEof(page)) {
@@ -640,6 +709,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     fresh.mapped = true;
     fresh.shared = type == uapi::kMapShared;
     fresh.prot = static_cast<uint8_t>(op.prot & 7);
+    if (!file_backed && fresh.shared) fresh.shm_id = next_shm_id_;
     if (file_backed) {
       // mm/mmap.c accountable_mapping(): private writable mappings are VM_ACCOUNT.
       fresh.account = type == uapi::kMapPrivate && (op.prot & uapi::kProtWrite);
@@ -649,6 +719,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     page = fresh;
     SetLock(page, lock, fx);
   }
+  if (!file_backed && type == uapi::kMapShared) ++next_shm_id_;
   regions_.push_back({op.region, static_cast<uint64_t>(first), count});
   // do_mmap(): *populate = len if VM_LOCKED or MAP_POPULATE without
   // MAP_NONBLOCK; vm_mmap_pgoff() then mm_populate()s ignoring errors
@@ -753,7 +824,9 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   // access_error()); the file's fault handler then finds no page: SIGBUS
   // (mmap(2): "Attempted access to a page of the buffer that lies beyond the
   // end of the mapped file"), ref 39.
-  if (page.file >= 0 && !write && page.residency == Residency::kNone) FaultAround(static_cast<size_t>(i));
+  if ((page.file >= 0 || page.shared) && !write && page.residency == Residency::kNone) {
+    FaultAround(static_cast<size_t>(i));
+  }
   if (BeyondEof(page)) {
     fx.Note(Event::kTouchBeyondEof);
     return {0, 0, uapi::kSigbus};
@@ -796,6 +869,7 @@ Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
   for (uint64_t k = keep; k < f.cached.size(); ++k) f.cached[k] = false;
   // The dropped pages are freed; a later fault allocates a fresh one.
   for (uint64_t k = keep; k < f.mlock_uncertain.size(); ++k) f.mlock_uncertain[k] = false;
+  for (uint64_t k = keep; k < f.cache_open.size(); ++k) f.cache_open[k] = false;
   for (PageState& page : pages_) {
     if (!page.mapped || page.file != op.file || page.file_page < keep) continue;
     if (page.lock != Lock::kNone && Mutant(PlantedBug::kTruncateKeepsLockedPages)) continue;
@@ -805,8 +879,281 @@ Outcome Model::Ftruncate(const Op& op, StepEffects& fx) {
     }
     page.residency = Residency::kNone;
     page.cow = false;
+    page.open = false;
   }
   return Ok();
+}
+
+// madvise(2), mm/madvise.c do_madvise() (madvise_do_behavior() since 6.15,
+// same order): an advice the kernel does not know is EINVAL
+// (madvise_behavior_valid(), per version: KernelProfile), then an unaligned
+// start, a length that rounds up to 0 and wrap-around are EINVAL, and an
+// empty range is 0. madvise_walk_vmas() then visits the VMAs in order:
+// holes are skipped and turn a success into ENOMEM at the end ("If the
+// interval [start,end) covers some unmapped address ranges, just ignore
+// them, but return -ENOMEM at the end"), while a VMA's own error stops the
+// walk and is returned with the earlier VMAs already advised (ref 60). The
+// model advises page by page: every per-VMA check reads a flag that all
+// pages of one VMA share. MADV_POPULATE_* since 6.10 does not walk
+// (KernelProfile::madv_populate_stops_at_hole).
+// The model knows the advice below; any other value it takes as EINVAL, and
+// generators use only unassigned ones (5-7, 99).
+Outcome Model::Madvise(const Op& op, StepEffects& fx) {
+  const int advice = op.flags;
+  const KernelProfile& profile = config_.profile;
+  bool known = false;
+  switch (advice) {
+    case uapi::kMadvWillneed:
+    case uapi::kMadvDontneed:
+    case uapi::kMadvFree: known = true; break;
+    case uapi::kMadvCold:
+    case uapi::kMadvPageout: known = profile.madv_cold_pageout; break;
+    case uapi::kMadvPopulateRead:
+    case uapi::kMadvPopulateWrite: known = profile.madv_populate; break;
+    case uapi::kMadvDontneedLocked: known = profile.madv_dontneed_locked; break;
+    default: break;
+  }
+  if (!known) return Fail(uapi::kEinval);
+  const uint64_t mask = config_.page_size - 1;
+  const uint64_t start = AbsoluteAddress(op, config_.arena_base);
+  if (start & mask) return Fail(uapi::kEinval);
+  const uint64_t len = (op.len + mask) & ~mask;
+  if (op.len != 0 && len == 0) return Fail(uapi::kEinval);
+  const uint64_t end = start + len;
+  if (end < start) return Fail(uapi::kEinval);
+  if (end == start) return Ok();
+  const bool populate = advice == uapi::kMadvPopulateRead || advice == uapi::kMadvPopulateWrite;
+  bool hole = false;
+  bool advised = false;  // an earlier mapped page of the range was advised
+  for (uint64_t addr = start; addr < end; addr += config_.page_size) {
+    const int64_t i = PageIndex(addr);
+    if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) {
+      // Pages outside the arena: the runner only lets ranges reach into the
+      // empty guard holes around it.
+      if (populate && profile.madv_populate_stops_at_hole) {
+        fx.Note(Event::kMadvHole);
+        return Fail(uapi::kEnomem);
+      }
+      hole = true;
+      continue;
+    }
+    const int rc = populate ? MadvisePopulatePage(static_cast<size_t>(i), advice == uapi::kMadvPopulateWrite, fx)
+                            : MadvisePage(pages_[static_cast<size_t>(i)], advice, fx);
+    if (rc != 0) {
+      if (rc == -uapi::kEinval && pages_[static_cast<size_t>(i)].lock != Lock::kNone && !populate) {
+        fx.Note(Event::kMadvLockedEinval);
+        if (advised) fx.Note(Event::kMadvPartialEinval);
+      }
+      return Fail(-rc);
+    }
+    advised = true;
+  }
+  if (hole) {
+    fx.Note(Event::kMadvHole);
+    return Fail(uapi::kEnomem);
+  }
+  return Ok();
+}
+
+// One page of a VMA madvise_walk_vmas() visits, for the advice that are
+// not MADV_POPULATE_*; 0 or -errno.
+int Model::MadvisePage(PageState& page, int advice, StepEffects& fx) {
+  const bool locked = page.lock != Lock::kNone;  // VM_LOCKED (ONFAULT too; secretmem sets it)
+  const bool present = page.residency == Residency::kPage;
+  switch (advice) {
+    case uapi::kMadvDontneed:
+    case uapi::kMadvDontneedLocked:
+      // madvise_dontneed_free_valid_vma(): VM_LOCKED is forbidden unless
+      // MADV_DONTNEED_LOCKED (9457056ac426, which keeps VM_LOCKED and
+      // locked_vm: only the ptes go, and the next fault of the locked VMA
+      // maps and mlocks the page again).
+      if (locked && advice == uapi::kMadvDontneed && !Mutant(PlantedBug::kMadvDontneedIgnoresMlock)) {
+        return -uapi::kEinval;
+      }
+      // zap_page_range_single(): every pte goes, a private file mapping's
+      // COW copies included (mincore then answers from the page cache,
+      // ref 47); page-cache and shmem pages stay in their file or object.
+      if (page.residency != Residency::kNone) {
+        fx.Note(Event::kMadvZapped);
+        if (locked) fx.Note(Event::kMadvZappedLocked);
+      }
+      if (page.file < 0 && page.shared && present && locked && !page.shm_mlock_uncertain) {
+        fx.Note(Event::kMlockUncertain);
+      }
+      NoteMlockDropped(page, /*zapped=*/true, fx);
+      if (page.file < 0 && page.shared && (present || page.shm_cached)) page.shm_cached = true;
+      // A shared anonymous page whose pte was open keeps its object's page
+      // open; a private one is gone for certain; a file page's cache state
+      // is FileState::cache_open's.
+      page.open = page.open && page.file < 0 && page.shared;
+      page.residency = Residency::kNone;
+      page.cow = false;
+      return 0;
+    case uapi::kMadvFree:
+      if (locked) return -uapi::kEinval;  // madvise_dontneed_free_valid_vma()
+      // madvise_free_single_vma(): "MADV_FREE works for only anon vma at the
+      // moment" (vma_is_anonymous(): no vm_ops; shmem and files have them).
+      if (page.file >= 0 || page.shared) {
+        fx.Note(Event::kMadvFreeNotAnon);
+        return -uapi::kEinval;
+      }
+      // madvise_free_pte_range() skips the zero page (vm_normal_folio() is
+      // NULL) and marks the rest lazyfree (folio_mark_lazyfree()); they stay
+      // mapped and counted until reclaim discards them, "delayed until memory
+      // pressure occurs" (madvise(2)), which no rule pins to a step.
+      if (present) {
+        fx.Note(Event::kMadvFreeLazy);
+        page.open = true;
+      }
+      return 0;
+    case uapi::kMadvCold:
+      // can_madv_lru_vma(): !(VM_LOCKED|VM_PFNMAP|VM_HUGETLB). MADV_COLD only
+      // deactivates (madvise_cold_or_pageout_pte_range(), pageout=false):
+      // nothing is unmapped, and without swap anonymous and shmem pages are
+      // never scanned by reclaim (mm/vmscan.c get_scan_count(): SCAN_FILE
+      // when !can_reclaim_anon_pages()).
+      if (locked) return -uapi::kEinval;
+      if (present) fx.Note(Event::kMadvColdKept);
+      return 0;
+    case uapi::kMadvPageout:
+      if (locked) return -uapi::kEinval;  // can_madv_lru_vma()
+      if (!present) return 0;  // the zero page is skipped (vm_normal_folio())
+      // reclaim_pages() -> shrink_folio_list(): an anonymous folio (private
+      // anonymous, or a COW copy) needs add_to_swap() before it is
+      // unmapped; without an active swap area that fails and the folio is
+      // activated, still mapped. With swap it may go.
+      if ((page.file < 0 && !page.shared) || page.cow) {
+        if (config_.swap_active) {
+          fx.Note(Event::kMadvPageoutOpen);
+          page.open = true;
+        } else {
+          fx.Note(Event::kMadvPageoutKept);
+        }
+        return 0;
+      }
+      // A shmem folio (memfd, tmpfs, shared anonymous): "Do not interfere
+      // with other mappings of this folio" skips one mapped twice (mapcount
+      // != 1); else, if it is on the LRU (it may still sit in another CPU's
+      // lru_add batch) and not busy, try_to_unmap() drops the pte, and a
+      // clean folio leaves the page cache while a dirty one is kept
+      // (shmem_writepage() without swap redirties). Which happens depends
+      // on state the rules do not expose (seen on 6.18: some pages of one
+      // call stay mapped, others leave the page cache): left open.
+      if (page.file >= 0 && FileMapcount(page.file, page.file_page) >= 2 && !MlockUncertain(page)) return 0;
+      fx.Note(Event::kMadvPageoutOpen);
+      page.open = true;
+      if (page.file >= 0) {
+        auto& open = files_[static_cast<size_t>(page.file)].cache_open;
+        if (page.file_page >= open.size()) open.resize(page.file_page + 1, false);
+        open[page.file_page] = true;
+      }
+      return 0;
+    case uapi::kMadvWillneed:
+      // madvise_willneed(): anonymous memory gets a swap-in walk, shmem
+      // (memfd, tmpfs, shared anonymous) shmem_swapin_range() /
+      // force_shm_swapin_readahead(): with nothing swapped out nothing
+      // changes, and shmem holes are not read ahead (seen on 6.18: mincore
+      // stays 0). Without CONFIG_SWAP anonymous VMAs answer EBADF.
+      // secretmem is no shmem mapping: vfs_fadvise(POSIX_FADV_WILLNEED)
+      // finds nothing to read ahead.
+      if (!config_.config_swap && page.file < 0 && !page.shared) return -9;  // EBADF
+      fx.Note(Event::kMadvWillneed);
+      return 0;
+  }
+  return -uapi::kEinval;
+}
+
+// MADV_POPULATE_READ/WRITE on one page: madvise_populate() ->
+// faultin_page_range() (faultin_vma_page_range() before 6.10), GUP without
+// FOLL_FORCE. check_vma_flags() refuses a VMA without VM_READ (reads) or
+// VM_WRITE (writes) and secretmem, which madvise reports as EINVAL
+// ("Incompatible mappings / permissions"), PROT_NONE included; a fault's
+// VM_FAULT_SIGBUS beyond EOF is EFAULT. Pages before the failing one stay
+// populated. Faults are taken as a touch takes them (FaultIn, read
+// fault-around), and land in a VM_LOCKED VMA mlocked (VM_LOCKONFAULT too:
+// GUP, not populate_vma_page_range()). GUP ends with lru_add_drain().
+int Model::MadvisePopulatePage(size_t index, bool write, StepEffects& fx) {
+  PageState& page = pages_[index];
+  const bool allowed = write ? (page.prot & uapi::kProtWrite) != 0 : (page.prot & uapi::kProtRead) != 0;
+  if (!allowed || page.file == kSecretmem) {
+    if (page.prot == uapi::kProtNone) fx.Note(Event::kPopulateStoppedAtProtNone);
+    fx.Note(Event::kMadvPopulateEinval);
+    return -uapi::kEinval;
+  }
+  drain_this_step_ = true;
+  if ((page.file >= 0 || page.shared) && !write && page.residency == Residency::kNone) FaultAround(index);
+  if (BeyondEof(page)) {
+    if (Mutant(PlantedBug::kMadvPopulateIgnoresSigbus)) return 0;
+    fx.Note(Event::kMadvPopulateEof);
+    return -uapi::kEfault;
+  }
+  fx.Note(Event::kMadvPopulated);
+  FaultIn(page, write, fx);
+  return 0;
+}
+
+bool Model::AnyOpen() const {
+  for (const PageState& page : pages_) {
+    if (page.open) return true;
+  }
+  return false;
+}
+
+uint64_t Model::OpenRssKb() const {
+  uint64_t pages = 0;
+  for (const PageState& page : pages_) pages += page.mapped && page.open && page.residency == Residency::kPage;
+  return pages * (config_.page_size / 1024);
+}
+
+// smaps Locked: is a PSS (ref 48): with open pages, every combination of
+// them being mapped or not is possible. Anonymous pages count alone; a file
+// page's mappings (at most one per window, oracles/files.h) share it, so
+// each file page is enumerated over its open mappings.
+void Model::LockedRange(uint64_t* lo_kb, uint64_t* hi_kb) const {
+  const uint64_t kb = config_.page_size / 1024;
+  uint64_t lo_halves = 0, hi_halves = 0;
+  for (const PageState& page : pages_) {
+    if (!page.mapped || page.residency != Residency::kPage || page.lock == Lock::kNone) continue;
+    if (page.file >= 0 && !page.cow) continue;
+    hi_halves += 2;
+    if (!page.open) lo_halves += 2;
+  }
+  for (int f = 0; f < kFileCount; ++f) {
+    for (uint64_t k = 0; k < kFileWindowPages; ++k) {
+      const PageState* members[kFileWindows] = {};
+      size_t n = 0;
+      for (uint64_t w = 0; w < kFileWindows; ++w) {
+        const uint64_t i = w * kFileWindowPages + k;
+        if (i >= pages_.size()) break;
+        const PageState& p = pages_[i];
+        if (p.mapped && p.file == f && p.file_page == k && !p.cow && p.residency == Residency::kPage) {
+          members[n++] = &p;
+        }
+      }
+      if (n == 0) continue;
+      uint64_t best_lo = ~uint64_t{0}, best_hi = 0;
+      for (unsigned combo = 0; combo < (1u << n); ++combo) {
+        bool possible = true;
+        uint32_t mapcount = 0;
+        for (size_t m = 0; m < n; ++m) {
+          const bool mapped = (combo >> m) & 1;
+          if (!mapped && !members[m]->open) possible = false;
+          mapcount += mapped;
+        }
+        if (!possible) continue;
+        uint64_t halves = 0;
+        for (size_t m = 0; m < n; ++m) {
+          if (((combo >> m) & 1) && members[m]->lock != Lock::kNone) halves += 2 / std::max<uint32_t>(1, mapcount);
+        }
+        best_lo = std::min(best_lo, halves);
+        best_hi = std::max(best_hi, halves);
+      }
+      lo_halves += best_lo;
+      hi_halves += best_hi;
+    }
+  }
+  *lo_kb = lo_halves * kb / 2;
+  *hi_kb = hi_halves * kb / 2;
 }
 
 // Whether `op` ended with lru_add_drain() after its last addition to the
@@ -828,7 +1175,8 @@ bool Model::DrainsAtEnd(const Op& op) const {
     case OpKind::kMunlockall:
     case OpKind::kMmap:
     case OpKind::kMmapFile:
-    case OpKind::kMprotect: return drain_this_step_;
+    case OpKind::kMprotect:
+    case OpKind::kMadvise: return drain_this_step_;
     default: return false;
   }
 }
@@ -872,6 +1220,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
       return Ok();
     case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.len, op.addr, fx);
     case OpKind::kFtruncate: return Ftruncate(op, fx);
+    case OpKind::kMadvise: return Madvise(op, fx);
   }
   return Fail(uapi::kEinval);
 }

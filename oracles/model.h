@@ -33,6 +33,19 @@ struct PageState {
   bool cow = false;
   bool account = false;  // VM_ACCOUNT: keeps otherwise equal file VMAs apart
   uint32_t file_page = 0;
+  // madvise: residency the rules leave open. `residency` is then what the
+  // page has if nothing reclaimed it; the pte may be gone (an MADV_FREE
+  // lazyfree page, a page-cache page MADV_PAGEOUT tried to reclaim), so
+  // mincore, Rss, Locked and the page flags are not determined for it.
+  bool open = false;
+  // Shared anonymous pages (shmem objects): the object still holds the page
+  // although no pte maps it (MADV_DONTNEED), and which object this is, one
+  // per mmap, so fault-around stays within it.
+  bool shm_cached = false;
+  uint32_t shm_id = 0;
+  // Shared anonymous pages: PG_mlocked left open (Model::NoteMlockDropped),
+  // kept here since the object's page has no other mapping.
+  bool shm_mlock_uncertain = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -43,6 +56,8 @@ struct FileState {
   std::vector<bool> cached;
   // Pages whose PG_mlocked the rules leave open (Model::NoteMlockDropped).
   std::vector<bool> mlock_uncertain;
+  // Pages that may or may not still be in the page cache (MADV_PAGEOUT).
+  std::vector<bool> cache_open;
 };
 
 // A deliberately wrong rule ("mutant"), each modelled on a real class of
@@ -74,8 +89,10 @@ enum class PlantedBug : uint8_t {
   kLoweredLimitIgnored,            // mlock keeps checking an RLIMIT_MEMLOCK that was lowered
   kLockedFileMmapPastEofFails,     // mmap(MAP_LOCKED) of a file past EOF fails with ENOMEM
   kTruncateKeepsLockedPages,       // ftruncate leaves the pages of locked mappings beyond EOF
+  kMadvDontneedIgnoresMlock,       // MADV_DONTNEED zaps VM_LOCKED pages instead of EINVAL
+  kMadvPopulateIgnoresSigbus,      // MADV_POPULATE_* beyond EOF returns 0 instead of EFAULT
 };
-constexpr int kPlantedBugCount = 22;
+constexpr int kPlantedBugCount = 24;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -116,6 +133,11 @@ struct ModelConfig {
   uint64_t memlock_cur = uapi::kRlimInfinity;
   uint64_t memlock_max = uapi::kRlimInfinity;
   uint64_t outside_total_pages = 0;
+  // Swap: an active swap area (/proc/swaps) lets MADV_PAGEOUT page out
+  // anonymous pages; CONFIG_SWAP decides MADV_WILLNEED of anonymous memory
+  // (EBADF without it, mm/madvise.c madvise_willneed()).
+  bool swap_active = false;
+  bool config_swap = true;
 };
 
 // What one step did, for the coverage summary.
@@ -148,6 +170,21 @@ enum class Event : uint8_t {
   kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
   kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
   kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
+  // madvise (mm/madvise.c).
+  kMadvLockedEinval,      // EINVAL on a VM_LOCKED VMA
+  kMadvPartialEinval,     // ... after earlier unlocked VMAs of the range were already advised
+  kMadvZapped,            // MADV_DONTNEED zapped present pages
+  kMadvZappedLocked,      // MADV_DONTNEED_LOCKED zapped pages of a locked VMA
+  kMadvFreeLazy,          // MADV_FREE made present pages lazyfree (residency left open)
+  kMadvFreeNotAnon,       // MADV_FREE on a shared or file mapping: EINVAL
+  kMadvColdKept,          // MADV_COLD deactivated present pages, which stay
+  kMadvPageoutKept,       // MADV_PAGEOUT could not page out anonymous pages (no swap)
+  kMadvPageoutOpen,       // MADV_PAGEOUT left a page-cache/shmem page's residency open
+  kMadvWillneed,          // MADV_WILLNEED succeeded over mapped pages
+  kMadvPopulated,         // MADV_POPULATE_READ/WRITE faulted pages in
+  kMadvPopulateEinval,    // MADV_POPULATE_* on a VMA without the access (PROT_NONE...): EINVAL
+  kMadvPopulateEof,       // MADV_POPULATE_* beyond EOF: EFAULT
+  kMadvHole,              // ENOMEM for a hole, after the mapped parts were advised
   kCount,
 };
 const char* EventName(Event e);
@@ -212,6 +249,14 @@ class Model {
   bool MlockUncertain(const PageState& page) const;
   // KPF_MLOCKED that the rules determine for a present normal page.
   bool PageMlocked(const PageState& page) const;
+  // Whether mincore of this page is left open (PageState::open, or a
+  // pte-less file page whose page cache state MADV_PAGEOUT left open).
+  bool ResidencyOpen(const PageState& page) const;
+  // smaps Locked: over every outcome the open pages allow, in kB.
+  void LockedRange(uint64_t* lo_kb, uint64_t* hi_kb) const;
+  // Rss: pages that count in Totals() but may be gone.
+  uint64_t OpenRssKb() const;
+  bool AnyOpen() const;
 
   // Whether a read/write touch of a page with these protections succeeds.
   bool CanRead(uint8_t prot) const;
@@ -253,6 +298,13 @@ class Model {
 
   int64_t LockedNeighbours(uint64_t start, uint64_t end) const;
   Outcome Ftruncate(const Op& op, StepEffects& fx);
+  Outcome Madvise(const Op& op, StepEffects& fx);
+  int MadvisePage(PageState& page, int advice, StepEffects& fx);
+  int MadvisePopulatePage(size_t index, bool write, StepEffects& fx);
+  // Page cache (file) or shmem object (shared anonymous) holds the page
+  // while this mapping has no pte for it.
+  bool CachedWithoutPte(const PageState& page) const;
+  bool CacheOpen(const PageState& page) const;
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
@@ -261,7 +313,7 @@ class Model {
   void FaultAround(size_t index);
   bool SameFileVma(size_t a, size_t b) const;
   void SetLock(PageState& page, Lock lock, StepEffects& fx);
-  void NoteMlockDropped(const PageState& page, bool zapped, StepEffects& fx);
+  void NoteMlockDropped(PageState& page, bool zapped, StepEffects& fx);
   bool DrainsAtEnd(const Op& op) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
 
@@ -280,6 +332,7 @@ class Model {
   std::array<FileState, kFileCount> files_;
   bool drained_ = false;
   bool drain_this_step_ = false;  // the current step ran lru_add_drain()
+  uint32_t next_shm_id_ = 0;      // PageState::shm_id of the next shared anonymous mmap
 };
 
 }  // namespace mlc

@@ -143,6 +143,22 @@ const std::vector<MutantInfo>& Mutants() {
        "ref 39",
        "r0 = mmap_file(arena+0x0, 0x1000, PROT_READ, MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_LOCKED, MEMFD, 0x0)\n"
        "ftruncate(MEMFD, 0x0)\n"},
+      {PlantedBug::kMadvDontneedIgnoresMlock, "madv-dontneed-ignores-mlock", "madvise",
+       "madvise(MADV_DONTNEED) of a VM_LOCKED range zaps the locked pages instead of failing with EINVAL",
+       "mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED unless MADV_DONTNEED_LOCKED "
+       "(9457056ac426, ref 60); the same bug was fixed in DragonOS, a Linux-compatible kernel, by "
+       "DragonOS-Community/DragonOS pull request #1888 (2026, \"MADV_DONTNEED on a locked VMA should "
+       "return EINVAL\", found with gVisor's mlock_test)",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "madvise(r0, 0x1000, MADV_DONTNEED)\n"},
+      {PlantedBug::kMadvPopulateIgnoresSigbus, "madv-populate-ignores-sigbus", "madvise",
+       "MADV_POPULATE_READ/WRITE of a file page beyond EOF returns 0 instead of EFAULT",
+       "the class of the bug fixed by \"mm/madvise: make MADV_POPULATE_(READ|WRITE) handle "
+       "VM_FAULT_RETRY properly\" (David Hildenbrand, 2024, Fixes: 4ca9b3859dac, Cc: stable; reported "
+       "by Darrick J. Wong): a fault's SIGBUS never became -EFAULT and madvise_populate() kept "
+       "retrying; madvise(2): EFAULT for MADV_POPULATE_* where a fault would raise SIGBUS",
+       "r0 = mmap_file(arena+0x18000, 0x1000, PROT_READ, MAP_SHARED|MAP_FIXED_NOREPLACE, MEMFD, 0x18000)\n"
+       "madvise(r0, 0x1000, MADV_POPULATE_READ)\n"},
   };
   return kMutants;
 }

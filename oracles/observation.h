@@ -61,6 +61,13 @@ struct Observation {
   bool has_page_flags = false;
   std::vector<uint8_t> page_flags;
   std::vector<uint8_t> page_flags_care;
+  // Expected side only, where madvise left residency open (PageState::open):
+  // pages whose mincore is not compared (0 in resident_care; empty = all
+  // compared), and the ranges Rss and Locked may lie in (inclusive).
+  std::vector<uint8_t> resident_care;
+  bool ranges = false;
+  uint64_t rss_min_kb = 0;
+  uint64_t locked_min_kb = 0, locked_max_kb = 0;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

@@ -66,6 +66,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kSetMemlockLimit: return "prlimit64";
     case OpKind::kMmapFile: return "mmap_file";
     case OpKind::kFtruncate: return "ftruncate";
+    case OpKind::kMadvise: return "madvise";
   }
   return "?";
 }
@@ -119,6 +120,21 @@ std::string MlockallFlagsName(int flags) {
                                                        {uapi::kMclFuture, "MCL_FUTURE"},
                                                        {uapi::kMclOnfault, "MCL_ONFAULT"}};
   return BitNames(flags, kNames, "0");
+}
+
+// Advice values are not bits: a name for each known value, else the number.
+std::string MadviseAdviceName(int advice) {
+  switch (advice) {
+    case uapi::kMadvWillneed: return "MADV_WILLNEED";
+    case uapi::kMadvDontneed: return "MADV_DONTNEED";
+    case uapi::kMadvFree: return "MADV_FREE";
+    case uapi::kMadvCold: return "MADV_COLD";
+    case uapi::kMadvPageout: return "MADV_PAGEOUT";
+    case uapi::kMadvPopulateRead: return "MADV_POPULATE_READ";
+    case uapi::kMadvPopulateWrite: return "MADV_POPULATE_WRITE";
+    case uapi::kMadvDontneedLocked: return "MADV_DONTNEED_LOCKED";
+  }
+  return HexString(static_cast<uint64_t>(static_cast<uint32_t>(advice)));
 }
 
 std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_base) {
@@ -180,6 +196,9 @@ void ShowOp(const Op& op, std::ostream& os) {
       return;
     case OpKind::kFtruncate:
       os << "ftruncate(" << FileName(op.file) << ", " << HexString(op.len) << ")";
+      return;
+    case OpKind::kMadvise:
+      os << "madvise(" << AddrString(op) << ", " << HexString(op.len) << ", " << MadviseAdviceName(op.flags) << ")";
       return;
   }
 }

@@ -48,6 +48,15 @@ constexpr int kRlimitMemlock = 8;
 constexpr uint64_t kRlimInfinity = ~uint64_t{0};
 constexpr int kCapIpcLock = 14;       // include/uapi/linux/capability.h
 constexpr int kCapSysResource = 24;
+// madvise(2) advice, include/uapi/asm-generic/mman-common.h.
+constexpr int kMadvWillneed = 3;
+constexpr int kMadvDontneed = 4;
+constexpr int kMadvFree = 8;
+constexpr int kMadvCold = 20;
+constexpr int kMadvPageout = 21;
+constexpr int kMadvPopulateRead = 22;
+constexpr int kMadvPopulateWrite = 23;
+constexpr int kMadvDontneedLocked = 24;
 }  // namespace uapi
 
 enum class OpKind : uint8_t {
@@ -68,8 +77,9 @@ enum class OpKind : uint8_t {
   kSetMemlockLimit,
   kMmapFile,   // mmap of one of the executor's files (oracles/files.h) at a fixed address
   kFtruncate,  // ftruncate of one of those files
+  kMadvise,    // madvise(addr, len, advice in `flags`)
 };
-constexpr int kOpKindCount = 14;
+constexpr int kOpKindCount = 15;
 inline bool IsMmap(OpKind kind) { return kind == OpKind::kMmap || kind == OpKind::kMmapFile; }
 const char* OpKindName(OpKind kind);
 
@@ -127,6 +137,7 @@ std::string ProtName(int prot);
 std::string MmapFlagsName(int flags);
 std::string Mlock2FlagsName(int flags);
 std::string MlockallFlagsName(int flags);
+std::string MadviseAdviceName(int advice);  // "MADV_DONTNEED", or the number
 std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_base);
 
 // Prints the call, e.g. "mlock2(r3+0x1001, 0x2000, MLOCK_ONFAULT)".

@@ -83,6 +83,27 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kReadTouch:
     case OpKind::kWriteTouch:
       return "mmap(2): an access to an unmapped page or one its protection forbids raises SIGSEGV";
+    case OpKind::kMadvise:
+      if (Noted(fx, Event::kMadvLockedEinval)) {
+        return "mm/madvise.c madvise_dontneed_free_valid_vma()/can_madv_lru_vma(): MADV_DONTNEED, MADV_FREE, "
+               "MADV_COLD and MADV_PAGEOUT are EINVAL on a VM_LOCKED VMA, earlier VMAs already advised (ref 60)";
+      }
+      if (Noted(fx, Event::kMadvPopulateEinval)) {
+        return "mm/gup.c check_vma_flags() without FOLL_FORCE: MADV_POPULATE_* of a VMA without the access "
+               "(PROT_NONE) or of secretmem is EINVAL (mm/madvise.c madvise_populate())";
+      }
+      if (Noted(fx, Event::kMadvPopulateEof)) {
+        return "mm/madvise.c madvise_populate(): VM_FAULT_SIGBUS beyond EOF is EFAULT";
+      }
+      if (Noted(fx, Event::kMadvHole)) {
+        return "mm/madvise.c madvise_walk_vmas(): holes are skipped and ENOMEM is returned at the end; "
+               "MADV_POPULATE_* stops at the hole since 6.10";
+      }
+      if (Noted(fx, Event::kMadvFreeNotAnon)) {
+        return "mm/madvise.c madvise_free_single_vma(): MADV_FREE works only on anonymous private VMAs";
+      }
+      return "mm/madvise.c do_madvise(): unknown advice (per version), an unaligned start, a length rounding to "
+             "0 or wrap-around are EINVAL; len 0 is 0";
   }
   return "oracles/model.cc";
 }
@@ -120,6 +141,11 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       if (op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch) {
         return "mm/memory.c do_anonymous_page()/do_wp_page(): a private read fault maps the zero page (resident, "
                "in neither Rss nor Locked), a write fault a new page (ref 36, 45)";
+      }
+      if (op.kind == OpKind::kMadvise) {
+        return "mm/madvise.c: MADV_DONTNEED(_LOCKED) zaps the ptes (page cache and shmem keep their pages), "
+               "MADV_FREE/MADV_PAGEOUT leave residency open where reclaim decides, MADV_COLD and MADV_PAGEOUT "
+               "of anonymous memory without swap keep it, MADV_POPULATE_* faults like a touch";
       }
       return "mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated (ref 33), PROT_NONE fails "
              "(ref 34), private writable VMAs take write faults (ref 35-37); fs/proc/task_mmu.c smaps_account(): "

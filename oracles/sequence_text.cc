@@ -23,6 +23,12 @@ std::map<std::string, unsigned> FlagNames(FlagPrinter print) {
     if (name.rfind("0x", 0) != 0) names[name] = 1u << bit;
   }
   names[print(0)] = 0;  // PROT_NONE, or "0"
+  // Printers of plain values rather than bits (madvise advice) name small
+  // numbers that are not single bits.
+  for (int value = 3; value < 64; ++value) {
+    const std::string name = print(value);
+    if (name.rfind("0x", 0) != 0 && name.find('|') == std::string::npos) names[name] = static_cast<unsigned>(value);
+  }
   return names;
 }
 
@@ -267,6 +273,8 @@ const ArgSyntax kFileOffset{Form::kNumber, &Op::offset, nullptr, nullptr, nullpt
 // RLIMIT_MEMLOCK's soft and hard limit in bytes (SetMemlockLimitOp keeps the hard one in Op::addr).
 const ArgSyntax kLimitCur{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "the soft limit (a number)"};
 const ArgSyntax kLimitMax{Form::kNumber, &Op::addr, nullptr, nullptr, nullptr, "the hard limit (a number)"};
+const ArgSyntax kAdvice{Form::kFlags, nullptr, &Op::flags, MadviseAdviceName, nullptr,
+                        "madvise advice (MADV_DONTNEED, MADV_FREE, ... or a number)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -287,6 +295,7 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kSetMemlockLimit, "prlimit64", {&kLimitCur, &kLimitMax}, "set_memlock_limit", false},
       {OpKind::kMmapFile, "mmap_file", {&kAddr, &kLen, &kProt, &kMmapFlags, &kFile, &kFileOffset}, "SYS_mmap", true},
       {OpKind::kFtruncate, "ftruncate", {&kFile, &kLen}, "SYS_ftruncate", true},
+      {OpKind::kMadvise, "madvise", {&kAddr, &kLen, &kAdvice}, "SYS_madvise", true},
   };
   return kTable;
 }

@@ -46,7 +46,7 @@ struct ArgSyntax {
 
 namespace arg {
 extern const ArgSyntax kAddr, kLen, kProt, kMmapFlags, kMlock2Flags, kMlockallFlags, kFd, kOffset, kLimitCur,
-    kLimitMax, kFile, kFileOffset;
+    kLimitMax, kFile, kFileOffset, kAdvice;
 }  // namespace arg
 
 struct OpSyntax {

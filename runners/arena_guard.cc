@@ -53,6 +53,14 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kDropCapIpcLock:
     case OpKind::kSetMemlockLimit:
       return true;  // no memory involved
+    case OpKind::kMadvise: {
+      // do_madvise(): an unaligned start, a length rounding to 0 and
+      // wrap-around are EINVAL before any VMA is looked at; len 0 is a no-op.
+      if (op.len == 0 || (op.addr & mask)) return true;
+      const uint64_t len = (op.len + mask) & ~mask;
+      if (len == 0 || op.addr + len < op.addr) return true;
+      return NearInside(op.addr, op.addr + len, arena);
+    }
   }
   return (op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang) ||
          op.kind == wire::kSelfTestOtherRlimit;

@@ -271,6 +271,7 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kFtruncate):
       if (op.file < 0 || op.file >= kFileCount) ChildFail("ftruncate of an unknown file", 0);
       return raw::Ftruncate(wire::kFileFdBase + op.file, op.len);
+    case static_cast<uint32_t>(OpKind::kMadvise): return raw::Madvise(op.addr, op.len, op.flags);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.

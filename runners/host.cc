@@ -137,6 +137,19 @@ uint64_t FaultAroundPages(uint64_t page_size) {
   return std::max<uint64_t>(1, bytes / page_size);
 }
 
+SwapState ParseSwaps(bool exists, std::string_view text) {
+  SwapState state;
+  state.config_swap = exists;
+  const size_t nl = text.find('\n');
+  state.active = nl != std::string_view::npos && text.find_first_not_of(" \t\n", nl + 1) != std::string_view::npos;
+  return state;
+}
+
+SwapState ReadSwapState() {
+  std::ifstream in("/proc/swaps");
+  return ParseSwaps(static_cast<bool>(in), in ? ReadFile("/proc/swaps") : std::string());
+}
+
 std::optional<long> FreeHugePages() {
   std::istringstream in(ReadFile("/proc/meminfo"));
   for (std::string line; std::getline(in, line);) {

@@ -48,6 +48,15 @@ std::optional<bool> SecretmemMappingsAreLocked();
 // (the only place it can be changed), else the kernel's default of 64 KiB.
 uint64_t FaultAroundPages(uint64_t page_size);
 
+// /proc/swaps: it exists only with CONFIG_SWAP (mm/swapfile.c
+// procswaps_init()); a line after its header is an active swap area.
+struct SwapState {
+  bool config_swap = false;
+  bool active = false;
+};
+SwapState ReadSwapState();
+SwapState ParseSwaps(bool exists, std::string_view text);
+
 // HugePages_Free from /proc/meminfo: hugetlb pages reserved and unused
 // (nullopt if unreadable).
 std::optional<long> FreeHugePages();

@@ -25,6 +25,7 @@ Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec);
 Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t offset);
 Outcome Ftruncate(int fd, uint64_t len);
 Outcome Msync(uint64_t addr, uint64_t len, int flags);
+Outcome Madvise(uint64_t addr, uint64_t len, int advice);
 Outcome MemfdSecret(unsigned int flags);  // memfd_secret(2), syscall 447 on x86-64
 
 // Observation and plumbing, also raw: the child runs under a seccomp

@@ -29,6 +29,11 @@ constexpr const char* kAllowed[] = {
     "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "clock_gettime",
 };
 
+constexpr int kMadviseAdvice[] = {uapi::kMadvWillneed,      uapi::kMadvDontneed,       uapi::kMadvFree,
+                                   uapi::kMadvCold,          uapi::kMadvPageout,        uapi::kMadvPopulateRead,
+                                   uapi::kMadvPopulateWrite, uapi::kMadvDontneedLocked, 5,
+                                   99};
+
 }  // namespace
 
 size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size_t max,
@@ -76,6 +81,14 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,
                                     SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kFileFdBase + f)));
     if (rc < 0) return fail("seccomp_rule_add(ftruncate)", rc);
+  }
+  // madvise (a call under test) only with the advice the model knows and
+  // the unassigned values generators use for EINVAL: never one that would
+  // change more than the arena's pages (e.g. MADV_HWPOISON).
+  for (const int advice : kMadviseAdvice) {
+    const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
+                                    SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(advice)));
+    if (rc < 0) return fail("seccomp_rule_add(madvise)", rc);
   }
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];

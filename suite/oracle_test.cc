@@ -1153,5 +1153,25 @@ TEST(ZeroPageForbidden, ReadFaultAndPopulateAllocatePages) {
   EXPECT_EQ(m.Totals().rss_kb, 12u);
 }
 
+TEST_F(ReferenceScenarioOracleTest, MadviseDontneedStopsAtALockedVmaAndDontneedLockedZapsIt) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.RssKb(), 16u);
+  // ref 60: pages 0-1 zapped, then EINVAL at the locked VMA.
+  EXPECT_EQ(Step(), Fails(uapi::kEinval));
+  EXPECT_THAT(Pages(0, 2), Each(Private(kR | kW, Lock::kNone, Residency::kNone)));
+  EXPECT_THAT(Pages(2, 2), Each(Private(kR | kW, Lock::kLocked, Residency::kPage)));
+  // 9457056ac426: the locked pages go too; lo and VmLck stay.
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_THAT(Pages(2, 2), Each(Private(kR | kW, Lock::kLocked, Residency::kNone)));
+  EXPECT_EQ(model_.RssKb(), 0u);
+  EXPECT_EQ(model_.LockedKb(), 0u);
+  EXPECT_EQ(model_.VmLckKb(), 8u);
+  // The write re-faults a page into the locked VMA: counted in Locked again.
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[3], Private(kR | kW, Lock::kLocked, Residency::kPage));
+  EXPECT_EQ(model_.LockedKb(), 4u);
+}
+
 }  // namespace
 }  // namespace mlc

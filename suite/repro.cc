@@ -67,15 +67,18 @@ std::string ExpectedRuns(const Observation& expected) {
   std::ostringstream os;
   size_t n = 0;
   const size_t pages = expected.page_bits.size();
+  // 2 marks a page whose residency madvise left open (Observation::resident_care).
+  const auto resident = [&](size_t i) {
+    return !expected.resident_care.empty() && !expected.resident_care[i] ? 2 : int{expected.resident[i]};
+  };
   for (size_t i = 0; i < pages;) {
     size_t j = i;
-    while (j + 1 < pages && expected.page_bits[j + 1] == expected.page_bits[i] &&
-           expected.resident[j + 1] == expected.resident[i]) {
+    while (j + 1 < pages && expected.page_bits[j + 1] == expected.page_bits[i] && resident(j + 1) == resident(i)) {
       ++j;
     }
     if (expected.page_bits[i] & kPageMapped) {
       os << "    { " << i << ", " << (j - i + 1) << ", " << CString(PageBitsString(expected.page_bits[i])) << ", "
-         << int{expected.resident[i]} << " },\n";
+         << resident(i) << " },\n";
       ++n;
     }
     i = j + 1;
@@ -183,9 +186,20 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     c << "  check_pages(expected_pages, (int)(sizeof expected_pages / sizeof expected_pages[0]), " << flags << ", "
       << residency << ");\n";
   }
-  if (Has(check.channels, Channel::kRss)) c << "  check_kb(\"smaps Rss (arena)\", " << totals.rss_kb << ", sum_kb(0));\n";
+  if (Has(check.channels, Channel::kRss)) {
+    if (expected.ranges) {
+      c << "  check_kb_range(\"smaps Rss (arena)\", " << expected.rss_min_kb << ", " << totals.rss_kb << ", sum_kb(0));\n";
+    } else {
+      c << "  check_kb(\"smaps Rss (arena)\", " << totals.rss_kb << ", sum_kb(0));\n";
+    }
+  }
   if (Has(check.channels, Channel::kLocked)) {
-    c << "  check_kb(\"smaps Locked (arena)\", " << totals.locked_kb << ", sum_kb(1));\n";
+    if (expected.ranges) {
+      c << "  check_kb_range(\"smaps Locked (arena)\", " << expected.locked_min_kb << ", " << expected.locked_max_kb
+        << ", sum_kb(1));\n";
+    } else {
+      c << "  check_kb(\"smaps Locked (arena)\", " << totals.locked_kb << ", sum_kb(1));\n";
+    }
   }
   if (Has(check.channels, Channel::kVmLck)) {
     // The model's VmLck adds the executor's own mappings under
@@ -235,6 +249,9 @@ ModelConfig HostModelConfig(std::string* why) {
   config.cap_sys_resource = privileges.cap_sys_resource;
   config.memlock_cur = privileges.memlock_cur;
   config.memlock_max = privileges.memlock_max;
+  const SwapState swap = ReadSwapState();
+  config.swap_active = swap.active;
+  config.config_swap = swap.config_swap;
   return config;
 }
 

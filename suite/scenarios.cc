@@ -77,6 +77,12 @@ Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, 
   return op;
 }
 
+Op MadvisePages(uint64_t first_page, uint64_t pages, int advice, uint64_t page_size) {
+  Op op = RangePages(OpKind::kMadvise, first_page, pages, page_size);
+  op.flags = advice;
+  return op;
+}
+
 Op FtruncateOp(int file, uint64_t bytes) {
   Op op;
   op.kind = OpKind::kFtruncate;

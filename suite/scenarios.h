@@ -37,6 +37,7 @@ Op TouchPage(OpKind kind, uint64_t page, uint64_t page_size = 4096);
 Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, int prot, int flags,
                  uint64_t page_size = 4096);
 Op FtruncateOp(int file, uint64_t bytes);
+Op MadvisePages(uint64_t first_page, uint64_t pages, int advice, uint64_t page_size = 4096);
 
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;

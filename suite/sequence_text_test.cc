@@ -40,6 +40,29 @@ TEST(SequenceTextTest, FlagArgumentsRoundTripThroughTheirNames) {
   EXPECT_EQ(FormatCall(file.ops[1], true), "mlockall(MCL_CURRENT|0x8)");
 }
 
+// Advice values are names of values, not bits: every one the model knows
+// round-trips, and unassigned ones print as numbers.
+TEST(SequenceTextTest, MadviseAdviceRoundTripsByName) {
+  const SequenceFile file = Parse(
+      "madvise(arena+0x1000, 0x2000, MADV_DONTNEED_LOCKED)\nmadvise(arena+0x0, 0x1000, MADV_POPULATE_WRITE)\n"
+      "madvise(arena+0x0, 0x1000, MADV_WILLNEED)\nmadvise(arena+0x0, 0x1000, 0x5)\n");
+  ASSERT_EQ(file.ops.size(), 4u);
+  EXPECT_EQ(file.ops[0].kind, OpKind::kMadvise);
+  EXPECT_EQ(file.ops[0].flags, uapi::kMadvDontneedLocked);
+  EXPECT_EQ(file.ops[1].flags, uapi::kMadvPopulateWrite);
+  EXPECT_EQ(file.ops[2].flags, uapi::kMadvWillneed);
+  EXPECT_EQ(file.ops[3].flags, 5);
+  EXPECT_EQ(FormatCall(file.ops[0], true), "madvise(arena+0x1000, 0x2000, MADV_DONTNEED_LOCKED)");
+  EXPECT_EQ(FormatCall(file.ops[3], true), "madvise(arena+0x0, 0x1000, 0x5)");
+  for (int advice : {uapi::kMadvWillneed, uapi::kMadvDontneed, uapi::kMadvFree, uapi::kMadvCold, uapi::kMadvPageout,
+                     uapi::kMadvPopulateRead, uapi::kMadvPopulateWrite, uapi::kMadvDontneedLocked}) {
+    const SequenceFile one = Parse("madvise(arena+0x0, 0x1000, " + MadviseAdviceName(advice) + ")\n");
+    ASSERT_EQ(one.ops.size(), 1u);
+    EXPECT_EQ(one.ops[0].flags, advice) << MadviseAdviceName(advice);
+  }
+  EXPECT_THAT(ParseError("madvise(arena+0x0, 0x1000, MADV_BOGUS)\n"), HasSubstr("madvise advice"));
+}
+
 TEST(SequenceTextTest, EveryOpKindHasASyntaxRow) {
   for (int k = 0; k < kOpKindCount; ++k) {
     const OpSyntax* syntax = OpSyntaxOf(static_cast<OpKind>(k));

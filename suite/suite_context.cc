@@ -35,6 +35,9 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
     return false;
   }
   config->read_fault_maps_zero_page = *zero_page;
+  const SwapState swap = ReadSwapState();
+  config->swap_active = swap.active;
+  config->config_swap = swap.config_swap;
   return true;
 }
 
@@ -135,6 +138,9 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   if (!config_.page_flags) {
     notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
+  }
+  if (config_.swap_active) {
+    notes_.push_back("swap is active: MADV_PAGEOUT of anonymous pages is left open (it may page them out)");
   }
   return kExitConformant;
 }
