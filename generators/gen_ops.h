@@ -23,6 +23,7 @@ struct GenOptions {
   bool files = true;  // mmap_file and ftruncate of the executor's files (oracles/files.h)
   bool secretmem = true;  // mmap_file of the memfd_secret file too
   bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
+  bool mremap = true;     // false where the model does not cover mremap (KernelProfile)
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

@@ -61,6 +61,7 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.version = *version;
   p.smaps.question_marks_mean_lock_on_fault = *version < KernelVersion{6, 2, 0};
   p.mlockall_onfault_alone_is_einval = !(*version < KernelVersion{5, 2, 0});
+  p.mremap_modelled = !(*version < KernelVersion{6, 17, 0});
   return p;
 }
 

@@ -27,6 +27,15 @@ struct KernelProfile {
   // (dedca63504a2 "mm/mlock.c: mlockall error for flag MCL_ONFAULT"); in
   // 4.4-5.1 it returned 0 and acted like munlockall().
   bool mlockall_onfault_alone_is_einval = true;
+  // mremap as refactored in v6.16-6.17 (mm/mremap.c check_mremap_params(),
+  // check_prep_vma(), remap_move()): the TASK_SIZE and overlap EINVALs come
+  // before the VMA lookup, remap_is_valid() runs before anything is
+  // unmapped, and a pure MREMAP_FIXED move (old_len == new_len) may span
+  // several VMAs and gaps ("mm/mremap: permit mremap() move of multiple
+  // VMAs", v6.17, Lorenzo Stoakes). Older kernels check in another order and
+  // unmap the target before remap_is_valid(); the model covers 6.17+ only,
+  // and mremap is not generated on older kernels (the run says so).
+  bool mremap_modelled = true;
   std::string Describe() const;
 };
 

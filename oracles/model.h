@@ -33,6 +33,12 @@ struct PageState {
   bool cow = false;
   bool account = false;  // VM_ACCOUNT: keeps otherwise equal file VMAs apart
   uint32_t file_page = 0;
+  // A VMA boundary may lie just before this page although both pages look
+  // alike (set wherever a call may have split a VMA: the ends of every
+  // mmap, mprotect, mlock/munlock range and mremap). Pages with equal
+  // attributes and no seam between them are certainly one VMA, which
+  // mremap's "within one VMA" rule needs. Not compared (model-internal).
+  bool seam = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -74,8 +80,9 @@ enum class PlantedBug : uint8_t {
   kLoweredLimitIgnored,            // mlock keeps checking an RLIMIT_MEMLOCK that was lowered
   kLockedFileMmapPastEofFails,     // mmap(MAP_LOCKED) of a file past EOF fails with ENOMEM
   kTruncateKeepsLockedPages,       // ftruncate leaves the pages of locked mappings beyond EOF
+  kMremapGrowthNotPopulated,       // mremap growth of a VM_LOCKED VMA is not populated
 };
-constexpr int kPlantedBugCount = 22;
+constexpr int kPlantedBugCount = 23;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -92,6 +99,11 @@ struct ModelConfig {
   bool exec_only_readable = true;
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
+  // A private anonymous read fault maps the shared zero page, unless
+  // mm_forbids_zeropage() (mm/memory.c do_anonymous_page(); s390 KVM
+  // guests, vendor options such as pvm_no_zero_page) makes it allocate a
+  // page. Probed by the runner (runners/host.h).
+  bool zero_page = true;
   // /proc/self/pagemap + /proc/kpageflags are observed (root, with
   // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
   bool page_flags = false;
@@ -142,6 +154,14 @@ enum class Event : uint8_t {
   kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
   kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
   kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
+  kMremapShrankLocked,    // mremap shrink unmapped locked pages
+  kMremapGrewLocked,      // mremap grew a VM_LOCKED VMA in place (populated)
+  kMremapGrewOnFault,     // ... a VM_LOCKONFAULT one (not populated)
+  kMremapMovedLocked,     // mremap moved locked pages (lock and residency kept)
+  kMremapDontunmap,       // MREMAP_DONTUNMAP left the old range empty and unlocked
+  kMremapAcrossVmas,      // EFAULT: the old range is not within one VMA
+  kMremapOverLimit,       // EAGAIN: growing a locked mapping over RLIMIT_MEMLOCK
+  kMremapMovedSeveralVmas,  // a pure MREMAP_FIXED move over several VMAs or gaps (6.17+)
   kCount,
 };
 const char* EventName(Event e);
@@ -227,6 +247,13 @@ class Model {
   // MCL_FUTURE answer EAGAIN when it says no).
   bool MlockFutureOk(Lock lock, uint64_t bytes) const;
 
+  // What the model knows about VMA boundaries inside [first, first + count)
+  // arena pages (the first one mapped): certainly one VMA, certainly
+  // several (a hole, or neighbours whose flags or offsets differ), or not
+  // determined by the rules the model tracks (a seam between alike pages).
+  enum class VmaSpan : uint8_t { kInside, kCrosses, kUnknown };
+  VmaSpan SpanOf(uint64_t first, uint64_t count) const;
+
  private:
   // Index of the arena page holding `addr`, or -1 outside the arena.
   int64_t PageIndex(uint64_t addr) const;
@@ -247,6 +274,11 @@ class Model {
 
   int64_t LockedNeighbours(uint64_t start, uint64_t end) const;
   Outcome Ftruncate(const Op& op, StepEffects& fx);
+  Outcome Mremap(const Op& op, StepEffects& fx);
+  void UnmapPages(uint64_t first, uint64_t count, StepEffects& fx);
+  void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
+  bool SameVmaAttrs(size_t a, size_t b) const;
+  void MarkSeam(uint64_t index);
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);

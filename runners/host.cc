@@ -1,5 +1,6 @@
 #include "runners/host.h"
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -77,6 +78,30 @@ bool ExecOnlyIsReadable() {
     if (line.rfind("flags", 0) == 0) return line.find(" ospke") == std::string::npos;
   }
   return true;
+}
+
+std::optional<bool> ReadFaultMapsZeroPage() {
+  const long page = sysconf(_SC_PAGESIZE);
+  void* p = mmap(nullptr, static_cast<size_t>(page), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return std::nullopt;
+  const volatile char c = *static_cast<volatile const char*>(p);
+  (void)c;
+  std::optional<bool> zero;
+  std::ifstream in("/proc/self/smaps");
+  std::string line;
+  std::ostringstream start;
+  start << std::hex << reinterpret_cast<uintptr_t>(p) << "-";
+  bool ours = false;
+  while (std::getline(in, line)) {
+    if (line.find('-') < line.find(' ') && line.find(' ') != std::string::npos && line.find(':') > line.find(' ')) {
+      ours = line.rfind(start.str(), 0) == 0;
+    } else if (ours && line.rfind("Rss:", 0) == 0) {
+      zero = std::strtoul(line.c_str() + 4, nullptr, 10) == 0;
+      break;
+    }
+  }
+  munmap(p, static_cast<size_t>(page));
+  return zero;
 }
 
 uint64_t FaultAroundPages(uint64_t page_size) {

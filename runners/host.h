@@ -29,6 +29,13 @@ HostPrivileges ReadHostPrivileges();
 // x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
 bool ExecOnlyIsReadable();
 
+// Whether a read fault on private anonymous memory maps the shared zero
+// page (mm/memory.c do_anonymous_page()), or mm_forbids_zeropage() (or a
+// vendor option such as pvm_no_zero_page) makes it allocate a page: probed
+// with one page of the runner's own, mapped, read and unmapped at once
+// (smaps Rss of that VMA). nullopt if the probe could not run.
+std::optional<bool> ReadFaultMapsZeroPage();
+
 // mm/memory.c fault_around_bytes in pages: from debugfs where it is mounted
 // (the only place it can be changed), else the kernel's default of 64 KiB.
 uint64_t FaultAroundPages(uint64_t page_size);

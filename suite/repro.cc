@@ -46,6 +46,7 @@ std::string CArgs(const Op& op, const OpSyntax& syntax) {
       // unsigned int in C, and the kernel takes an int.
       case ArgSyntax::Form::kFlags: out += "(long)(int)(" + arg->names(op.*arg->bits) + ")"; break;
       case ArgSyntax::Form::kLiteral: out += std::string(arg->literal) + "L"; break;
+      case ArgSyntax::Form::kArenaOffset: out += "(long)(ARENA + " + HexString(op.*arg->number) + "UL)"; break;
     }
   }
   return out;
@@ -53,7 +54,7 @@ std::string CArgs(const Op& op, const OpSyntax& syntax) {
 
 std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) {
   std::ostringstream os;
-  if (IsMmap(op.kind) && o.ret != -1 && o.signal == 0) {
+  if (ReturnsAddress(op.kind) && o.ret != -1 && o.signal == 0) {
     os << "(struct outcome){ (long)(ARENA + " << HexString(static_cast<uint64_t>(o.ret) - config.arena_base)
        << "UL), 0, 0 }";
   } else {
@@ -229,6 +230,7 @@ ModelConfig HostModelConfig(std::string* why) {
   why->clear();
   config.profile = *profile;
   config.exec_only_readable = ExecOnlyIsReadable();
+  config.zero_page = ReadFaultMapsZeroPage().value_or(true);
   const HostPrivileges privileges = ReadHostPrivileges();
   config.cap_ipc_lock = privileges.cap_ipc_lock;
   config.cap_sys_resource = privileges.cap_sys_resource;

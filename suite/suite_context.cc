@@ -29,6 +29,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->page_flags = info.has_page_flags;
   config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
+  config->zero_page = ReadFaultMapsZeroPage().value_or(true);
   return true;
 }
 
@@ -94,6 +95,15 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!gen_options_.mlock2) notes_.push_back("SKIP mlock2 operations: the kernel returns ENOSYS for mlock2");
   if (!gen_options_.mcl_onfault) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
+  }
+  gen_options_.mremap = config_.profile.mremap_modelled;
+  if (!gen_options_.mremap) {
+    notes_.push_back("SKIP mremap operations: the model covers mremap as refactored in 6.17 (check order, "
+                     "multi-VMA moves); this kernel is older");
+  }
+  if (!config_.zero_page) {
+    notes_.push_back("read faults on private anonymous memory allocate pages here: the kernel does not use the "
+                     "zero page (mm_forbids_zeropage() or a vendor option)");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
   if (!executor_->info().initial_user_namespace) {
