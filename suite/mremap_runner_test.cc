@@ -19,11 +19,8 @@ constexpr int kAnon = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedN
 constexpr int kMove = uapi::kMremapMaymove | uapi::kMremapFixed;
 
 std::vector<Observation> RunAll(Executor& ex, const std::vector<Op>& ops) {
-  std::vector<Observation> seen;
-  const RunReport report = ex.Run(ToWire(ops, ex.info().arena_base), [&](uint32_t, const Observation& o) {
-    seen.push_back(o);
-    return true;
-  });
+  RunReport report;
+  std::vector<Observation> seen = ObserveSequence(ex, ops, &report);
   EXPECT_EQ(report.status, RunStatus::kCompleted) << report.detail;
   return seen;
 }
