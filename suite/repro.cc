@@ -157,7 +157,7 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     const std::string empty_args = ", ))";
     if (const size_t at = fixed.find(empty_args); at != std::string::npos) fixed.replace(at, empty_args.size(), "))");
     body << "  step_done(" << i << ", " << CString(FormatCall(op, false)) << ", " << fixed << ",\n            "
-         << COutcome(outcome, op, config) << ", " << (IsMmap(op.kind)) << ");\n";
+         << COutcome(outcome, op, config) << ", " << (ReturnsAddress(op.kind)) << ");\n";
   }
   Predict(model, Outcome{}, &expected);
   const MemoryTotals totals = model.Totals();
