@@ -882,6 +882,9 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
                       StepEffects& fx) {
   std::vector<PageState> moved(pages_.begin() + static_cast<int64_t>(from),
                                pages_.begin() + static_cast<int64_t>(from + count));
+  // The new VMA's flags; old_len 0 (a shared mapping "duplicated") takes
+  // the VMA's own, though the aliasing that creates is not modelled.
+  const PageState last = count > 0 ? moved.back() : pages_[static_cast<size_t>(from)];
   for (uint64_t p = 0; p < count; ++p) {
     PageState& old = pages_[static_cast<size_t>(from + p)];
     if (old.lock != Lock::kNone) fx.Note(Event::kMremapMovedLocked);
@@ -901,11 +904,11 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
     if (p < count) {
       page = moved[static_cast<size_t>(p)];
     } else {
-      page = moved.back();
+      page = last;
       page.residency = Residency::kNone;
       page.cow = false;
       page.seam = false;
-      if (page.file >= 0) page.file_page = moved.back().file_page + static_cast<uint32_t>(p - count + 1);
+      if (page.file >= 0) page.file_page = last.file_page + static_cast<uint32_t>(p - count + 1);
     }
     pages_[static_cast<size_t>(to + p)] = page;
   }
