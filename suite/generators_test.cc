@@ -136,6 +136,44 @@ RC_GTEST_PROP(GenOpTest, GeneratedMmapsAreEinvalOnlyInTheirNamedInvalidBranches,
   }
 }
 
+RC_GTEST_PROP(GenOpTest, WithoutMremapNoMremapIsGenerated, ()) {
+  GenOptions options;
+  options.mremap = false;  // a kernel the model does not cover for mremap
+  Model model(TestConfig(64));
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, options);
+    RC_ASSERT(op.kind != OpKind::kMremap);
+    model.Apply(op);
+  }
+}
+
+// Generated mremaps never aim a resize where the model cannot tell the VMA
+// boundaries (Model::SpanOf() kUnknown), and never move or resize file pages.
+RC_GTEST_PROP(GenOpTest, GeneratedMremapsStayWhereTheModelKnowsTheVmas, ()) {
+  Model model(TestConfig(*rc::gen::element<uint64_t>(64, 4096)));
+  for (int step = 0; step < 40; ++step) {
+    const Op op = *GenOp(model, GenOptions{});
+    // (Without flags and with equal lengths mremap returns addr and changes nothing.)
+    const bool no_op = op.flags == 0 && op.len == op.new_len;
+    if (op.kind == OpKind::kMremap && op.addr % kPage == 0 && op.new_len != 0 && !no_op) {
+      const uint64_t first = op.addr / kPage;
+      const uint64_t pages = (op.len + kPage - 1) / kPage;
+      const bool pure_move = (op.flags & uapi::kMremapFixed) && op.len == op.new_len;
+      if (first < model.pages().size() && model.pages()[first].mapped && !pure_move && pages > 0) {
+        const uint64_t checked = std::min(pages, (op.new_len + kPage - 1) / kPage);
+        RC_ASSERT(model.SpanOf(first, checked) != Model::VmaSpan::kUnknown);
+      }
+      // File pages only in a range that is EFAULT before anything moves.
+      for (uint64_t p = first; p < first + pages && p < model.pages().size(); ++p) {
+        if (!(model.pages()[p].mapped && model.pages()[p].file >= 0)) continue;
+        RC_ASSERT(!pure_move && model.pages()[first].mapped);
+        RC_ASSERT(model.SpanOf(first, std::min(pages, (op.new_len + kPage - 1) / kPage)) == Model::VmaSpan::kCrosses);
+      }
+    }
+    model.Apply(op);
+  }
+}
+
 RC_GTEST_PROP(GenOpTest, WithoutMlock2NoMlock2IsGenerated, ()) {
   GenOptions options;
   options.mlock2 = false;
