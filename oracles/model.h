@@ -278,6 +278,9 @@ class Model {
   void UnmapPages(uint64_t first, uint64_t count, StepEffects& fx);
   void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
   bool SameVmaAttrs(size_t a, size_t b) const;
+  // Every call that may split a VMA marks the pages at its range's ends
+  // (PageState::seam); mremap's one-VMA rule relies on it (new operations
+  // that change vm_flags on part of a VMA, e.g. madvise, must do the same).
   void MarkSeam(uint64_t index);
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
