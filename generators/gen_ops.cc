@@ -50,6 +50,16 @@ struct Targets {
   uint64_t memlock_max = 0;
   uint64_t locked_vm_pages = 0;
   uint64_t total_vm_pages = 0;
+  // mremap: runs of anonymous pages the model knows to lie in one VMA
+  // (Model::SpanOf()), and per arena page: bit 0 mapped, bit 1 file-backed.
+  struct VmaRun {
+    uint64_t first = 0;
+    uint64_t pages = 0;
+    bool private_anon = false;
+    bool end_certain = false;  // the page after it is certainly not in its VMA
+  };
+  std::vector<VmaRun> runs;
+  std::vector<uint8_t> page_bits;
 };
 
 Targets TargetsOf(const Model& model, const GenOptions& options) {
@@ -66,6 +76,25 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
   t.options.files = options.files && t.arena_pages >= kFileWindows * kFileWindowPages;
+  if (options.mremap) {
+    const auto& pages = model.pages();
+    t.page_bits.resize(pages.size());
+    for (size_t i = 0; i < pages.size(); ++i) {
+      t.page_bits[i] = static_cast<uint8_t>((pages[i].mapped ? 1 : 0) | (pages[i].file >= 0 ? 2 : 0));
+    }
+    for (uint64_t i = 0; i < pages.size();) {
+      if (!pages[i].mapped || pages[i].file >= 0) {
+        ++i;
+        continue;
+      }
+      uint64_t n = 1;
+      while (i + n < pages.size() && model.SpanOf(i + n - 1, 2) == Model::VmaSpan::kInside) ++n;
+      const uint64_t end = i + n;
+      const bool certain = end >= pages.size() || !pages[end].mapped || model.SpanOf(end - 1, 2) == Model::VmaSpan::kCrosses;
+      t.runs.push_back({i, n, !pages[i].shared, certain});
+      i = end;
+    }
+  }
   // The most recent mappings are the likeliest to still matter.
   const auto& regions = model.regions();
   const size_t keep = std::min<size_t>(regions.size(), 16);
@@ -358,6 +387,132 @@ Op GenMadvise(const Targets& t) {
   return op;
 }
 
+// mremap, valid by construction and never leaving the arena (the executor
+// refuses what could, runners/arena_guard.cc): moves only with
+// MREMAP_FIXED into the arena, growth without MREMAP_MAYMOVE, on anonymous
+// mappings only (file pages keep the placement rule of oracles/files.h),
+// MREMAP_DONTUNMAP on private ones only (a shared one still maps the moved
+// pages' shmem object, which the model does not track), growth on private
+// ones only (a shared anonymous mapping's shmem object keeps the size it
+// was created with, so a grown tail lies beyond its end and faults SIGBUS:
+// object sizes are not modelled for anonymous shmem). Resizes are aimed
+// at runs the model knows to be one VMA; EFAULT comes from ranges running
+// past a certain boundary.
+Op GenMremap(const Targets& t) {
+  const uint64_t p = t.page_size;
+  const uint64_t limit = std::min<uint64_t>(t.arena_pages, std::max<uint64_t>(t.hot_pages, 64));
+  Op op;
+  op.kind = OpKind::kMremap;
+  std::vector<Targets::VmaRun> runs;
+  for (const auto& r : t.runs) {
+    if (r.first + r.pages <= limit) runs.push_back(r);
+  }
+  if (runs.empty()) {
+    // Nothing to aim at: a lookup in a hole (EFAULT) or an early EINVAL.
+    op.addr = *rc::gen::inRange<uint64_t>(0, limit) * p;
+    op.len = op.new_len = p;
+    return op;
+  }
+  const Targets::VmaRun run = Pick(runs);
+  const uint64_t start = run.first + *rc::gen::inRange<uint64_t>(0, run.pages);
+  const uint64_t room = run.first + run.pages - start;  // pages to the run's end
+  uint64_t old_pages = *rc::gen::inRange<uint64_t>(1, room + 1);
+  op.addr = start * p;
+  // Mostly the whole tail of the run, so that growth can happen in place.
+  if (*Shrinking<int>({{60, 0}, {40, 1}})) old_pages = room;
+  enum Mode { kShrink, kGrow, kMove, kMoveResize, kDontunmap, kNoResize, kAcross, kInvalid };
+  const int mode = *Shrinking<int>({{14, kShrink}, {run.private_anon ? 20u : 0u, kGrow}, {16, kMove}, {10, kMoveResize},
+                                    {run.private_anon ? 12u : 0u, kDontunmap}, {4, kNoResize},
+                                    {run.end_certain ? 12u : 0u, kAcross}, {6, kInvalid}});
+  auto destination = [&](uint64_t from, uint64_t pages, uint64_t new_pages) {
+    // A target in the hot part of the arena not overlapping the source
+    // (vrm_overlaps() is an EINVAL branch of its own).
+    uint64_t d = 0;
+    for (int tries = 0; tries < 8; ++tries) {
+      d = *rc::gen::inRange<uint64_t>(0, limit - new_pages + 1);
+      if (d + new_pages <= from || d >= from + pages) break;
+    }
+    return d;
+  };
+  switch (mode) {
+    case kShrink:
+      if (old_pages < 2) old_pages = std::min<uint64_t>(room, 2);
+      op.len = old_pages * p;
+      op.new_len = (old_pages > 1 ? *rc::gen::inRange<uint64_t>(1, old_pages) : 1) * p;
+      op.flags = *Shrinking<int>({{70, 0}, {30, uapi::kMremapMaymove}});
+      break;
+    case kGrow: {
+      op.len = old_pages * p;
+      const uint64_t max_new = std::min<uint64_t>(old_pages + 8, t.arena_pages - start);
+      op.new_len = (max_new > old_pages ? *rc::gen::inRange<uint64_t>(old_pages + 1, max_new + 1) : old_pages) * p;
+      break;
+    }
+    case kMove:
+    case kDontunmap:
+      op.len = op.new_len = old_pages * p;
+      op.flags = uapi::kMremapMaymove | uapi::kMremapFixed | (mode == kDontunmap ? uapi::kMremapDontunmap : 0);
+      op.new_addr = destination(start, old_pages, old_pages) * p;
+      break;
+    case kMoveResize: {
+      op.len = old_pages * p;
+      const uint64_t new_pages =
+          std::min<uint64_t>(limit, *rc::gen::inRange<uint64_t>(1, old_pages + (run.private_anon ? 5 : 1)));
+      op.new_len = new_pages * p;
+      op.flags = uapi::kMremapMaymove | uapi::kMremapFixed;
+      op.new_addr = destination(start, old_pages, new_pages) * p;
+      break;
+    }
+    case kNoResize:
+      op.len = op.new_len = old_pages * p;
+      break;
+    case kAcross: {
+      // Past the run's certain end: a hole or another VMA. Growing or
+      // resizing is EFAULT; a pure MREMAP_FIXED move takes every VMA along.
+      const uint64_t extra = *rc::gen::inRange<uint64_t>(1, 5);
+      const uint64_t pages = std::min<uint64_t>(room + extra, limit - start);
+      op.len = pages * p;
+      int kind = *Shrinking<int>({{50, 0}, {25, 1}, {25, 2}});
+      if (start + pages + 1 > limit) kind = 1;  // no room to ask for more
+      if (kind == 0) {
+        op.new_len = op.len + p;
+      } else {
+        op.new_len = kind == 1 ? op.len : op.len + p;
+        op.flags = uapi::kMremapMaymove | uapi::kMremapFixed;
+        op.new_addr = destination(start, pages, op.new_len / p) * p;
+      }
+      // A move of several VMAs must not carry file pages (oracles/files.h).
+      for (uint64_t i = start; i < start + pages && i < t.page_bits.size(); ++i) {
+        if (t.page_bits[i] & 2) {
+          op.flags = 0;
+          op.new_addr = 0;
+          op.new_len = kind == 1 ? op.len : op.len + p;
+          break;
+        }
+      }
+      break;
+    }
+    default: {
+      op.len = op.new_len = old_pages * p;
+      switch (*rc::gen::inRange<int>(0, 6)) {
+        case 0: op.flags = uapi::kMremapFixed; break;                 // FIXED without MAYMOVE
+        case 1: op.flags = 0x8; break;                                // unknown flag
+        case 2: op.new_len = 0; break;                                // new_len 0
+        case 3: op.addr += *rc::gen::inRange<uint64_t>(1, p); break;  // unaligned addr
+        case 4:                                                       // DONTUNMAP resizing
+          op.flags = uapi::kMremapMaymove | uapi::kMremapFixed | uapi::kMremapDontunmap;
+          op.new_len += p;
+          break;
+        default:  // overlapping ranges
+          op.flags = uapi::kMremapMaymove | uapi::kMremapFixed;
+          op.new_addr = op.addr;
+          break;
+      }
+      break;
+    }
+  }
+  return op;
+}
+
 }  // namespace
 
 rc::Gen<int> GenMadviseAdvice(bool dontneed_locked) {
@@ -437,6 +592,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {t.options.files ? 7u : 0u, OpKind::kMmapFile},
         {t.options.files ? 3u : 0u, OpKind::kFtruncate},
         {t.options.madvise ? 6u : 0u, OpKind::kMadvise},
+        {t.options.mremap && !empty ? 7u : 0u, OpKind::kMremap},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -474,6 +630,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kMmapFile: return GenMmapFile(t);
       case OpKind::kFtruncate: return GenFtruncate(t);
       case OpKind::kMadvise: return GenMadvise(t);
+      case OpKind::kMremap: return GenMremap(t);
     }
     return Op{};
   }));

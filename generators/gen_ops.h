@@ -25,6 +25,7 @@ struct GenOptions {
   bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
   bool madvise = true;    // madvise (issue 3)
   bool madvise_dontneed_locked = true;  // MADV_DONTNEED_LOCKED among the advice (EINVAL before 5.18)
+  bool mremap = true;     // false where the model does not cover mremap (KernelProfile)
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

@@ -44,6 +44,15 @@ struct KernelProfile {
   // and returned ENOMEM after populating the VMAs beyond them (v6.1
   // mm/madvise.c). Seen on 6.18: the VMA after the hole stays unpopulated.
   bool madv_populate_stops_at_hole = true;
+  // mremap as refactored in v6.16-6.17 (mm/mremap.c check_mremap_params(),
+  // check_prep_vma(), remap_move()): the TASK_SIZE and overlap EINVALs come
+  // before the VMA lookup, remap_is_valid() runs before anything is
+  // unmapped, and a pure MREMAP_FIXED move (old_len == new_len) may span
+  // several VMAs and gaps ("mm/mremap: permit mremap() move of multiple
+  // VMAs", v6.17, Lorenzo Stoakes). Older kernels check in another order and
+  // unmap the target before remap_is_valid(); the model covers 6.17+ only,
+  // and mremap is not generated on older kernels (the run says so).
+  bool mremap_modelled = true;
   std::string Describe() const;
 };
 

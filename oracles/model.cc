@@ -65,6 +65,14 @@ const char* EventName(Event e) {
     case Event::kMadvPopulateEinval: return "MADV_POPULATE_* without the access (EINVAL)";
     case Event::kMadvPopulateEof: return "MADV_POPULATE_* beyond EOF (EFAULT)";
     case Event::kMadvHole: return "madvise ENOMEM for a hole after advising the mapped parts";
+    case Event::kMremapShrankLocked: return "mremap shrink unmapped locked pages";
+    case Event::kMremapGrewLocked: return "mremap grew a locked VMA in place (populated)";
+    case Event::kMremapGrewOnFault: return "mremap grew an ONFAULT VMA in place (not populated)";
+    case Event::kMremapMovedLocked: return "mremap moved locked pages";
+    case Event::kMremapDontunmap: return "MREMAP_DONTUNMAP left the old range empty";
+    case Event::kMremapAcrossVmas: return "mremap range not within one VMA (EFAULT)";
+    case Event::kMremapOverLimit: return "mremap growth of a locked VMA over RLIMIT_MEMLOCK (EAGAIN)";
+    case Event::kMremapMovedSeveralVmas: return "mremap moved several VMAs or gaps at once";
     case Event::kCount: break;
   }
   return "?";
@@ -472,6 +480,9 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     fx.Note(Event::kLockStartsInHole);
     return -uapi::kEnomem;
   }
+  // mlock_fixup() may split at both ends.
+  MarkSeam(static_cast<uint64_t>(PageIndex(start)));
+  MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
     const int64_t i = PageIndex(addr);
     if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) {
@@ -720,6 +731,8 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     SetLock(page, lock, fx);
   }
   if (!file_backed && type == uapi::kMapShared) ++next_shm_id_;
+  MarkSeam(static_cast<uint64_t>(first));  // the new VMA may or may not merge with its neighbours
+  MarkSeam(static_cast<uint64_t>(first) + count);
   regions_.push_back({op.region, static_cast<uint64_t>(first), count});
   // do_mmap(): *populate = len if VM_LOCKED or MAP_POPULATE without
   // MAP_NONBLOCK; vm_mmap_pgoff() then mm_populate()s ignoring errors
@@ -777,6 +790,9 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     return Fail(uapi::kEinval);  // arch_validate_prot(); PROT_SEM never generated
   }
   if (!MappedAt(start)) return Fail(uapi::kEnomem);
+  // mprotect_fixup() may split at both ends (and wherever it stops).
+  if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)));
+  if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
     const int64_t i = PageIndex(addr);
     if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) return Fail(uapi::kEnomem);
@@ -1156,6 +1172,255 @@ void Model::LockedRange(uint64_t* lo_kb, uint64_t* hi_kb) const {
   *hi_kb = hi_halves * kb / 2;
 }
 
+void Model::MarkSeam(uint64_t index) {
+  if (index < pages_.size()) pages_[index].seam = true;
+}
+
+// Flags and offsets that two pages of one VMA share: different values mean
+// different VMAs (mm/vma.c is_mergeable_vma(): vm_flags, vm_file, pgoff).
+bool Model::SameVmaAttrs(size_t a, size_t b) const {
+  const PageState& x = pages_[a];
+  const PageState& y = pages_[b];
+  if (!x.mapped || !y.mapped) return false;
+  if (x.shared != y.shared || x.prot != y.prot || x.lock != y.lock || x.file != y.file || x.account != y.account) {
+    return false;
+  }
+  return x.file < 0 || y.file_page == x.file_page + 1;
+}
+
+Model::VmaSpan Model::SpanOf(uint64_t first, uint64_t count) const {
+  bool unknown = false;
+  for (uint64_t i = first + 1; i < first + count; ++i) {
+    if (i >= pages_.size() || !SameVmaAttrs(static_cast<size_t>(i - 1), static_cast<size_t>(i))) {
+      return VmaSpan::kCrosses;
+    }
+    unknown = unknown || pages_[static_cast<size_t>(i)].seam;
+  }
+  return unknown ? VmaSpan::kUnknown : VmaSpan::kInside;
+}
+
+// do_vmi_munmap() of arena pages [first, first + count): locked pages leave
+// locked_vm (ref 27).
+void Model::UnmapPages(uint64_t first, uint64_t count, StepEffects& fx) {
+  for (uint64_t i = first; i < first + count && i < pages_.size(); ++i) {
+    PageState& page = pages_[static_cast<size_t>(i)];
+    NoteMlockDropped(page, /*zapped=*/true, fx);
+    if (page.mapped && page.lock != Lock::kNone) SetLock(page, Lock::kNone, fx);
+    page = PageState{};
+  }
+  MarkSeam(first + count);
+}
+
+// move_vma(), mm/mremap.c: copy_vma() places a VMA with the same flags (lock
+// flags included) at `to`, move_page_tables() moves the ptes, so every page
+// keeps its residency and its PG_mlocked (no refault, ref 59); a longer
+// target's tail is part of the new VMA, empty. vrm_stat_account() adds
+// new_len to total_vm and, for VM_LOCKED, to locked_vm; unmap_source_vma()
+// then unmaps the old range (-old_len). With MREMAP_DONTUNMAP the old range
+// stays mapped, its ptes gone (empty anonymous memory: the next touch
+// faults a fresh page), and dontunmap_complete() clears VM_LOCKED_MASK
+// there "by convention (it cannot be mlock()'d any longer, as pages in range
+// are no longer mapped)", leaving locked_vm alone ("Because we won't unmap
+// we don't need to touch locked_vm"): net, the lock and its accounting move
+// with the pages (ref 30; 5.7-6.15 move_vma() returns before adding
+// new_len). Since 6.16 the kernel adds new_len anyway and clears the lock
+// flags of the whole old VMA: a registered erratum
+// (suite/errata/known-kernel-bugs.txt, mremap-dontunmap-locked-vm).
+void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap,
+                      StepEffects& fx) {
+  std::vector<PageState> moved(pages_.begin() + static_cast<int64_t>(from),
+                               pages_.begin() + static_cast<int64_t>(from + count));
+  // The new VMA's flags; old_len 0 (a shared mapping "duplicated") takes
+  // the VMA's own, though the aliasing that creates is not modelled.
+  const PageState last = count > 0 ? moved.back() : pages_[static_cast<size_t>(from)];
+  for (uint64_t p = 0; p < count; ++p) {
+    PageState& old = pages_[static_cast<size_t>(from + p)];
+    if (old.lock != Lock::kNone) fx.Note(Event::kMremapMovedLocked);
+    if (dontunmap) {
+      if (old.lock != Lock::kNone) SetLock(old, Lock::kNone, fx);
+      old.residency = Residency::kNone;
+      old.cow = false;
+    } else {
+      old = PageState{};
+    }
+  }
+  if (dontunmap) fx.Note(Event::kMremapDontunmap);
+  MarkSeam(from);
+  MarkSeam(from + count);
+  for (uint64_t p = 0; p < new_count; ++p) {
+    PageState page;
+    if (p < count) {
+      page = moved[static_cast<size_t>(p)];
+    } else {
+      page = last;
+      page.residency = Residency::kNone;
+      page.cow = false;
+      page.seam = false;
+      if (page.file >= 0) page.file_page = last.file_page + static_cast<uint32_t>(p - count + 1);
+    }
+    pages_[static_cast<size_t>(to + p)] = page;
+  }
+  MarkSeam(to);
+  MarkSeam(to + new_count);
+}
+
+// mremap(2), mm/mremap.c as of 6.17/6.18 (ref 30, 59), in the order of
+// do_mremap(): PAGE_ALIGN both lengths; check_mremap_params(): unknown
+// flags, an unaligned addr, new_len 0, new_len or new_addr beyond TASK_SIZE
+// (new_addr is checked even when unused), then only with MREMAP_FIXED or
+// MREMAP_DONTUNMAP: an unaligned new_addr, no MREMAP_MAYMOVE, DONTUNMAP with
+// old_len != new_len, overlapping ranges: all EINVAL. Then vma_lookup(addr):
+// none is EFAULT. A pure move (MREMAP_FIXED, old_len == new_len) goes to
+// remap_move(), which moves every VMA of the range (gaps kept, the target
+// unmapped only where a VMA lands). Otherwise check_prep_vma(): when it
+// maps anything new (growth, or a move), remap_is_valid(): old_len 0 of a
+// private mapping is EINVAL; [addr, addr + min(old_len, new_len)) beyond
+// the VMA is EFAULT ("We can't remap across vm area boundaries"); growth of
+// a VM_LOCKED VMA needs mlock_future_ok(delta) (EAGAIN, ref 12). Then
+// mremap_to() (FIXED: unmap the target, shrink, move_vma()) or mremap_at()
+// (no resize: nothing; shrink: unmap the tail, across VMAs and holes;
+// growth: in place when the VMA ends at addr + old_len and nothing is
+// mapped after it, else ENOMEM without MREMAP_MAYMOVE). A grown VM_LOCKED
+// VMA is populated last (mm_populate(), errors ignored), which skips
+// VM_LOCKONFAULT (Michal Hocko: "Partially populated ... ranges do not have
+// the full mlock semantic so they are not populated on resize", ref 59).
+Outcome Model::Mremap(const Op& op, StepEffects& fx) {
+  const uint64_t ps = config_.page_size;
+  const uint64_t mask = ps - 1;
+  const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
+  const uint64_t new_addr = config_.arena_base + op.new_addr;
+  const uint64_t old_len = (op.len + mask) & ~mask;
+  const uint64_t new_len = (op.new_len + mask) & ~mask;
+  const bool maymove = op.flags & uapi::kMremapMaymove;
+  const bool fixed = op.flags & uapi::kMremapFixed;
+  const bool dontunmap = op.flags & uapi::kMremapDontunmap;
+  const int known = uapi::kMremapMaymove | uapi::kMremapFixed | uapi::kMremapDontunmap;
+  if (op.flags & ~known) return Fail(uapi::kEinval);
+  if (addr & mask) return Fail(uapi::kEinval);
+  if (new_len == 0) return Fail(uapi::kEinval);
+  if (new_len > config_.task_size || new_addr > config_.task_size - new_len) return Fail(uapi::kEinval);
+  const bool implies_new_addr = fixed || dontunmap;
+  if (implies_new_addr) {
+    if (new_addr & mask) return Fail(uapi::kEinval);
+    if (!maymove) return Fail(uapi::kEinval);
+    if (dontunmap && old_len != new_len) return Fail(uapi::kEinval);
+    if (addr + old_len > new_addr && new_addr + new_len > addr) return Fail(uapi::kEinval);  // vrm_overlaps()
+  }
+  const int64_t first = PageIndex(addr);
+  if (first < 0 || !pages_[static_cast<size_t>(first)].mapped) return Fail(uapi::kEfault);
+  const auto from = static_cast<uint64_t>(first);
+  const uint64_t old_pages = old_len / ps;
+  const uint64_t new_pages = new_len / ps;
+  const int64_t target = PageIndex(new_addr);
+  if (fixed && old_len == new_len) {
+    // remap_move(): for_each_vma_range() over [addr, addr + old_len), each
+    // VMA (split as needed) moved by mremap_to() to the same offset from
+    // new_addr; the target is unmapped piece by piece.
+    if (target < 0 || static_cast<uint64_t>(target) + new_pages > pages_.size()) return Fail(uapi::kEinval);
+    if (SpanOf(from, old_pages) != VmaSpan::kInside) fx.Note(Event::kMremapMovedSeveralVmas);
+    uint64_t p = 0;
+    while (p < old_pages && from + p < pages_.size()) {
+      if (!pages_[static_cast<size_t>(from + p)].mapped) {
+        ++p;
+        continue;
+      }
+      uint64_t run = 1;
+      while (p + run < old_pages && from + p + run < pages_.size() && pages_[static_cast<size_t>(from + p + run)].mapped) {
+        ++run;
+      }
+      UnmapPages(static_cast<uint64_t>(target) + p, run, fx);
+      MovePages(from + p, run, static_cast<uint64_t>(target) + p, run, dontunmap, fx);
+      p += run;
+    }
+    return Ok(static_cast<int64_t>(new_addr));
+  }
+  const Lock lock = pages_[static_cast<size_t>(first)].lock;
+  const bool shrink = new_len < old_len;
+  const bool expand = new_len > old_len;
+  if (expand || implies_new_addr) {
+    // remap_is_valid(); VM_SHARED|VM_MAYSHARE: shared anonymous and shared file mappings.
+    if (old_len == 0 && !pages_[static_cast<size_t>(first)].shared) return Fail(uapi::kEinval);
+    // The model assumes alike pages across a seam are one VMA; generators
+    // never aim a resize there (Model::SpanOf()).
+    if (SpanOf(from, shrink ? new_pages : old_pages) == VmaSpan::kCrosses) {
+      fx.Note(Event::kMremapAcrossVmas);
+      return Fail(uapi::kEfault);
+    }
+    if (expand && !MlockFutureOk(lock, new_len - old_len)) {
+      fx.Note(Event::kMremapOverLimit);
+      return Fail(uapi::kEagain);
+    }
+  }
+  uint64_t result = addr;
+  uint64_t grown_from = 0;  // arena page where a populated growth starts
+  if (implies_new_addr) {
+    // mremap_to(). MREMAP_DONTUNMAP without MREMAP_FIXED takes new_addr as a
+    // hint only; the executor refuses it (runners/arena_guard.cc).
+    if (target < 0 || static_cast<uint64_t>(target) + new_pages > pages_.size()) return Fail(uapi::kEinval);
+    if (fixed) UnmapPages(static_cast<uint64_t>(target), new_pages, fx);
+    uint64_t moving = old_pages;
+    if (shrink) {
+      for (uint64_t i = from + new_pages; i < from + old_pages && i < pages_.size(); ++i) {
+        if (pages_[static_cast<size_t>(i)].mapped && pages_[static_cast<size_t>(i)].lock != Lock::kNone) {
+          fx.Note(Event::kMremapShrankLocked);
+        }
+      }
+      UnmapPages(from + new_pages, old_pages - new_pages, fx);
+      moving = new_pages;
+    }
+    MovePages(from, moving, static_cast<uint64_t>(target), new_pages, dontunmap, fx);
+    result = new_addr;
+    grown_from = static_cast<uint64_t>(target) + moving;
+  } else if (shrink) {
+    // mremap_at() -> shrink_vma(): do_vmi_munmap() of the tail.
+    for (uint64_t i = from + new_pages; i < from + old_pages && i < pages_.size(); ++i) {
+      if (pages_[static_cast<size_t>(i)].mapped && pages_[static_cast<size_t>(i)].lock != Lock::kNone) {
+        fx.Note(Event::kMremapShrankLocked);
+      }
+    }
+    UnmapPages(from + new_pages, old_pages - new_pages, fx);
+    return Ok(static_cast<int64_t>(addr));
+  } else if (!expand) {
+    return Ok(static_cast<int64_t>(addr));  // MREMAP_NO_RESIZE: nothing to do
+  } else {
+    // expand_vma(): vrm_can_expand_in_place() needs the VMA to end at
+    // addr + old_len and vma_expandable() nothing mapped in the delta; a
+    // mapped page right after the range fails one or the other.
+    bool free = from + new_pages <= pages_.size();
+    for (uint64_t i = from + old_pages; free && i < from + new_pages; ++i) free = !pages_[static_cast<size_t>(i)].mapped;
+    if (!free) {
+      // With MREMAP_MAYMOVE the kernel picks an address anywhere: the
+      // executor refuses such calls, so this answer is never compared.
+      return Fail(uapi::kEnomem);
+    }
+    // expand_vma_in_place() -> vma_merge_extend(): same flags, the new
+    // pages empty, locked_vm += delta for VM_LOCKED. (A shared anonymous
+    // VMA's shmem object keeps its size, so its grown tail would fault
+    // SIGBUS: not modelled, and never generated.)
+    const PageState last = pages_[static_cast<size_t>(from + old_pages - 1)];
+    for (uint64_t i = from + old_pages; i < from + new_pages; ++i) {
+      PageState page = last;
+      page.residency = Residency::kNone;
+      page.cow = false;
+      page.seam = false;
+      if (page.file >= 0) page.file_page = last.file_page + static_cast<uint32_t>(i - (from + old_pages) + 1);
+      pages_[static_cast<size_t>(i)] = page;
+    }
+    MarkSeam(from + new_pages);
+    grown_from = from + old_pages;
+  }
+  // do_mremap(): mm_populate(new_addr + old_len, delta) when the VMA is
+  // VM_LOCKED and grew; populate_vma_page_range() skips VM_LOCKONFAULT.
+  if (expand && lock != Lock::kNone) {
+    fx.Note(lock == Lock::kOnFault ? Event::kMremapGrewOnFault : Event::kMremapGrewLocked);
+    if (!Mutant(PlantedBug::kMremapGrowthNotPopulated)) {
+      const uint64_t start = config_.arena_base + grown_from * ps;
+      Populate(start, start + (new_len - old_len), /*ignore_errors=*/true, fx);
+    }
+  }
+  return Ok(static_cast<int64_t>(result));
+}
+
 // Whether `op` ended with lru_add_drain() after its last addition to the
 // per-CPU mlock and LRU batches, so that with the child pinned to one CPU
 // every batch is empty and KPF_UNEVICTABLE equals KPF_MLOCKED (ref 43).
@@ -1177,6 +1442,7 @@ bool Model::DrainsAtEnd(const Op& op) const {
     case OpKind::kMmapFile:
     case OpKind::kMprotect:
     case OpKind::kMadvise: return drain_this_step_;
+    case OpKind::kMremap: return drain_this_step_;  // its populate comes last
     default: return false;
   }
 }
@@ -1221,6 +1487,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
     case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.len, op.addr, fx);
     case OpKind::kFtruncate: return Ftruncate(op, fx);
     case OpKind::kMadvise: return Madvise(op, fx);
+    case OpKind::kMremap: return Mremap(op, fx);
   }
   return Fail(uapi::kEinval);
 }

@@ -46,6 +46,12 @@ struct PageState {
   // Shared anonymous pages: PG_mlocked left open (Model::NoteMlockDropped),
   // kept here since the object's page has no other mapping.
   bool shm_mlock_uncertain = false;
+  // A VMA boundary may lie just before this page although both pages look
+  // alike (set wherever a call may have split a VMA: the ends of every
+  // mmap, mprotect, mlock/munlock range and mremap). Pages with equal
+  // attributes and no seam between them are certainly one VMA, which
+  // mremap's "within one VMA" rule needs. Not compared (model-internal).
+  bool seam = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -91,8 +97,9 @@ enum class PlantedBug : uint8_t {
   kTruncateKeepsLockedPages,       // ftruncate leaves the pages of locked mappings beyond EOF
   kMadvDontneedIgnoresMlock,       // MADV_DONTNEED zaps VM_LOCKED pages instead of EINVAL
   kMadvPopulateIgnoresSigbus,      // MADV_POPULATE_* beyond EOF returns 0 instead of EFAULT
+  kMremapGrowthNotPopulated,       // mremap growth of a VM_LOCKED VMA is not populated
 };
-constexpr int kPlantedBugCount = 24;
+constexpr int kPlantedBugCount = 25;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -185,6 +192,14 @@ enum class Event : uint8_t {
   kMadvPopulateEinval,    // MADV_POPULATE_* on a VMA without the access (PROT_NONE...): EINVAL
   kMadvPopulateEof,       // MADV_POPULATE_* beyond EOF: EFAULT
   kMadvHole,              // ENOMEM for a hole, after the mapped parts were advised
+  kMremapShrankLocked,    // mremap shrink unmapped locked pages
+  kMremapGrewLocked,      // mremap grew a VM_LOCKED VMA in place (populated)
+  kMremapGrewOnFault,     // ... a VM_LOCKONFAULT one (not populated)
+  kMremapMovedLocked,     // mremap moved locked pages (lock and residency kept)
+  kMremapDontunmap,       // MREMAP_DONTUNMAP left the old range empty and unlocked
+  kMremapAcrossVmas,      // EFAULT: the old range is not within one VMA
+  kMremapOverLimit,       // EAGAIN: growing a locked mapping over RLIMIT_MEMLOCK
+  kMremapMovedSeveralVmas,  // a pure MREMAP_FIXED move over several VMAs or gaps (6.17+)
   kCount,
 };
 const char* EventName(Event e);
@@ -278,6 +293,13 @@ class Model {
   // MCL_FUTURE answer EAGAIN when it says no).
   bool MlockFutureOk(Lock lock, uint64_t bytes) const;
 
+  // What the model knows about VMA boundaries inside [first, first + count)
+  // arena pages (the first one mapped): certainly one VMA, certainly
+  // several (a hole, or neighbours whose flags or offsets differ), or not
+  // determined by the rules the model tracks (a seam between alike pages).
+  enum class VmaSpan : uint8_t { kInside, kCrosses, kUnknown };
+  VmaSpan SpanOf(uint64_t first, uint64_t count) const;
+
  private:
   // Index of the arena page holding `addr`, or -1 outside the arena.
   int64_t PageIndex(uint64_t addr) const;
@@ -305,6 +327,14 @@ class Model {
   // while this mapping has no pte for it.
   bool CachedWithoutPte(const PageState& page) const;
   bool CacheOpen(const PageState& page) const;
+  Outcome Mremap(const Op& op, StepEffects& fx);
+  void UnmapPages(uint64_t first, uint64_t count, StepEffects& fx);
+  void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
+  bool SameVmaAttrs(size_t a, size_t b) const;
+  // Every call that may split a VMA marks the pages at its range's ends
+  // (PageState::seam); mremap's one-VMA rule relies on it (new operations
+  // that change vm_flags on part of a VMA, e.g. madvise, must do the same).
+  void MarkSeam(uint64_t index);
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);

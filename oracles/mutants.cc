@@ -159,6 +159,15 @@ const std::vector<MutantInfo>& Mutants() {
        "retrying; madvise(2): EFAULT for MADV_POPULATE_* where a fault would raise SIGBUS",
        "r0 = mmap_file(arena+0x18000, 0x1000, PROT_READ, MAP_SHARED|MAP_FIXED_NOREPLACE, MEMFD, 0x18000)\n"
        "madvise(r0, 0x1000, MADV_POPULATE_READ)\n"},
+      {PlantedBug::kMremapGrowthNotPopulated, "mremap-growth-not-populated", "mremap",
+       "mremap growth of a VM_LOCKED VMA leaves the new pages unpopulated",
+       "do_mremap(): mm_populate(new_addr + old_len, delta) after a VM_LOCKED VMA grew (\"We want to populate "
+       "the newly expanded portion of the VMA to satisfy the expectation that mlock()'ing a VMA maintains all "
+       "of its pages in memory\", expand_vma(), v6.16); the flag carrying that decision was rewritten twice by "
+       "the 2025 mremap refactor (vrm->mlocked set in vrm_stat_account(), then vrm->populate_expand set in "
+       "check_prep_vma(), linux-mm, Lorenzo Stoakes), the class of bug a lost flag makes; ref 59",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "mremap(r0, 0x1000, 0x2000, 0, arena+0x0)\n"},
   };
   return kMutants;
 }

@@ -67,6 +67,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kMmapFile: return "mmap_file";
     case OpKind::kFtruncate: return "ftruncate";
     case OpKind::kMadvise: return "madvise";
+    case OpKind::kMremap: return "mremap";
   }
   return "?";
 }
@@ -74,7 +75,7 @@ const char* OpKindName(OpKind kind) {
 bool operator==(const Op& a, const Op& b) {
   return a.kind == b.kind && a.addr == b.addr && a.len == b.len && a.prot == b.prot &&
          a.flags == b.flags && a.region == b.region && a.region_base == b.region_base &&
-         a.file == b.file && a.offset == b.offset;
+         a.file == b.file && a.offset == b.offset && a.new_len == b.new_len && a.new_addr == b.new_addr;
 }
 
 std::string ErrnoName(int err) {
@@ -137,6 +138,13 @@ std::string MadviseAdviceName(int advice) {
   return HexString(static_cast<uint64_t>(static_cast<uint32_t>(advice)));
 }
 
+std::string MremapFlagsName(int flags) {
+  static const std::pair<int, const char*> kNames[] = {{uapi::kMremapMaymove, "MREMAP_MAYMOVE"},
+                                                       {uapi::kMremapFixed, "MREMAP_FIXED"},
+                                                       {uapi::kMremapDontunmap, "MREMAP_DONTUNMAP"}};
+  return BitNames(flags, kNames, "0");
+}
+
 std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_base) {
   if (outcome.signal != 0) {
     return outcome.signal == uapi::kSigsegv ? "SIGSEGV"
@@ -144,7 +152,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
                                               : "signal " + std::to_string(outcome.signal);
   }
   if (outcome.ret == -1) return "-1 " + ErrnoName(outcome.err);
-  if (IsMmap(op.kind)) {
+  if (ReturnsAddress(op.kind)) {
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);
     return addr >= arena_base ? "A+" + HexString(addr - arena_base) : HexString(addr);
   }
@@ -199,6 +207,9 @@ void ShowOp(const Op& op, std::ostream& os) {
       return;
     case OpKind::kMadvise:
       os << "madvise(" << AddrString(op) << ", " << HexString(op.len) << ", " << MadviseAdviceName(op.flags) << ")";
+    case OpKind::kMremap:
+      os << "mremap(" << AddrString(op) << ", " << HexString(op.len) << ", " << HexString(op.new_len) << ", "
+         << MremapFlagsName(op.flags) << ", A+" << HexString(op.new_addr) << ")";
       return;
   }
 }

@@ -40,6 +40,9 @@ constexpr int kEinval = 22;
 constexpr int kEnosys = 38;
 constexpr int kEbusy = 16;
 constexpr int kEacces = 13;
+constexpr int kMremapMaymove = 1;  // include/uapi/linux/mman.h
+constexpr int kMremapFixed = 2;
+constexpr int kMremapDontunmap = 4;
 constexpr int kMsInvalidate = 2;  // asm-generic/mman-common.h
 constexpr int kSigbus = 7;
 constexpr int kSigsegv = 11;
@@ -78,8 +81,11 @@ enum class OpKind : uint8_t {
   kMmapFile,   // mmap of one of the executor's files (oracles/files.h) at a fixed address
   kFtruncate,  // ftruncate of one of those files
   kMadvise,    // madvise(addr, len, advice in `flags`)
+  // mremap(addr, len, new_len, flags, arena + new_addr), all five
+  // arguments always passed (raw syscall).
+  kMremap,
 };
-constexpr int kOpKindCount = 15;
+constexpr int kOpKindCount = 16;
 inline bool IsMmap(OpKind kind) { return kind == OpKind::kMmap || kind == OpKind::kMmapFile; }
 const char* OpKindName(OpKind kind);
 
@@ -102,6 +108,8 @@ struct Op {
   uint64_t region_base = 0;  // arena offset of region `region`
   int file = -1;             // kMmapFile, kFtruncate: which file (oracles/files.h)
   uint64_t offset = 0;       // kMmapFile: file offset in bytes
+  uint64_t new_len = 0;      // kMremap: new_len (old_len is `len`)
+  uint64_t new_addr = 0;     // kMremap: arena offset of new_address
 };
 // prlimit64(RLIMIT_MEMLOCK) carries the soft limit in `len` and the hard
 // limit in `addr` (bytes; uapi::kRlimInfinity for unlimited); no address.
@@ -138,6 +146,9 @@ std::string MmapFlagsName(int flags);
 std::string Mlock2FlagsName(int flags);
 std::string MlockallFlagsName(int flags);
 std::string MadviseAdviceName(int advice);  // "MADV_DONTNEED", or the number
+std::string MremapFlagsName(int flags);
+// Calls whose return value is an address (printed arena-relative).
+inline bool ReturnsAddress(OpKind kind) { return IsMmap(kind) || kind == OpKind::kMremap; }
 std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_base);
 
 // Prints the call, e.g. "mlock2(r3+0x1001, 0x2000, MLOCK_ONFAULT)".

@@ -31,6 +31,16 @@ PageWindow WindowOf(const std::vector<Op>& ops, uint64_t page_size, uint64_t are
     lo = std::min(lo, first);
     hi = std::max(hi, std::min(last + 1, arena_pages));
     any = true;
+    // mremap also reaches its grown tail and its target.
+    if (op.kind == OpKind::kMremap && op.new_len <= arena_pages * page_size) {
+      const uint64_t pages = (op.new_len + page_size - 1) / page_size;
+      hi = std::max(hi, std::min(first + pages, arena_pages));
+      const uint64_t target = op.new_addr / page_size;
+      if ((op.flags & uapi::kMremapFixed) && target < arena_pages) {
+        lo = std::min(lo, target);
+        hi = std::max(hi, std::min(target + pages, arena_pages));
+      }
+    }
   }
   if (!any) return {};
   return {static_cast<size_t>(lo), static_cast<size_t>(hi)};

@@ -104,6 +104,22 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
       }
       return "mm/madvise.c do_madvise(): unknown advice (per version), an unaligned start, a length rounding to "
              "0 or wrap-around are EINVAL; len 0 is 0";
+    case OpKind::kMremap:
+      if (Noted(fx, Event::kMremapAcrossVmas)) {
+        return "mm/mremap.c remap_is_valid(): an old range reaching beyond its VMA is EFAULT (\"We can't remap "
+               "across vm area boundaries\")";
+      }
+      if (Noted(fx, Event::kMremapOverLimit)) {
+        return "mm/mremap.c remap_is_valid(): growing a VM_LOCKED VMA past RLIMIT_MEMLOCK is EAGAIN "
+               "(mlock_future_ok(), ref 12)";
+      }
+      if (err == uapi::kEinval) {
+        return "mm/mremap.c check_mremap_params(): unknown flags, unaligned addresses, new_len 0, FIXED or "
+               "DONTUNMAP without MAYMOVE, DONTUNMAP resizing, overlapping ranges are EINVAL";
+      }
+      if (err == uapi::kEfault) return "mm/mremap.c do_mremap(): no VMA at addr is EFAULT";
+      if (err == uapi::kEnomem) return "mm/mremap.c expand_vma(): no room to grow in place without MREMAP_MAYMOVE is ENOMEM";
+      return "mm/mremap.c do_mremap(): the new address on success (mremap(2), ref 30, 59)";
   }
   return "oracles/model.cc";
 }
@@ -130,6 +146,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       if (op.kind == OpKind::kDropCapIpcLock || op.kind == OpKind::kSetMemlockLimit) {
         return "capset(2) and setrlimit(2) change no mapping";
       }
+      if (op.kind == OpKind::kMremap) {
+        return "mm/mremap.c move_vma()/copy_vma(): the lock flags move with the VMA; dontunmap_complete() "
+               "clears them on the old range (ref 30, 59)";
+      }
       return "a touch changes no VMA flags";
     case Channel::kResidency:
     case Channel::kRss:
@@ -137,6 +157,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       if (op.kind == OpKind::kMprotect) {
         return "mm/mprotect.c mprotect_fixup(): a locked private VMA made writable is COW-populated "
                "(36f881883c57, ref 41), not an ONFAULT one (ref 33)";
+      }
+      if (op.kind == OpKind::kMremap) {
+        return "mm/mremap.c move_page_tables(): moved pages keep their residency; do_mremap(): a grown "
+               "VM_LOCKED VMA is populated (mm_populate()), VM_LOCKONFAULT is not (ref 59)";
       }
       if (op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch) {
         return "mm/memory.c do_anonymous_page()/do_wp_page(): a private read fault maps the zero page (resident, "
@@ -151,6 +175,11 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
              "(ref 34), private writable VMAs take write faults (ref 35-37); fs/proc/task_mmu.c smaps_account(): "
              "Locked is the PSS of present normal pages of VM_LOCKED VMAs (ref 48, 49)";
     case Channel::kVmLck:
+      if (op.kind == OpKind::kMremap) {
+        return "mm/mremap.c vrm_stat_account()/unmap_source_vma(): locked_vm + new_len - old_len for a moved "
+               "VM_LOCKED VMA, + delta when grown in place, - the unmapped tail when shrunk; MREMAP_DONTUNMAP "
+               "moves the lock and its count with the pages (ref 30)";
+      }
       return "mm->locked_vm counts the virtual pages of VM_LOCKED VMAs, ONFAULT and PROT_NONE included, once "
              "(mm/mlock.c mlock_fixup(), b155b4fde5bd, ref 24, 25); unmapping uncounts them (ref 27, 57)";
     case Channel::kVmLckVsSmaps:

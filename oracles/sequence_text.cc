@@ -176,6 +176,12 @@ bool ParseArg(LineParser& in, const ArgSyntax& arg, const RegionBases& regions, 
       op->*arg.number = number;
       return true;
     case Form::kFlags: return ParseFlags(in, arg, &(op->*arg.bits), error);
+    case Form::kArenaOffset: {
+      const std::string word = in.Word();
+      if ((word != "arena" && word != "A") || !in.Eat('+') || !in.Number(&number)) return in.Fail(error, arg.what);
+      op->*arg.number = number;
+      return true;
+    }
     case Form::kLiteral: {
       // "-1" or "0": an optional minus and a number.
       const bool negative = in.Eat('-');
@@ -275,6 +281,10 @@ const ArgSyntax kLimitCur{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "t
 const ArgSyntax kLimitMax{Form::kNumber, &Op::addr, nullptr, nullptr, nullptr, "the hard limit (a number)"};
 const ArgSyntax kAdvice{Form::kFlags, nullptr, &Op::flags, MadviseAdviceName, nullptr,
                         "madvise advice (MADV_DONTNEED, MADV_FREE, ... or a number)"};
+const ArgSyntax kNewLen{Form::kNumber, &Op::new_len, nullptr, nullptr, nullptr, "a new length (a number)"};
+const ArgSyntax kMremapFlags{Form::kFlags, nullptr, &Op::flags, MremapFlagsName, nullptr,
+                             "mremap flags (MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, 0 or a number)"};
+const ArgSyntax kNewAddr{Form::kArenaOffset, &Op::new_addr, nullptr, nullptr, nullptr, "a new address (arena+0xN)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -296,6 +306,7 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kMmapFile, "mmap_file", {&kAddr, &kLen, &kProt, &kMmapFlags, &kFile, &kFileOffset}, "SYS_mmap", true},
       {OpKind::kFtruncate, "ftruncate", {&kFile, &kLen}, "SYS_ftruncate", true},
       {OpKind::kMadvise, "madvise", {&kAddr, &kLen, &kAdvice}, "SYS_madvise", true},
+      {OpKind::kMremap, "mremap", {&kAddr, &kLen, &kNewLen, &kMremapFlags, &kNewAddr}, "SYS_mremap", true},
   };
   return kTable;
 }
@@ -322,6 +333,7 @@ std::string FormatCall(const Op& op, bool labelled) {
       case Form::kNumber: out += HexString(op.*arg.number); break;
       case Form::kFlags: out += arg.names(op.*arg.bits); break;
       case Form::kLiteral: out += arg.literal; break;
+      case Form::kArenaOffset: out += "arena+" + HexString(op.*arg.number); break;
     }
   }
   out += ')';

@@ -35,6 +35,7 @@ struct ArgSyntax {
     kNumber,   // *number, hex
     kFlags,    // *bits, names joined by '|' as `names` prints them
     kLiteral,  // exactly `literal` (mmap's fd and offset)
+    kArenaOffset,  // *number, an arena offset written arena+0xN (mremap's new_address)
   };
   Form form;
   uint64_t Op::*number = nullptr;
@@ -46,7 +47,7 @@ struct ArgSyntax {
 
 namespace arg {
 extern const ArgSyntax kAddr, kLen, kProt, kMmapFlags, kMlock2Flags, kMlockallFlags, kFd, kOffset, kLimitCur,
-    kLimitMax, kFile, kFileOffset, kAdvice;
+    kLimitMax, kFile, kFileOffset, kAdvice, kNewLen, kMremapFlags, kNewAddr;
 }  // namespace arg
 
 struct OpSyntax {

@@ -61,6 +61,28 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
       if (len == 0 || op.addr + len < op.addr) return true;
       return NearInside(op.addr, op.addr + len, arena);
     }
+    case OpKind::kMremap: {
+      const int known = uapi::kMremapMaymove | uapi::kMremapFixed | uapi::kMremapDontunmap;
+      const uint64_t old_len = (op.len + mask) & ~mask;
+      const uint64_t new_len = (op.new_len + mask) & ~mask;
+      // check_mremap_params() refuses these before looking at any VMA.
+      if ((op.flags & ~known) || (op.addr & mask) || new_len == 0) return true;
+      if (op.len > ~uint64_t{0} - mask || op.new_len > ~uint64_t{0} - mask) return true;  // PAGE_ALIGN wrapped
+      // ... and these, in every version, before anything is unmapped.
+      if (op.flags & (uapi::kMremapFixed | uapi::kMremapDontunmap)) {
+        if (!(op.flags & uapi::kMremapMaymove) || (op.new_addr & mask)) return true;
+        if ((op.flags & uapi::kMremapDontunmap) && old_len != new_len) return true;
+        if (op.addr + old_len > op.new_addr && op.new_addr + new_len > op.addr) return true;  // overlap
+      }
+      if (!NearInside(op.addr, op.addr + old_len, arena)) return false;
+      if (op.flags & uapi::kMremapFixed) return Inside(op.new_addr, op.new_addr + new_len, arena);
+      // Without MREMAP_FIXED, MREMAP_DONTUNMAP takes new_addr as a hint and a
+      // growth with MREMAP_MAYMOVE may land anywhere: never outside the arena.
+      if (op.flags & uapi::kMremapDontunmap) return false;
+      if (new_len <= old_len) return true;  // shrinks in place, or nothing
+      if (op.flags & uapi::kMremapMaymove) return false;
+      return Inside(op.addr, op.addr + new_len, arena);
+    }
   }
   return (op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang) ||
          op.kind == wire::kSelfTestOtherRlimit;

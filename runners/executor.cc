@@ -75,6 +75,8 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.len = op.len;
     w.file = op.file;
     w.offset = op.offset;
+    w.new_len = op.new_len;
+    w.new_addr = arena_base + op.new_addr;
     out.push_back(w);
   }
   return out;

@@ -272,6 +272,8 @@ Outcome Execute(const wire::WireOp& op) {
       if (op.file < 0 || op.file >= kFileCount) ChildFail("ftruncate of an unknown file", 0);
       return raw::Ftruncate(wire::kFileFdBase + op.file, op.len);
     case static_cast<uint32_t>(OpKind::kMadvise): return raw::Madvise(op.addr, op.len, op.flags);
+    case static_cast<uint32_t>(OpKind::kMremap):
+      return raw::Mremap(op.addr, op.len, op.new_len, op.flags, op.new_addr);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.

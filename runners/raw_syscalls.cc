@@ -44,6 +44,10 @@ Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint6
 }
 Outcome MemfdSecret(unsigned int flags) { return Capture(syscall(SYS_memfd_secret, flags)); }
 Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, fd, len)); }
+Outcome Mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr) {
+  return Capture(syscall(SYS_mremap, addr, old_len, new_len, static_cast<unsigned long>(static_cast<unsigned>(flags)),
+                         new_addr));
+}
 Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Madvise(uint64_t addr, uint64_t len, int advice) { return Capture(syscall(SYS_madvise, addr, len, advice)); }
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {

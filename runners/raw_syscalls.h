@@ -24,6 +24,9 @@ Outcome Munlockall();
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec);
 Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t offset);
 Outcome Ftruncate(int fd, uint64_t len);
+// All five arguments, always: glibc's mremap() passes a garbage new_address
+// unless MREMAP_FIXED is given, which MREMAP_DONTUNMAP validates (ref 59).
+Outcome Mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 Outcome Msync(uint64_t addr, uint64_t len, int flags);
 Outcome Madvise(uint64_t addr, uint64_t len, int advice);
 Outcome MemfdSecret(unsigned int flags);  // memfd_secret(2), syscall 447 on x86-64

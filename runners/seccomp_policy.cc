@@ -18,7 +18,7 @@ namespace {
 // Why each syscall is allowed.
 constexpr const char* kAllowed[] = {
     // The calls under test (oracles/op.h).
-    "mmap", "munmap", "mprotect", "mlock", "mlock2", "munlock", "mlockall", "munlockall",
+    "mmap", "munmap", "mprotect", "mlock", "mlock2", "munlock", "mlockall", "munlockall", "mremap",
     // Observation: smaps and status are read with pread on fds opened before
     // the filter; residency comes from mincore.
     "pread64", "mincore",

@@ -47,6 +47,8 @@ struct WireOp {
   int32_t file = -1;    // mmap_file, ftruncate: oracles/files.h
   uint32_t padding = 0;
   uint64_t offset = 0;  // mmap_file
+  uint64_t new_len = 0;   // mremap
+  uint64_t new_addr = 0;  // mremap, absolute
 };
 
 // Executor and children -> parent. Every record starts with a RecordHeader

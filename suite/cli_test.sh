@@ -161,6 +161,9 @@ kernels: $1
 reproducer: suite/errata/planted-onfault-over-lo.seq
 fix: unknown
 REGISTRY
+      # The real entries too: the file replaces the built-in registry, and
+      # the host kernel has registered bugs of its own (mremap).
+      cat "$(dirname "$(readlink -f "$0")")/errata/known-kernel-bugs.txt" >>"$tmp/errata.txt"
     }
     planted=(--planted-bug --seed 7 --sequences 300 --errata-file "$tmp/errata.txt")
     write_registry "4.17 -" "result vma-flags residency smaps-rss smaps-locked page-flags"
@@ -168,8 +171,8 @@ REGISTRY
     expect_rc 0
     expect_out '^KNOWN KERNEL BUG planted-onfault-over-lo: [0-9]+ sequence\(s\) diverged as registered$'
     expect_out '^  reproducer: suite/errata/planted-onfault-over-lo.seq$'
-    expect_out '^known kernel bugs: 1 '
-    expect_out 'divergences=0 errata=1 '
+    expect_out '^known kernel bugs: [0-9]+ '
+    expect_out 'divergences=0 errata=[1-9][0-9]* '
     ! grep -q '^FAIL' "$tmp/out" || fail "a known kernel bug failed a test"
     last_line_is_result
     run "$bin" "${planted[@]}" --strict
@@ -180,11 +183,11 @@ REGISTRY
     run "$bin" "${planted[@]}"
     expect_rc 1
     expect_out '^DIVERGENCE: kernel '
-    ! grep -q '^KNOWN KERNEL BUG' "$tmp/out" || fail "an erratum outside its kernel range matched"
+    ! grep -q '^KNOWN KERNEL BUG planted-' "$tmp/out" || fail "an erratum outside its kernel range matched"
     write_registry "4.17 -" "vmlck"
     run "$bin" "${planted[@]}"
     expect_rc 1
-    ! grep -q '^KNOWN KERNEL BUG' "$tmp/out" || fail "an erratum matched a channel it does not name"
+    ! grep -q '^KNOWN KERNEL BUG planted-' "$tmp/out" || fail "an erratum matched a channel it does not name"
     printf '[planted]\nop: mlock9\n' >"$tmp/errata.txt"
     run "$bin" "${planted[@]}"
     expect_rc 2

@@ -53,6 +53,7 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
     if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !ctx.gen_options().mcl_onfault) {
       GTEST_SKIP() << "MCL_ONFAULT is not supported";
     }
+    if (op.kind == OpKind::kMremap && !ctx.gen_options().mremap) GTEST_SKIP() << "mremap is modelled for 6.17+ only";
   }
   const SequenceResult result = ctx.Verify(scenario.ops, /*counting=*/true);
   if (result.verdict != Verdict::kConformant) {

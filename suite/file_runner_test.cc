@@ -19,11 +19,8 @@ constexpr int kShared = uapi::kMapShared | uapi::kMapFixedNoreplace;
 constexpr int kPrivate = uapi::kMapPrivate | uapi::kMapFixedNoreplace;
 
 std::vector<Observation> RunAll(Executor& ex, const std::vector<Op>& ops) {
-  std::vector<Observation> seen;
-  const RunReport report = ex.Run(ToWire(ops, ex.info().arena_base), [&](uint32_t, const Observation& o) {
-    seen.push_back(o);
-    return true;
-  });
+  RunReport report;
+  std::vector<Observation> seen = ObserveSequence(ex, ops, &report);
   EXPECT_EQ(report.status, RunStatus::kCompleted) << report.detail;
   return seen;
 }

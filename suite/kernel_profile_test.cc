@@ -39,6 +39,13 @@ TEST(KernelProfileTest, MlockallOnFaultAloneIsEinvalSince52) {
   EXPECT_TRUE(ProfileForRelease("5.2.0", nullptr)->mlockall_onfault_alone_is_einval);
 }
 
+TEST(KernelProfileTest, MremapIsModelledSince617) {
+  EXPECT_FALSE(ProfileForRelease("6.12.48+deb12-cloud-amd64", nullptr)->mremap_modelled);
+  EXPECT_FALSE(ProfileForRelease("6.16.9", nullptr)->mremap_modelled);
+  EXPECT_TRUE(ProfileForRelease("6.17.0", nullptr)->mremap_modelled);
+  EXPECT_TRUE(ProfileForRelease("6.18.44-fc-v782", nullptr)->mremap_modelled);
+}
+
 TEST(KernelProfileTest, KernelsOlderThanMapFixedNoreplaceAreRefusedWithAReason) {
   std::string why;
   EXPECT_FALSE(ProfileForRelease("4.14.300", &why).has_value());

@@ -59,6 +59,11 @@ std::vector<Scenario> LimitScenarios() {
                          MmapPages(1, 0, 4, kRw, uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed | uapi::kMapLocked),
                          MunlockallOp(), MlockallOp(uapi::kMclFuture), MmapPages(2, 8, 5, uapi::kProtNone, kAnonPrivate),
                          MmapPages(2, 8, 4, uapi::kProtNone, kAnonPrivate)})));
+  s.push_back(Named("LockedMremapGrowthOverTheLimitIsEagain",
+               "ref 12, 30: remap_is_valid() -> mlock_future_ok(delta) for growth of VM_LOCKED, moves unchecked",
+               Under(4, {MmapPages(0, 0, 3, kRw, kLocked), MremapPages(0, 3, 5, 0), MremapPages(0, 3, 4, 0),
+                         MremapPages(0, 4, 5, uapi::kMremapMaymove | uapi::kMremapFixed, 8),
+                         MremapPages(0, 4, 4, uapi::kMremapMaymove | uapi::kMremapFixed, 8)})));
   s.push_back(Named("SoftAboveHardIsEinvalAndTheHardLimitOnlyGoesDown",
                "setrlimit(2), kernel/sys.c do_prlimit(): cur > max EINVAL; max up needs CAP_SYS_RESOURCE",
                Under(2, {SetMemlockLimitOp(3 * kPage, 2 * kPage), SetMemlockLimitOp(kPage, 3 * kPage),

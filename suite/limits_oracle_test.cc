@@ -177,6 +177,21 @@ TEST_F(LimitScenarioOracleTest, LockedMmapOverTheLimitIsEagain) {
   EXPECT_EQ(model_.LockedVmPages(), 4u);
 }
 
+TEST_F(LimitScenarioOracleTest, LockedMremapGrowthOverTheLimitIsEagain) {
+  EXPECT_EQ(Step(), Mapped(0));  // 3 <= 4
+  StepEffects fx;
+  EXPECT_EQ(Step(&fx), Fails(uapi::kEagain));  // 3 + 2 > 4
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kMremapOverLimit)], 1u);
+  EXPECT_FALSE(model_.pages()[3].mapped);
+  EXPECT_EQ(Step(), Mapped(0));                // 3 + 1 <= 4, grown in place
+  EXPECT_EQ(model_.pages()[3].residency, Residency::kPage);  // populated (ref 59)
+  EXPECT_EQ(Step(), Fails(uapi::kEagain));     // a move that grows is checked too
+  EXPECT_FALSE(model_.pages()[8].mapped);
+  EXPECT_EQ(Step(), Mapped(8));                // a pure move adds nothing
+  EXPECT_EQ(LockOf(model_, 11), Lock::kLocked);
+  EXPECT_EQ(model_.LockedVmPages(), 4u);
+}
+
 TEST_F(LimitScenarioOracleTest, SoftAboveHardIsEinvalAndTheHardLimitOnlyGoesDown) {
   EXPECT_EQ(Step(), Fails(uapi::kEinval));
   EXPECT_EQ(Step(), Fails(uapi::kEperm));  // no CAP_SYS_RESOURCE

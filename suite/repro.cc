@@ -46,6 +46,7 @@ std::string CArgs(const Op& op, const OpSyntax& syntax) {
       // unsigned int in C, and the kernel takes an int.
       case ArgSyntax::Form::kFlags: out += "(long)(int)(" + arg->names(op.*arg->bits) + ")"; break;
       case ArgSyntax::Form::kLiteral: out += std::string(arg->literal) + "L"; break;
+      case ArgSyntax::Form::kArenaOffset: out += "(long)(ARENA + " + HexString(op.*arg->number) + "UL)"; break;
     }
   }
   return out;
@@ -53,7 +54,7 @@ std::string CArgs(const Op& op, const OpSyntax& syntax) {
 
 std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) {
   std::ostringstream os;
-  if (IsMmap(op.kind) && o.ret != -1 && o.signal == 0) {
+  if (ReturnsAddress(op.kind) && o.ret != -1 && o.signal == 0) {
     os << "(struct outcome){ (long)(ARENA + " << HexString(static_cast<uint64_t>(o.ret) - config.arena_base)
        << "UL), 0, 0 }";
   } else {
@@ -159,7 +160,7 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     const std::string empty_args = ", ))";
     if (const size_t at = fixed.find(empty_args); at != std::string::npos) fixed.replace(at, empty_args.size(), "))");
     body << "  step_done(" << i << ", " << CString(FormatCall(op, false)) << ", " << fixed << ",\n            "
-         << COutcome(outcome, op, config) << ", " << (IsMmap(op.kind)) << ");\n";
+         << COutcome(outcome, op, config) << ", " << (ReturnsAddress(op.kind)) << ");\n";
   }
   Predict(model, Outcome{}, &expected);
   const MemoryTotals totals = model.Totals();

@@ -55,6 +55,37 @@ case "$case_name" in
     [ "$n" -ge 20 ] || fail "only $n corpus files"
     echo "$n corpus reproducers agree with replay"
     ;;
+  errata)
+    # Every registered kernel bug still shows on a kernel inside its range
+    # (replay and repro.c both exit 1) and on no kernel outside it (0); a
+    # fixed kernel inside a stale range fails here, so the range gets fixed.
+    needs_root
+    registry="$(dirname "$corpus")/errata/known-kernel-bugs.txt"
+    release=$(uname -r)
+    version=${release%%-*}
+    n=0
+    while read -r id first; do
+      seq=$(awk -v id="[$id]" '$0 == id {on = 1} on && /^reproducer:/ {print $2; exit}' "$registry")
+      [ -n "$seq" ] || fail "$id names no reproducer"
+      file="$(dirname "$(dirname "$corpus")")/$seq"
+      [ -s "$file" ] || fail "$id: reproducer $seq is missing"
+      last=$(awk -v id="[$id]" '$0 == id {on = 1} on && /^kernels:/ {print $4; exit}' "$registry")
+      want=0
+      if [ "$(printf '%s\n%s\n' "$first" "$version" | sort -V | head -n 1)" = "$first" ]; then
+        want=1
+        if [ -n "$last" ] && [ "$(printf '%s\n%s\n' "$last" "$version" | sort -V | head -n 1)" = "$last" ]; then want=0; fi
+      fi
+      mkdir -p "$tmp/$id"
+      "$tools" replay "$file" >"$tmp/$id/replay.out" 2>&1
+      replay_rc=$?
+      [ "$replay_rc" -eq "$want" ] || { cat "$tmp/$id/replay.out"; fail "$id: replay exits $replay_rc on $release, expected $want"; }
+      "$tools" repro "$file" >"$tmp/$id/repro.c" || fail "repro $file failed"
+      build_and_run "$tmp/$id"
+      [ "$rc" -eq "$want" ] || { cat "$tmp/$id/repro.out"; fail "$id: repro.c exits $rc, expected $want"; }
+      n=$((n + 1))
+    done < <(awk '/^\[/ {id = substr($0, 2, length($0) - 2)} /^kernels:/ {print id, $2}' "$registry")
+    echo "$n registered kernel bugs checked on $release"
+    ;;
   mutants)
     # A mutant finding is a bug of the simulated kernel only: on the real
     # kernel its reproducer must find no bug.

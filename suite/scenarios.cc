@@ -32,6 +32,15 @@ Op RangePages(OpKind kind, uint64_t first_page, uint64_t pages, uint64_t page_si
   return op;
 }
 
+Op MremapPages(uint64_t first_page, uint64_t pages, uint64_t new_pages, int flags, uint64_t new_first_page,
+               uint64_t page_size) {
+  Op op = RangePages(OpKind::kMremap, first_page, pages, page_size);
+  op.new_len = new_pages * page_size;
+  op.flags = flags;
+  op.new_addr = new_first_page * page_size;
+  return op;
+}
+
 Op Mlock2Pages(uint64_t first_page, uint64_t pages, int flags, uint64_t page_size) {
   Op op = RangePages(OpKind::kMlock2, first_page, pages, page_size);
   op.flags = flags;

@@ -38,6 +38,9 @@ Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, 
                  uint64_t page_size = 4096);
 Op FtruncateOp(int file, uint64_t bytes);
 Op MadvisePages(uint64_t first_page, uint64_t pages, int advice, uint64_t page_size = 4096);
+// mremap(arena page first, pages, new_pages, flags, arena page new_first).
+Op MremapPages(uint64_t first_page, uint64_t pages, uint64_t new_pages, int flags, uint64_t new_first_page = 0,
+               uint64_t page_size = 4096);
 
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;

@@ -102,6 +102,31 @@ TEST(SequenceTextTest, ParsesSymbolicAddressesFlagsHeaderCommentsAndResults) {
   EXPECT_EQ(file.ops[6].addr, 0x3000u);
 }
 
+// mremap's five arguments: the old address symbolic, new_address always
+// arena-relative (the executor passes it, used or not).
+TEST(SequenceTextTest, MremapRoundTripsWithItsFiveArguments) {
+  const std::string text =
+      "r0 = mmap(arena+0x0, 0x3000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+      "mremap(r0+0x1000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, arena+0x10000)  = A+0x10000\n"
+      "mremap(r0, 0x1000, 0x3000, 0, arena+0x0)\n";
+  const SequenceFile file = Parse(text);
+  ASSERT_EQ(file.ops.size(), 3u);
+  const Op& move = file.ops[1];
+  EXPECT_EQ(move.kind, OpKind::kMremap);
+  EXPECT_EQ(move.addr, 0x1000u);
+  EXPECT_EQ(move.region, 0);
+  EXPECT_EQ(move.len, 0x1000u);
+  EXPECT_EQ(move.new_len, 0x1000u);
+  EXPECT_EQ(move.flags, uapi::kMremapMaymove | uapi::kMremapFixed | uapi::kMremapDontunmap);
+  EXPECT_EQ(move.new_addr, 0x10000u);
+  EXPECT_EQ(FormatCall(move, true),
+            "mremap(r0+0x1000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, arena+0x10000)");
+  EXPECT_EQ(Parse(FormatSequence(file.ops, {})).ops, file.ops);
+  EXPECT_THAT(ParseError("mremap(arena+0x0, 0x1000, 0x1000, 0, 0x10000)\n"),
+              HasSubstr("bad.seq:1: expected a new address (arena+0xN)"));
+  EXPECT_EQ(OpString(move), "mremap(r0+0x1000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, A+0x10000)");
+}
+
 TEST(SequenceTextTest, MalformedLinesNameTheLineAndWhatWasExpected) {
   EXPECT_EQ(ParseError("mlock(arena+0x0, 0x1000)\nfrobnicate(1)\n").substr(0, 32),
             "bad.seq:2: expected a call (mmap");

@@ -104,6 +104,11 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!gen_options_.mcl_onfault) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
+  gen_options_.mremap = config_.profile.mremap_modelled;
+  if (!gen_options_.mremap) {
+    notes_.push_back("SKIP mremap operations: the model covers mremap as refactored in 6.17 (check order, "
+                     "multi-VMA moves); this kernel is older");
+  }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
   if (!config_.read_fault_maps_zero_page) {
     notes_.push_back("read faults of private anonymous memory allocate a page here, no zero page "

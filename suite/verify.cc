@@ -104,4 +104,13 @@ std::string FormatReport(const std::vector<Op>& ops, const SequenceResult& resul
   return os.str();
 }
 
+std::vector<Observation> ObserveSequence(Executor& ex, const std::vector<Op>& ops, RunReport* report) {
+  std::vector<Observation> seen;
+  *report = ex.Run(ToWire(ops, ex.info().arena_base), [&](uint32_t, const Observation& o) {
+    seen.push_back(o);
+    return true;
+  });
+  return seen;
+}
+
 }  // namespace mlc

@@ -31,6 +31,10 @@ bool CheckStep(Model& model, const std::vector<Op>& ops, size_t step, const Obse
                const ModelConfig& config, SequenceResult* result, StepEffects* effects, Observation* expected);
 
 // `coverage` may be null (shrinking runs do not count).
+// Runs `ops` in one child and returns each step's observation, unchecked
+// (runner tests write the expected channels out by hand).
+std::vector<Observation> ObserveSequence(Executor& ex, const std::vector<Op>& ops, RunReport* report);
+
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
                               Executor& executor, Coverage* coverage);
 
