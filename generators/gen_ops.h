@@ -23,6 +23,8 @@ struct GenOptions {
   bool files = true;  // mmap_file and ftruncate of the executor's files (oracles/files.h)
   bool secretmem = true;  // mmap_file of the memfd_secret file too
   bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
+  bool brk = true;   // brk of the executor's heap region (Model::heap())
+  bool fork = true;  // fork with the child's own view observed
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

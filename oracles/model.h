@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ struct PageState {
   bool cow = false;
   bool account = false;  // VM_ACCOUNT: keeps otherwise equal file VMAs apart
   uint32_t file_page = 0;
+  // The page's VMA has an anon_vma (a private page was once written, COWed
+  // or populated for writing in it): fork copies its ptes (kernel/fork.c
+  // vma_needs_copy()). Set on the whole VMA (Model::NoteAnonVma); pages
+  // that merge with such a VMA share it (Model::VmaHasAnonVma).
+  bool anon_vma = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -74,8 +80,12 @@ enum class PlantedBug : uint8_t {
   kLoweredLimitIgnored,            // mlock keeps checking an RLIMIT_MEMLOCK that was lowered
   kLockedFileMmapPastEofFails,     // mmap(MAP_LOCKED) of a file past EOF fails with ENOMEM
   kTruncateKeepsLockedPages,       // ftruncate leaves the pages of locked mappings beyond EOF
+  kBrkFutureNotPopulated,          // brk growth under MCL_FUTURE is locked but not populated
+  kBrkShrinkKeepsLockedVm,         // brk shrink of locked pages leaves them in locked_vm
+  kForkChildKeepsLocks,            // the fork child's VMAs keep VM_LOCKED/VM_LOCKONFAULT
+  kForkChildInheritsFuture,        // the fork child inherits MCL_FUTURE in def_flags
 };
-constexpr int kPlantedBugCount = 22;
+constexpr int kPlantedBugCount = 26;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -110,6 +120,11 @@ struct ModelConfig {
   uint64_t memlock_cur = uapi::kRlimInfinity;
   uint64_t memlock_max = uapi::kRlimInfinity;
   uint64_t outside_total_pages = 0;
+  // The heap (OpKind::kBrk): the child's initial break, page aligned (the
+  // executor ends its own heap there, below a PROT_NONE guard page it
+  // counts among its own mappings), and the pages above it that brk may map.
+  uint64_t heap_base = 0;
+  uint64_t heap_pages = kHeapPages;
 };
 
 // What one step did, for the coverage summary.
@@ -142,6 +157,14 @@ enum class Event : uint8_t {
   kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
   kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
   kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
+  kBrkGrowLocked,         // brk grew the heap under MCL_FUTURE: locked and populated
+  kBrkGrowOnFault,        // ... under MCL_FUTURE|MCL_ONFAULT: locked, not populated
+  kBrkGrowUnlocked,       // ... without MCL_FUTURE
+  kBrkShrinkLocked,       // brk shrink unmapped locked heap pages
+  kBrkOverLimit,          // brk growth refused by mlock_future_ok(): the break stays
+  kForkWithLocked,        // fork while the parent had locked pages
+  kForkWithFuture,        // fork while the parent had MCL_FUTURE set
+  kForkCopiedPtes,        // fork copied present ptes of a VMA with an anon_vma
   kCount,
 };
 const char* EventName(Event e);
@@ -169,7 +192,9 @@ struct Region {
 struct MemoryTotals {
   uint64_t rss_kb = 0;     // smaps Rss:
   uint64_t locked_kb = 0;  // smaps Locked:
-  uint64_t vmlck_kb = 0;   // /proc/self/status VmLck: (arena + executor's own)
+  uint64_t vmlck_kb = 0;   // /proc/self/status VmLck: (arena + heap + executor's own)
+  uint64_t heap_rss_kb = 0;     // smaps Rss: of the heap pages
+  uint64_t heap_locked_kb = 0;  // smaps Locked: of the heap pages
 };
 
 class Model {
@@ -185,6 +210,19 @@ class Model {
   int next_region_id() const { return next_region_id_; }
   Lock future_lock() const { return future_lock_; }
   Lock outside_lock() const { return outside_lock_; }
+  // The heap region: pages above config().heap_base, and the break's offset
+  // from it.
+  const std::vector<PageState>& heap() const { return heap_; }
+  uint64_t brk_offset() const { return brk_; }
+  // After a kFork step: the child's model as the parent saw it at the fork
+  // (VMAs copied without lock bits, locked_vm 0, def_flags without
+  // VM_LOCKED), with the child's probe mmap applied, and that mmap's
+  // outcome; nullptr after any other step.
+  const Model* fork_child() const { return fork_child_.get(); }
+  const Outcome& fork_probe() const { return fork_probe_; }
+  // Whether the VMA holding page i (of the arena, or of the heap) has an
+  // anon_vma, so that fork copied its ptes.
+  bool VmaHasAnonVma(const std::vector<PageState>& pages, size_t i) const;
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -247,6 +285,10 @@ class Model {
 
   int64_t LockedNeighbours(uint64_t start, uint64_t end) const;
   Outcome Ftruncate(const Op& op, StepEffects& fx);
+  Outcome Brk(uint64_t offset, StepEffects& fx);
+  Outcome Fork(const Op& op, StepEffects& fx);
+  void NoteAnonVma(std::vector<PageState>& pages, size_t i);
+  bool SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const;
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
@@ -274,6 +316,10 @@ class Model {
   std::array<FileState, kFileCount> files_;
   bool drained_ = false;
   bool drain_this_step_ = false;  // the current step ran lru_add_drain()
+  std::vector<PageState> heap_;
+  uint64_t brk_ = 0;  // the break, in bytes above config_.heap_base
+  std::shared_ptr<const Model> fork_child_;
+  Outcome fork_probe_;
 };
 
 }  // namespace mlc

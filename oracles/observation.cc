@@ -7,11 +7,14 @@ namespace {
 
 std::string Kb(uint64_t kb) { return std::to_string(kb) + " kB"; }
 
-// Describes pages [first, last] of the arena, e.g. "pages 3-5 (A+0x3000..A+0x6000)".
-std::string PageRun(size_t first, size_t last, uint64_t page_size) {
-  std::string out = first == last ? "page " + std::to_string(first)
-                                  : "pages " + std::to_string(first) + "-" + std::to_string(last);
-  out += " (A+" + HexString(first * page_size) + "..A+" + HexString((last + 1) * page_size) + ")";
+// Describes pages [first, last] of the arena, e.g. "pages 3-5 (A+0x3000..A+0x6000)",
+// or with base "B" of the heap ("heap pages 0-1 (B+0x0..B+0x2000)").
+std::string PageRun(size_t first, size_t last, uint64_t page_size, const char* base = "A") {
+  std::string out = std::string(*base == 'B' ? "heap " : "") +
+                    (first == last ? "page " + std::to_string(first)
+                                   : "pages " + std::to_string(first) + "-" + std::to_string(last));
+  out += std::string(" (") + base + "+" + HexString(first * page_size) + ".." + base + "+" +
+         HexString((last + 1) * page_size) + ")";
   return out;
 }
 
@@ -19,7 +22,7 @@ std::string PageRun(size_t first, size_t last, uint64_t page_size) {
 // pair is the same, so a 4096-page diff stays readable.
 template <typename Describe>
 std::string PerPageDiff(const std::vector<uint8_t>& expected, const std::vector<uint8_t>& observed,
-                        uint64_t page_size, Describe&& describe) {
+                        uint64_t page_size, Describe&& describe, const char* base = "A") {
   std::string out;
   size_t i = 0;
   const size_t n = std::min(expected.size(), observed.size());
@@ -30,7 +33,7 @@ std::string PerPageDiff(const std::vector<uint8_t>& expected, const std::vector<
     }
     size_t j = i;
     while (j + 1 < n && expected[j + 1] == expected[i] && observed[j + 1] == observed[i]) ++j;
-    out += "  " + PageRun(i, j, page_size) + ": expected " + describe(expected[i]) +
+    out += "  " + PageRun(i, j, page_size, base) + ": expected " + describe(expected[i]) +
            ", observed " + describe(observed[i]) + "\n";
     i = j + 1;
   }
@@ -155,6 +158,80 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->locked_kb = totals.locked_kb;
   out->vmlck_kb = totals.vmlck_kb;
   out->lo_vma_kb = out->vmlck_kb;
+  // The heap: private anonymous pages, same per-page rules.
+  const auto& heap = model.heap();
+  out->heap_bits.resize(heap.size());
+  out->heap_resident.resize(heap.size());
+  out->heap_msync_busy.resize(heap.size());
+  for (size_t i = 0; i < heap.size(); ++i) {
+    out->heap_bits[i] = PageBitsOf(heap[i]);
+    out->heap_resident[i] = heap[i].residency != Residency::kNone;
+    out->heap_msync_busy[i] = heap[i].mapped && heap[i].lock != Lock::kNone;
+  }
+  out->heap_rss_kb = totals.heap_rss_kb;
+  out->heap_locked_kb = totals.heap_locked_kb;
+  out->fork_child.reset();
+  if (const Model* child = model.fork_child()) {
+    out->fork_child = std::make_shared<Observation>();
+    PredictForkChild(*child, model.fork_probe(), out->fork_child.get());
+  }
+}
+
+// The fork child's view of itself (Model::Fork() has the rules for its VMAs,
+// locked_vm and def_flags). Ptes: copy_page_range() runs only where
+// vma_needs_copy() (kernel/fork.c): the VMA has an anon_vma. So:
+// - mincore: present ptes count (the zero page too); where the child has no
+//   pte, anonymous memory is absent and a file's (shmem's) page cache
+//   answers (mm/mincore.c mincore_unmapped_range()), so file and shared
+//   pages look as in the parent and only a zero page is resident exactly
+//   when its VMA has an anon_vma;
+// - Rss: normal pages with a pte: a private VMA's present pages when it has
+//   an anon_vma (its anonymous pages and COW copies, and its page-cache
+//   pages too), none of a shared mapping;
+// - Locked: is 0 with no VM_LOCKED VMA; under a mutant that keeps locks,
+//   the locked pages with ptes count half (the parent, still waiting, maps
+//   them too: smaps_account() divides by the mapcount).
+void PredictForkChild(const Model& child, const Outcome& probe, Observation* out) {
+  out->outcome = probe;
+  const uint64_t kb = child.config().page_size / 1024;
+  uint64_t rss = 0, locked_halves = 0;
+  auto view = [&](const std::vector<PageState>& pages, std::vector<uint8_t>* bits, std::vector<uint8_t>* resident,
+                  std::vector<uint8_t>* busy, uint64_t* rss_kb, uint64_t* locked_kb) {
+    bits->resize(pages.size());
+    resident->resize(pages.size());
+    busy->resize(pages.size());
+    uint64_t pages_rss = 0, pages_locked_halves = 0;
+    for (size_t i = 0; i < pages.size(); ++i) {
+      const PageState& page = pages[i];
+      (*bits)[i] = PageBitsOf(page);
+      (*busy)[i] = page.mapped && page.lock != Lock::kNone;
+      if (!page.mapped) {
+        (*resident)[i] = 0;
+        continue;
+      }
+      const bool copied = child.VmaHasAnonVma(pages, i);
+      if (page.residency == Residency::kZeroPage) {
+        (*resident)[i] = copied;
+      } else {
+        (*resident)[i] = page.residency != Residency::kNone || child.FilePageCached(page);
+      }
+      if (page.residency == Residency::kPage && copied) {
+        ++pages_rss;
+        if (page.lock != Lock::kNone) ++pages_locked_halves;
+      }
+    }
+    *rss_kb = pages_rss * kb;
+    *locked_kb = pages_locked_halves * kb / 2;
+    rss += pages_rss;
+    locked_halves += pages_locked_halves;
+  };
+  view(child.pages(), &out->page_bits, &out->resident, &out->msync_busy, &out->rss_kb, &out->locked_kb);
+  view(child.heap(), &out->heap_bits, &out->heap_resident, &out->heap_msync_busy, &out->heap_rss_kb,
+       &out->heap_locked_kb);
+  // mm_init(): locked_vm = 0; the child's Totals() sums its (cleared) locks.
+  out->vmlck_kb = child.Totals().vmlck_kb;
+  out->lo_vma_kb = out->vmlck_kb;
+  out->has_page_flags = false;
 }
 
 std::vector<ChannelDiff> Compare(const Observation& expected, const Observation& observed,
@@ -208,6 +285,45 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),
                      "lo VMAs in smaps " + Kb(observed.lo_vma_kb), ""});
+  }
+  // The heap region, channel by channel.
+  if (expected.heap_bits != observed.heap_bits) {
+    diffs.push_back({Channel::kVma, "", "",
+                     PerPageDiff(expected.heap_bits, observed.heap_bits, config.page_size,
+                                 [](uint8_t b) { return PageBitsString(b); }, "B")});
+  }
+  if (expected.heap_resident != observed.heap_resident) {
+    diffs.push_back({Channel::kResidency, "", "",
+                     PerPageDiff(expected.heap_resident, observed.heap_resident, config.page_size,
+                                 [](uint8_t r) { return std::string(r ? "resident" : "absent"); }, "B")});
+  }
+  if (expected.heap_msync_busy != observed.heap_msync_busy) {
+    diffs.push_back({Channel::kMsyncBusy, "", "",
+                     PerPageDiff(expected.heap_msync_busy, observed.heap_msync_busy, config.page_size,
+                                 [](uint8_t b) { return std::string(b ? "EBUSY" : "0"); }, "B")});
+  }
+  if (expected.heap_rss_kb != observed.heap_rss_kb) {
+    diffs.push_back({Channel::kRss, "heap " + Kb(expected.heap_rss_kb), "heap " + Kb(observed.heap_rss_kb), ""});
+  }
+  if (expected.heap_locked_kb != observed.heap_locked_kb) {
+    diffs.push_back(
+        {Channel::kLocked, "heap " + Kb(expected.heap_locked_kb), "heap " + Kb(observed.heap_locked_kb), ""});
+  }
+  // The fork child's own view, every channel, named as the child's.
+  if (expected.fork_child || observed.fork_child) {
+    if (!expected.fork_child || !observed.fork_child) {
+      diffs.push_back({Channel::kResult, expected.fork_child ? "a fork child's observation" : "none",
+                       observed.fork_child ? "a fork child's observation" : "none", ""});
+    } else {
+      Op probe = op;
+      probe.kind = OpKind::kMmap;
+      for (ChannelDiff d : Compare(*expected.fork_child, *observed.fork_child, probe, config)) {
+        d.expected = "fork child: " + d.expected;
+        d.observed = "fork child: " + d.observed;
+        if (!d.detail.empty()) d.detail = "  in the fork child:\n" + d.detail;
+        diffs.push_back(std::move(d));
+      }
+    }
   }
   return diffs;
 }

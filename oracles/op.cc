@@ -66,6 +66,8 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kSetMemlockLimit: return "prlimit64";
     case OpKind::kMmapFile: return "mmap_file";
     case OpKind::kFtruncate: return "ftruncate";
+    case OpKind::kBrk: return "brk";
+    case OpKind::kFork: return "fork";
   }
   return "?";
 }
@@ -132,6 +134,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);
     return addr >= arena_base ? "A+" + HexString(addr - arena_base) : HexString(addr);
   }
+  if (op.kind == OpKind::kBrk) return HexString(static_cast<uint64_t>(outcome.ret));
   return std::to_string(outcome.ret);
 }
 
@@ -180,6 +183,12 @@ void ShowOp(const Op& op, std::ostream& os) {
       return;
     case OpKind::kFtruncate:
       os << "ftruncate(" << FileName(op.file) << ", " << HexString(op.len) << ")";
+      return;
+    case OpKind::kBrk:
+      os << "brk(B+" << HexString(op.len) << ")";
+      return;
+    case OpKind::kFork:
+      os << "fork() child: mmap(" << AddrString(op) << ", " << HexString(op.len) << ")";
       return;
   }
 }

@@ -68,8 +68,19 @@ enum class OpKind : uint8_t {
   kSetMemlockLimit,
   kMmapFile,   // mmap of one of the executor's files (oracles/files.h) at a fixed address
   kFtruncate,  // ftruncate of one of those files
+  // brk(initial break + len): `len` is the target's offset in bytes from the
+  // break the child started with (0..kHeapPages pages, any byte amount), not
+  // a delta, so every call means the same after shrinking removed others.
+  kBrk,
+  // fork(): the child maps `len` bytes at `addr` (MAP_FIXED_NOREPLACE,
+  // private anonymous, read/write), observes its own view and exits; the
+  // parent waits for it. Returns 0 once the child was reaped.
+  kFork,
 };
-constexpr int kOpKindCount = 14;
+constexpr int kOpKindCount = 16;
+// The heap the executor owns: brk targets stay within this many pages above
+// the initial break (the model's second region, Model::heap()).
+constexpr uint64_t kHeapPages = 64;
 inline bool IsMmap(OpKind kind) { return kind == OpKind::kMmap || kind == OpKind::kMmapFile; }
 const char* OpKindName(OpKind kind);
 

@@ -83,6 +83,16 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kReadTouch:
     case OpKind::kWriteTouch:
       return "mmap(2): an access to an unmapped page or one its protection forbids raises SIGSEGV";
+    case OpKind::kBrk:
+      if (Noted(fx, Event::kBrkOverLimit)) {
+        return "mm/mmap.c check_brk_limits() -> mlock_future_ok(): growth under MCL_FUTURE over RLIMIT_MEMLOCK "
+               "fails and brk returns the unchanged break (ref 12, 28)";
+      }
+      return "mm/mmap.c SYSCALL_DEFINE1(brk): returns the new break, or the old one on failure; shrinking is "
+             "always allowed (ref 27, 28)";
+    case OpKind::kFork:
+      return "kernel/fork.c: fork succeeds; the child's own mmap uses def_flags without VM_LOCKED (mm_init(), "
+             "VM_INIT_DEF_MASK, ref 55)";
   }
   return "oracles/model.cc";
 }
@@ -109,6 +119,14 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       if (op.kind == OpKind::kDropCapIpcLock || op.kind == OpKind::kSetMemlockLimit) {
         return "capset(2) and setrlimit(2) change no mapping";
       }
+      if (op.kind == OpKind::kBrk) {
+        return "mm/mmap.c do_brk_flags(): new heap pages get mm->def_flags (VM_LOCKED, VM_LOCKONFAULT); a shrink "
+               "unmaps (ref 27, 28)";
+      }
+      if (op.kind == OpKind::kFork) {
+        return "kernel/fork.c dup_mmap(): the child's VMAs lose VM_LOCKED_MASK, the parent's keep theirs "
+               "(mlock(2): locks are not inherited, ref 31, 61)";
+      }
       return "a touch changes no VMA flags";
     case Channel::kResidency:
     case Channel::kRss:
@@ -121,10 +139,23 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
         return "mm/memory.c do_anonymous_page()/do_wp_page(): a private read fault maps the zero page (resident, "
                "in neither Rss nor Locked), a write fault a new page (ref 36, 45)";
       }
+      if (op.kind == OpKind::kBrk) {
+        return "mm/mmap.c SYSCALL_DEFINE1(brk): mm_populate() of the new heap pages when def_flags has VM_LOCKED, "
+               "not for VM_LOCKONFAULT (ref 28, 33)";
+      }
+      if (op.kind == OpKind::kFork) {
+        return "kernel/fork.c dup_mmap() -> copy_page_range(): ptes are copied only for VMAs with an anon_vma "
+               "(vma_needs_copy()); mincore falls back to the page cache (ref 44, 47)";
+      }
       return "mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated (ref 33), PROT_NONE fails "
              "(ref 34), private writable VMAs take write faults (ref 35-37); fs/proc/task_mmu.c smaps_account(): "
              "Locked is the PSS of present normal pages of VM_LOCKED VMAs (ref 48, 49)";
     case Channel::kVmLck:
+      if (op.kind == OpKind::kFork) return "kernel/fork.c mm_init(): the child's locked_vm is 0 (ref 31)";
+      if (op.kind == OpKind::kBrk) {
+        return "mm/mmap.c do_brk_flags(): locked_vm += the new pages when VM_LOCKED; a shrink uncounts the "
+               "unmapped locked pages (ref 27, 28)";
+      }
       return "mm->locked_vm counts the virtual pages of VM_LOCKED VMAs, ONFAULT and PROT_NONE included, once "
              "(mm/mlock.c mlock_fixup(), b155b4fde5bd, ref 24, 25); unmapping uncounts them (ref 27, 57)";
     case Channel::kVmLckVsSmaps:

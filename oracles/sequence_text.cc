@@ -267,6 +267,9 @@ const ArgSyntax kFileOffset{Form::kNumber, &Op::offset, nullptr, nullptr, nullpt
 // RLIMIT_MEMLOCK's soft and hard limit in bytes (SetMemlockLimitOp keeps the hard one in Op::addr).
 const ArgSyntax kLimitCur{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "the soft limit (a number)"};
 const ArgSyntax kLimitMax{Form::kNumber, &Op::addr, nullptr, nullptr, nullptr, "the hard limit (a number)"};
+// brk's target as an offset in bytes from the break the child started with.
+const ArgSyntax kBrkOffset{Form::kNumber, &Op::len, nullptr, nullptr, nullptr,
+                           "the break's offset from the initial break (a number)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -287,6 +290,11 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kSetMemlockLimit, "prlimit64", {&kLimitCur, &kLimitMax}, "set_memlock_limit", false},
       {OpKind::kMmapFile, "mmap_file", {&kAddr, &kLen, &kProt, &kMmapFlags, &kFile, &kFileOffset}, "SYS_mmap", true},
       {OpKind::kFtruncate, "ftruncate", {&kFile, &kLen}, "SYS_ftruncate", true},
+      // brk(initial break + offset); fork() whose child maps len bytes at the
+      // address, observes itself and exits (the C helpers are in
+      // suite/repro_prelude.c).
+      {OpKind::kBrk, "brk", {&kBrkOffset}, "brk_to", false},
+      {OpKind::kFork, "fork", {&kAddr, &kLen}, "fork_and_probe", false},
   };
   return kTable;
 }

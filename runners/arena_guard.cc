@@ -53,6 +53,13 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kDropCapIpcLock:
     case OpKind::kSetMemlockLimit:
       return true;  // no memory involved
+    case OpKind::kBrk:
+      return op.len <= kHeapPages * arena.page_size;  // within the heap region, never below its start
+    case OpKind::kFork: {
+      // The child's probe mapping, in its own copy of the arena.
+      const uint64_t len = (op.len + mask) & ~mask;
+      return op.len != 0 && !(op.addr & mask) && len != 0 && Inside(op.addr, op.addr + len, arena);
+    }
   }
   return (op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang) ||
          op.kind == wire::kSelfTestOtherRlimit;

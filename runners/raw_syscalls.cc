@@ -1,6 +1,8 @@
 #include "runners/raw_syscalls.h"
 
 #include <cerrno>
+#include <csignal>
+#include <fcntl.h>
 #include <ctime>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
@@ -44,6 +46,12 @@ Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint6
 }
 Outcome MemfdSecret(unsigned int flags) { return Capture(syscall(SYS_memfd_secret, flags)); }
 Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, fd, len)); }
+Outcome Brk(uint64_t addr) { return {syscall(SYS_brk, addr), 0, 0}; }
+long Fork() { return syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+long Wait4(long pid, int* status) { return syscall(SYS_wait4, pid, status, 0, 0); }
+long OpenAtReadOnly(int dirfd, const char* path) {
+  return syscall(SYS_openat, dirfd, path, O_RDONLY | O_CLOEXEC);
+}
 Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   return Capture(syscall(SYS_mincore, addr, len, vec));

@@ -74,7 +74,8 @@ Touched RoundedRange(const Op& op) {
     case OpKind::kMlockall:
     case OpKind::kMunlockall:
     case OpKind::kDropCapIpcLock:
-    case OpKind::kSetMemlockLimit: return {0, 0};
+    case OpKind::kSetMemlockLimit:
+    case OpKind::kBrk: return {0, 0};  // brk moves the heap region only (checked below)
     default: return {op.addr, op.addr + ((op.len + mask) & ~mask)};
   }
 }
@@ -92,6 +93,7 @@ RC_GTEST_PROP(GenOpTest, EveryGeneratedCallStaysInsideTheArenaOrFailsBeforeAnyVm
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, options);
     RC_ASSERT(MayExecute(ToWire({op}, kBase)[0], arena));
+    if (op.kind == OpKind::kBrk) RC_ASSERT(op.len <= kHeapPages * kPage);
     if (!Exempt(op)) {
       const Touched t = RoundedRange(op);
       RC_ASSERT(t.first <= t.end);
@@ -270,7 +272,8 @@ Reached Explore(const ModelConfig& config, int sequences, int steps, uint64_t se
       const Op op = Draw(GenOp(model, GenOptions{}), random, size);
       if (!IsMmap(op.kind) && op.kind != OpKind::kMlockall && op.kind != OpKind::kMunlockall &&
           op.kind != OpKind::kFtruncate && op.kind != OpKind::kDropCapIpcLock &&
-          op.kind != OpKind::kSetMemlockLimit && op.region != kAbsoluteAddr) {
+          op.kind != OpKind::kSetMemlockLimit && op.kind != OpKind::kBrk && op.kind != OpKind::kFork &&
+          op.region != kAbsoluteAddr) {
         ++reached.ranged;
         const uint64_t page = op.addr / kPage;
         reached.ranged_on_mapped += page < arena_pages && model.pages()[page].mapped;
@@ -309,7 +312,9 @@ void ExpectInterestingStatesReached(const Reached& r) {
                   Event::kFutureLockedMmap, Event::kPopulateStoppedAtEof, Event::kTouchBeyondEof,
                   Event::kFileCowBroken, Event::kTruncateZapped, Event::kTruncateZappedLocked,
                   Event::kSecretmemStaysLocked, Event::kPopulateRefusedSecretmem, Event::kDrainBarrier,
-                  Event::kMlockUncertain}) {
+                  Event::kMlockUncertain, Event::kBrkGrowLocked, Event::kBrkGrowOnFault, Event::kBrkGrowUnlocked,
+                  Event::kBrkShrinkLocked, Event::kForkWithLocked, Event::kForkWithFuture,
+                  Event::kForkCopiedPtes}) {
     EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
   }
   // Aiming at existing mappings: with uniformly random ranges instead, the
@@ -338,7 +343,7 @@ void ExpectEveryLimitRuleReached(const Reached& r, bool starts_privileged) {
   }
   for (Event e : {Event::kNoLockPermission, Event::kMlockOverLimit, Event::kMlockFitAfterDiscount,
                   Event::kMlockallOverTotalVm, Event::kLockedMmapOverLimit, Event::kMapFixedEagainOverOwnLocked,
-                  Event::kLimitChanged, Event::kLimitBelowLockedVm}) {
+                  Event::kLimitChanged, Event::kLimitBelowLockedVm, Event::kBrkOverLimit}) {
     EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
   }
   if (starts_privileged) {
@@ -355,12 +360,15 @@ ModelConfig EightMibLimit(bool cap_ipc_lock) {
   return config;
 }
 
+// 2000 sequences: the rarest rule (MAP_FIXED's EAGAIN over its own locked
+// pages) comes up about once in 600 sequences, fewer since brk and fork
+// (issue 3) take a share of the calls.
 TEST(GenReachTest, SequencesAsRootWithoutCapSysResourceReachEveryLimitRule) {
-  ExpectEveryLimitRuleReached(Explore(EightMibLimit(true), /*sequences=*/600, /*steps=*/40, 13), true);
+  ExpectEveryLimitRuleReached(Explore(EightMibLimit(true), /*sequences=*/2000, /*steps=*/40, 13), true);
 }
 
 TEST(GenReachTest, SequencesOfAnOrdinaryUserReachEveryLimitRule) {
-  ExpectEveryLimitRuleReached(Explore(EightMibLimit(false), /*sequences=*/600, /*steps=*/40, 14), false);
+  ExpectEveryLimitRuleReached(Explore(EightMibLimit(false), /*sequences=*/2000, /*steps=*/40, 14), false);
 }
 
 RC_GTEST_PROP(GenOpTest, GeneratedLimitsStayUnderTheHardLimitOutsideTheirNamedBranches, ()) {

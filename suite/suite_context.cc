@@ -29,6 +29,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->page_flags = info.has_page_flags;
   config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
+  config->heap_base = info.heap_base;
   return true;
 }
 
