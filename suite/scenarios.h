@@ -37,6 +37,10 @@ Op TouchPage(OpKind kind, uint64_t page, uint64_t page_size = 4096);
 Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, int prot, int flags,
                  uint64_t page_size = 4096);
 Op FtruncateOp(int file, uint64_t bytes);
+// brk(initial break + offset); fork() whose child maps `pages` pages at
+// arena page `probe_page`.
+Op BrkOp(uint64_t offset);
+Op ForkOp(uint64_t probe_page, uint64_t pages = 1, uint64_t page_size = 4096);
 
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
