@@ -1090,8 +1090,14 @@ Outcome Model::Fork(const Op& op, StepEffects& fx) {
   auto child = std::make_shared<Model>(*this);
   child->fork_child_.reset();
   const bool keep_locks = Mutant(PlantedBug::kForkChildKeepsLocks);
-  for (auto* pages : {&child->pages_, &child->heap_}) {
-    for (PageState& page : *pages) {
+  // dup_mmap() copies the VMAs as they are (no merging): whether each
+  // page's VMA has an anon_vma is decided on the parent's VMAs, before the
+  // lock bits that keep them apart are cleared; in the child the mark is
+  // per page and exact.
+  for (auto [from, to] : {std::pair{&pages_, &child->pages_}, std::pair{&heap_, &child->heap_}}) {
+    for (size_t i = 0; i < to->size(); ++i) {
+      PageState& page = (*to)[i];
+      page.anon_vma = VmaHasAnonVma(*from, i);
       if (!keep_locks) page.lock = Lock::kNone;
     }
   }

@@ -180,6 +180,7 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
 // The fork child's view of itself (Model::Fork() has the rules for its VMAs,
 // locked_vm and def_flags). Ptes: copy_page_range() runs only where
 // vma_needs_copy() (kernel/fork.c): the VMA has an anon_vma. So:
+// (child pages carry PageState::anon_vma exactly, see Model::Fork()):
 // - mincore: present ptes count (the zero page too); where the child has no
 //   pte, anonymous memory is absent and a file's (shmem's) page cache
 //   answers (mm/mincore.c mincore_unmapped_range()), so file and shared
@@ -209,7 +210,8 @@ void PredictForkChild(const Model& child, const Outcome& probe, Observation* out
         (*resident)[i] = 0;
         continue;
       }
-      const bool copied = child.VmaHasAnonVma(pages, i);
+      // Model::Fork() marked the pages whose (parent's) VMA had an anon_vma.
+      const bool copied = page.anon_vma && !page.shared;
       if (page.residency == Residency::kZeroPage) {
         (*resident)[i] = copied;
       } else {

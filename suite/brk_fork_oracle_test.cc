@@ -216,6 +216,25 @@ TEST(ForkModelTest, AZeroPageIsCopiedOnlyWhenItsVmaHasAnAnonVma) {
   EXPECT_EQ(o.fork_child->rss_kb, 4u);  // the written page; the zero page is in no Rss
 }
 
+// Found under qemu on 6.1 (which maps the zero page): the VMA split off by
+// the mlock got the anon_vma, the zero page's VMA did not, and clearing the
+// child's lock bits must not merge them in the model (dup_mmap() copies VMAs
+// as they are).
+TEST(ForkModelTest, AnonVmaIsDecidedOnTheParentsVmasBeforeLocksAreCleared) {
+  Model m(Config());
+  m.Apply(MmapPages(0, 0, 3, uapi::kProtWrite, kAnonPrivate));
+  m.Apply(TouchPage(OpKind::kReadTouch, 0));
+  m.Apply(Mlock2Pages(1, 1, 0));
+  m.Apply(ForkOp(10));
+  Observation o;
+  Predict(m, Ok(), &o);
+  EXPECT_EQ(o.resident[0], 1);
+  EXPECT_EQ(o.fork_child->page_bits[0], o.fork_child->page_bits[1]);  // both unlocked in the child
+  EXPECT_EQ(o.fork_child->resident[0], 0);
+  EXPECT_EQ(o.fork_child->resident[1], 1);
+  EXPECT_EQ(o.fork_child->rss_kb, 4u);
+}
+
 // A private file mapping: the page-cache pages are resident in the child
 // either way (mincore asks the cache); they count in its Rss only when the
 // VMA has an anon_vma (a COW copy made one).
