@@ -58,6 +58,7 @@ const char* EventName(Event e) {
     case Event::kForkWithLocked: return "fork with locked pages";
     case Event::kForkWithFuture: return "fork with MCL_FUTURE set";
     case Event::kForkCopiedPtes: return "fork copied ptes of an anon_vma VMA";
+    case Event::kForkAnonVmaOpen: return "fork: a VMA's anon_vma (child ptes) left open";
     case Event::kCount: break;
   }
   return "?";
@@ -1097,7 +1098,12 @@ Outcome Model::Fork(const Op& op, StepEffects& fx) {
   for (auto [from, to] : {std::pair{&pages_, &child->pages_}, std::pair{&heap_, &child->heap_}}) {
     for (size_t i = 0; i < to->size(); ++i) {
       PageState& page = (*to)[i];
-      page.anon_vma = VmaHasAnonVma(*from, i);
+      // A page marked itself got the anon_vma with its VMA (NoteAnonVma());
+      // one whose only marked neighbours share its flags may or may not be
+      // in their VMA: 6.1 did not merge an anon_vma-less VMA back into one
+      // with an anon_vma on munlockall() (found under qemu).
+      page.anon_vma = (*from)[i].anon_vma;
+      page.anon_vma_open = !page.anon_vma && VmaHasAnonVma(*from, i);
       if (!keep_locks) page.lock = Lock::kNone;
     }
   }
@@ -1116,10 +1122,16 @@ Outcome Model::Fork(const Op& op, StepEffects& fx) {
   const size_t regions = child->regions_.size();
   fork_probe_ = child->Mmap(probe, scratch);
   child->regions_.resize(regions);  // the generators aim at the parent's mappings
-  for (size_t i = 0; i < pages_.size(); ++i) {
-    const PageState& page = pages_[i];
-    if (page.mapped && !page.shared && page.residency != Residency::kNone && VmaHasAnonVma(pages_, i)) {
+  for (const PageState& page : child->pages_) {
+    if (page.mapped && !page.shared && page.residency != Residency::kNone && page.anon_vma) {
       fx.Note(Event::kForkCopiedPtes);
+      break;
+    }
+  }
+  for (const PageState& page : child->pages_) {
+    if (page.mapped && !page.shared && page.anon_vma_open &&
+        (page.residency == Residency::kZeroPage || (page.residency == Residency::kPage && page.file >= 0))) {
+      fx.Note(Event::kForkAnonVmaOpen);
       break;
     }
   }

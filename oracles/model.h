@@ -39,6 +39,11 @@ struct PageState {
   // vma_needs_copy()). Set on the whole VMA (Model::NoteAnonVma); pages
   // that merge with such a VMA share it (Model::VmaHasAnonVma).
   bool anon_vma = false;
+  // Fork child pages only: whether the VMA has an anon_vma is not determined
+  // (its own pages never got one, a neighbour with equal flags did, and the
+  // merge rules decide whether they are one VMA: mm/vma.c
+  // is_mergeable_anon_vma()).
+  bool anon_vma_open = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -165,6 +170,7 @@ enum class Event : uint8_t {
   kForkWithLocked,        // fork while the parent had locked pages
   kForkWithFuture,        // fork while the parent had MCL_FUTURE set
   kForkCopiedPtes,        // fork copied present ptes of a VMA with an anon_vma
+  kForkAnonVmaOpen,       // ... or left open whether it did (merge rules, see PageState)
   kCount,
 };
 const char* EventName(Event e);

@@ -75,6 +75,11 @@ struct Observation {
   // mmap's outcome, every channel above but page flags), made before it
   // exited; null after other steps.
   std::shared_ptr<Observation> fork_child;
+  // Expected side of a fork child only: residency of pages whose VMA's
+  // anon_vma is open (0 = not compared; empty = all compared), and Rss that
+  // may be higher by up to rss_open_kb (their page-cache pages).
+  std::vector<uint8_t> resident_care;
+  uint64_t rss_open_kb = 0;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.
