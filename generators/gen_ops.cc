@@ -60,6 +60,7 @@ struct Targets {
   };
   std::vector<VmaRun> runs;
   std::vector<uint8_t> page_bits;
+  uint64_t brk = 0;  // the break's offset above the initial one (Model::brk_offset())
 };
 
 Targets TargetsOf(const Model& model, const GenOptions& options) {
@@ -75,6 +76,7 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.memlock_max = model.memlock_max();
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
+  t.brk = model.brk_offset();
   t.options.files = options.files && t.arena_pages >= kFileWindows * kFileWindowPages;
   if (options.mremap) {
     const auto& pages = model.pages();
@@ -513,6 +515,39 @@ Op GenMremap(const Targets& t) {
   return op;
 }
 
+// brk targets near the current break (its heap is small and one-ended):
+// growth by whole pages or by unaligned byte amounts, shrinks, back to the
+// initial break, a move within the same page, or anywhere up to kHeapPages.
+Op GenBrk(const Targets& t) {
+  const uint64_t p = t.page_size;
+  const uint64_t limit = kHeapPages * p;
+  Op op;
+  op.kind = OpKind::kBrk;
+  const uint64_t top = (t.brk + p - 1) / p * p;
+  switch (*Shrinking<int>({{30, 0}, {20, 1}, {20, 2}, {10, 3}, {10, 4}, {10, 5}})) {
+    case 0: op.len = top + *rc::gen::inRange<uint64_t>(1, 9) * p; break;         // grow by pages
+    case 1: op.len = t.brk + *rc::gen::inRange<uint64_t>(1, 3 * p); break;        // grow by bytes
+    case 2: op.len = *rc::gen::inRange<uint64_t>(0, t.brk + 1); break;            // shrink (or stay)
+    case 3: op.len = 0; break;                                                    // back to the start
+    case 4: op.len = t.brk - t.brk % p + *rc::gen::inRange<uint64_t>(0, p); break;  // within the page
+    default: op.len = *rc::gen::inRange<uint64_t>(0, limit + 1); break;
+  }
+  op.len = std::min(op.len, limit);
+  return op;
+}
+
+// fork(): the child's probe mapping of one or two pages in the hot part of
+// the arena (EEXIST where the parent has a mapping).
+Op GenFork(const Targets& t) {
+  Op op;
+  op.kind = OpKind::kFork;
+  const uint64_t pages = std::min<uint64_t>(*Shrinking<uint64_t>({{80, 1}, {20, 2}}), t.arena_pages);
+  const uint64_t hot = std::max<uint64_t>(t.hot_pages, pages);
+  op.addr = *rc::gen::inRange<uint64_t>(0, hot - pages + 1) * t.page_size;
+  op.len = pages * t.page_size;
+  return op;
+}
+
 }  // namespace
 
 rc::Gen<int> GenMadviseAdvice(bool dontneed_locked) {
@@ -593,6 +628,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {t.options.files ? 3u : 0u, OpKind::kFtruncate},
         {t.options.madvise ? 6u : 0u, OpKind::kMadvise},
         {t.options.mremap && !empty ? 7u : 0u, OpKind::kMremap},
+        {t.options.brk ? 4u : 0u, OpKind::kBrk},
+        {t.options.fork ? 2u : 0u, OpKind::kFork},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -631,6 +668,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kFtruncate: return GenFtruncate(t);
       case OpKind::kMadvise: return GenMadvise(t);
       case OpKind::kMremap: return GenMremap(t);
+      case OpKind::kBrk: return GenBrk(t);
+      case OpKind::kFork: return GenFork(t);
     }
     return Op{};
   }));

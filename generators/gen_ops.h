@@ -26,6 +26,8 @@ struct GenOptions {
   bool madvise = true;    // madvise (issue 3)
   bool madvise_dontneed_locked = true;  // MADV_DONTNEED_LOCKED among the advice (EINVAL before 5.18)
   bool mremap = true;     // false where the model does not cover mremap (KernelProfile)
+  bool brk = true;   // brk of the executor's heap region (Model::heap())
+  bool fork = true;  // fork with the child's own view observed
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

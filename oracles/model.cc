@@ -73,6 +73,15 @@ const char* EventName(Event e) {
     case Event::kMremapAcrossVmas: return "mremap range not within one VMA (EFAULT)";
     case Event::kMremapOverLimit: return "mremap growth of a locked VMA over RLIMIT_MEMLOCK (EAGAIN)";
     case Event::kMremapMovedSeveralVmas: return "mremap moved several VMAs or gaps at once";
+    case Event::kBrkGrowLocked: return "brk grew a locked heap (MCL_FUTURE, populated)";
+    case Event::kBrkGrowOnFault: return "brk grew a lo+lf heap (MCL_FUTURE|MCL_ONFAULT)";
+    case Event::kBrkGrowUnlocked: return "brk grew an unlocked heap";
+    case Event::kBrkShrinkLocked: return "brk shrink unmapped locked pages";
+    case Event::kBrkOverLimit: return "brk over RLIMIT_MEMLOCK (break unchanged)";
+    case Event::kForkWithLocked: return "fork with locked pages";
+    case Event::kForkWithFuture: return "fork with MCL_FUTURE set";
+    case Event::kForkCopiedPtes: return "fork copied ptes of an anon_vma VMA";
+    case Event::kForkAnonVmaOpen: return "fork: a VMA's anon_vma (child ptes) left open";
     case Event::kCount: break;
   }
   return "?";
@@ -92,7 +101,8 @@ Model::Model(const ModelConfig& config)
       pages_(config.arena_pages),
       cap_ipc_lock_(config.cap_ipc_lock),
       memlock_cur_(config.memlock_cur),
-      memlock_max_(config.memlock_max) {
+      memlock_max_(config.memlock_max),
+      heap_(config.heap_pages) {
   for (FileState& f : files_) {
     f.size = kFileInitialPages * config_.page_size;
     f.cached.assign(kFileWindowPages, false);
@@ -111,6 +121,8 @@ uint64_t Model::LockedVmPages() const { return Totals().vmlck_kb / (config_.page
 uint64_t Model::TotalVmPages() const {
   uint64_t mapped = 0;
   for (const auto& page : pages_) mapped += page.mapped;
+  // do_brk_flags(): mm->total_vm += len >> PAGE_SHIFT for the heap.
+  for (const auto& page : heap_) mapped += page.mapped;
   return config_.outside_total_pages + mapped;
 }
 
@@ -304,6 +316,12 @@ void Model::SetAllLocks(Lock lock, StepEffects& fx) {
       SetLock(page, lock, fx);
     }
   }
+  // The heap's VMAs are walked like every other (apply_mlockall_flags()).
+  for (auto& page : heap_) {
+    if (!page.mapped) continue;
+    if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
+    SetLock(page, lock, fx);
+  }
   if ((outside_lock_ == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
   outside_lock_ = lock;
 }
@@ -435,6 +453,7 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     if ((page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec)) == 0 || exec_only_refused) {
       if (Mutant(PlantedBug::kPopulateForcesProtNone)) {
         FaultIn(page, /*write=*/false, fx);
+        NoteAnonVma(pages_, (addr - config_.arena_base) / config_.page_size);
         continue;
       }
       if (ignore_errors) continue;
@@ -464,6 +483,7 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
       return -uapi::kEfault;
     }
     FaultIn(page, write, fx);
+    NoteAnonVma(pages_, (addr - config_.arena_base) / config_.page_size);
   }
   return 0;
 }
@@ -606,6 +626,19 @@ Outcome Model::Mlockall(int flags, StepEffects& fx) {
     // mm_populate(0, TASK_SIZE): the arena is the part we observe.
     Populate(config_.arena_base, config_.arena_base + config_.arena_pages * config_.page_size,
              /*ignore_errors=*/true, fx);
+    // ... and the heap, private anonymous read/write: write faults, none
+    // for VM_LOCKONFAULT (populate_vma_page_range(), as in Populate()).
+    for (size_t i = 0; i < heap_.size(); ++i) {
+      PageState& page = heap_[i];
+      if (!page.mapped) continue;
+      if (page.lock == Lock::kOnFault) {
+        fx.Note(Event::kPopulateSkippedOnFault);
+        continue;
+      }
+      drain_this_step_ = true;
+      FaultIn(page, /*write=*/true, fx);
+      NoteAnonVma(heap_, i);
+    }
   }
   return Ok();
 }
@@ -816,6 +849,7 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
       if (!BeyondEof(page)) {
         fx.Note(Event::kMprotectPopulated);
         FaultIn(page, /*write=*/true, fx);
+        NoteAnonVma(pages_, static_cast<size_t>(i));
       }
     }
   }
@@ -851,6 +885,7 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   // (a real page), a write fault that leaves the zero page.
   if (write && page.residency == Residency::kZeroPage && Mutant(PlantedBug::kWriteKeepsZeroPage)) return Ok();
   FaultIn(page, write || Mutant(PlantedBug::kReadTouchAllocates), fx);
+  NoteAnonVma(pages_, static_cast<size_t>(i));
   return Ok();
 }
 
@@ -1105,6 +1140,7 @@ int Model::MadvisePopulatePage(size_t index, bool write, StepEffects& fx) {
   }
   fx.Note(Event::kMadvPopulated);
   FaultIn(page, write, fx);
+  NoteAnonVma(pages_, index);  // GUP faults like a touch: the VMA gets its anon_vma
   return 0;
 }
 
@@ -1443,6 +1479,7 @@ bool Model::DrainsAtEnd(const Op& op) const {
     case OpKind::kMprotect:
     case OpKind::kMadvise: return drain_this_step_;
     case OpKind::kMremap: return drain_this_step_;  // its populate comes last
+    case OpKind::kBrk: return drain_this_step_;
     default: return false;
   }
 }
@@ -1451,6 +1488,7 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   StepEffects scratch;
   StepEffects& fx = effects ? *effects : scratch;
   drain_this_step_ = false;
+  fork_child_.reset();
   const Outcome outcome = ApplyOp(op, fx);
   drained_ = DrainsAtEnd(op);
   if (drained_) fx.Note(Event::kDrainBarrier);
@@ -1488,6 +1526,8 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
     case OpKind::kFtruncate: return Ftruncate(op, fx);
     case OpKind::kMadvise: return Madvise(op, fx);
     case OpKind::kMremap: return Mremap(op, fx);
+    case OpKind::kBrk: return Brk(op.len, fx);
+    case OpKind::kFork: return Fork(op, fx);
   }
   return Fail(uapi::kEinval);
 }
@@ -1521,9 +1561,200 @@ MemoryTotals Model::Totals() const {
   // Plus the executor's own lockable VMAs while mlockall(MCL_CURRENT) has
   // them locked (ref 32).
   if (outside_lock_ != Lock::kNone) vmlck += config_.outside_lockable_pages;
+  // The heap: its own Rss/Locked (private anonymous, mapped once, so PSS is
+  // RSS), and its locked pages in locked_vm like any VMA's.
+  uint64_t heap_rss = 0, heap_locked = 0;
+  for (const auto& page : heap_) {
+    const bool normal_page = page.residency == Residency::kPage;
+    const bool locked_vma = page.mapped && page.lock != Lock::kNone;
+    heap_rss += normal_page;
+    heap_locked += normal_page && locked_vma;
+    vmlck += locked_vma;
+  }
   vmlck = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(vmlck) + vmlck_skew_pages_));
   const uint64_t kb = config_.page_size / 1024;
-  return {rss * kb, locked * kb + shared_locked_halves * kb / 2, vmlck * kb};
+  return {rss * kb, locked * kb + shared_locked_halves * kb / 2, vmlck * kb, heap_rss * kb, heap_locked * kb};
+}
+
+// Whether pages a < b = a + 1 lie in one VMA as far as the model can tell:
+// equal flags, and for files consecutive offsets of one file (the merge
+// rules of mm/vma.c is_mergeable_vma(); see SameFileVma()).
+bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const {
+  const PageState& x = pages[a];
+  const PageState& y = pages[b];
+  if (!x.mapped || !y.mapped || x.shared != y.shared || x.prot != y.prot || x.lock != y.lock ||
+      x.file != y.file || x.account != y.account) {
+    return false;
+  }
+  return x.file < 0 || y.file_page == x.file_page + 1;
+}
+
+// A private page that now holds an anonymous page (a written anonymous
+// page, a COW copy of a file page) got it through vmf_anon_prepare() /
+// anon_vma_prepare() (mm/memory.c do_anonymous_page(), wp_page_copy(),
+// do_cow_fault()), which gives its whole VMA an anon_vma; a read fault that
+// maps the zero page does not. Splits keep it on both halves (mm/vma.c
+// __split_vma()), so every page of the VMA keeps the mark.
+void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i) {
+  const PageState& page = pages[i];
+  if (!page.mapped || page.shared || page.anon_vma) return;
+  if (!(page.cow || (page.file < 0 && page.residency == Residency::kPage))) return;
+  size_t from = i, to = i;
+  while (from > 0 && SameVma(pages, from - 1, from)) --from;
+  while (to + 1 < pages.size() && SameVma(pages, to, to + 1)) ++to;
+  for (size_t j = from; j <= to; ++j) pages[j].anon_vma = true;
+}
+
+// A VMA without an anon_vma merges with a neighbour that has one and shares
+// it (mm/vma.c is_mergeable_anon_vma(): one of the two may be NULL), so the
+// VMA of page i has one if any page of its run is marked.
+bool Model::VmaHasAnonVma(const std::vector<PageState>& pages, size_t i) const {
+  if (!pages[i].mapped || pages[i].shared) return false;
+  for (size_t j = i;; --j) {
+    if (pages[j].anon_vma) return true;
+    if (j == 0 || !SameVma(pages, j - 1, j)) break;
+  }
+  for (size_t j = i + 1; j < pages.size() && SameVma(pages, j - 1, j); ++j) {
+    if (pages[j].anon_vma) return true;
+  }
+  return false;
+}
+
+// SYSCALL_DEFINE1(brk), mm/mmap.c (ref 27, 28). The target is never below
+// the initial break (which lies above mm->start_brk, so the "brk < min_brk"
+// failure is not generated). Returns the new break, or on any failure the
+// unchanged one ("out: mm->brk = origbrk; return origbrk"), never -1.
+// - Same page-aligned end: only mm->brk moves.
+// - Shrink ("Always allow shrinking brk"): do_vmi_align_munmap() of
+//   [PAGE_ALIGN(brk), PAGE_ALIGN(old brk)) unmaps those pages; locked ones
+//   leave locked_vm (vms_complete_munmap_vmas()), as for munmap.
+// - Growth: check_brk_limits() -> mlock_future_ok(mm, mm->def_flags, len)
+//   refuses with the break unchanged when def_flags has VM_LOCKED (MCL_FUTURE)
+//   and locked_vm + len exceeds RLIMIT_MEMLOCK without CAP_IPC_LOCK; then
+//   do_brk_flags() maps private anonymous read/write pages with
+//   mm->def_flags (VM_LOCKED, VM_LOCKONFAULT) and adds them to total_vm and,
+//   when VM_LOCKED, to locked_vm; "if (mm->def_flags & VM_LOCKED) populate =
+//   true" and mm_populate(oldbrk, newbrk - oldbrk) faults them in for
+//   writing, except VM_LOCKONFAULT (populate_vma_page_range() returns early).
+Outcome Model::Brk(uint64_t offset, StepEffects& fx) {
+  const uint64_t ps = config_.page_size;
+  const uint64_t limit = heap_.size() * ps;
+  if (offset > limit) return Ok(static_cast<int64_t>(config_.heap_base + brk_));  // never generated
+  const uint64_t old_pages = (brk_ + ps - 1) / ps;
+  const uint64_t new_pages = (offset + ps - 1) / ps;
+  const auto result = static_cast<int64_t>(config_.heap_base + offset);
+  if (new_pages == old_pages) {
+    brk_ = offset;
+    return Ok(result);
+  }
+  if (new_pages < old_pages) {
+    for (uint64_t p = new_pages; p < old_pages; ++p) {
+      PageState& page = heap_[p];
+      if (page.mapped && page.lock != Lock::kNone) {
+        fx.Note(Event::kBrkShrinkLocked);
+        if (Mutant(PlantedBug::kBrkShrinkKeepsLockedVm)) ++vmlck_skew_pages_;
+        SetLock(page, Lock::kNone, fx);
+      }
+      page = PageState{};
+    }
+    brk_ = offset;
+    return Ok(result);
+  }
+  if (!MlockFutureOk(future_lock_, (new_pages - old_pages) * ps)) {
+    fx.Note(Event::kBrkOverLimit);
+    return Ok(static_cast<int64_t>(config_.heap_base + brk_));
+  }
+  fx.Note(future_lock_ == Lock::kLocked    ? Event::kBrkGrowLocked
+          : future_lock_ == Lock::kOnFault ? Event::kBrkGrowOnFault
+                                           : Event::kBrkGrowUnlocked);
+  for (uint64_t p = old_pages; p < new_pages; ++p) {
+    PageState fresh;
+    fresh.mapped = true;
+    fresh.prot = uapi::kProtRead | uapi::kProtWrite;
+    heap_[p] = fresh;
+    SetLock(heap_[p], future_lock_, fx);
+  }
+  brk_ = offset;
+  if (future_lock_ == Lock::kLocked && !Mutant(PlantedBug::kBrkFutureNotPopulated)) {
+    drain_this_step_ = true;  // populate_vma_page_range() ends with lru_add_drain()
+    for (uint64_t p = old_pages; p < new_pages; ++p) {
+      FaultIn(heap_[p], /*write=*/true, fx);
+      NoteAnonVma(heap_, p);
+    }
+  } else if (future_lock_ == Lock::kOnFault) {
+    fx.Note(Event::kPopulateSkippedOnFault);
+  }
+  return Ok(result);
+}
+
+// fork(), kernel/fork.c (ref 31, 44, 55, 61). The parent's state does not
+// change: dup_mmap() copies its VMAs and (copy_page_range()) ptes without
+// touching its own lock flags, locked_vm, def_flags or residency, and the
+// step is observed after wait4() reaped the child, when every page the
+// child shared is mapped by the parent alone again (so smaps' PSS-based
+// Locked: is whole again). The child, predicted here:
+// - every VMA is copied with vm_flags_clear(tmp, VM_LOCKED_MASK) (dup_mmap();
+//   secretmem too: secretmem_mmap() set VM_LOCKED on the parent's VMA only);
+// - mm_init(): mm->locked_vm = 0, and "mm->def_flags =
+//   current->mm->def_flags & VM_INIT_DEF_MASK", which has no VM_LOCKED: the
+//   child's own mmap is neither locked nor populated (mlock(2): "Memory locks
+//   are not inherited by a child created via fork(2)"; mlockall(2) likewise
+//   for MCL_FUTURE);
+// - copy_page_range() copies ptes only where vma_needs_copy(): the VMA has
+//   an anon_vma (VmaHasAnonVma()); shared mappings never have one, so the
+//   child has no ptes there (observation.cc PredictForkChild()).
+Outcome Model::Fork(const Op& op, StepEffects& fx) {
+  if (LockedVmPages() > 0) fx.Note(Event::kForkWithLocked);
+  if (future_lock_ != Lock::kNone) fx.Note(Event::kForkWithFuture);
+  auto child = std::make_shared<Model>(*this);
+  child->fork_child_.reset();
+  const bool keep_locks = Mutant(PlantedBug::kForkChildKeepsLocks);
+  // dup_mmap() copies the VMAs as they are (no merging): whether each
+  // page's VMA has an anon_vma is decided on the parent's VMAs, before the
+  // lock bits that keep them apart are cleared; in the child the mark is
+  // per page and exact.
+  for (auto [from, to] : {std::pair{&pages_, &child->pages_}, std::pair{&heap_, &child->heap_}}) {
+    for (size_t i = 0; i < to->size(); ++i) {
+      PageState& page = (*to)[i];
+      // A page marked itself got the anon_vma with its VMA (NoteAnonVma());
+      // one whose only marked neighbours share its flags may or may not be
+      // in their VMA: 6.1 did not merge an anon_vma-less VMA back into one
+      // with an anon_vma on munlockall() (found under qemu).
+      page.anon_vma = (*from)[i].anon_vma;
+      page.anon_vma_open = !page.anon_vma && VmaHasAnonVma(*from, i);
+      if (!keep_locks) page.lock = Lock::kNone;
+    }
+  }
+  child->outside_lock_ = keep_locks ? outside_lock_ : Lock::kNone;
+  child->vmlck_skew_pages_ = 0;
+  if (!Mutant(PlantedBug::kForkChildInheritsFuture)) child->future_lock_ = Lock::kNone;
+  // The child's probe: one fresh mapping, which shows def_flags.
+  Op probe;
+  probe.kind = OpKind::kMmap;
+  probe.addr = op.addr;
+  probe.region = op.region == kAbsoluteAddr ? kAbsoluteAddr : kNoRegion;
+  probe.len = op.len;
+  probe.prot = uapi::kProtRead | uapi::kProtWrite;
+  probe.flags = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
+  StepEffects scratch;
+  const size_t regions = child->regions_.size();
+  fork_probe_ = child->Mmap(probe, scratch);
+  child->regions_.resize(regions);  // the generators aim at the parent's mappings
+  for (const PageState& page : child->pages_) {
+    if (page.mapped && !page.shared && page.residency != Residency::kNone && page.anon_vma) {
+      fx.Note(Event::kForkCopiedPtes);
+      break;
+    }
+  }
+  for (const PageState& page : child->pages_) {
+    if (page.mapped && !page.shared && page.anon_vma_open &&
+        (page.residency == Residency::kZeroPage || (page.residency == Residency::kPage && page.file >= 0))) {
+      fx.Note(Event::kForkAnonVmaOpen);
+      break;
+    }
+  }
+  fork_child_ = std::move(child);
+  return Ok(0);
 }
 
 }  // namespace mlc

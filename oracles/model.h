@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,16 @@ struct PageState {
   // attributes and no seam between them are certainly one VMA, which
   // mremap's "within one VMA" rule needs. Not compared (model-internal).
   bool seam = false;
+  // The page's VMA has an anon_vma (a private page was once written, COWed
+  // or populated for writing in it): fork copies its ptes (kernel/fork.c
+  // vma_needs_copy()). Set on the whole VMA (Model::NoteAnonVma); pages
+  // that merge with such a VMA share it (Model::VmaHasAnonVma).
+  bool anon_vma = false;
+  // Fork child pages only: whether the VMA has an anon_vma is not determined
+  // (its own pages never got one, a neighbour with equal flags did, and the
+  // merge rules decide whether they are one VMA: mm/vma.c
+  // is_mergeable_anon_vma()).
+  bool anon_vma_open = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -98,8 +109,12 @@ enum class PlantedBug : uint8_t {
   kMadvDontneedIgnoresMlock,       // MADV_DONTNEED zaps VM_LOCKED pages instead of EINVAL
   kMadvPopulateIgnoresSigbus,      // MADV_POPULATE_* beyond EOF returns 0 instead of EFAULT
   kMremapGrowthNotPopulated,       // mremap growth of a VM_LOCKED VMA is not populated
+  kBrkFutureNotPopulated,          // brk growth under MCL_FUTURE is locked but not populated
+  kBrkShrinkKeepsLockedVm,         // brk shrink of locked pages leaves them in locked_vm
+  kForkChildKeepsLocks,            // the fork child's VMAs keep VM_LOCKED/VM_LOCKONFAULT
+  kForkChildInheritsFuture,        // the fork child inherits MCL_FUTURE in def_flags
 };
-constexpr int kPlantedBugCount = 25;
+constexpr int kPlantedBugCount = 29;
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -145,6 +160,11 @@ struct ModelConfig {
   // (EBADF without it, mm/madvise.c madvise_willneed()).
   bool swap_active = false;
   bool config_swap = true;
+  // The heap (OpKind::kBrk): the child's initial break, page aligned (the
+  // executor ends its own heap there, below a PROT_NONE guard page it
+  // counts among its own mappings), and the pages above it that brk may map.
+  uint64_t heap_base = 0;
+  uint64_t heap_pages = kHeapPages;
 };
 
 // What one step did, for the coverage summary.
@@ -200,6 +220,15 @@ enum class Event : uint8_t {
   kMremapAcrossVmas,      // EFAULT: the old range is not within one VMA
   kMremapOverLimit,       // EAGAIN: growing a locked mapping over RLIMIT_MEMLOCK
   kMremapMovedSeveralVmas,  // a pure MREMAP_FIXED move over several VMAs or gaps (6.17+)
+  kBrkGrowLocked,         // brk grew the heap under MCL_FUTURE: locked and populated
+  kBrkGrowOnFault,        // ... under MCL_FUTURE|MCL_ONFAULT: locked, not populated
+  kBrkGrowUnlocked,       // ... without MCL_FUTURE
+  kBrkShrinkLocked,       // brk shrink unmapped locked heap pages
+  kBrkOverLimit,          // brk growth refused by mlock_future_ok(): the break stays
+  kForkWithLocked,        // fork while the parent had locked pages
+  kForkWithFuture,        // fork while the parent had MCL_FUTURE set
+  kForkCopiedPtes,        // fork copied present ptes of a VMA with an anon_vma
+  kForkAnonVmaOpen,       // ... or left open whether it did (merge rules, see PageState)
   kCount,
 };
 const char* EventName(Event e);
@@ -227,7 +256,9 @@ struct Region {
 struct MemoryTotals {
   uint64_t rss_kb = 0;     // smaps Rss:
   uint64_t locked_kb = 0;  // smaps Locked:
-  uint64_t vmlck_kb = 0;   // /proc/self/status VmLck: (arena + executor's own)
+  uint64_t vmlck_kb = 0;   // /proc/self/status VmLck: (arena + heap + executor's own)
+  uint64_t heap_rss_kb = 0;     // smaps Rss: of the heap pages
+  uint64_t heap_locked_kb = 0;  // smaps Locked: of the heap pages
 };
 
 class Model {
@@ -243,6 +274,19 @@ class Model {
   int next_region_id() const { return next_region_id_; }
   Lock future_lock() const { return future_lock_; }
   Lock outside_lock() const { return outside_lock_; }
+  // The heap region: pages above config().heap_base, and the break's offset
+  // from it.
+  const std::vector<PageState>& heap() const { return heap_; }
+  uint64_t brk_offset() const { return brk_; }
+  // After a kFork step: the child's model as the parent saw it at the fork
+  // (VMAs copied without lock bits, locked_vm 0, def_flags without
+  // VM_LOCKED), with the child's probe mmap applied, and that mmap's
+  // outcome; nullptr after any other step.
+  const Model* fork_child() const { return fork_child_.get(); }
+  const Outcome& fork_probe() const { return fork_probe_; }
+  // Whether the VMA holding page i (of the arena, or of the heap) has an
+  // anon_vma, so that fork copied its ptes.
+  bool VmaHasAnonVma(const std::vector<PageState>& pages, size_t i) const;
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -335,6 +379,10 @@ class Model {
   // (PageState::seam); mremap's one-VMA rule relies on it (new operations
   // that change vm_flags on part of a VMA, e.g. madvise, must do the same).
   void MarkSeam(uint64_t index);
+  Outcome Brk(uint64_t offset, StepEffects& fx);
+  Outcome Fork(const Op& op, StepEffects& fx);
+  void NoteAnonVma(std::vector<PageState>& pages, size_t i);
+  bool SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const;
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
@@ -363,6 +411,10 @@ class Model {
   bool drained_ = false;
   bool drain_this_step_ = false;  // the current step ran lru_add_drain()
   uint32_t next_shm_id_ = 0;      // PageState::shm_id of the next shared anonymous mmap
+  std::vector<PageState> heap_;
+  uint64_t brk_ = 0;  // the break, in bytes above config_.heap_base
+  std::shared_ptr<const Model> fork_child_;
+  Outcome fork_probe_;
 };
 
 }  // namespace mlc

@@ -168,6 +168,38 @@ const std::vector<MutantInfo>& Mutants() {
        "check_prep_vma(), linux-mm, Lorenzo Stoakes), the class of bug a lost flag makes; ref 59",
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
        "mremap(r0, 0x1000, 0x2000, 0, arena+0x0)\n"},
+      {PlantedBug::kBrkFutureNotPopulated, "brk-future-not-populated", "brk",
+       "brk growth under MCL_FUTURE makes the new heap pages VM_LOCKED but never faults them in",
+       "mm/mmap.c SYSCALL_DEFINE1(brk): \"if (mm->def_flags & VM_LOCKED) populate = true\" then "
+       "mm_populate(); population is each caller's job since bebeb3d68b24 \"mm: introduce mm_populate() "
+       "for populating new vmas\" (v3.9) moved it out of do_brk(), and 2e7ce7d354f2 \"mm/mmap: change "
+       "do_brk_flags() to expand existing VMA and add do_brk_munmap()\" (v6.1) rewrote the growth path; "
+       "the class of a brk path that skips the populate; ref 28",
+       "mlockall(MCL_FUTURE)\n"
+       "brk(0x1000)\n"},
+      {PlantedBug::kBrkShrinkKeepsLockedVm, "brk-shrink-keeps-locked-vm", "brk",
+       "shrinking the heap unmaps locked pages but leaves them in locked_vm (VmLck)",
+       "do_brk_munmap() of 2e7ce7d354f2 (v6.1 maple-tree series) accounted a partial unmap by hand, "
+       "locked_vm included, until \"mm/mmap: change do_brk_munmap() to use do_mas_align_munmap()\" (same "
+       "series, v12 29/69) made it the common munmap path (vms_complete_munmap_vmas() today); ref 27, 57",
+       "mlockall(MCL_FUTURE)\n"
+       "brk(0x1000)\n"
+       "brk(0x0)\n"},
+      {PlantedBug::kForkChildKeepsLocks, "fork-child-keeps-locks", "fork",
+       "the fork child's copies of locked VMAs stay VM_LOCKED (and its locked_vm counts them)",
+       "kernel/fork.c dup_mmap(): vm_flags_clear(tmp, VM_LOCKED_MASK); the mask had to grow with "
+       "VM_LOCKONFAULT (de60f5f10c58 \"mm: introduce VM_LOCKONFAULT\", v4.4, which changed dup_mmap()'s "
+       "\"tmp->vm_flags &= ~VM_LOCKED\"), the class of a lock bit that survives fork; mm_init() "
+       "locked_vm = 0; mlock(2) NOTES; ref 31",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "fork(arena+0x1000, 0x1000)\n"},
+      {PlantedBug::kForkChildInheritsFuture, "fork-child-inherits-future", "fork",
+       "the fork child inherits MCL_FUTURE: its own new mappings are locked and populated",
+       "kernel/fork.c mm_init(): \"mm->def_flags = current->mm->def_flags & VM_INIT_DEF_MASK\" "
+       "(VM_NOHUGEPAGE only, since the PR_SET_THP_DISABLE fork fix; dup_mm() memcpy()s the parent's mm "
+       "first, so any bit not masked here is inherited); mlockall(2): MCL_FUTURE is not inherited; ref 55",
+       "mlockall(MCL_FUTURE)\n"
+       "fork(arena+0x0, 0x1000)\n"},
   };
   return kMutants;
 }

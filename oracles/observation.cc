@@ -7,11 +7,14 @@ namespace {
 
 std::string Kb(uint64_t kb) { return std::to_string(kb) + " kB"; }
 
-// Describes pages [first, last] of the arena, e.g. "pages 3-5 (A+0x3000..A+0x6000)".
-std::string PageRun(size_t first, size_t last, uint64_t page_size) {
-  std::string out = first == last ? "page " + std::to_string(first)
-                                  : "pages " + std::to_string(first) + "-" + std::to_string(last);
-  out += " (A+" + HexString(first * page_size) + "..A+" + HexString((last + 1) * page_size) + ")";
+// Describes pages [first, last] of the arena, e.g. "pages 3-5 (A+0x3000..A+0x6000)",
+// or with base "B" of the heap ("heap pages 0-1 (B+0x0..B+0x2000)").
+std::string PageRun(size_t first, size_t last, uint64_t page_size, const char* base = "A") {
+  std::string out = std::string(*base == 'B' ? "heap " : "") +
+                    (first == last ? "page " + std::to_string(first)
+                                   : "pages " + std::to_string(first) + "-" + std::to_string(last));
+  out += std::string(" (") + base + "+" + HexString(first * page_size) + ".." + base + "+" +
+         HexString((last + 1) * page_size) + ")";
   return out;
 }
 
@@ -19,7 +22,7 @@ std::string PageRun(size_t first, size_t last, uint64_t page_size) {
 // pair is the same, so a 4096-page diff stays readable.
 template <typename Describe>
 std::string PerPageDiff(const std::vector<uint8_t>& expected, const std::vector<uint8_t>& observed,
-                        uint64_t page_size, Describe&& describe) {
+                        uint64_t page_size, Describe&& describe, const char* base = "A") {
   std::string out;
   size_t i = 0;
   const size_t n = std::min(expected.size(), observed.size());
@@ -30,7 +33,7 @@ std::string PerPageDiff(const std::vector<uint8_t>& expected, const std::vector<
     }
     size_t j = i;
     while (j + 1 < n && expected[j + 1] == expected[i] && observed[j + 1] == observed[i]) ++j;
-    out += "  " + PageRun(i, j, page_size) + ": expected " + describe(expected[i]) +
+    out += "  " + PageRun(i, j, page_size, base) + ": expected " + describe(expected[i]) +
            ", observed " + describe(observed[i]) + "\n";
     i = j + 1;
   }
@@ -175,6 +178,101 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
     out->rss_min_kb = totals.rss_kb - model.OpenRssKb();
     model.LockedRange(&out->locked_min_kb, &out->locked_max_kb);
   }
+  // The heap: private anonymous pages, same per-page rules.
+  const auto& heap = model.heap();
+  out->heap_bits.resize(heap.size());
+  out->heap_resident.resize(heap.size());
+  out->heap_msync_busy.resize(heap.size());
+  for (size_t i = 0; i < heap.size(); ++i) {
+    out->heap_bits[i] = PageBitsOf(heap[i]);
+    out->heap_resident[i] = heap[i].residency != Residency::kNone;
+    out->heap_msync_busy[i] = heap[i].mapped && heap[i].lock != Lock::kNone;
+  }
+  out->heap_rss_kb = totals.heap_rss_kb;
+  out->heap_locked_kb = totals.heap_locked_kb;
+  out->fork_child.reset();
+  if (const Model* child = model.fork_child()) {
+    out->fork_child = std::make_shared<Observation>();
+    PredictForkChild(*child, model.fork_probe(), out->fork_child.get());
+  }
+}
+
+// The fork child's view of itself (Model::Fork() has the rules for its VMAs,
+// locked_vm and def_flags). Ptes: copy_page_range() runs only where
+// vma_needs_copy() (kernel/fork.c): the VMA has an anon_vma. So:
+// (child pages carry PageState::anon_vma exactly, see Model::Fork()):
+// - mincore: present ptes count (the zero page too); where the child has no
+//   pte, anonymous memory is absent and a file's (shmem's) page cache
+//   answers (mm/mincore.c mincore_unmapped_range()), so file and shared
+//   pages look as in the parent and only a zero page is resident exactly
+//   when its VMA has an anon_vma;
+// - Rss: normal pages with a pte: a private VMA's present pages when it has
+//   an anon_vma (its anonymous pages and COW copies, and its page-cache
+//   pages too), none of a shared mapping;
+// - Locked: is 0 with no VM_LOCKED VMA; under a mutant that keeps locks,
+//   the locked pages with ptes count half (the parent, still waiting, maps
+//   them too: smaps_account() divides by the mapcount).
+void PredictForkChild(const Model& child, const Outcome& probe, Observation* out) {
+  out->outcome = probe;
+  const uint64_t kb = child.config().page_size / 1024;
+  uint64_t rss = 0, locked_halves = 0;
+  auto view = [&](const std::vector<PageState>& pages, std::vector<uint8_t>* bits, std::vector<uint8_t>* resident,
+                  std::vector<uint8_t>* busy, uint64_t* rss_kb, uint64_t* locked_kb, std::vector<uint8_t>* care,
+                  uint64_t* open_kb) {
+    bits->resize(pages.size());
+    resident->resize(pages.size());
+    busy->resize(pages.size());
+    uint64_t pages_rss = 0, pages_locked_halves = 0, pages_open = 0;
+    if (care != nullptr) care->assign(pages.size(), 1);
+    for (size_t i = 0; i < pages.size(); ++i) {
+      const PageState& page = pages[i];
+      (*bits)[i] = PageBitsOf(page);
+      (*busy)[i] = page.mapped && page.lock != Lock::kNone;
+      if (!page.mapped) {
+        (*resident)[i] = 0;
+        continue;
+      }
+      // Model::Fork() marked the pages whose (parent's) VMA had an anon_vma,
+      // or left it open.
+      const bool copied = page.anon_vma && !page.shared;
+      // madvise may have left the parent's pte open (PageState::open): the
+      // child copies it or not.
+      const bool open = (page.anon_vma_open && !page.shared) || (page.open && copied);
+      if (page.residency == Residency::kZeroPage) {
+        (*resident)[i] = copied;
+        if (open && care != nullptr) (*care)[i] = 0;
+      } else if (child.ResidencyOpen(page)) {
+        (*resident)[i] = page.residency != Residency::kNone;
+        if (care != nullptr) (*care)[i] = 0;
+      } else {
+        // No pte: the page cache, or a shared anonymous mapping's shmem
+        // object, answers mincore as in the parent.
+        (*resident)[i] = page.residency != Residency::kNone || child.FilePageCached(page) ||
+                         (page.file < 0 && page.shared && page.shm_cached);
+      }
+      if (page.residency == Residency::kPage && copied && !page.open) {
+        ++pages_rss;
+        if (page.lock != Lock::kNone) ++pages_locked_halves;
+      } else if (page.residency == Residency::kPage && open) {
+        ++pages_open;
+      }
+    }
+    *rss_kb = pages_rss * kb;
+    *locked_kb = pages_locked_halves * kb / 2;
+    if (open_kb != nullptr) *open_kb = pages_open * kb;
+    rss += pages_rss;
+    locked_halves += pages_locked_halves;
+  };
+  // The heap's pages are anonymous: never a zero page (no touches there)
+  // nor a page-cache page, so nothing of it is open.
+  view(child.pages(), &out->page_bits, &out->resident, &out->msync_busy, &out->rss_kb, &out->locked_kb,
+       &out->resident_care, &out->rss_open_kb);
+  view(child.heap(), &out->heap_bits, &out->heap_resident, &out->heap_msync_busy, &out->heap_rss_kb,
+       &out->heap_locked_kb, nullptr, nullptr);
+  // mm_init(): locked_vm = 0; the child's Totals() sums its (cleared) locks.
+  out->vmlck_kb = child.Totals().vmlck_kb;
+  out->lo_vma_kb = out->vmlck_kb;
+  out->has_page_flags = false;
 }
 
 std::vector<ChannelDiff> Compare(const Observation& expected, const Observation& observed,
@@ -189,12 +287,12 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
                      PerPageDiff(expected.page_bits, observed.page_bits, config.page_size,
                                  [](uint8_t b) { return PageBitsString(b); })});
   }
-  // Pages madvise left open are shown as "either" in a diff; they never
-  // make one.
-  const bool mincore_open = !expected.resident_care.empty();
+  // Pages whose residency the rules leave open (madvise: PageState::open;
+  // a fork child's pages whose anon_vma is open) are shown as "either" in a
+  // diff and never make one.
   std::vector<uint8_t> want_resident = expected.resident;
   std::vector<uint8_t> seen_resident = observed.resident;
-  if (mincore_open) {
+  if (!expected.resident_care.empty()) {
     for (size_t i = 0; i < want_resident.size() && i < seen_resident.size(); ++i) {
       if (!expected.resident_care[i]) want_resident[i] = seen_resident[i] = 2;
     }
@@ -205,22 +303,18 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
                        return std::string(r == 2 ? "either" : r ? "resident" : "absent");
                      })});
   }
-  if (expected.ranges) {
-    // Rss and Locked over every outcome the open pages allow.
-    if (observed.rss_kb < expected.rss_min_kb || observed.rss_kb > expected.rss_kb) {
-      diffs.push_back({Channel::kRss, Kb(expected.rss_min_kb) + " to " + Kb(expected.rss_kb), Kb(observed.rss_kb), ""});
-    }
-    if (observed.locked_kb < expected.locked_min_kb || observed.locked_kb > expected.locked_max_kb) {
-      diffs.push_back({Channel::kLocked, Kb(expected.locked_min_kb) + " to " + Kb(expected.locked_max_kb),
-                       Kb(observed.locked_kb), ""});
-    }
-  } else {
-    if (expected.rss_kb != observed.rss_kb) {
-      diffs.push_back({Channel::kRss, Kb(expected.rss_kb), Kb(observed.rss_kb), ""});
-    }
-    if (expected.locked_kb != observed.locked_kb) {
-      diffs.push_back({Channel::kLocked, Kb(expected.locked_kb), Kb(observed.locked_kb), ""});
-    }
+  // Rss and Locked over every outcome the open pages allow.
+  const uint64_t rss_lo = expected.ranges ? expected.rss_min_kb : expected.rss_kb;
+  const uint64_t rss_hi = expected.rss_kb + expected.rss_open_kb;
+  if (observed.rss_kb < rss_lo || observed.rss_kb > rss_hi) {
+    diffs.push_back({Channel::kRss, rss_lo == rss_hi ? Kb(rss_lo) : Kb(rss_lo) + " to " + Kb(rss_hi),
+                     Kb(observed.rss_kb), ""});
+  }
+  const uint64_t locked_lo = expected.ranges ? expected.locked_min_kb : expected.locked_kb;
+  const uint64_t locked_hi = expected.ranges ? expected.locked_max_kb : expected.locked_kb;
+  if (observed.locked_kb < locked_lo || observed.locked_kb > locked_hi) {
+    diffs.push_back({Channel::kLocked, locked_lo == locked_hi ? Kb(locked_lo) : Kb(locked_lo) + " to " + Kb(locked_hi),
+                     Kb(observed.locked_kb), ""});
   }
   if (expected.vmlck_kb != observed.vmlck_kb) {
     diffs.push_back({Channel::kVmLck, Kb(expected.vmlck_kb), Kb(observed.vmlck_kb), ""});
@@ -250,6 +344,45 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),
                      "lo VMAs in smaps " + Kb(observed.lo_vma_kb), ""});
+  }
+  // The heap region, channel by channel.
+  if (expected.heap_bits != observed.heap_bits) {
+    diffs.push_back({Channel::kVma, "", "",
+                     PerPageDiff(expected.heap_bits, observed.heap_bits, config.page_size,
+                                 [](uint8_t b) { return PageBitsString(b); }, "B")});
+  }
+  if (expected.heap_resident != observed.heap_resident) {
+    diffs.push_back({Channel::kResidency, "", "",
+                     PerPageDiff(expected.heap_resident, observed.heap_resident, config.page_size,
+                                 [](uint8_t r) { return std::string(r ? "resident" : "absent"); }, "B")});
+  }
+  if (expected.heap_msync_busy != observed.heap_msync_busy) {
+    diffs.push_back({Channel::kMsyncBusy, "", "",
+                     PerPageDiff(expected.heap_msync_busy, observed.heap_msync_busy, config.page_size,
+                                 [](uint8_t b) { return std::string(b ? "EBUSY" : "0"); }, "B")});
+  }
+  if (expected.heap_rss_kb != observed.heap_rss_kb) {
+    diffs.push_back({Channel::kRss, "heap " + Kb(expected.heap_rss_kb), "heap " + Kb(observed.heap_rss_kb), ""});
+  }
+  if (expected.heap_locked_kb != observed.heap_locked_kb) {
+    diffs.push_back(
+        {Channel::kLocked, "heap " + Kb(expected.heap_locked_kb), "heap " + Kb(observed.heap_locked_kb), ""});
+  }
+  // The fork child's own view, every channel, named as the child's.
+  if (expected.fork_child || observed.fork_child) {
+    if (!expected.fork_child || !observed.fork_child) {
+      diffs.push_back({Channel::kResult, expected.fork_child ? "a fork child's observation" : "none",
+                       observed.fork_child ? "a fork child's observation" : "none", ""});
+    } else {
+      Op probe = op;
+      probe.kind = OpKind::kMmap;
+      for (ChannelDiff d : Compare(*expected.fork_child, *observed.fork_child, probe, config)) {
+        d.expected = "fork child: " + d.expected;
+        d.observed = "fork child: " + d.observed;
+        if (!d.detail.empty()) d.detail = "  in the fork child:\n" + d.detail;
+        diffs.push_back(std::move(d));
+      }
+    }
   }
   return diffs;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,10 +69,31 @@ struct Observation {
   bool ranges = false;
   uint64_t rss_min_kb = 0;
   uint64_t locked_min_kb = 0, locked_max_kb = 0;
+  // The heap region (Model::heap(), ModelConfig::heap_base): per page as
+  // above, and its smaps Rss:/Locked: (its VMAs lie wholly inside it: the
+  // executor's guard page below keeps them apart from its own heap).
+  // Page flags are not observed there.
+  std::vector<uint8_t> heap_bits;
+  std::vector<uint8_t> heap_resident;
+  std::vector<uint8_t> heap_msync_busy;
+  uint64_t heap_rss_kb = 0;
+  uint64_t heap_locked_kb = 0;
+  // After a kFork step: the child's observation of itself (its probe
+  // mmap's outcome, every channel above but page flags), made before it
+  // exited; null after other steps.
+  std::shared_ptr<Observation> fork_child;
+  // Expected side of a fork child only: its pages whose VMA's anon_vma is
+  // open are 0 in resident_care (above), and Rss may be higher by up to
+  // rss_open_kb (their page-cache pages).
+  uint64_t rss_open_kb = 0;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.
 void Predict(const Model& model, const Outcome& outcome, Observation* out);
+
+// The child's view after a fork: `child` is Model::fork_child(), `probe`
+// Model::fork_probe().
+void PredictForkChild(const Model& child, const Outcome& probe, Observation* out);
 
 uint8_t PageBitsOf(const PageState& page);
 // "rw-p lo lf", "---s", "unmapped".

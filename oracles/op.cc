@@ -68,6 +68,8 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kFtruncate: return "ftruncate";
     case OpKind::kMadvise: return "madvise";
     case OpKind::kMremap: return "mremap";
+    case OpKind::kBrk: return "brk";
+    case OpKind::kFork: return "fork";
   }
   return "?";
 }
@@ -156,6 +158,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);
     return addr >= arena_base ? "A+" + HexString(addr - arena_base) : HexString(addr);
   }
+  if (op.kind == OpKind::kBrk) return HexString(static_cast<uint64_t>(outcome.ret));
   return std::to_string(outcome.ret);
 }
 
@@ -207,9 +210,16 @@ void ShowOp(const Op& op, std::ostream& os) {
       return;
     case OpKind::kMadvise:
       os << "madvise(" << AddrString(op) << ", " << HexString(op.len) << ", " << MadviseAdviceName(op.flags) << ")";
+      return;
     case OpKind::kMremap:
       os << "mremap(" << AddrString(op) << ", " << HexString(op.len) << ", " << HexString(op.new_len) << ", "
          << MremapFlagsName(op.flags) << ", A+" << HexString(op.new_addr) << ")";
+      return;
+    case OpKind::kBrk:
+      os << "brk(B+" << HexString(op.len) << ")";
+      return;
+    case OpKind::kFork:
+      os << "fork() child: mmap(" << AddrString(op) << ", " << HexString(op.len) << ")";
       return;
   }
 }

@@ -84,8 +84,19 @@ enum class OpKind : uint8_t {
   // mremap(addr, len, new_len, flags, arena + new_addr), all five
   // arguments always passed (raw syscall).
   kMremap,
+  // brk(initial break + len): `len` is the target's offset in bytes from the
+  // break the child started with (0..kHeapPages pages, any byte amount), not
+  // a delta, so every call means the same after shrinking removed others.
+  kBrk,
+  // fork(): the child maps `len` bytes at `addr` (MAP_FIXED_NOREPLACE,
+  // private anonymous, read/write), observes its own view and exits; the
+  // parent waits for it. Returns 0 once the child was reaped.
+  kFork,
 };
-constexpr int kOpKindCount = 16;
+constexpr int kOpKindCount = 18;
+// The heap the executor owns: brk targets stay within this many pages above
+// the initial break (the model's second region, Model::heap()).
+constexpr uint64_t kHeapPages = 64;
 inline bool IsMmap(OpKind kind) { return kind == OpKind::kMmap || kind == OpKind::kMmapFile; }
 const char* OpKindName(OpKind kind);
 

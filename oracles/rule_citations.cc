@@ -120,6 +120,16 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
       if (err == uapi::kEfault) return "mm/mremap.c do_mremap(): no VMA at addr is EFAULT";
       if (err == uapi::kEnomem) return "mm/mremap.c expand_vma(): no room to grow in place without MREMAP_MAYMOVE is ENOMEM";
       return "mm/mremap.c do_mremap(): the new address on success (mremap(2), ref 30, 59)";
+    case OpKind::kBrk:
+      if (Noted(fx, Event::kBrkOverLimit)) {
+        return "mm/mmap.c check_brk_limits() -> mlock_future_ok(): growth under MCL_FUTURE over RLIMIT_MEMLOCK "
+               "fails and brk returns the unchanged break (ref 12, 28)";
+      }
+      return "mm/mmap.c SYSCALL_DEFINE1(brk): returns the new break, or the old one on failure; shrinking is "
+             "always allowed (ref 27, 28)";
+    case OpKind::kFork:
+      return "kernel/fork.c: fork succeeds; the child's own mmap uses def_flags without VM_LOCKED (mm_init(), "
+             "VM_INIT_DEF_MASK, ref 55)";
   }
   return "oracles/model.cc";
 }
@@ -150,6 +160,14 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
         return "mm/mremap.c move_vma()/copy_vma(): the lock flags move with the VMA; dontunmap_complete() "
                "clears them on the old range (ref 30, 59)";
       }
+      if (op.kind == OpKind::kBrk) {
+        return "mm/mmap.c do_brk_flags(): new heap pages get mm->def_flags (VM_LOCKED, VM_LOCKONFAULT); a shrink "
+               "unmaps (ref 27, 28)";
+      }
+      if (op.kind == OpKind::kFork) {
+        return "kernel/fork.c dup_mmap(): the child's VMAs lose VM_LOCKED_MASK, the parent's keep theirs "
+               "(mlock(2): locks are not inherited, ref 31, 61)";
+      }
       return "a touch changes no VMA flags";
     case Channel::kResidency:
     case Channel::kRss:
@@ -171,6 +189,14 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
                "MADV_FREE/MADV_PAGEOUT leave residency open where reclaim decides, MADV_COLD and MADV_PAGEOUT "
                "of anonymous memory without swap keep it, MADV_POPULATE_* faults like a touch";
       }
+      if (op.kind == OpKind::kBrk) {
+        return "mm/mmap.c SYSCALL_DEFINE1(brk): mm_populate() of the new heap pages when def_flags has VM_LOCKED, "
+               "not for VM_LOCKONFAULT (ref 28, 33)";
+      }
+      if (op.kind == OpKind::kFork) {
+        return "kernel/fork.c dup_mmap() -> copy_page_range(): ptes are copied only for VMAs with an anon_vma "
+               "(vma_needs_copy()); mincore falls back to the page cache (ref 44, 47)";
+      }
       return "mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated (ref 33), PROT_NONE fails "
              "(ref 34), private writable VMAs take write faults (ref 35-37); fs/proc/task_mmu.c smaps_account(): "
              "Locked is the PSS of present normal pages of VM_LOCKED VMAs (ref 48, 49)";
@@ -179,6 +205,11 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
         return "mm/mremap.c vrm_stat_account()/unmap_source_vma(): locked_vm + new_len - old_len for a moved "
                "VM_LOCKED VMA, + delta when grown in place, - the unmapped tail when shrunk; MREMAP_DONTUNMAP "
                "moves the lock and its count with the pages (ref 30)";
+      }
+      if (op.kind == OpKind::kFork) return "kernel/fork.c mm_init(): the child's locked_vm is 0 (ref 31)";
+      if (op.kind == OpKind::kBrk) {
+        return "mm/mmap.c do_brk_flags(): locked_vm += the new pages when VM_LOCKED; a shrink uncounts the "
+               "unmapped locked pages (ref 27, 28)";
       }
       return "mm->locked_vm counts the virtual pages of VM_LOCKED VMAs, ONFAULT and PROT_NONE included, once "
              "(mm/mlock.c mlock_fixup(), b155b4fde5bd, ref 24, 25); unmapping uncounts them (ref 27, 57)";

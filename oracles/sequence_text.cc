@@ -285,6 +285,9 @@ const ArgSyntax kNewLen{Form::kNumber, &Op::new_len, nullptr, nullptr, nullptr, 
 const ArgSyntax kMremapFlags{Form::kFlags, nullptr, &Op::flags, MremapFlagsName, nullptr,
                              "mremap flags (MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, 0 or a number)"};
 const ArgSyntax kNewAddr{Form::kArenaOffset, &Op::new_addr, nullptr, nullptr, nullptr, "a new address (arena+0xN)"};
+// brk's target as an offset in bytes from the break the child started with.
+const ArgSyntax kBrkOffset{Form::kNumber, &Op::len, nullptr, nullptr, nullptr,
+                           "the break's offset from the initial break (a number)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -307,6 +310,11 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kFtruncate, "ftruncate", {&kFile, &kLen}, "SYS_ftruncate", true},
       {OpKind::kMadvise, "madvise", {&kAddr, &kLen, &kAdvice}, "SYS_madvise", true},
       {OpKind::kMremap, "mremap", {&kAddr, &kLen, &kNewLen, &kMremapFlags, &kNewAddr}, "SYS_mremap", true},
+      // brk(initial break + offset); fork() whose child maps len bytes at the
+      // address, observes itself and exits (the C helpers are in
+      // suite/repro_prelude.c).
+      {OpKind::kBrk, "brk", {&kBrkOffset}, "brk_to", false},
+      {OpKind::kFork, "fork", {&kAddr, &kLen}, "fork_and_probe", false},
   };
   return kTable;
 }

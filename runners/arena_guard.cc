@@ -83,6 +83,13 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
       if (op.flags & uapi::kMremapMaymove) return false;
       return Inside(op.addr, op.addr + new_len, arena);
     }
+    case OpKind::kBrk:
+      return op.len <= kHeapPages * arena.page_size;  // within the heap region, never below its start
+    case OpKind::kFork: {
+      // The child's probe mapping, in its own copy of the arena.
+      const uint64_t len = (op.len + mask) & ~mask;
+      return op.len != 0 && !(op.addr & mask) && len != 0 && Inside(op.addr, op.addr + len, arena);
+    }
   }
   return (op.kind >= wire::kSelfTestForbiddenSyscall && op.kind <= wire::kSelfTestHang) ||
          op.kind == wire::kSelfTestOtherRlimit;

@@ -169,6 +169,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
   info.tmpfile_err = hello.tmpfile_err;
+  info.heap_base = hello.heap_base;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
@@ -330,6 +331,23 @@ void Executor::DecodeStep(Observation* out) const {
   out->locked_kb = rec.locked_kb;
   out->vmlck_kb = rec.vmlck_kb;
   out->lo_vma_kb = rec.lo_vma_kb;
+  // The heap region.
+  const auto* heap_vmas = reinterpret_cast<const wire::WireVma*>(bitmap + (pages + 7) / 8 + rec.page_flag_bytes);
+  const auto* heap_bitmap = reinterpret_cast<const unsigned char*>(heap_vmas + rec.heap_vma_count);
+  out->heap_bits.assign(kHeapPages, 0);
+  out->heap_msync_busy.assign(kHeapPages, 0);
+  out->heap_resident.resize(kHeapPages);
+  for (uint32_t i = 0; i < rec.heap_vma_count; ++i) {
+    const size_t end = std::min<size_t>(kHeapPages, size_t{heap_vmas[i].first_page} + heap_vmas[i].pages);
+    for (size_t p = heap_vmas[i].first_page; p < end; ++p) {
+      out->heap_bits[p] = static_cast<uint8_t>(heap_vmas[i].bits);
+      out->heap_msync_busy[p] = (heap_vmas[i].bits & wire::kVmaMsyncBusy) != 0;
+    }
+  }
+  for (size_t p = 0; p < kHeapPages; ++p) out->heap_resident[p] = (heap_bitmap[p / 8] >> (p % 8)) & 1;
+  out->heap_rss_kb = rec.heap_rss_kb;
+  out->heap_locked_kb = rec.heap_locked_kb;
+  out->fork_child.reset();
 }
 
 std::string Executor::ExecutorExitStatus() {
@@ -391,6 +409,7 @@ void Executor::ReportTaken(int pid) {
 RunReport Executor::Collect(const StepSink& sink) {
   RunReport report;
   Observation observed;
+  std::shared_ptr<Observation> fork_child;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.run_timeout_ms);
   for (;;) {
@@ -415,8 +434,16 @@ RunReport Executor::Collect(const StepSink& sink) {
       case wire::RecordType::kStarted:
         child_pid_ = header.pid;
         break;
+      case wire::RecordType::kForkChildStep:
+        // The fork child's view comes first; the parent's step record, which
+        // follows once it reaped the child, carries it.
+        fork_child = std::make_shared<Observation>();
+        DecodeStep(fork_child.get());
+        break;
       case wire::RecordType::kStep:
         DecodeStep(&observed);
+        observed.fork_child = std::move(fork_child);
+        fork_child.reset();
         ++report.steps_observed;
         if (report.status == RunStatus::kCompleted && !sink(report.steps_observed - 1, observed)) {
           report.status = RunStatus::kStopped;

@@ -53,6 +53,7 @@ struct ExecutorInfo {
   int secretmem_err = 0;           // errno of memfd_secret(), 0 if available
   uint32_t noexec_files = 0;       // bit f: file f is on a noexec mount (PROT_EXEC is EPERM)
   int tmpfile_err = 0;             // errno of creating the tmpfs file, 0 if available
+  uint64_t heap_base = 0;          // every child's initial break (page aligned)
 };
 
 enum class RunStatus {

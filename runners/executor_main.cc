@@ -149,6 +149,10 @@ PfnPage* g_pfns = nullptr;      // present arena pages by PFN
 constexpr size_t kKpfBatch = 512;  // PFNs read by one pread of /proc/kpageflags
 uint64_t* g_kpf = nullptr;
 int g_pid = 0;
+// The heap region (OpKind::kBrk): every child's initial break, and the
+// VMAs found there by the last observation.
+uint64_t g_heap_base = 0;
+wire::WireVma g_heap_vmas[kHeapPages];
 
 // Touch faults: the handler jumps back into ExecuteTouch().
 sigjmp_buf g_touch_jump;
@@ -245,6 +249,37 @@ Outcome ExecuteTouch(uint64_t addr, bool write) {
   return {0, 0, g_touch_signal};
 }
 
+void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns,
+                      wire::RecordType type = wire::RecordType::kStep);
+
+// fork() under test: the child opens its own smaps and status (the parent's
+// descriptors name the parent), maps its probe, observes everything but
+// page flags, reports that as a kForkChildStep record and exits; the parent
+// reaps it first, so its own observation follows with the child gone.
+Outcome ExecuteFork(const wire::WireOp& op) {
+  const long pid = raw::Fork();
+  if (pid < 0) return {-1, errno, 0};
+  if (pid == 0) {
+    g_smaps_fd = static_cast<int>(raw::OpenAtReadOnly(wire::kProcDirFd, "self/smaps"));
+    g_status_fd = static_cast<int>(raw::OpenAtReadOnly(wire::kProcDirFd, "self/status"));
+    if (g_smaps_fd < 0 || g_status_fd < 0) ChildFail("the fork child cannot open its own smaps or status", errno);
+    g_page_flags = false;
+    const Outcome probe = raw::Mmap(op.addr, op.len, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+    uint64_t ns = 0;
+    ObserveAndReport(g_step, probe, &ns, wire::RecordType::kForkChildStep);
+    raw::ExitGroup(kExitOk);
+  }
+  int status = 0;
+  if (raw::Wait4(pid, &status) != pid) ChildFail("wait4 of the fork child failed", errno);
+  // A child that failed reported why itself (kChildError, kSeccomp).
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != kExitOk) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kExitSeccomp) raw::ExitGroup(kExitSeccomp);
+    ChildFail("the fork child did not exit cleanly", 0);
+  }
+  return {0, 0, 0};
+}
+
 [[noreturn]] void Hang() {
   for (;;) {
     asm volatile("" ::: "memory");
@@ -274,6 +309,8 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kMadvise): return raw::Madvise(op.addr, op.len, op.flags);
     case static_cast<uint32_t>(OpKind::kMremap):
       return raw::Mremap(op.addr, op.len, op.new_len, op.flags, op.new_addr);
+    case static_cast<uint32_t>(OpKind::kBrk): return raw::Brk(g_heap_base + op.len);
+    case static_cast<uint32_t>(OpKind::kFork): return ExecuteFork(op);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.
@@ -369,8 +406,11 @@ size_t ObservePageFlags(const wire::WireVma* vmas, uint32_t count, unsigned char
 
 // Observes every channel and writes one StepRecord. `kernel_ns` accumulates
 // the time spent inside the observation reads.
-void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns) {
+void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns, wire::RecordType type) {
   const uint64_t arena_end = g_config.arena_base + g_config.arena_pages * g_page_size;
+  const uint64_t heap_end = g_heap_base + kHeapPages * g_page_size;
+  uint32_t heap_count = 0;
+  uint64_t heap_rss_kb = 0, heap_locked_kb = 0;
   uint64_t t0 = raw::MonotonicNs();
   const long smaps_len = ReadProcFile(g_smaps_fd, g_smaps_buf, g_smaps_cap);
   uint64_t t1 = raw::MonotonicNs();
@@ -390,6 +430,21 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
       std::string_view(g_smaps_buf, static_cast<size_t>(smaps_len)), g_dialect,
       [&](const SmapsVma& vma) {
         if (vma.vm_flags & kVmLocked) rec->lo_vma_kb += (vma.end - vma.start) / 1024;
+        // The heap region: the executor's guard page ends right below it,
+        // so its VMAs are brk's alone.
+        if (vma.end > g_heap_base && vma.start < heap_end) {
+          if (vma.start < g_heap_base || vma.end > heap_end) {
+            straddles = true;
+            return;
+          }
+          g_heap_vmas[heap_count].first_page = static_cast<uint32_t>((vma.start - g_heap_base) / g_page_size);
+          g_heap_vmas[heap_count].pages = static_cast<uint32_t>((vma.end - vma.start) / g_page_size);
+          g_heap_vmas[heap_count].bits = PageBitsFor(vma);
+          ++heap_count;
+          heap_rss_kb += vma.rss_kb;
+          heap_locked_kb += vma.locked_kb;
+          return;
+        }
         if (vma.end <= g_config.arena_base || vma.start >= arena_end) return;
         if (vma.start < g_config.arena_base || vma.end > arena_end) {
           straddles = true;
@@ -403,7 +458,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
         rec->locked_kb += vma.locked_kb;
       });
   if (!parsed) ChildFail("cannot parse /proc/self/smaps", 0);
-  if (straddles) ChildFail("a VMA straddles the arena boundary", 0);
+  if (straddles) ChildFail("a VMA straddles the arena or heap region boundary", 0);
   rec->vma_count = count;
 
   // The lock witness: msync(MS_INVALIDATE) of each VMA is EBUSY exactly
@@ -443,6 +498,30 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   const size_t flag_bytes = g_page_flags ? ObservePageFlags(vmas, count, bitmap + bitmap_bytes, kernel_ns) : 0;
   rec->page_flag_bytes = static_cast<uint32_t>(flag_bytes);
 
+  // The heap region: its VMAs, their msync witness and their residency.
+  auto* heap_vmas = reinterpret_cast<wire::WireVma*>(bitmap + bitmap_bytes + flag_bytes);
+  unsigned char* heap_bitmap = reinterpret_cast<unsigned char*>(heap_vmas + heap_count);
+  std::memset(heap_bitmap, 0, kHeapPages / 8);
+  t0 = raw::MonotonicNs();
+  for (uint32_t i = 0; i < heap_count; ++i) {
+    wire::WireVma& vma = heap_vmas[i];
+    vma = g_heap_vmas[i];
+    const uint64_t start = g_heap_base + uint64_t{vma.first_page} * g_page_size;
+    const Outcome ms = raw::Msync(start, uint64_t{vma.pages} * g_page_size, uapi::kMsInvalidate);
+    if (ms.ret != 0 && ms.err != EBUSY) ChildFail("msync(MS_INVALIDATE) of a heap VMA failed", ms.err);
+    if (ms.ret != 0) vma.bits |= wire::kVmaMsyncBusy;
+    const Outcome mc = raw::Mincore(start, uint64_t{vma.pages} * g_page_size, g_mincore);
+    if (mc.ret != 0) ChildFail("mincore failed on a heap VMA", mc.err);
+    for (uint64_t p = 0; p < vma.pages; ++p) {
+      const uint64_t page = vma.first_page + p;
+      if (g_mincore[p] & 1) heap_bitmap[page / 8] |= static_cast<unsigned char>(1u << (page % 8));
+    }
+  }
+  *kernel_ns += raw::MonotonicNs() - t0;
+  rec->heap_vma_count = heap_count;
+  rec->heap_rss_kb = heap_rss_kb;
+  rec->heap_locked_kb = heap_locked_kb;
+
   t0 = raw::MonotonicNs();
   const long status_len = ReadProcFile(g_status_fd, g_status_buf, kStatusCap);
   t1 = raw::MonotonicNs();
@@ -453,8 +532,9 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
   if (!vmlck) ChildFail("no VmLck in /proc/self/status", 0);
   rec->vmlck_kb = *vmlck;
 
-  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes + flag_bytes;
-  rec->header = {wire::RecordType::kStep, static_cast<uint32_t>(size), g_run, g_pid};
+  const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes + flag_bytes +
+                      heap_count * sizeof(wire::WireVma) + kHeapPages / 8;
+  rec->header = {type, static_cast<uint32_t>(size), g_run, g_pid};
   if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
 }
 
@@ -519,6 +599,14 @@ void PrepareChild() {
       return;
     }
   }
+  // /proc for a fork step's child (its own smaps and status).
+  const int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0 || dup3(proc, wire::kProcDirFd, O_CLOEXEC) < 0) {
+    g_setup_error = "cannot open /proc";
+    g_setup_errno = errno;
+    return;
+  }
+  close(proc);
   if (const char* failed = CreateFiles()) {
     g_setup_error = failed;
     g_setup_errno = errno;
@@ -560,6 +648,11 @@ wire::RequestHeader ReceiveRequest() {
 [[noreturn]] void RunChild(uint32_t op_count) {
   const ArenaBounds arena{g_config.arena_base, g_config.arena_pages * g_page_size, g_page_size};
   uint64_t kernel_ns = 0;
+  // brk's offsets are from the break this child starts with, which the
+  // model knows as the executor's (fork copies mm->brk).
+  if (static_cast<uint64_t>(raw::Brk(0).ret) != g_heap_base) {
+    ChildFail("the child's initial break is not the executor's heap region", 0);
+  }
   const uint64_t begin = raw::MonotonicNs();
   for (uint32_t i = 0; i < op_count; ++i) {
     g_step = i;
@@ -669,6 +762,8 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
   const uint64_t guard_start = g_config.arena_base - kArenaGuardPages * g_page_size;
   const uint64_t guard_end = g_config.arena_base + (g_config.arena_pages + kArenaGuardPages) * g_page_size;
   bool overlaps = false;
+  bool heap_blocked = false;
+  const uint64_t heap_limit = g_heap_base + kHeapPages * g_page_size + (2u << 20);
   bool has_flags = true;
   uint64_t lockable = 0;
   uint32_t vmas = 0;
@@ -677,6 +772,9 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
                                    ++vmas;
                                    has_flags = has_flags && vma.has_vm_flags;
                                    if (vma.start < guard_end && vma.end > guard_start) overlaps = true;
+                                   // brk growth needs its pages free, and the
+                                   // stack guard gap above (sys_brk()).
+                                   if (vma.end > g_heap_base && vma.start < heap_limit) heap_blocked = true;
                                    if (VmaSupportsMlock(vma.vm_flags, vma.name == "[vsyscall]")) {
                                      lockable += (vma.end - vma.start) / g_page_size;
                                    }
@@ -688,6 +786,10 @@ bool MeasureAddressSpace(wire::HelloRecord* hello) {
   }
   if (overlaps) {
     CopyMessage(hello->message, "the arena's address range is already in use; choose another --arena-base");
+    return false;
+  }
+  if (heap_blocked) {
+    CopyMessage(hello->message, "a mapping lies within 2 MiB above the heap region (brk could not grow)");
     return false;
   }
   hello->outside_lockable_pages = lockable;
@@ -846,10 +948,11 @@ int Main(int argc, char** argv) {
   const uint64_t max_vmas = 64 + 4 * g_config.max_steps;
   g_smaps_cap = static_cast<size_t>(max_vmas * 2048 + 64 * 1024);
   g_smaps_buf = static_cast<char*>(MapBuffer(g_smaps_cap));
-  g_mincore = static_cast<unsigned char*>(MapBuffer(g_config.arena_pages));
+  g_mincore = static_cast<unsigned char*>(MapBuffer(std::max<uint64_t>(g_config.arena_pages, kHeapPages)));
   g_status_buf = static_cast<char*>(MapBuffer(kStatusCap));
   g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
-                 (g_config.arena_pages + 7) / 8 + g_config.arena_pages;
+                 (g_config.arena_pages + 7) / 8 + g_config.arena_pages + kHeapPages * sizeof(wire::WireVma) +
+                 kHeapPages / 8;
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
   g_page_flags = ProbePageFlags(&hello);
@@ -898,9 +1001,24 @@ int Main(int argc, char** argv) {
   hello.cap_ipc_lock = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapIpcLock) & 1);
   hello.cap_sys_resource = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapSysResource) & 1);
 
+  // The heap region: the break moved to a page boundary through glibc's own
+  // sbrk() (so that its cached break stays true), and one PROT_NONE page
+  // there, which no brk VMA can merge with: the region above it is brk's
+  // alone (and the model's), what lies below is the executor's and measured
+  // with the rest. Nothing allocates from the heap after this point; each
+  // child checks its break.
+  const auto brk0 = reinterpret_cast<uintptr_t>(sbrk(0));
+  const uintptr_t aligned = (brk0 + g_page_size - 1) & ~(g_page_size - 1);
+  const bool heap_ok = sbrk(static_cast<intptr_t>(aligned - brk0 + g_page_size)) != reinterpret_cast<void*>(-1) &&
+                       mprotect(reinterpret_cast<void*>(aligned), g_page_size, PROT_NONE) == 0;
+  g_heap_base = aligned + g_page_size;
+  hello.heap_base = g_heap_base;
+
   // The measurement comes last: nothing is mapped after it.
   hello.status = wire::HelloStatus::kFailed;
-  if (!caps_known) {
+  if (!heap_ok) {
+    CopyMessage(hello.message, "cannot set up the heap region (sbrk)");
+  } else if (!caps_known) {
     CopyMessage(hello.message, "capget failed");
   } else if (instructions == 0) {
     CopyMessage(hello.message, why.c_str());

@@ -1,6 +1,8 @@
 #include "runners/raw_syscalls.h"
 
 #include <cerrno>
+#include <csignal>
+#include <fcntl.h>
 #include <ctime>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
@@ -47,6 +49,13 @@ Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, 
 Outcome Mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr) {
   return Capture(syscall(SYS_mremap, addr, old_len, new_len, static_cast<unsigned long>(static_cast<unsigned>(flags)),
                          new_addr));
+}
+
+Outcome Brk(uint64_t addr) { return {syscall(SYS_brk, addr), 0, 0}; }
+long Fork() { return syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+long Wait4(long pid, int* status) { return syscall(SYS_wait4, pid, status, 0, 0); }
+long OpenAtReadOnly(int dirfd, const char* path) {
+  return syscall(SYS_openat, dirfd, path, O_RDONLY | O_CLOEXEC);
 }
 Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Madvise(uint64_t addr, uint64_t len, int advice) { return Capture(syscall(SYS_madvise, addr, len, advice)); }

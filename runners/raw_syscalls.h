@@ -30,6 +30,15 @@ Outcome Mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, int flags, uin
 Outcome Msync(uint64_t addr, uint64_t len, int flags);
 Outcome Madvise(uint64_t addr, uint64_t len, int advice);
 Outcome MemfdSecret(unsigned int flags);  // memfd_secret(2), syscall 447 on x86-64
+// brk(2) as the kernel answers it: the new break, or the unchanged one on
+// failure (glibc's brk() turns that into -1 ENOMEM).
+Outcome Brk(uint64_t addr);
+// fork(2) as clone(SIGCHLD, 0): 0 in the child, its pid in the parent.
+long Fork();
+// wait4(pid, &status, 0, NULL).
+long Wait4(long pid, int* status);
+// openat(dirfd, path, O_RDONLY | O_CLOEXEC).
+long OpenAtReadOnly(int dirfd, const char* path);
 
 // Observation and plumbing, also raw: the child runs under a seccomp
 // allow-list and must not reach libc paths that allocate or add syscalls.

@@ -5,6 +5,8 @@
 #include "runners/wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <linux/filter.h>
 #include <seccomp.h>
 #include <sys/resource.h>
@@ -90,6 +92,24 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
                                     SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(advice)));
     if (rc < 0) return fail("seccomp_rule_add(madvise)", rc);
   }
+  // brk (a call under test): the runner keeps its target within the heap
+  // region (MayExecute()).
+  const int rc_brk = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(brk), 0);
+  if (rc_brk < 0) return fail("seccomp_rule_add(brk)", rc_brk);
+  // fork steps: clone(SIGCHLD) exactly (a plain fork, no shared VM or
+  // threads), wait4 without options or rusage, and in the child openat of
+  // /proc-relative paths, read-only, for its own smaps and status.
+  const int rc_clone = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(SIGCHLD)));
+  if (rc_clone < 0) return fail("seccomp_rule_add(clone)", rc_clone);
+  const int rc_wait = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(wait4), 2, SCMP_A2(SCMP_CMP_EQ, 0),
+                                       SCMP_A3(SCMP_CMP_EQ, 0));
+  if (rc_wait < 0) return fail("seccomp_rule_add(wait4)", rc_wait);
+  const int rc_openat =
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+                       SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kProcDirFd)),
+                       SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(O_RDONLY | O_CLOEXEC)));
+  if (rc_openat < 0) return fail("seccomp_rule_add(openat)", rc_openat);
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];
   if (pipe(fds) != 0) return fail("pipe", -errno);

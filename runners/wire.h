@@ -19,6 +19,10 @@ constexpr int kTakenFd = 6;    // parent -> executor: run ids whose child starte
 // Each child's own files (oracles/files.h), created before its seccomp
 // filter: file f is fd kFileFdBase + f.
 constexpr int kFileFdBase = 64;  // far above the descriptors opened before it
+// /proc, opened by each child before its filter: a fork step's child opens
+// its own self/smaps and self/status relative to it (the only openat the
+// filter allows).
+constexpr int kProcDirFd = 70;
 
 // Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
@@ -65,6 +69,7 @@ enum class RecordType : uint32_t {
   kSeccomp,         // the child made a forbidden syscall
   kChildError,      // the child could not act or observe (harness error)
   kProbe,           // feature probe results
+  kForkChildStep,   // a StepRecord written by the child of a fork step, before the step's own
 };
 struct RecordHeader {
   RecordType type;
@@ -111,6 +116,9 @@ struct HelloRecord {
   int32_t secretmem_err;             // errno of memfd_secret(0), 0 if it works
   uint32_t noexec_files;             // bit f: file f (oracles/files.h) lies on a noexec mount
   int32_t tmpfile_err;               // errno of open(/dev/shm, O_TMPFILE), 0 if it works
+  // The break every child starts with: page aligned, just above a PROT_NONE
+  // guard page that ends the executor's own heap (Model heap_base).
+  uint64_t heap_base;
 };
 
 struct StartedRecord {
@@ -128,7 +136,9 @@ constexpr uint32_t kVmaMsyncBusy = 1u << 8;
 // Followed by `vma_count` WireVma, then ceil(arena_pages / 8) bytes of
 // mincore residency, one bit per arena page (LSB first), then
 // `page_flag_bytes` bytes: one oracles/observation.h PageFlagBit byte per
-// page of the VMAs, in their order (0 when page flags are not observed).
+// page of the VMAs, in their order (0 when page flags are not observed),
+// then `heap_vma_count` WireVma of the heap region (first_page counted from
+// the initial break) and kHeapPages / 8 bytes of its mincore residency.
 struct StepRecord {
   RecordHeader header;
   uint32_t step;
@@ -141,7 +151,9 @@ struct StepRecord {
   uint64_t vmlck_kb;
   uint64_t lo_vma_kb;
   uint32_t page_flag_bytes;
-  uint32_t reserved_after_page_flags;
+  uint32_t heap_vma_count;
+  uint64_t heap_rss_kb;
+  uint64_t heap_locked_kb;
 };
 
 struct DoneRecord {

@@ -1173,5 +1173,45 @@ TEST_F(ReferenceScenarioOracleTest, MadviseDontneedStopsAtALockedVmaAndDontneedL
   EXPECT_EQ(model_.LockedKb(), 4u);
 }
 
+// ref 28, 27: brk under MCL_FUTURE; the break is returned (TestConfig's
+// initial break is 0).
+TEST_F(ReferenceScenarioOracleTest, BrkUnderMclFutureLocksAndPopulatesTheHeap) {
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), (Outcome{0x1800, 0, 0}));
+  for (size_t p = 0; p < 2; ++p) {
+    EXPECT_EQ(model_.heap()[p].lock, Lock::kLocked);
+    EXPECT_EQ(model_.heap()[p].residency, Residency::kPage);
+  }
+  EXPECT_EQ(model_.VmLckKb(), 8u);
+  EXPECT_EQ(model_.Totals().heap_locked_kb, 8u);
+  EXPECT_EQ(Step(), (Outcome{0x1000, 0, 0}));
+  EXPECT_TRUE(model_.heap()[0].mapped);
+  EXPECT_FALSE(model_.heap()[1].mapped);
+  EXPECT_EQ(model_.VmLckKb(), 4u);
+}
+
+// ref 31, 55, 61: the parent keeps its locks and MCL_FUTURE; the child sees
+// r0 unlocked but copied (populated by MAP_LOCKED: 8 kB Rss), VmLck 0, and
+// its probe mapping unlocked and absent.
+TEST_F(ReferenceScenarioOracleTest, ForkChildSeesNoLocksAndNoFutureLocking) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_THAT(Pages(0, 2), Each(Private(kR | kW, Lock::kLocked, Residency::kPage)));
+  EXPECT_EQ(model_.future_lock(), Lock::kLocked);
+  EXPECT_EQ(model_.VmLckKb(), 8u);
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  const Observation& child = *predicted.fork_child;
+  EXPECT_EQ(child.outcome, MappedAtPage(4));
+  EXPECT_EQ(child.page_bits[0], kPageMapped | kPageRead | kPageWrite);
+  EXPECT_EQ(child.page_bits[4], kPageMapped | kPageRead | kPageWrite);
+  EXPECT_EQ(child.resident[4], 0);
+  EXPECT_EQ(child.rss_kb, 8u);
+  EXPECT_EQ(child.vmlck_kb, 0u);
+  EXPECT_EQ(child.locked_kb, 0u);
+}
+
 }  // namespace
 }  // namespace mlc

@@ -54,7 +54,10 @@ std::string CArgs(const Op& op, const OpSyntax& syntax) {
 
 std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) {
   std::ostringstream os;
-  if (ReturnsAddress(op.kind) && o.ret != -1 && o.signal == 0) {
+  if (op.kind == OpKind::kBrk) {
+    os << "(struct outcome){ (long)(brk_base + " << HexString(static_cast<uint64_t>(o.ret) - config.heap_base)
+       << "UL), 0, 0 }";
+  } else if (ReturnsAddress(op.kind) && o.ret != -1 && o.signal == 0) {
     os << "(struct outcome){ (long)(ARENA + " << HexString(static_cast<uint64_t>(o.ret) - config.arena_base)
        << "UL), 0, 0 }";
   } else {
@@ -207,7 +210,12 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     // mlockall(MCL_CURRENT); this program's own locked mappings (MCL_CURRENT,
     // or its heap under MCL_FUTURE) are what smaps shows locked outside the
     // arena, so both sides compare the arena alone.
-    c << "  check_kb(\"VmLck (arena)\", " << totals.vmlck_kb - outside_kb << ", vmlck_kb - lo_outside_kb);\n";
+    // The heap's locked pages are among this program's own too.
+    uint64_t heap_locked_kb = 0;
+    for (const PageState& page : model.heap()) heap_locked_kb += page.mapped && page.lock != Lock::kNone;
+    heap_locked_kb *= config.page_size / 1024;
+    c << "  check_kb(\"VmLck (arena)\", " << totals.vmlck_kb - outside_kb - heap_locked_kb
+      << ", vmlck_kb - lo_outside_kb);\n";
   }
   if (Has(check.channels, Channel::kMsyncBusy)) {
     c << "  check_msync(expected_pages, (int)(sizeof expected_pages / sizeof expected_pages[0]));\n";

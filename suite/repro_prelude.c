@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -59,6 +60,7 @@
 #endif
 
 struct outcome { long ret; int err; int sig; };
+static unsigned long brk_base; /* the initial break, set by prepare() */
 static int bug_present;
 
 static struct outcome sys_result(long ret) {
@@ -90,6 +92,28 @@ static struct outcome touch(unsigned long addr, int write) {
 }
 static __attribute__((unused)) struct outcome touch_read(unsigned long addr) { return touch(addr, 0); }
 static __attribute__((unused)) struct outcome touch_write(unsigned long addr) { return touch(addr, 1); }
+
+/* brk(initial break + offset): the kernel's answer, the new or the unchanged
+ * break (never -1). */
+static __attribute__((unused)) struct outcome brk_to(unsigned long offset) {
+  struct outcome o = { syscall(SYS_brk, brk_base + offset), 0, 0 };
+  return o;
+}
+/* fork(): the child maps its probe (not locked: def_flags is not inherited)
+ * and exits; the parent waits. The child's own view is checked by
+ * ./mlockcheck replay, not here. */
+static __attribute__((unused)) struct outcome fork_and_probe(unsigned long addr, unsigned long len) {
+  pid_t pid = fork();
+  if (pid < 0) return sys_result(-1);
+  if (pid == 0) {
+    syscall(SYS_mmap, addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    _exit(0);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return sys_result(-1);
+  struct outcome o = { 0, 0, 0 };
+  return o;
+}
 
 /* The executor's files (oracles/files.h), created as every executor child
  * creates them and FILE_INITIAL_PAGES long; a file the kernel cannot
@@ -336,4 +360,13 @@ static void prepare(void) {
   /* As the executor: no transparent huge pages, so every page is its own. */
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
   setvbuf(stdout, NULL, _IONBF, 0);
+  /* As the executor: the break on a page boundary with a PROT_NONE page
+   * below it, so that brk's VMAs are brk's alone; brk offsets count from
+   * brk_base. Nothing uses malloc's heap after this. */
+  unsigned long cur = (unsigned long)sbrk(0), aligned = (cur + PAGE - 1) & ~(PAGE - 1);
+  if (sbrk((long)(aligned - cur + PAGE)) == (void *)-1 || mprotect((void *)aligned, PAGE, PROT_NONE) != 0) {
+    printf("cannot run: cannot set up the heap region\n");
+    exit(2);
+  }
+  brk_base = aligned + PAGE;
 }

@@ -100,6 +100,21 @@ Op FtruncateOp(int file, uint64_t bytes) {
   return op;
 }
 
+Op BrkOp(uint64_t offset) {
+  Op op;
+  op.kind = OpKind::kBrk;
+  op.len = offset;
+  return op;
+}
+
+Op ForkOp(uint64_t probe_page, uint64_t pages, uint64_t page_size) {
+  Op op;
+  op.kind = OpKind::kFork;
+  op.addr = probe_page * page_size;
+  op.len = pages * page_size;
+  return op;
+}
+
 bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error) {
   std::ifstream in(path);
   if (!in) {

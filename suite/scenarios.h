@@ -41,6 +41,10 @@ Op MadvisePages(uint64_t first_page, uint64_t pages, int advice, uint64_t page_s
 // mremap(arena page first, pages, new_pages, flags, arena page new_first).
 Op MremapPages(uint64_t first_page, uint64_t pages, uint64_t new_pages, int flags, uint64_t new_first_page = 0,
                uint64_t page_size = 4096);
+// brk(initial break + offset); fork() whose child maps `pages` pages at
+// arena page `probe_page`.
+Op BrkOp(uint64_t offset);
+Op ForkOp(uint64_t probe_page, uint64_t pages = 1, uint64_t page_size = 4096);
 
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;

@@ -179,3 +179,32 @@ RC_GTEST_PROP(SequenceTextProperty, GeneratedSequencesRoundTrip, ()) {
 
 }  // namespace
 }  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// brk's argument is the break's offset from the initial one; fork's the
+// child's probe mapping (oracles/op.h).
+TEST(SequenceTextTest, BrkAndForkRoundTrip) {
+  const SequenceFile file = Parse(
+      "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+      "brk(0x1801)  = 0x5001801\n"
+      "fork(arena+0x3000, 0x1000)\n"
+      "fork(r0+0x0, 0x2000)\n"
+      "brk(0x0)\n");
+  ASSERT_EQ(file.ops.size(), 5u);
+  EXPECT_EQ(file.ops[1].kind, OpKind::kBrk);
+  EXPECT_EQ(file.ops[1].len, 0x1801u);
+  EXPECT_EQ(file.ops[2], ForkOp(3));
+  EXPECT_EQ(file.ops[3].kind, OpKind::kFork);
+  EXPECT_EQ(file.ops[3].region, 0);
+  EXPECT_EQ(FormatCall(file.ops[1], true), "brk(0x1801)");
+  EXPECT_EQ(FormatCall(file.ops[2], true), "fork(arena+0x3000, 0x1000)");
+  EXPECT_EQ(FormatCall(file.ops[3], true), "fork(r0, 0x2000)");
+  EXPECT_EQ(Parse(FormatSequence(file.ops, {})).ops, file.ops);
+  EXPECT_THAT(ParseError("brk()\n"), HasSubstr("the break's offset from the initial break"));
+  EXPECT_THAT(ParseError("fork(arena+0x0)\n"), HasSubstr("fork takes 2 arguments"));
+}
+
+}  // namespace
+}  // namespace mlc

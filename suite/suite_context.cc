@@ -38,6 +38,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   const SwapState swap = ReadSwapState();
   config->swap_active = swap.active;
   config->config_swap = swap.config_swap;
+  config->heap_base = info.heap_base;
   return true;
 }
 

@@ -104,6 +104,22 @@ int Replay(const std::string& path) {
     std::cout << "\n      observed  " << PageMap(observed, window.first, window.end) << "  " << Totals(observed)
               << ", lo VMAs " << observed.lo_vma_kb << " kB\n"
               << "      pages     " << FlagRuns(observed, window.first, window.end) << "\n";
+    if (const Observation* child = observed.fork_child.get()) {
+      Op probe = op;
+      probe.kind = OpKind::kMmap;
+      // The fork child's own view (its probe mmap's result, then its state).
+      std::cout << "      child     " << PageMap(*child, window.first, window.end) << "  " << Totals(*child)
+                << ", lo VMAs " << child->lo_vma_kb << " kB; its mmap = "
+                << OutcomeString(child->outcome, probe, config.arena_base) << "\n";
+    }
+    // The heap region, when brk mapped anything.
+    const auto mapped = std::count_if(observed.heap_bits.begin(), observed.heap_bits.end(), [](uint8_t b) { return b != 0; });
+    if (mapped > 0) {
+      const auto lo = std::count_if(observed.heap_bits.begin(), observed.heap_bits.end(),
+                                    [](uint8_t b) { return (b & kPageLo) != 0; });
+      std::cout << "      heap      " << mapped << " pages mapped, " << lo << " lo, Rss " << observed.heap_rss_kb
+                << " kB, Locked " << observed.heap_locked_kb << " kB\n";
+    }
     if (!diffs.empty()) {
       std::cout << "      expected  " << PageMap(expected, window.first, window.end) << "  " << Totals(expected) << "\n";
       for (const ChannelDiff& d : diffs) {
