@@ -281,7 +281,10 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
     if (page.residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
     page.residency = Residency::kPage;
   } else if (page.residency == Residency::kNone) {
-    page.residency = Residency::kZeroPage;
+    // do_anonymous_page(): "if (!(vmf->flags & FAULT_FLAG_WRITE) &&
+    // !mm_forbids_zeropage(vma->vm_mm))" maps the zero page; otherwise the
+    // read fault allocates a page like a write fault.
+    page.residency = config_.zero_page ? Residency::kZeroPage : Residency::kPage;
   }
 }
 

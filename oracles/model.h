@@ -100,6 +100,10 @@ struct ModelConfig {
   // mm/memory.c fault_around_bytes / PAGE_SIZE (default 64 KiB; debugfs
   // can change it, the runner reads it where it can).
   uint64_t fault_around_pages = 16;
+  // A private anonymous read fault maps the shared zero page; false where
+  // the kernel forbids it for the mm (mm_forbids_zeropage()), measured by
+  // the executor.
+  bool zero_page = true;
   PlantedBug planted_bug = PlantedBug::kNone;
   // What every sequence starts with, as the executor measured it for its
   // children: capabilities (capget(2), CapEff), RLIMIT_MEMLOCK in bytes, and

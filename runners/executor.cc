@@ -167,6 +167,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
   info.tmpfile_err = hello.tmpfile_err;
+  info.zero_page = hello.zero_page != 0;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {

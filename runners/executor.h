@@ -53,6 +53,7 @@ struct ExecutorInfo {
   int secretmem_err = 0;           // errno of memfd_secret(), 0 if available
   uint32_t noexec_files = 0;       // bit f: file f is on a noexec mount (PROT_EXEC is EPERM)
   int tmpfile_err = 0;             // errno of creating the tmpfs file, 0 if available
+  bool zero_page = true;           // a private read fault maps the zero page
 };
 
 enum class RunStatus {

@@ -646,6 +646,30 @@ bool ProbePageFlags(wire::HelloRecord* hello) {
   return true;
 }
 
+// Whether a read fault on private anonymous memory maps the shared zero page
+// (mm/memory.c do_anonymous_page()), or allocates a page because the kernel
+// forbids the zero page for this mm (mm_forbids_zeropage(): s390 guests
+// upstream; vendor kernels may add their own, e.g. a pvm_no_zero_page=1 boot
+// parameter). Asked of the kernel: one page read-faulted, its smaps Rss read
+// (the zero page counts in neither Rss nor Locked, ref 36), then unmapped.
+bool ProbeZeroPage() {
+  void* p = mmap(nullptr, g_page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return true;
+  (void)*static_cast<volatile char*>(p);
+  const int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+  const long len = fd < 0 ? -1 : ReadProcFile(fd, g_smaps_buf, g_smaps_cap);
+  if (fd >= 0) close(fd);
+  bool zero = true;
+  const uint64_t start = reinterpret_cast<uintptr_t>(p);
+  if (len > 0) {
+    ParseSmaps(std::string_view(g_smaps_buf, static_cast<size_t>(len)), g_dialect, [&](const SmapsVma& vma) {
+      if (vma.start <= start && start < vma.end) zero = vma.rss_kb == 0;
+    });
+  }
+  munmap(p, g_page_size);
+  return zero;
+}
+
 // Measures the executor's own mappings once. Nothing may be mapped near the
 // arena, and the lockable size of everything else is what mlockall(MCL_CURRENT)
 // adds to VmLck.
@@ -872,6 +896,7 @@ int Main(int argc, char** argv) {
     close(probe_fds[f]);
   }
   hello.page_flags = g_page_flags;
+  hello.zero_page = ProbeZeroPage();
   if (g_page_flags) {
     g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
     g_pfns = static_cast<PfnPage*>(MapBuffer(g_config.arena_pages * sizeof(PfnPage)));

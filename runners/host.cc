@@ -1,5 +1,6 @@
 #include "runners/host.h"
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -92,6 +93,21 @@ std::optional<long> FreeHugePages() {
     if (line.rfind("HugePages_Free:", 0) == 0) return std::atol(line.c_str() + 15);
   }
   return std::nullopt;
+}
+
+bool ReadFaultMapsZeroPage() {
+  const long page = sysconf(_SC_PAGESIZE);
+  void* p = mmap(nullptr, static_cast<size_t>(page), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return true;
+  (void)*static_cast<volatile char*>(p);
+  const std::string smaps = ReadFile("/proc/self/smaps");
+  const uint64_t start = reinterpret_cast<uintptr_t>(p);
+  bool zero = true;
+  ParseSmaps(smaps, SmapsDialect{}, [&](const SmapsVma& vma) {
+    if (vma.start <= start && start < vma.end) zero = vma.rss_kb == 0;
+  });
+  munmap(p, static_cast<size_t>(page));
+  return zero;
 }
 
 long SelfMaxRssKb() {

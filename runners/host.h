@@ -37,6 +37,12 @@ uint64_t FaultAroundPages(uint64_t page_size);
 // (nullopt if unreadable).
 std::optional<long> FreeHugePages();
 
+// Whether a read fault on private anonymous memory maps the shared zero
+// page here (false where the kernel forbids it, mm_forbids_zeropage() or a
+// vendor boot parameter): one page of this process read-faulted, its smaps
+// Rss read, unmapped. The executor asks the same of its own address space.
+bool ReadFaultMapsZeroPage();
+
 // Resident set high-water mark of this process, in kB.
 long SelfMaxRssKb();
 // A "<field>: N kB" line of /proc/<pid>/status; pid 0 means this process.

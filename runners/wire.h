@@ -109,6 +109,7 @@ struct HelloRecord {
   int32_t secretmem_err;             // errno of memfd_secret(0), 0 if it works
   uint32_t noexec_files;             // bit f: file f (oracles/files.h) lies on a noexec mount
   int32_t tmpfile_err;               // errno of open(/dev/shm, O_TMPFILE), 0 if it works
+  uint32_t zero_page;                // 1: a private read fault maps the shared zero page
 };
 
 struct StartedRecord {

@@ -229,6 +229,7 @@ ModelConfig HostModelConfig(std::string* why) {
   why->clear();
   config.profile = *profile;
   config.exec_only_readable = ExecOnlyIsReadable();
+  config.zero_page = ReadFaultMapsZeroPage();
   const HostPrivileges privileges = ReadHostPrivileges();
   config.cap_ipc_lock = privileges.cap_ipc_lock;
   config.cap_sys_resource = privileges.cap_sys_resource;

@@ -27,6 +27,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->memlock_max = info.memlock_max;
   config->outside_total_pages = info.outside_total_pages;
   config->page_flags = info.has_page_flags;
+  config->zero_page = info.zero_page;
   config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
   return true;
@@ -94,6 +95,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!gen_options_.mlock2) notes_.push_back("SKIP mlock2 operations: the kernel returns ENOSYS for mlock2");
   if (!gen_options_.mcl_onfault) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
+  }
+  if (!config_.zero_page) {
+    notes_.push_back("the kernel maps no zero page: a private read fault allocated a page (mm_forbids_zeropage(), "
+                     "or a vendor boot parameter such as pvm_no_zero_page=1); read faults are modelled so");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
   if (!executor_->info().initial_user_namespace) {
