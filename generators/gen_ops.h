@@ -23,6 +23,11 @@ struct GenOptions {
   bool files = true;  // mmap_file and ftruncate of the executor's files (oracles/files.h)
   bool secretmem = true;  // mmap_file of the memfd_secret file too
   bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
+  // --thp: half of the anonymous mmaps are private, PMD-aligned and a
+  // multiple of thp_pages long, so that faults can get THPs; lock calls
+  // aimed at them put boundaries inside them.
+  bool thp = false;
+  uint64_t thp_pages = 512;
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -45,6 +46,30 @@ Outcome MmapFile(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint6
 Outcome MemfdSecret(unsigned int flags) { return Capture(syscall(SYS_memfd_secret, flags)); }
 Outcome Ftruncate(int fd, uint64_t len) { return Capture(syscall(SYS_ftruncate, fd, len)); }
 Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
+Outcome MadviseHugepage(uint64_t addr, uint64_t len) {
+  return Capture(syscall(SYS_madvise, addr, len, MADV_HUGEPAGE));
+}
+
+namespace {
+// include/uapi/linux/fs.h (6.7+); Debian 12's headers predate it.
+struct PmScanArg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
+      category_anyof_mask, return_mask;
+};
+}  // namespace
+
+Outcome PagemapScanHuge(int pagemap_fd, uint64_t start, uint64_t end, PageRegion* out, uint64_t max) {
+  PmScanArg arg{};
+  arg.size = sizeof arg;
+  arg.start = start;
+  arg.end = end;
+  arg.vec = reinterpret_cast<uintptr_t>(out);
+  arg.vec_len = max;
+  arg.category_mask = kPageIsHuge;  // only PMD-mapped (or hugetlb) pages
+  arg.return_mask = kPageIsHuge | kPageIsPfnZero;
+  return Capture(syscall(SYS_ioctl, pagemap_fd, kPagemapScan, &arg));
+}
+
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   return Capture(syscall(SYS_mincore, addr, len, vec));
 }

@@ -2,11 +2,13 @@
 
 #include "oracles/files.h"
 #include "oracles/op.h"
+#include "runners/raw_syscalls.h"
 #include "runners/wire.h"
 
 #include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -76,6 +78,17 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,
                                     SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kFileFdBase + f)));
     if (rc < 0) return fail("seccomp_rule_add(ftruncate)", rc);
+  }
+  // --thp: madvise only to mark a mapping MADV_HUGEPAGE (no effect but
+  // VM_HUGEPAGE), and ioctl only to ask the pagemap which ranges are
+  // PMD-mapped (PAGEMAP_SCAN without PM_SCAN_WP_MATCHING changes nothing).
+  if (options.thp) {
+    const int rc_madvise = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
+                                            SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(MADV_HUGEPAGE)));
+    if (rc_madvise < 0) return fail("seccomp_rule_add(madvise)", rc_madvise);
+    const int rc_ioctl = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                          SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(raw::kPagemapScan)));
+    if (rc_ioctl < 0) return fail("seccomp_rule_add(ioctl)", rc_ioctl);
   }
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];

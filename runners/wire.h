@@ -109,6 +109,8 @@ struct HelloRecord {
   int32_t secretmem_err;             // errno of memfd_secret(0), 0 if it works
   uint32_t noexec_files;             // bit f: file f (oracles/files.h) lies on a noexec mount
   int32_t tmpfile_err;               // errno of open(/dev/shm, O_TMPFILE), 0 if it works
+  int32_t pagemap_scan_err;          // --thp: errno of ioctl(PAGEMAP_SCAN), 0 if it works
+  uint32_t thp;                      // --thp was given
   uint32_t zero_page;                // 1: a private read fault maps the shared zero page
 };
 
@@ -141,6 +143,13 @@ struct StepRecord {
   uint64_t lo_vma_kb;
   uint32_t page_flag_bytes;
   uint32_t reserved_after_page_flags;
+  // --thp: bit r = PMD-sized range r of the arena is PMD-mapped
+  // (PAGEMAP_SCAN PAGE_IS_HUGE), with the huge zero page (PAGE_IS_PFNZERO,
+  // or pagemap PM_FILE on a private anonymous PMD); smaps AnonHugePages
+  // summed over the arena.
+  uint64_t thp_pmd_mask;
+  uint64_t thp_zero_mask;
+  uint64_t anon_huge_kb;
 };
 
 struct DoneRecord {

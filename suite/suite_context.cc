@@ -44,6 +44,14 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   ex.arena_pages = options.arena_mib * 1024 * 1024 / 4096;
   ex.max_steps = options.steps;
   ex.mlock2_enosys = options.mlock2_enosys;
+  ex.thp = options.thp;
+  if (options.thp) {
+    // Nothing could run: THP off or of a kind the model does not know.
+    if (const std::string why = ThpUnavailableReason(options.thp_sysfs); !why.empty()) {
+      *message = "--thp: " + why;
+      return kExitNothingRan;
+    }
+  }
   StartFailure failure;
   executor_ = Executor::Start(ex, message, &failure);
   if (!executor_) return failure == StartFailure::kUnsupported ? kExitNothingRan : kExitHarness;
@@ -57,6 +65,20 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!MakeModelConfig(executor_->info(), &config_, message)) {
     executor_.reset();
     return kExitNothingRan;
+  }
+  if (options.thp) {
+    if (executor_->info().pagemap_scan_err != 0) {
+      *message = "--thp: ioctl(PAGEMAP_SCAN) fails with " + ErrnoName(executor_->info().pagemap_scan_err) +
+                 " (needs 6.7+), so PMD mappings cannot be observed";
+      executor_.reset();
+      return kExitNothingRan;
+    }
+    config_.thp = true;
+    config_.thp_pages = 2 * 1024 * 1024 / config_.page_size;
+    gen_options_.thp = true;
+    gen_options_.thp_pages = config_.thp_pages;
+    notes_.push_back("THP profile: private anonymous mappings are MADV_HUGEPAGE; which 2 MiB ranges the kernel "
+                     "PMD-maps is read after every step (PAGEMAP_SCAN) and adopted by the model");
   }
   std::string errata_text = BuiltinErrataText();
   if (!options.errata_file.empty()) {
