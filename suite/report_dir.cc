@@ -24,6 +24,7 @@ struct AtDivergence {
     for (size_t i = 0; i <= in.result.diverging_step && i < in.ops.size(); ++i) {
       effects = StepEffects{};
       predicted = model.Apply(in.ops[i], &effects);
+      if (in.config.thp && i < in.result.thp_seen.size()) model.AdoptThp(in.result.thp_seen[i], &effects);
     }
   }
 };

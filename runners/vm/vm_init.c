@@ -103,6 +103,9 @@ static void CheckFeatures(void) {
   }
   mkdir("/tmp", 01777);
   mount("tmpfs", "/tmp", "tmpfs", 0, NULL);  // optional: / is writable anyway
+  // optional: --thp reads /sys/kernel/mm/transparent_hugepage (CONFIG_SYSFS)
+  mkdir("/sys", 0555);
+  mount("sysfs", "/sys", "sysfs", 0, NULL);
 }
 
 // Reads a file of lines into buf, NUL-terminated.
