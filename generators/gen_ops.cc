@@ -212,8 +212,31 @@ Op GenLockRangeOp(const Targets& t, OpKind kind) {
   return op;
 }
 
+// --thp: a private anonymous mapping of one or two PMD-sized ranges at a
+// PMD-aligned place (the arena is PMD-aligned), which a fault or populate
+// may back with a THP (transhuge.rst: the range must lie inside the VMA).
+Op GenThpMmap(const Targets& t) {
+  const uint64_t p = t.page_size;
+  const uint64_t ranges = t.arena_pages / t.options.thp_pages;
+  const uint64_t count = ranges >= 2 ? *Shrinking<uint64_t>({{80, 1}, {20, 2}}) : 1;
+  const uint64_t slot = *Shrinking<uint64_t>({{60, 0}, {40, 1}}) ? *rc::gen::inRange<uint64_t>(0, ranges - count + 1) : 0;
+  Op op;
+  op.kind = OpKind::kMmap;
+  op.addr = slot * t.options.thp_pages * p;
+  op.len = count * t.options.thp_pages * p;
+  op.prot = *Shrinking<int>({{70, uapi::kProtRead | uapi::kProtWrite}, {30, -1}});
+  if (op.prot < 0) op.prot = *GenProt();
+  op.flags = (*GenMmapFlags() & ~uapi::kMapShared) | uapi::kMapPrivate;
+  op.region = t.next_region;
+  op.region_base = op.addr;
+  return op;
+}
+
 Op GenMmap(const Targets& t) {
   const uint64_t p = t.page_size;
+  if (t.options.thp && t.arena_pages >= t.options.thp_pages && *Shrinking<int>({{50, 1}, {50, 0}})) {
+    return GenThpMmap(t);
+  }
   uint64_t pages = *ShrinkingOneOf<uint64_t>({{50, rc::gen::inRange<uint64_t>(1, 5)},
                                                      {35, rc::gen::inRange<uint64_t>(5, 17)},
                                                      {12, rc::gen::inRange<uint64_t>(17, 65)},

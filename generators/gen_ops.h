@@ -28,6 +28,11 @@ struct GenOptions {
   bool mremap = true;     // false where the model does not cover mremap (KernelProfile)
   bool brk = true;   // brk of the executor's heap region (Model::heap())
   bool fork = true;  // fork with the child's own view observed
+  // --thp: half of the anonymous mmaps are private, PMD-aligned and a
+  // multiple of thp_pages long, so that faults can get THPs; lock calls
+  // aimed at them put boundaries inside them.
+  bool thp = false;
+  uint64_t thp_pages = 512;
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

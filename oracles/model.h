@@ -63,8 +63,20 @@ struct PageState {
   // merge rules decide whether they are one VMA: mm/vma.c
   // is_mergeable_anon_vma()).
   bool anon_vma_open = false;
+  // --thp: the page belongs to a huge folio (a THP, or the huge zero page
+  // while PMD-mapped) that the kernel reported PMD-mapped at some step and
+  // that is still mapped here (Model::AdoptThp).
+  bool thp_folio = false;
+  // Mutant kThpSplitKeepsMlocked only: the folio kept PG_mlocked at its split.
+  bool stale_mlock = false;
 };
 bool operator==(const PageState& a, const PageState& b);
+
+// --thp: what a PMD-sized, PMD-aligned range of the arena is mapped with,
+// as the kernel reports it after every step (PAGEMAP_SCAN PAGE_IS_HUGE,
+// pagemap PM_FILE for the huge zero page) and the model adopts it.
+enum class ThpState : uint8_t { kNone, kPmdThp, kHugeZero };
+const char* ThpStateName(ThpState s);
 
 // One of the executor's files: its size and which of its pages the page
 // cache holds (mapped in the arena or not).
@@ -113,8 +125,11 @@ enum class PlantedBug : uint8_t {
   kBrkShrinkKeepsLockedVm,         // brk shrink of locked pages leaves them in locked_vm
   kForkChildKeepsLocks,            // the fork child's VMAs keep VM_LOCKED/VM_LOCKONFAULT
   kForkChildInheritsFuture,        // the fork child inherits MCL_FUTURE in def_flags
+  kThpSplitKeepsMlocked,           // a PMD split at a lock boundary leaves the THP mlocked
 };
-constexpr int kPlantedBugCount = 29;
+constexpr int kPlantedBugCount = 30;
+// Mutants that need the THP profile (ModelConfig::thp) to show.
+inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -165,6 +180,14 @@ struct ModelConfig {
   // counts among its own mappings), and the pages above it that brk may map.
   uint64_t heap_base = 0;
   uint64_t heap_pages = kHeapPages;
+  // --thp: private anonymous mappings are MADV_HUGEPAGE and the kernel's
+  // PMD mappings are observed per range and adopted (Model::AdoptThp).
+  bool thp = false;
+  uint64_t thp_pages = 512;  // HPAGE_PMD_SIZE / PAGE_SIZE
+  // Simulated kernels only (mutants, oracle tests): after every step each
+  // range that could hold a THP and has a resident page gets one, as
+  // khugepaged may do at any time; a real run takes this from the kernel.
+  bool thp_simulate = false;
 };
 
 // What one step did, for the coverage summary.
@@ -229,6 +252,13 @@ enum class Event : uint8_t {
   kForkWithFuture,        // fork while the parent had MCL_FUTURE set
   kForkCopiedPtes,        // fork copied present ptes of a VMA with an anon_vma
   kForkAnonVmaOpen,       // ... or left open whether it did (merge rules, see PageState)
+  kThpPmdMapped,          // --thp: the kernel PMD-mapped a THP (fault, populate or khugepaged)
+  kThpHugeZeroMapped,     // ... or the huge zero page
+  kThpLockedWhole,        // a PMD-mapped THP inside a VM_LOCKED VMA: mlocked whole
+  kThpSplitAtLockBoundary,  // a lock call's VMA boundary inside a THP split its PMD
+  kThpSplitOther,         // mprotect/munmap/mmap boundary or a write to the huge zero page split it
+  kThpSplitMlockOpen,     // a page of a PTE-mapped THP in a locked VMA: mlocked "may be 0"
+  kThpRejected,           // the kernel reported a PMD mapping the rules do not allow
   kCount,
 };
 const char* EventName(Event e);
@@ -271,6 +301,20 @@ class Model {
   const ModelConfig& config() const { return config_; }
   const std::vector<PageState>& pages() const { return pages_; }
   const std::vector<Region>& regions() const { return regions_; }
+  // --thp: per PMD-sized range of the arena.
+  const std::vector<ThpState>& thp() const { return thp_; }
+  // --thp: takes the kernel's report of which ranges are PMD-mapped after
+  // the step just applied. A mapping the rules allow (a range inside one
+  // private anonymous VMA that was not PMD-mapped, or a huge zero page over
+  // pages that held nothing but zero pages) is adopted with everything that
+  // follows from it; anything else is left out, so the thp channel
+  // diverges. Call after Apply(), before Predict().
+  void AdoptThp(const std::vector<ThpState>& observed, StepEffects* effects = nullptr);
+  // Whether KPF_MLOCKED of this present page is determined (ref 46: pages
+  // of PTE-mapped large folios in a VM_LOCKED VMA "may be 0").
+  bool MlockedOpenForThp(size_t index) const;
+  // KPF_THP where determined: 1 for a PMD-mapped THP, 0 for a small page.
+  bool ThpFlagKnown(size_t index, bool* thp) const;
   int next_region_id() const { return next_region_id_; }
   Lock future_lock() const { return future_lock_; }
   Lock outside_lock() const { return outside_lock_; }
@@ -394,6 +438,10 @@ class Model {
   void NoteMlockDropped(PageState& page, bool zapped, StepEffects& fx);
   bool DrainsAtEnd(const Op& op) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
+  bool ThpEligible(size_t range) const;
+  bool ThpIntact(size_t range) const;
+  void SplitThps(const Op& op, StepEffects& fx);
+  void SimulateThp(StepEffects& fx);
 
   ModelConfig config_;
   std::vector<PageState> pages_;
@@ -415,6 +463,7 @@ class Model {
   uint64_t brk_ = 0;  // the break, in bytes above config_.heap_base
   std::shared_ptr<const Model> fork_child_;
   Outcome fork_probe_;
+  std::vector<ThpState> thp_;
 };
 
 }  // namespace mlc

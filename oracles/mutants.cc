@@ -200,6 +200,14 @@ const std::vector<MutantInfo>& Mutants() {
        "first, so any bit not masked here is inherited); mlockall(2): MCL_FUTURE is not inherited; ref 55",
        "mlockall(MCL_FUTURE)\n"
        "fork(arena+0x0, 0x1000)\n"},
+      // Needs the THP profile: SimulateSequence() turns it on for this one.
+      {PlantedBug::kThpSplitKeepsMlocked, "thp-split-keeps-mlocked", "munlock",
+       "a PMD split at a lock boundary leaves the whole THP mlocked, the munlocked part included",
+       "e90309c9f772 \"thp: allow mlocked THP again\" (v4.5, Kirill Shutemov): \"we just avoid mlocking "
+       "PTE-mapped THPs and munlock THPs on split_huge_pmd()\"; since Hugh Dickins' 5.18 rewrite "
+       "folio_remove_rmap_pmd() -> munlock_vma_folio() (mm/internal.h); ref 46",
+       "r0 = mmap(arena+0x0, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+       "munlock(r0, 0x1000)\n"},
   };
   return kMutants;
 }

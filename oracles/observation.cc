@@ -54,6 +54,7 @@ const char* ChannelName(Channel c) {
     case Channel::kVmLckVsSmaps: return "vmlck-vs-smaps";
     case Channel::kMsyncBusy: return "msync-ebusy";
     case Channel::kPageFlags: return "page-flags";
+    case Channel::kThp: return "thp";
     case Channel::kCount: break;
   }
   return "?";
@@ -91,6 +92,7 @@ std::string PageFlagsString(uint8_t flags) {
   if (flags & kPfMlocked) out += " mlocked";
   if (flags & kPfUnevictable) out += " unevictable";
   if (flags & kPfZeroPage) out += " zero-page";
+  if (flags & kPfThp) out += " thp";
   return out;
 }
 
@@ -104,7 +106,8 @@ namespace {
 // UNEVICTABLE follows MLOCKED only once the per-CPU batches were drained
 // (ref 43: "treat KPF_UNEVICTABLE as eventually-consistent; assert it only
 // after a drain barrier"; Model::DrainsAtEnd).
-void PredictPageFlags(const Model& model, const PageState& page, uint8_t* flags, uint8_t* care) {
+void PredictPageFlags(const Model& model, size_t index, uint8_t* flags, uint8_t* care) {
+  const PageState& page = model.pages()[index];
   *flags = 0;
   *care = kPfPresent;
   // madvise left the pte open (MADV_FREE, MADV_PAGEOUT): nothing determined.
@@ -115,16 +118,25 @@ void PredictPageFlags(const Model& model, const PageState& page, uint8_t* flags,
   if (!page.mapped || page.residency == Residency::kNone) return;
   *flags = kPfPresent;
   *care |= kPfZeroPage;
+  if (bool thp = false; model.ThpFlagKnown(index, &thp)) {
+    *care |= kPfThp;
+    if (thp) *flags |= kPfThp;
+  }
   if (page.residency == Residency::kZeroPage) {
     *flags |= kPfZeroPage;
     *care |= kPfMlocked | kPfUnevictable;
     return;
   }
   if (model.MlockUncertain(page)) return;
+  // ref 46: a page of a PTE-mapped large folio in a VM_LOCKED VMA "may be
+  // 0" (Model::SplitThps); in an unlocked VMA it is 0 as any other.
+  if (model.MlockedOpenForThp(index)) return;
   const bool mlocked = model.PageMlocked(page);
   if (mlocked) *flags |= kPfMlocked;
   *care |= kPfMlocked;
-  if (model.drained()) {
+  // A THP may have been collapsed by khugepaged on another CPU, whose mlock
+  // batch (mlock_new_folio()) the child's drain does not empty.
+  if (model.drained() && !page.thp_folio) {
     if (mlocked) *flags |= kPfUnevictable;
     *care |= kPfUnevictable;
   }
@@ -165,7 +177,7 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
     out->page_flags.resize(pages.size());
     out->page_flags_care.resize(pages.size());
     for (size_t i = 0; i < pages.size(); ++i) {
-      PredictPageFlags(model, pages[i], &out->page_flags[i], &out->page_flags_care[i]);
+      PredictPageFlags(model, i, &out->page_flags[i], &out->page_flags_care[i]);
     }
   }
   const MemoryTotals totals = model.Totals();
@@ -173,6 +185,13 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->locked_kb = totals.locked_kb;
   out->vmlck_kb = totals.vmlck_kb;
   out->lo_vma_kb = out->vmlck_kb;
+  out->thp = model.thp();
+  // smaps AnonHugePages: PMD-mapped anonymous THPs (smaps_pmd_entry(),
+  // fs/proc/task_mmu.c); the huge zero page is no normal page and counts
+  // in neither it nor Rss.
+  out->anon_huge_kb = 0;
+  const uint64_t huge_kb = model.config().thp_pages * model.config().page_size / 1024;
+  for (ThpState s : out->thp) out->anon_huge_kb += s == ThpState::kPmdThp ? huge_kb : 0;
   if (model.AnyOpen()) {
     out->ranges = true;
     out->rss_min_kb = totals.rss_kb - model.OpenRssKb();
@@ -340,6 +359,19 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
       diffs.push_back({Channel::kPageFlags, "", "",
                        PerPageDiff(want, seen, config.page_size, [](uint8_t f) { return PageFlagsString(f); })});
     }
+  }
+  if (expected.thp != observed.thp || expected.anon_huge_kb != observed.anon_huge_kb) {
+    std::string detail;
+    const uint64_t huge = config.thp_pages * config.page_size;
+    for (size_t r = 0; r < expected.thp.size() || r < observed.thp.size(); ++r) {
+      const ThpState want = r < expected.thp.size() ? expected.thp[r] : ThpState::kNone;
+      const ThpState seen = r < observed.thp.size() ? observed.thp[r] : ThpState::kNone;
+      if (want == seen) continue;
+      detail += "  range A+" + HexString(r * huge) + "..A+" + HexString((r + 1) * huge) + ": expected " +
+                ThpStateName(want) + ", observed " + ThpStateName(seen) + "\n";
+    }
+    diffs.push_back({Channel::kThp, "AnonHugePages " + Kb(expected.anon_huge_kb),
+                     "AnonHugePages " + Kb(observed.anon_huge_kb), detail});
   }
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),

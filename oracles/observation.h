@@ -34,6 +34,7 @@ enum class Channel : uint8_t {
   kVmLckVsSmaps, // cross-check: VmLck == sizes of all "lo" VMAs in smaps
   kMsyncBusy,    // per page: msync(MS_INVALIDATE) over its VMA is EBUSY (VM_LOCKED)
   kPageFlags,    // per page: pagemap present, kpageflags MLOCKED/UNEVICTABLE/ZERO_PAGE
+  kThp,          // --thp: per PMD range PMD-mapped or not; smaps AnonHugePages summed
   kCount,
 };
 const char* ChannelName(Channel c);
@@ -45,6 +46,7 @@ enum PageFlagBit : uint8_t {
   kPfMlocked = 1 << 1,      // KPF_MLOCKED (33)
   kPfUnevictable = 1 << 2,  // KPF_UNEVICTABLE (18)
   kPfZeroPage = 1 << 3,     // KPF_ZERO_PAGE (24)
+  kPfThp = 1 << 4,          // KPF_THP (22)
 };
 std::string PageFlagsString(uint8_t flags);  // "present M U", "absent"
 
@@ -86,6 +88,10 @@ struct Observation {
   // open are 0 in resident_care (above), and Rss may be higher by up to
   // rss_open_kb (their page-cache pages).
   uint64_t rss_open_kb = 0;
+  // --thp: ThpState per PMD-sized range of the arena, and smaps
+  // AnonHugePages summed over the arena (empty/0 without --thp).
+  std::vector<ThpState> thp;
+  uint64_t anon_huge_kb = 0;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

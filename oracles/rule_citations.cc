@@ -222,7 +222,12 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
     case Channel::kPageFlags:
       return "mm/mlock.c mlock_folio()/munlock_folio(): PG_mlocked while a VM_LOCKED VMA maps the page "
              "(5.18+), PG_unevictable once the batches are drained (ref 43); the zero page is never "
-             "mlocked (fs/proc/page.c stable_page_flags(), ref 36)";
+             "mlocked (fs/proc/page.c stable_page_flags(), ref 36); a PTE-mapped large folio in a locked VMA "
+             "may be munlocked (mm/mlock.c allow_mlock_munlock(), ref 46)";
+    case Channel::kThp:
+      return "mm/huge_memory.c __split_huge_pmd(): a VMA boundary inside a PMD-mapped THP splits it "
+             "(vma_adjust_trans_huge(), zap_pmd_range()); a PMD mapping needs one private anonymous VMA over "
+             "the range (thp_vma_suitable_order()); smaps AnonHugePages counts PMD-mapped THPs (ref 46)";
     case Channel::kCount: break;
   }
   return "oracles/model.cc";

@@ -108,6 +108,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   std::vector<const char*> argv = {path.c_str(),  "--arena-base", base.c_str(), "--arena-pages",
                                    pages.c_str(), "--max-steps",  steps.c_str()};
   if (options.mlock2_enosys) argv.push_back("--mlock2-enosys");
+  if (options.thp) argv.push_back("--thp");
   argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) {
@@ -170,6 +171,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.noexec_files = hello.noexec_files;
   info.tmpfile_err = hello.tmpfile_err;
   info.heap_base = hello.heap_base;
+  info.thp = hello.thp != 0;
+  info.pagemap_scan_err = hello.pagemap_scan_err;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
@@ -348,6 +351,16 @@ void Executor::DecodeStep(Observation* out) const {
   out->heap_rss_kb = rec.heap_rss_kb;
   out->heap_locked_kb = rec.heap_locked_kb;
   out->fork_child.reset();
+  out->thp.clear();
+  out->anon_huge_kb = rec.anon_huge_kb;
+  if (info_.thp) {
+    out->thp.assign(pages / 512, ThpState::kNone);  // 2 MiB of 4 KiB pages (SuiteContext checks both)
+    for (size_t r = 0; r < out->thp.size() && r < 64; ++r) {
+      if ((rec.thp_pmd_mask >> r) & 1) {
+        out->thp[r] = ((rec.thp_zero_mask >> r) & 1) ? ThpState::kHugeZero : ThpState::kPmdThp;
+      }
+    }
+  }
 }
 
 std::string Executor::ExecutorExitStatus() {

@@ -29,6 +29,7 @@ struct ExecutorOptions {
   uint64_t arena_pages = 4096;
   uint32_t max_steps = 64;
   bool mlock2_enosys = false;  // seccomp makes mlock2 fail with ENOSYS
+  bool thp = false;            // --thp: THP allowed, MADV_HUGEPAGE, PMD mappings observed
   int run_timeout_ms = 20000;
 };
 
@@ -54,6 +55,8 @@ struct ExecutorInfo {
   uint32_t noexec_files = 0;       // bit f: file f is on a noexec mount (PROT_EXEC is EPERM)
   int tmpfile_err = 0;             // errno of creating the tmpfs file, 0 if available
   uint64_t heap_base = 0;          // every child's initial break (page aligned)
+  bool thp = false;                // started with --thp
+  int pagemap_scan_err = 0;        // --thp: errno of ioctl(PAGEMAP_SCAN), 0 if available
 };
 
 enum class RunStatus {

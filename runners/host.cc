@@ -1,6 +1,8 @@
 #include "runners/host.h"
 
 #include <sys/mman.h>
+#include <filesystem>
+
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -156,6 +158,44 @@ std::optional<long> FreeHugePages() {
     if (line.rfind("HugePages_Free:", 0) == 0) return std::atol(line.c_str() + 15);
   }
   return std::nullopt;
+}
+
+namespace {
+// The [selected] word of a THP sysfs setting, "" if unreadable.
+std::string SelectedSetting(const std::string& path) {
+  const std::string text = ReadFile(path);
+  const size_t open = text.find('[');
+  const size_t close = text.find(']', open);
+  return open == std::string::npos || close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
+}
+}  // namespace
+
+std::string ThpUnavailableReason(const std::string& sysfs) {
+  const std::string enabled = SelectedSetting(sysfs + "/enabled");
+  if (enabled.empty()) return "no " + sysfs + "/enabled (kernel without CONFIG_TRANSPARENT_HUGEPAGE)";
+  if (enabled == "never") return sysfs + "/enabled is never";
+  const std::string pmd = ReadFile(sysfs + "/hpage_pmd_size");
+  if (!pmd.empty() && std::atol(pmd.c_str()) != 2 * 1024 * 1024) {
+    return "PMD-sized THPs are " + std::to_string(std::atol(pmd.c_str())) + " bytes; --thp models 2 MiB";
+  }
+  const std::string shmem = SelectedSetting(sysfs + "/shmem_enabled");
+  if (shmem == "always" || shmem == "within_size" || shmem == "force") {
+    return sysfs + "/shmem_enabled is " + shmem + ": --thp models anonymous THPs only";
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(sysfs, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("hugepages-", 0) != 0 || name == "hugepages-2048kB") continue;
+    const std::string size = SelectedSetting(entry.path().string() + "/enabled");
+    if (!size.empty() && size != "never") {
+      return sysfs + "/" + name + "/enabled is " + size + ": --thp models PMD-sized THPs only";
+    }
+    const std::string size_shmem = SelectedSetting(entry.path().string() + "/shmem_enabled");
+    if (size_shmem == "always" || size_shmem == "within_size") {
+      return sysfs + "/" + name + "/shmem_enabled is " + size_shmem + ": --thp models anonymous THPs only";
+    }
+  }
+  return "";
 }
 
 long SelfMaxRssKb() {

@@ -61,6 +61,13 @@ SwapState ParseSwaps(bool exists, std::string_view text);
 // (nullopt if unreadable).
 std::optional<long> FreeHugePages();
 
+// --thp: why this kernel cannot run the THP profile, or "" if it can. Reads
+// /sys/kernel/mm/transparent_hugepage (Documentation/admin-guide/mm/
+// transhuge.rst) and changes nothing: THP must not be "never", PMDs must be
+// 2 MiB, and no other THP size (mTHP, 6.8+) or shmem THP may be enabled,
+// because the model knows PMD-sized anonymous THPs only.
+std::string ThpUnavailableReason(const std::string& sysfs = "/sys/kernel/mm/transparent_hugepage");
+
 // Resident set high-water mark of this process, in kB.
 long SelfMaxRssKb();
 // A "<field>: N kB" line of /proc/<pid>/status; pid 0 means this process.

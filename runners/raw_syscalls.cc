@@ -6,6 +6,7 @@
 #include <ctime>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -59,6 +60,30 @@ long OpenAtReadOnly(int dirfd, const char* path) {
 }
 Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Madvise(uint64_t addr, uint64_t len, int advice) { return Capture(syscall(SYS_madvise, addr, len, advice)); }
+Outcome MadviseHugepage(uint64_t addr, uint64_t len) {
+  return Capture(syscall(SYS_madvise, addr, len, MADV_HUGEPAGE));
+}
+
+namespace {
+// include/uapi/linux/fs.h (6.7+); Debian 12's headers predate it.
+struct PmScanArg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
+      category_anyof_mask, return_mask;
+};
+}  // namespace
+
+Outcome PagemapScanHuge(int pagemap_fd, uint64_t start, uint64_t end, PageRegion* out, uint64_t max) {
+  PmScanArg arg{};
+  arg.size = sizeof arg;
+  arg.start = start;
+  arg.end = end;
+  arg.vec = reinterpret_cast<uintptr_t>(out);
+  arg.vec_len = max;
+  arg.category_mask = kPageIsHuge;  // only PMD-mapped (or hugetlb) pages
+  arg.return_mask = kPageIsHuge | kPageIsPfnZero;
+  return Capture(syscall(SYS_ioctl, pagemap_fd, kPagemapScan, &arg));
+}
+
 Outcome Mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   return Capture(syscall(SYS_mincore, addr, len, vec));
 }

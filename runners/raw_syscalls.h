@@ -39,6 +39,19 @@ long Fork();
 long Wait4(long pid, int* status);
 // openat(dirfd, path, O_RDONLY | O_CLOEXEC).
 long OpenAtReadOnly(int dirfd, const char* path);
+// --thp: madvise(addr, len, MADV_HUGEPAGE) after a private anonymous mmap.
+Outcome MadviseHugepage(uint64_t addr, uint64_t len);
+// --thp: ioctl(pagemap_fd, PAGEMAP_SCAN) (6.7+, fs/proc/task_mmu.c) for the
+// PMD-mapped parts of [start, end): up to `max` (start, end, categories)
+// triples into `out`; returns their number, or -1 with the errno.
+// _IOWR('f', 16, struct pm_scan_arg), the struct being 12 u64s.
+constexpr unsigned long kPagemapScan = 0xC0606610UL;
+constexpr uint64_t kPageIsPfnZero = 1 << 5;  // include/uapi/linux/fs.h
+constexpr uint64_t kPageIsHuge = 1 << 6;
+struct PageRegion {
+  uint64_t start, end, categories;
+};
+Outcome PagemapScanHuge(int pagemap_fd, uint64_t start, uint64_t end, PageRegion* out, uint64_t max);
 
 // Observation and plumbing, also raw: the child runs under a seccomp
 // allow-list and must not reach libc paths that allocate or add syscalls.

@@ -2,6 +2,7 @@
 
 #include "oracles/files.h"
 #include "oracles/op.h"
+#include "runners/raw_syscalls.h"
 #include "runners/wire.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -110,6 +112,17 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kProcDirFd)),
                        SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(O_RDONLY | O_CLOEXEC)));
   if (rc_openat < 0) return fail("seccomp_rule_add(openat)", rc_openat);
+  // --thp: madvise only to mark a mapping MADV_HUGEPAGE (no effect but
+  // VM_HUGEPAGE), and ioctl only to ask the pagemap which ranges are
+  // PMD-mapped (PAGEMAP_SCAN without PM_SCAN_WP_MATCHING changes nothing).
+  if (options.thp) {
+    const int rc_madvise = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
+                                            SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(MADV_HUGEPAGE)));
+    if (rc_madvise < 0) return fail("seccomp_rule_add(madvise)", rc_madvise);
+    const int rc_ioctl = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                          SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(raw::kPagemapScan)));
+    if (rc_ioctl < 0) return fail("seccomp_rule_add(ioctl)", rc_ioctl);
+  }
   // libseccomp 2.5 exports BPF only to a file descriptor.
   int fds[2];
   if (pipe(fds) != 0) return fail("pipe", -errno);

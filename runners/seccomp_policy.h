@@ -14,6 +14,8 @@ struct SeccompOptions {
   // Make mlock2 fail with ENOSYS, as on a kernel without it (tests the
   // feature-detection path).
   bool mlock2_enosys = false;
+  // --thp: madvise(MADV_HUGEPAGE) and ioctl(PAGEMAP_SCAN) on the pagemap.
+  bool thp = false;
 };
 
 // Compiles the policy to classic BPF into `out` (capacity `max` instructions).

@@ -261,6 +261,13 @@ bool SmapsCursor::ApplyField(std::string_view key,
         pending_.has_vm_flags = true;
       }
       break;
+    case 13:
+      if (key == "AnonHugePages") {
+        const std::optional<uint64_t> kb = ParseKbValue(value);
+        if (!kb) return false;
+        pending_.anon_huge_kb = *kb;
+      }
+      break;
     default:
       break;
   }

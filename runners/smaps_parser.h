@@ -35,6 +35,8 @@ struct SmapsVma {
   // VmLck (locked_vm) counts the whole VMA.
   uint64_t rss_kb = 0;
   uint64_t locked_kb = 0;
+  // "AnonHugePages:": PMD-mapped anonymous THPs (smaps_pmd_entry()).
+  uint64_t anon_huge_kb = 0;
   // VmFlagBit bits from the "VmFlags:" line.
   uint32_t vm_flags = 0;
   // The VmFlags line was present (it appeared in v3.8; older kernels have

@@ -119,6 +119,8 @@ struct HelloRecord {
   // The break every child starts with: page aligned, just above a PROT_NONE
   // guard page that ends the executor's own heap (Model heap_base).
   uint64_t heap_base;
+  int32_t pagemap_scan_err;          // --thp: errno of ioctl(PAGEMAP_SCAN), 0 if it works
+  uint32_t thp;                      // --thp was given
 };
 
 struct StartedRecord {
@@ -154,6 +156,14 @@ struct StepRecord {
   uint32_t heap_vma_count;
   uint64_t heap_rss_kb;
   uint64_t heap_locked_kb;
+  uint32_t reserved_after_page_flags;
+  // --thp: bit r = PMD-sized range r of the arena is PMD-mapped
+  // (PAGEMAP_SCAN PAGE_IS_HUGE), with the huge zero page (PAGE_IS_PFNZERO,
+  // or pagemap PM_FILE on a private anonymous PMD); smaps AnonHugePages
+  // summed over the arena.
+  uint64_t thp_pmd_mask;
+  uint64_t thp_zero_mask;
+  uint64_t anon_huge_kb;
 };
 
 struct DoneRecord {

@@ -85,6 +85,46 @@ case "$case_name" in
     expect_rc 2
     grep -q -- "--sequences needs a number" "$tmp/err" || fail "no error for a malformed number"
     ;;
+  thp)
+    # The THP profile on this kernel: 0 divergences, THP events in the
+    # coverage; or, where THP is unavailable, exit 4 with the reason.
+    run "$bin" --thp --sequences 300 --quiet
+    if [ "$rc" -eq 4 ]; then
+      grep -qE '^SKIP: --thp: ' "$tmp/out" || fail "exit 4 without a SKIP reason"
+      echo "SKIP($case_name): $(cat "$tmp/out")"
+      exit 77
+    fi
+    expect_rc 0
+    expect_out 'divergences=0'
+    run "$bin" --thp --sequences 300
+    expect_rc 0
+    expect_out '^THP profile: '
+    expect_out 'THP PMD-mapped \(fault, populate or khugepaged\) +[1-9]'
+    expect_out 'THP PMD split at a lock boundary +[1-9]'
+    last_line_is_result
+    run "$bin" --thp --arena-mib 3
+    expect_rc 2
+    grep -q -- "--thp needs --arena-mib to be an even number" "$tmp/err" || fail "no error for an odd arena"
+    ;;
+  thp-unavailable)
+    # --thp where THP is off or of a kind the model does not know: exit 4,
+    # one line saying why (settings read from a fake sysfs directory).
+    mkdir -p "$tmp/never" "$tmp/mthp/hugepages-64kB" "$tmp/none"
+    echo "always madvise [never]" >"$tmp/never/enabled"
+    echo "always [madvise] never" >"$tmp/mthp/enabled"
+    echo "always inherit [madvise] never" >"$tmp/mthp/hugepages-64kB/enabled"
+    run "$bin" --thp --thp-sysfs "$tmp/never" --sequences 10
+    expect_rc 4
+    expect_out '^SKIP: --thp: .*/never/enabled is never$'
+    [ "$(grep -c '^SKIP' "$tmp/out")" -eq 1 ] || fail "not one SKIP line"
+    last_line_is_result
+    run "$bin" --thp --thp-sysfs "$tmp/mthp" --sequences 10
+    expect_rc 4
+    expect_out 'hugepages-64kB/enabled is madvise: --thp models PMD-sized THPs only'
+    run "$bin" --thp --thp-sysfs "$tmp/none/missing" --sequences 10
+    expect_rc 4
+    expect_out 'kernel without CONFIG_TRANSPARENT_HUGEPAGE'
+    ;;
   mlock2-enosys)
     # seccomp makes mlock2 fail with ENOSYS: the run skips those operations
     # with a printed reason instead of failing.

@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
-    "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR]\n";
+    "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n";
 
 bool ParseUint(const char* text, uint64_t* out) {
   if (text == nullptr || *text == '\0') return false;
@@ -73,6 +73,16 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
       ++i;
     } else if (flag == "--ktap") {
       options->ktap = true;
+    } else if (flag == "--thp") {
+      options->thp = true;
+    } else if (flag == "--thp-sysfs") {
+      // test hook: read the THP settings from DIR (cli_test.sh thp-unavailable)
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --thp-sysfs needs a directory\n";
+        return kExitHarness;
+      }
+      options->thp_sysfs = value;
+      ++i;
     } else if (flag == "--quiet") {
       options->quiet = true;
     } else if (flag == "--mlock2-enosys") {
@@ -96,6 +106,12 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
       std::cerr << "mlockcheck: unknown flag '" << flag << "'\n" << kUsage;
       return kExitHarness;
     }
+  }
+  // The arena is PMD-aligned; under --thp it must hold whole PMD ranges, at
+  // most 64 (the wire's per-range masks).
+  if (options->thp && (options->arena_mib % 2 != 0 || options->arena_mib > 128)) {
+    std::cerr << "mlockcheck: --thp needs --arena-mib to be an even number up to 128\n";
+    return kExitHarness;
   }
   return 0;
 }

@@ -180,6 +180,43 @@ RC_GTEST_PROP(GenOpTest, GeneratedMremapsStayWhereTheModelKnowsTheVmas, ()) {
   }
 }
 
+// --thp: about half of the anonymous mmaps are private, PMD-aligned and
+// whole PMDs long, and lock calls put boundaries inside such mappings.
+TEST(GenOpTest, ThpMmapsArePmdAlignedPrivateAndLockBoundariesFallInsideThem) {
+  GenOptions options;
+  options.thp = true;
+  rc::Random random(42);
+  int thp_mmaps = 0, anon_mmaps = 0, inside = 0;
+  for (int seq = 0; seq < 60; ++seq) {
+    ModelConfig config = TestConfig(4096);
+    config.thp = true;
+    Model model(config);
+    for (int step = 0; step < 40; ++step) {
+      const Op op = Draw(GenOp(model, options), random);
+      if (op.kind == OpKind::kMmap && op.len > 0) {
+        ++anon_mmaps;
+        if (op.addr % (512 * kPage) == 0 && op.len % (512 * kPage) == 0) {
+          ++thp_mmaps;
+          EXPECT_EQ(op.flags & (uapi::kMapShared | uapi::kMapPrivate), uapi::kMapPrivate);
+        }
+      }
+      const bool lock = op.kind == OpKind::kMlock || op.kind == OpKind::kMlock2 || op.kind == OpKind::kMunlock;
+      if (lock && op.region != kAbsoluteAddr) {
+        const uint64_t start = op.addr / kPage;
+        if (start % 512 != 0 && start < 4096 && !model.thp().empty() &&
+            model.thp()[start / 512] == ThpState::kNone && model.pages()[start].mapped) {
+          for (const Region& r : model.regions()) inside += r.pages % 512 == 0 && r.first_page < start &&
+                                                              start < r.first_page + r.pages;
+        }
+      }
+      model.Apply(op);
+    }
+  }
+  EXPECT_GT(thp_mmaps, anon_mmaps / 4);
+  EXPECT_LT(thp_mmaps, anon_mmaps);
+  EXPECT_GT(inside, 50);
+}
+
 RC_GTEST_PROP(GenOpTest, WithoutMlock2NoMlock2IsGenerated, ()) {
   GenOptions options;
   options.mlock2 = false;

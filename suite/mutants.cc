@@ -19,9 +19,23 @@
 
 namespace mlc {
 
-SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& config, PlantedBug bug) {
+namespace {
+// THP mutants need the THP profile, and show in the page flags.
+ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
+  ModelConfig config = base;
+  if (IsThpMutant(bug)) {
+    config.thp = true;
+    config.page_flags = true;
+  }
+  return config;
+}
+}  // namespace
+
+SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& base, PlantedBug bug) {
   SequenceResult result;
+  const ModelConfig config = ConfigForMutant(base, bug);
   ModelConfig mutant_config = config;
+  mutant_config.thp_simulate = config.thp;
   mutant_config.planted_bug = bug;
   Model oracle(config);
   Model kernel(mutant_config);
@@ -38,8 +52,11 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
                       uint64_t seed, int sequences, int steps) {
   MutantHunt hunt;
   const auto start = std::chrono::steady_clock::now();
+  const ModelConfig thp_config = ConfigForMutant(config, mutant.bug);
+  GenOptions gen_options = gen;
+  gen_options.thp = thp_config.thp;
   const auto property = [&] {
-    const Sequence sequence = *GenSequence(Model(config), gen);
+    const Sequence sequence = *GenSequence(Model(thp_config), gen_options);
     if (!hunt.detected) ++hunt.sequences;
     SequenceResult result = SimulateSequence(sequence.ops, config, mutant.bug);
     if (result.verdict != Verdict::kDivergence) return;

@@ -24,6 +24,7 @@ struct AtDivergence {
     for (size_t i = 0; i <= in.result.diverging_step && i < in.ops.size(); ++i) {
       effects = StepEffects{};
       predicted = model.Apply(in.ops[i], &effects);
+      if (in.config.thp && i < in.result.thp_seen.size()) model.AdoptThp(in.result.thp_seen[i], &effects);
     }
   }
 };
@@ -52,7 +53,10 @@ std::string FormatReportText(const ReportInputs& in) {
     for (const std::string& hint : KernelConfigHints(in.release)) os << "  " << hint << "\n";
   }
   os << "arena A = " << HexString(in.config.arena_base) << ", " << in.config.arena_pages << " pages of "
-     << in.config.page_size << " bytes; transparent huge pages off for the process (PR_SET_THP_DISABLE)\n\n";
+     << in.config.page_size << " bytes; "
+     << (in.config.thp ? "THP profile (--thp): private anonymous mappings MADV_HUGEPAGE, the kernel's PMD mappings "
+                         "adopted after every step; repro.c runs with THP off and cannot reproduce them\n\n"
+                       : "transparent huge pages off for the process (PR_SET_THP_DISABLE)\n\n");
 
   os << "first diverging step: " << step << " of " << in.ops.size() << ": " << FormatCall(op, false) << "\n";
   os << "rule the kernel broke:\n";

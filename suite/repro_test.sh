@@ -99,6 +99,12 @@ case "$case_name" in
       dir=${dir%/}
       for f in sequence.txt report.txt repro.c; do [ -s "$dir/$f" ] || fail "$dir lacks $f"; done
       build_and_run "$dir"
+      # A mutant seen only in kpageflags (thp-split-keeps-mlocked): the C
+      # reproducer does not read them and says so with exit 2.
+      if [ "$rc" -eq 2 ] && grep -q "^cannot check: only the page-flags channel" "$dir/repro.out"; then
+        echo "$(basename "$dir"): page flags only, the reproducer cannot check them (replay can)"
+        continue
+      fi
       [ "$rc" -eq 0 ] || { cat "$dir/repro.out"; fail "$(basename "$dir"): repro.c exits $rc on a correct kernel"; }
       grep -q "no bug: the kernel agrees with the model" "$dir/repro.out" || fail "$(basename "$dir"): no verdict line"
       n=$((n + 1))

@@ -53,6 +53,14 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   ex.arena_pages = options.arena_mib * 1024 * 1024 / 4096;
   ex.max_steps = options.steps;
   ex.mlock2_enosys = options.mlock2_enosys;
+  ex.thp = options.thp;
+  if (options.thp) {
+    // Nothing could run: THP off or of a kind the model does not know.
+    if (const std::string why = ThpUnavailableReason(options.thp_sysfs); !why.empty()) {
+      *message = "--thp: " + why;
+      return kExitNothingRan;
+    }
+  }
   StartFailure failure;
   executor_ = Executor::Start(ex, message, &failure);
   if (!executor_) return failure == StartFailure::kUnsupported ? kExitNothingRan : kExitHarness;
@@ -66,6 +74,26 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!MakeModelConfig(executor_->info(), &config_, message)) {
     executor_.reset();
     return kExitNothingRan;
+  }
+  if (options.thp) {
+    if (executor_->info().pagemap_scan_err != 0) {
+      *message = "--thp: ioctl(PAGEMAP_SCAN) fails with " + ErrnoName(executor_->info().pagemap_scan_err) +
+                 " (needs 6.7+), so PMD mappings cannot be observed";
+      executor_.reset();
+      return kExitNothingRan;
+    }
+    config_.thp = true;
+    config_.thp_pages = 2 * 1024 * 1024 / config_.page_size;
+    gen_options_.thp = true;
+    gen_options_.thp_pages = config_.thp_pages;
+    notes_.push_back("THP profile: private anonymous mappings are MADV_HUGEPAGE; which 2 MiB ranges the kernel "
+                     "PMD-maps is read after every step (PAGEMAP_SCAN) and adopted by the model");
+    // Not modelled with THPs yet: the fork child's THP view (copy_huge_pmd()
+    // per VMA with an anon_vma, the huge zero page), mremap moving PMDs
+    // (move_huge_pmd()), madvise splitting or freeing part of a THP.
+    gen_options_.fork = gen_options_.mremap = gen_options_.madvise = false;
+    notes_.push_back("SKIP fork, mremap and madvise operations under --thp: their THP rules (copy_huge_pmd(), "
+                     "move_huge_pmd(), partial MADV_FREE/DONTNEED of a THP) are not modelled yet");
   }
   std::string errata_text = BuiltinErrataText();
   if (!options.errata_file.empty()) {
@@ -105,8 +133,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (!gen_options_.mcl_onfault) {
     notes_.push_back("SKIP MCL_ONFAULT operations: the kernel rejects mlockall(MCL_FUTURE|MCL_ONFAULT)");
   }
-  gen_options_.mremap = config_.profile.mremap_modelled;
-  if (!gen_options_.mremap) {
+  if (!config_.profile.mremap_modelled) {
+    gen_options_.mremap = false;
     notes_.push_back("SKIP mremap operations: the model covers mremap as refactored in 6.17 (check order, "
                      "multi-VMA moves); this kernel is older");
   }

@@ -8,6 +8,11 @@ namespace mlc {
 bool CheckStep(Model& model, const std::vector<Op>& ops, size_t step, const Observation& observed,
                const ModelConfig& config, SequenceResult* result, StepEffects* effects, Observation* expected) {
   const Outcome predicted = model.Apply(ops[step], effects);
+  // --thp: which ranges the kernel PMD-mapped is an input (Model::AdoptThp).
+  if (config.thp) {
+    model.AdoptThp(observed.thp, effects);
+    result->thp_seen.push_back(observed.thp);
+  }
   Predict(model, predicted, expected);
   result->outcomes.push_back(observed.outcome);
   auto diffs = Compare(*expected, observed, ops[step], config);

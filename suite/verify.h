@@ -21,6 +21,9 @@ struct SequenceResult {
   std::vector<ChannelDiff> diffs;      // ... and how
   Observation observed;                // ... and the kernel's state after it
   std::vector<Outcome> outcomes;       // observed outcome of each step run
+  // --thp: the kernel's PMD mappings after each step run, which the model
+  // adopted (replaying the model for a report needs them again).
+  std::vector<std::vector<ThpState>> thp_seen;
   RunReport run;
 };
 

@@ -107,6 +107,9 @@ static void CheckFeatures(void) {
   // (without CONFIG_TMPFS the suite says why it skips that file).
   mkdir("/dev/shm", 01777);
   mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
+  // optional: --thp reads /sys/kernel/mm/transparent_hugepage (CONFIG_SYSFS)
+  mkdir("/sys", 0555);
+  mount("sysfs", "/sys", "sysfs", 0, NULL);
 }
 
 // Reads a file of lines into buf, NUL-terminated.
