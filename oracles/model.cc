@@ -416,7 +416,21 @@ bool Model::SameFileVma(size_t a, size_t b) const {
 // from max(the fault's pte rounded down to that many, the VMA's start),
 // clamped to the VMA and to the page table. The arena is 2 MiB aligned, so
 // arena pages stand for pte indices.
-void Model::FaultAround(size_t index) {
+// The fault-around of a read fault, if the access faults: a file or shmem
+// page without a pte does; one whose pte madvise left open
+// (PageState::open) may or may not, so what fault-around would map is left
+// open too.
+void Model::ReadFaultAround(size_t index, bool write) {
+  const PageState& page = pages_[index];
+  if (write || (page.file < 0 && !page.shared)) return;
+  if (page.residency == Residency::kNone) {
+    FaultAround(index);
+  } else if (page.open) {
+    FaultAround(index, /*maybe=*/true);
+  }
+}
+
+void Model::FaultAround(size_t index, bool maybe) {
   const uint64_t block = config_.fault_around_pages;
   // secretmem_vm_ops has no ->map_pages (mm/secretmem.c): no fault-around.
   if (block <= 1 || pages_[index].file == kSecretmem) return;
@@ -433,7 +447,7 @@ void Model::FaultAround(size_t index) {
       page.residency = Residency::kPage;
       // A page MADV_PAGEOUT may have dropped from the page cache is mapped
       // only if it is still there.
-      if (CacheOpen(page)) page.open = true;
+      if (CacheOpen(page) || maybe) page.open = true;
       if (page.file < 0) page.shm_cached = false;
     }
   }
@@ -493,10 +507,9 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     // walk goes on at the next VMA, and every later page of this VMA lies
     // beyond EOF too (offsets grow within a VMA).
     const bool write = !page.shared && (page.prot & uapi::kProtWrite);
-    if ((page.file >= 0 || page.shared) && !write && page.residency == Residency::kNone) {
-      FaultAround((addr - config_.arena_base) / config_.page_size);
-    }
+    ReadFaultAround((addr - config_.arena_base) / config_.page_size, write);
     if (BeyondEof(page)) {
+      NoteAnonVma(pages_, (addr - config_.arena_base) / config_.page_size, /*prepared=*/write);
       if (ignore_errors) continue;
       fx.Note(Event::kPopulateStoppedAtEof);
       return -uapi::kEfault;
@@ -893,10 +906,9 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   // access_error()); the file's fault handler then finds no page: SIGBUS
   // (mmap(2): "Attempted access to a page of the buffer that lies beyond the
   // end of the mapped file"), ref 39.
-  if ((page.file >= 0 || page.shared) && !write && page.residency == Residency::kNone) {
-    FaultAround(static_cast<size_t>(i));
-  }
+  ReadFaultAround(static_cast<size_t>(i), write);
   if (BeyondEof(page)) {
+    NoteAnonVma(pages_, static_cast<size_t>(i), /*prepared=*/write);
     fx.Note(Event::kTouchBeyondEof);
     return {0, 0, uapi::kSigbus};
   }
@@ -1151,8 +1163,9 @@ int Model::MadvisePopulatePage(size_t index, bool write, StepEffects& fx) {
     return -uapi::kEinval;
   }
   drain_this_step_ = true;
-  if ((page.file >= 0 || page.shared) && !write && page.residency == Residency::kNone) FaultAround(index);
+  ReadFaultAround(index, write);
   if (BeyondEof(page)) {
+    NoteAnonVma(pages_, index, /*prepared=*/write);
     if (Mutant(PlantedBug::kMadvPopulateIgnoresSigbus)) return 0;
     fx.Note(Event::kMadvPopulateEof);
     return -uapi::kEfault;
@@ -1617,11 +1630,13 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
 // anon_vma_prepare() (mm/memory.c do_anonymous_page(), wp_page_copy(),
 // do_cow_fault()), which gives its whole VMA an anon_vma; a read fault that
 // maps the zero page does not. Splits keep it on both halves (mm/vma.c
-// __split_vma()), so every page of the VMA keeps the mark.
-void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i) {
+// __split_vma()), so every page of the VMA keeps the mark. `prepared`: a
+// write fault of a private file page, which do_cow_fault() starts with
+// vmf_anon_prepare() even when the page then lies beyond EOF (SIGBUS).
+void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) {
   const PageState& page = pages[i];
   if (!page.mapped || page.shared || page.anon_vma) return;
-  if (!(page.cow || (page.file < 0 && page.residency == Residency::kPage))) return;
+  if (!(page.cow || (page.file < 0 && page.residency == Residency::kPage) || (prepared && page.file >= 0))) return;
   size_t from = i, to = i;
   while (from > 0 && SameVma(pages, from - 1, from)) --from;
   while (to + 1 < pages.size() && SameVma(pages, to, to + 1)) ++to;

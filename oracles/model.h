@@ -425,14 +425,15 @@ class Model {
   void MarkSeam(uint64_t index);
   Outcome Brk(uint64_t offset, StepEffects& fx);
   Outcome Fork(const Op& op, StepEffects& fx);
-  void NoteAnonVma(std::vector<PageState>& pages, size_t i);
+  void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
   bool SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const;
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);
   int ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& fx);
   int Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffects& fx);
   void FaultIn(PageState& page, bool write, StepEffects& fx);
-  void FaultAround(size_t index);
+  void FaultAround(size_t index, bool maybe = false);
+  void ReadFaultAround(size_t index, bool write);
   bool SameFileVma(size_t a, size_t b) const;
   void SetLock(PageState& page, Lock lock, StepEffects& fx);
   void NoteMlockDropped(PageState& page, bool zapped, StepEffects& fx);

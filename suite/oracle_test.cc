@@ -1213,5 +1213,39 @@ TEST_F(ReferenceScenarioOracleTest, ForkChildSeesNoLocksAndNoFutureLocking) {
   EXPECT_EQ(child.locked_kb, 0u);
 }
 
+// do_cow_fault() runs vmf_anon_prepare() before __do_fault() finds the page
+// beyond EOF: the write's SIGBUS leaves the VMA with an anon_vma, so the fork
+// child gets a copy of the read-faulted page-cache pte (in its Rss).
+TEST_F(ReferenceScenarioOracleTest, FailedCowFaultBeyondEofStillGivesTheVmaAnAnonVma) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), (Outcome{0, 0, uapi::kSigbus}));
+  EXPECT_TRUE(model_.pages()[0].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  EXPECT_EQ(predicted.fork_child->rss_kb, 4u);  // page 0's copied pte
+}
+
+// MADV_PAGEOUT may have dropped page 2's pte: the read may fault, and
+// fault-around then maps page 3 from the shmem object, or may not. Page 3
+// is left open: its mincore is not compared and Rss lies in a range.
+TEST_F(ReferenceScenarioOracleTest, ReadAfterPageoutMayFaultAroundShmemNeighbours) {
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[3].open);
+  EXPECT_EQ(model_.pages()[3].residency, Residency::kPage);
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_FALSE(predicted.resident_care.empty());
+  EXPECT_EQ(predicted.resident_care[3], 0);
+  EXPECT_LT(predicted.rss_min_kb, predicted.rss_kb);
+}
+
 }  // namespace
 }  // namespace mlc
