@@ -151,7 +151,7 @@ case "$case_name" in
     expect_rc 0
     [ "$(sed -n 1p "$tmp/out")" = "KTAP version 1" ] || fail "run.sh does not print KTAP"
     expect_out '30 sequences'
-    run "$tmp/ks/run.sh" --planted-bug --seed 7
+    run "$tmp/ks/run.sh" --planted-bug --seed 7 --sequences 300
     expect_rc 1
     run "$tmp/ks/run.sh" --frobnicate
     expect_rc 1
