@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace mlc {
@@ -61,6 +62,14 @@ struct Targets {
   std::vector<VmaRun> runs;
   std::vector<uint8_t> page_bits;
   uint64_t brk = 0;  // the break's offset above the initial one (Model::brk_offset())
+  // hugetlb: base pages per huge page, whether any hugetlb page is mapped,
+  // huge pages still free for reservations (ModelConfig::hugetlb_available
+  // less what the arena holds), and per huge page slot of the arena whether
+  // anything is mapped there.
+  uint64_t huge_page_pages = 0;
+  bool hugetlb_mapped = false;
+  uint64_t hugetlb_room = 0;
+  std::vector<bool> slot_used;
 };
 
 Targets TargetsOf(const Model& model, const GenOptions& options) {
@@ -77,6 +86,18 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
   t.brk = model.brk_offset();
+  t.options.hugetlb = options.hugetlb && model.config().huge_page_pages > 0 && !options.thp &&
+                      t.arena_pages >= model.config().huge_page_pages;
+  if (t.options.hugetlb) {
+    t.huge_page_pages = model.config().huge_page_pages;
+    t.hugetlb_mapped = model.AnyHugetlbMapped();
+    const uint64_t held = model.HugetlbHeldPages();
+    t.hugetlb_room = model.config().hugetlb_available > held ? model.config().hugetlb_available - held : 0;
+    t.slot_used.assign(t.arena_pages / t.huge_page_pages, false);
+    for (size_t i = 0; i < model.pages().size(); ++i) {
+      if (model.pages()[i].mapped) t.slot_used[i / t.huge_page_pages] = true;
+    }
+  }
   t.options.files = options.files && t.arena_pages >= kFileWindows * kFileWindowPages;
   if (options.mremap) {
     const auto& pages = model.pages();
@@ -232,8 +253,51 @@ Op GenThpMmap(const Targets& t) {
   return op;
 }
 
+// A MAP_HUGETLB mapping of one or two huge pages at a huge page aligned
+// place (the arena is aligned). It reserves its huge pages at mmap time: one
+// that does not fit the free ones is aimed at an empty range, where the
+// ENOMEM rule is certain (replacing a shared hugetlb mapping's last part
+// would free its file only after the new reservation). A few unaligned
+// addresses (EINVAL) and lengths that round up to the huge page size.
+std::optional<Op> GenHugetlbMmap(const Targets& t) {
+  const uint64_t p = t.page_size;
+  const uint64_t h = t.huge_page_pages;
+  const uint64_t slots = t.arena_pages / h;
+  const uint64_t count = slots >= 2 ? *Shrinking<uint64_t>({{75, 1}, {25, 2}}) : 1;
+  uint64_t slot = *Shrinking<int>({{60, 0}, {40, 1}}) ? *rc::gen::inRange<uint64_t>(0, slots - count + 1) : 0;
+  if (count > t.hugetlb_room) {
+    // Over the free huge pages: only onto empty slots, else nothing at all.
+    bool empty = false;
+    for (uint64_t s = 0; s + count <= slots && !empty; ++s) {
+      const uint64_t at = (slot + s) % (slots - count + 1);
+      empty = std::none_of(t.slot_used.begin() + static_cast<std::ptrdiff_t>(at),
+                           t.slot_used.begin() + static_cast<std::ptrdiff_t>(at + count), [](bool u) { return u; });
+      if (empty) slot = at;
+    }
+    if (!empty) return std::nullopt;
+  }
+  Op op;
+  op.kind = OpKind::kMmap;
+  op.addr = slot * h * p;
+  op.len = count * h * p;
+  op.prot = *Shrinking<int>({{70, uapi::kProtRead | uapi::kProtWrite}, {30, -1}});
+  if (op.prot < 0) op.prot = *GenProt();
+  op.flags = *GenMmapFlags() | uapi::kMapHugetlb;
+  op.region = t.next_region;
+  op.region_base = op.addr;
+  switch (*Shrinking<int>({{80, 0}, {10, 1}, {10, 2}})) {
+    case 1: op.len -= *rc::gen::inRange<uint64_t>(1, h * p); break;        // ALIGN()ed up
+    case 2: op.addr += *rc::gen::inRange<uint64_t>(1, h) * p; break;      // off the boundary: EINVAL
+    default: break;
+  }
+  return op;
+}
+
 Op GenMmap(const Targets& t) {
   const uint64_t p = t.page_size;
+  if (t.options.hugetlb && *Shrinking<int>({{80, 0}, {20, 1}})) {
+    if (const std::optional<Op> huge = GenHugetlbMmap(t)) return *huge;
+  }
   if (t.options.thp && t.arena_pages >= t.options.thp_pages && *Shrinking<int>({{50, 1}, {50, 0}})) {
     return GenThpMmap(t);
   }
@@ -649,10 +713,10 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {8, OpKind::kWriteTouch},
         {t.options.files ? 7u : 0u, OpKind::kMmapFile},
         {t.options.files ? 3u : 0u, OpKind::kFtruncate},
-        {t.options.madvise ? 6u : 0u, OpKind::kMadvise},
-        {t.options.mremap && !empty ? 7u : 0u, OpKind::kMremap},
+        {t.options.madvise && !t.hugetlb_mapped ? 6u : 0u, OpKind::kMadvise},
+        {t.options.mremap && !empty && !t.hugetlb_mapped ? 7u : 0u, OpKind::kMremap},
         {t.options.brk ? 4u : 0u, OpKind::kBrk},
-        {t.options.fork ? 2u : 0u, OpKind::kFork},
+        {t.options.fork && !t.hugetlb_mapped ? 2u : 0u, OpKind::kFork},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);

@@ -33,6 +33,10 @@ struct GenOptions {
   // aimed at them put boundaries inside them.
   bool thp = false;
   uint64_t thp_pages = 512;
+  // MAP_HUGETLB mmaps (ModelConfig::huge_page_pages), huge page aligned.
+  // While any is mapped, madvise, mremap and fork are not generated: the
+  // model has no hugetlb rules for them (UnmodelledReason()).
+  bool hugetlb = false;
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

@@ -53,6 +53,13 @@ struct KernelProfile {
   // unmap the target before remap_is_valid(); the model covers 6.17+ only,
   // and mremap is not generated on older kernels (the run says so).
   bool mremap_modelled = true;
+  // mmap(MAP_FIXED) whose unmapping of the old range fails (a split that
+  // hugetlb_vm_op_split() refuses, EINVAL) returns ENOMEM before v6.12:
+  // mmap_region() answered any do_mas_munmap()/do_vmi_munmap() failure with
+  // -ENOMEM (v6.1 mm/mmap.c __mmap_region()). Since 9014b230d88d
+  // ("mm/vma: expand mmap_region() munmap call", v6.12) the error of
+  // vms_gather_munmap_vmas() is returned as it is.
+  bool mmap_unmap_failure_is_enomem = false;
   std::string Describe() const;
 };
 

@@ -20,7 +20,7 @@ bool operator==(const PageState& a, const PageState& b) {
          a.residency == b.residency && a.file == b.file && a.cow == b.cow && a.file_page == b.file_page &&
          a.account == b.account && a.open == b.open && a.shm_cached == b.shm_cached && a.shm_id == b.shm_id &&
          a.shm_mlock_uncertain == b.shm_mlock_uncertain &&
-         a.thp_folio == b.thp_folio && a.stale_mlock == b.stale_mlock;
+         a.thp_folio == b.thp_folio && a.stale_mlock == b.stale_mlock && a.hugetlb == b.hugetlb;
 }
 
 const char* ThpStateName(ThpState s) {
@@ -99,6 +99,12 @@ const char* EventName(Event e) {
     case Event::kThpSplitOther: return "THP PMD split by mprotect/munmap/mmap/write";
     case Event::kThpSplitMlockOpen: return "PTE-mapped THP page in a locked VMA: mlocked open";
     case Event::kThpRejected: return "kernel PMD mapping the rules do not allow";
+    case Event::kHugetlbMapped: return "hugetlb mapping created";
+    case Event::kHugetlbLockSkipped: return "lock request left hugetlb pages unlocked";
+    case Event::kHugetlbPopulated: return "populate allocated a huge page";
+    case Event::kHugetlbTouched: return "touch allocated a huge page";
+    case Event::kHugetlbSplitRefused: return "split of a hugetlb VMA off its huge page boundary refused";
+    case Event::kHugetlbNoReserve: return "MAP_HUGETLB without free huge pages (ENOMEM)";
     case Event::kCount: break;
   }
   return "?";
@@ -330,7 +336,10 @@ void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
 void Model::SetAllLocks(Lock lock, StepEffects& fx) {
   for (auto& page : pages_) {
     if (page.mapped && page.file == kSecretmem) fx.Note(Event::kSecretmemStaysLocked);  // mlock_fixup()
-    if (page.mapped && page.file != kSecretmem) {
+    // mlock_fixup() leaves hugetlb VMAs alone too: "don't set VM_LOCKED or
+    // VM_LOCKONFAULT and don't count" (is_vm_hugetlb_page(), ref 21, 63).
+    if (page.mapped && page.hugetlb) fx.Note(Event::kHugetlbLockSkipped);
+    if (page.mapped && page.file != kSecretmem && !page.hugetlb) {
       if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;  // the walk
       SetLock(page, lock, fx);
     }
@@ -501,6 +510,17 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
       fx.Note(Event::kPopulateRefusedSecretmem);
       return -uapi::kEfault;
     }
+    // hugetlb: __mm_populate() skips only VM_IO|VM_PFNMAP, and a hugetlb VMA
+    // never has VM_LOCKONFAULT, so GUP faults its huge pages in whether the
+    // VMA is locked or not (hugetlb_fault(); ref 21, 63). Read or write, the
+    // fault allocates: hugetlb has no zero page.
+    if (page.hugetlb) {
+      if (page.residency != Residency::kPage) {
+        FaultInHugePage((addr - config_.arena_base) / config_.page_size);
+        fx.Note(Event::kHugetlbPopulated);
+      }
+      continue;
+    }
     // A file page beyond EOF: the fault's VM_FAULT_SIGBUS becomes -EFAULT
     // (mm/gup.c faultin_page() -> vm_fault_to_errno()), after the pages
     // before it were faulted in and locked; ref 39. With ignore_errors the
@@ -547,6 +567,13 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     PageState& page = pages_[static_cast<size_t>(i)];
     if (page.file == kSecretmem) {
       fx.Note(Event::kSecretmemStaysLocked);
+      continue;
+    }
+    // ... and hugetlb VMAs, before any split (is_vm_hugetlb_page() in the
+    // same test): no VM_LOCKED, no locked_vm, no EINVAL for an unaligned
+    // range (ref 63).
+    if (page.hugetlb) {
+      fx.Note(Event::kHugetlbLockSkipped);
       continue;
     }
     if (config_.planted_bug == PlantedBug::kOnFaultOverLockedKeepsLo && lock == Lock::kOnFault &&
@@ -695,12 +722,23 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   const bool file_backed = op.kind == OpKind::kMmapFile;
   if (file_backed && (op.offset & mask)) return Fail(uapi::kEinval);
   const bool secret = file_backed && op.file == kSecretmem;
-  const uint64_t len = (op.len + mask) & ~mask;
-  if (len == 0) return Fail(uapi::kEnomem);  // PAGE_ALIGN overflow
+  // ksys_mmap_pgoff(), mm/mmap.c, before do_mmap(): MAP_HUGETLB on a file
+  // that is not hugetlbfs is EINVAL; anonymous MAP_HUGETLB rounds len up to
+  // the huge page size and maps a hugetlbfs file of its own
+  // (hugetlb_file_setup(HUGETLB_ANON_FILE, ...), reserving nothing yet).
+  const bool huge = op.flags & uapi::kMapHugetlb;
+  if (huge && file_backed) return Fail(uapi::kEinval);
+  if (huge && config_.huge_page_pages == 0) return Fail(uapi::kEinval);  // not modelled, never generated
+  const uint64_t huge_mask = config_.huge_page_pages * config_.page_size - 1;
+  const uint64_t len = huge ? (op.len + huge_mask) & ~huge_mask : (op.len + mask) & ~mask;
+  // PAGE_ALIGN overflow is do_mmap()'s ENOMEM; ALIGN() to 0 in
+  // ksys_mmap_pgoff() reaches do_mmap()'s "if (!len) return -EINVAL".
+  if (len == 0) return Fail(huge ? uapi::kEinval : uapi::kEnomem);
   const uint64_t addr = AbsoluteAddress(op, config_.arena_base);
   // MAP_FIXED_NOREPLACE implies MAP_FIXED; __get_unmapped_area() rejects an
-  // unaligned fixed address with EINVAL.
-  if ((op.flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace)) && (addr & mask)) {
+  // unaligned fixed address with EINVAL, and for hugetlbfs one off the huge
+  // page boundary (hugetlb_get_unmapped_area(), prepare_hugepage_range()).
+  if ((op.flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace)) && (addr & (huge ? huge_mask : mask))) {
     return Fail(uapi::kEinval);
   }
   const int64_t first = PageIndex(addr);
@@ -747,6 +785,43 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
       (config_.noexec_files >> op.file) & 1) {
     return Fail(uapi::kEperm);
   }
+  // mmap_region() unmaps the old range before the file's ->mmap(); a
+  // hugetlb VMA cut off its huge page boundary refuses the split
+  // (hugetlb_vm_op_split()): ENOMEM before 6.12, the split's EINVAL since
+  // (KernelProfile::mmap_unmap_failure_is_enomem). A start split already
+  // made stays.
+  if (HugetlbSplitRefused(first) || HugetlbSplitRefused(first + static_cast<int64_t>(count))) {
+    if (!HugetlbSplitRefused(first)) NoteHugetlbVmaStart(first);
+    MarkSeam(static_cast<uint64_t>(first));
+    fx.Note(Event::kHugetlbSplitRefused);
+    return Fail(config_.profile.mmap_unmap_failure_is_enomem ? uapi::kEnomem : uapi::kEinval);
+  }
+  // hugetlbfs_file_mmap() -> hugetlb_reserve_pages(): the whole length is
+  // reserved at mmap time; without that many free, unreserved huge pages
+  // (hugetlb_acct_memory() -> gather_surplus_pages(), no overcommit) it is
+  // ENOMEM, after the old range was unmapped, which leaves a gap (as for
+  // secretmem below). The unmapping has by then freed the replaced private
+  // huge pages and their reservations (hugetlb_vm_op_close()); a shared
+  // file's pages are freed only when its last mapping's file is released.
+  if (huge) {
+    uint64_t replaced_private = 0;
+    for (uint64_t p = 0; p < count; ++p) {
+      const PageState& page = pages_[static_cast<size_t>(first) + p];
+      replaced_private += page.mapped && page.hugetlb && !page.shared;
+    }
+    const uint64_t held = HugetlbHeldPages() - replaced_private / config_.huge_page_pages;
+    if (held + count / config_.huge_page_pages > config_.hugetlb_available) {
+      fx.Note(Event::kHugetlbNoReserve);
+      for (uint64_t p = 0; p < count; ++p) {
+        PageState& page = pages_[static_cast<size_t>(first) + p];
+        NoteMlockDropped(page, /*zapped=*/true, fx);
+        if (page.mapped) SetLock(page, Lock::kNone, fx);
+        page = PageState{};
+      }
+      NoteHugetlbVmaStart(first + static_cast<int64_t>(count));
+      return Fail(uapi::kEnomem);
+    }
+  }
   // mm/secretmem.c secretmem_mmap() (secretmem_mmap_prepare() since 6.17),
   // called last: shared mappings only (EINVAL), then its own
   // mlock_future_ok() for the VM_LOCKED it adds (EAGAIN), then
@@ -785,7 +860,8 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     fresh.mapped = true;
     fresh.shared = type == uapi::kMapShared;
     fresh.prot = static_cast<uint8_t>(op.prot & 7);
-    if (!file_backed && fresh.shared) fresh.shm_id = next_shm_id_;
+    if (!file_backed && (fresh.shared || huge)) fresh.shm_id = next_shm_id_;
+    fresh.hugetlb = huge;
     if (file_backed) {
       // mm/mmap.c accountable_mapping(): private writable mappings are VM_ACCOUNT.
       fresh.account = type == uapi::kMapPrivate && (op.prot & uapi::kProtWrite);
@@ -793,9 +869,18 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
       fresh.file_page = static_cast<uint32_t>(op.offset / config_.page_size + p);
     }
     page = fresh;
-    SetLock(page, lock, fx);
+    // __mmap_complete() (mmap_region() before 6.12) clears VM_LOCKED_MASK of
+    // a hugetlb VMA and does not count it; populate still runs (ref 63).
+    SetLock(page, huge ? Lock::kNone : lock, fx);
   }
-  if (!file_backed && type == uapi::kMapShared) ++next_shm_id_;
+  if (huge) {
+    fx.Note(Event::kHugetlbMapped);
+    if (lock != Lock::kNone) fx.Note(Event::kHugetlbLockSkipped);
+    if (type == uapi::kMapShared) hugetlb_files_.emplace_back(next_shm_id_, count / config_.huge_page_pages);
+    NoteHugetlbVmaStart(first);
+  }
+  NoteHugetlbVmaStart(first + static_cast<int64_t>(count));  // what is left of a hugetlb VMA cut here
+  if (!file_backed && (type == uapi::kMapShared || huge)) ++next_shm_id_;
   MarkSeam(static_cast<uint64_t>(first));  // the new VMA may or may not merge with its neighbours
   MarkSeam(static_cast<uint64_t>(first) + count);
   regions_.push_back({op.region, static_cast<uint64_t>(first), count});
@@ -821,6 +906,19 @@ Outcome Model::Munmap(const Op& op, StepEffects& fx) {
   if (start > config_.task_size || op.len > config_.task_size - start) return Fail(uapi::kEinval);
   const uint64_t len = (op.len + mask) & ~mask;
   if (len == 0) return Fail(uapi::kEinval);
+  // vms_gather_munmap_vmas() (do_vmi_align_munmap() before 6.12) splits the
+  // VMAs cut by the range's start, then its end; hugetlb_vm_op_split()
+  // refuses a cut off the huge page boundary: EINVAL, nothing unmapped, a
+  // start split already made stays.
+  const int64_t first_index = PageIndex(start);
+  const int64_t end_index = PageIndex(start + len);
+  if (HugetlbSplitRefused(first_index) || HugetlbSplitRefused(end_index)) {
+    if (!HugetlbSplitRefused(first_index)) NoteHugetlbVmaStart(first_index);
+    if (first_index >= 0) MarkSeam(static_cast<uint64_t>(first_index));
+    fx.Note(Event::kHugetlbSplitRefused);
+    return Fail(uapi::kEinval);
+  }
+  NoteHugetlbVmaStart(end_index);
   const uint64_t arena_end = config_.arena_base + config_.arena_pages * config_.page_size;
   for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(start + len, arena_end);
        addr += config_.page_size) {
@@ -868,6 +966,29 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     if ((op.prot & uapi::kProtExec) && page.file >= 0 && page.file < 32 && ((config_.noexec_files >> page.file) & 1)) {
       return Fail(uapi::kEacces);
     }
+    // mprotect_fixup() of a hugetlb VMA, entered at its first page in the
+    // range: nothing to do when the flags stay ("newflags == oldflags"),
+    // else it splits the VMA where the range cuts it, start first, and
+    // hugetlb_vm_op_split() refuses a cut off the huge page boundary:
+    // EINVAL, with the VMAs before it already changed.
+    if (page.hugetlb && (addr == start || page.hugetlb_vma_start) && page.prot != op.prot) {
+      const size_t h = static_cast<size_t>(config_.huge_page_pages);
+      if (!page.hugetlb_vma_start && static_cast<size_t>(i) % h != 0) {
+        fx.Note(Event::kHugetlbSplitRefused);
+        return Fail(uapi::kEinval);
+      }
+      page.hugetlb_vma_start = true;
+      size_t vma_end = static_cast<size_t>(i) + 1;
+      while (vma_end < pages_.size() && SameVmaAttrs(vma_end - 1, vma_end)) ++vma_end;
+      const int64_t end_index = PageIndex(end);
+      if (end_index >= 0 && static_cast<size_t>(end_index) < vma_end) {
+        if (static_cast<size_t>(end_index) % h != 0) {
+          fx.Note(Event::kHugetlbSplitRefused);
+          return Fail(uapi::kEinval);
+        }
+        pages_[static_cast<size_t>(end_index)].hugetlb_vma_start = true;
+      }
+    }
     const bool was_writable = page.prot & uapi::kProtWrite;
     page.prot = static_cast<uint8_t>(op.prot);
     // mprotect_fixup() charges a private mapping made writable (VM_ACCOUNT)
@@ -901,6 +1022,13 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   if (write ? !CanWrite(page.prot) : !CanRead(page.prot)) {
     fx.Note(Event::kTouchFaulted);
     return {0, 0, uapi::kSigsegv};
+  }
+  // hugetlb_fault() allocates the whole huge page (the mmap reserved it,
+  // so the allocation cannot fail) and maps it with one PMD.
+  if (page.hugetlb) {
+    if (page.residency != Residency::kPage) fx.Note(Event::kHugetlbTouched);
+    FaultInHugePage(static_cast<size_t>(i));
+    return Ok();
   }
   // The access check passed (SIGSEGV comes first, arch/x86/mm/fault.c
   // access_error()); the file's fault handler then finds no page: SIGBUS
@@ -1240,6 +1368,92 @@ void Model::LockedRange(uint64_t* lo_kb, uint64_t* hi_kb) const {
   *hi_kb = hi_halves * kb / 2;
 }
 
+bool Model::HugetlbSplitRefused(int64_t index) const {
+  if (index < 0 || static_cast<uint64_t>(index) >= pages_.size() || config_.huge_page_pages == 0) return false;
+  const PageState& page = pages_[static_cast<size_t>(index)];
+  // A hugetlb VMA starts and ends on huge page boundaries (mmap aligns it,
+  // splits elsewhere are refused), so an unaligned index lies inside one.
+  return page.mapped && page.hugetlb && static_cast<uint64_t>(index) % config_.huge_page_pages != 0;
+}
+
+void Model::NoteHugetlbVmaStart(int64_t index) {
+  if (index < 0 || static_cast<uint64_t>(index) >= pages_.size()) return;
+  PageState& page = pages_[static_cast<size_t>(index)];
+  if (page.mapped && page.hugetlb) page.hugetlb_vma_start = true;
+}
+
+// The huge page holding arena page `index`, all of whose base pages lie in
+// its VMA (hugetlb VMAs are huge page aligned): present at once.
+void Model::FaultInHugePage(size_t index) {
+  const size_t h = static_cast<size_t>(config_.huge_page_pages);
+  const size_t base = index - index % h;
+  for (size_t j = base; j < base + h && j < pages_.size(); ++j) {
+    if (pages_[j].mapped && pages_[j].hugetlb) pages_[j].residency = Residency::kPage;
+  }
+}
+
+uint64_t Model::HugetlbHeldPages() const {
+  if (config_.huge_page_pages == 0) return 0;
+  uint64_t private_pages = 0;
+  std::vector<uint32_t> files;
+  for (const PageState& page : pages_) {
+    if (!page.mapped || !page.hugetlb) continue;
+    if (!page.shared) {
+      ++private_pages;
+    } else if (std::find(files.begin(), files.end(), page.shm_id) == files.end()) {
+      files.push_back(page.shm_id);
+    }
+  }
+  uint64_t held = private_pages / config_.huge_page_pages;
+  for (const auto& [id, size] : hugetlb_files_) {
+    if (std::find(files.begin(), files.end(), id) != files.end()) held += size;
+  }
+  return held;
+}
+
+bool Model::AnyHugetlbMapped() const {
+  return std::any_of(pages_.begin(), pages_.end(), [](const PageState& p) { return p.mapped && p.hugetlb; });
+}
+
+void SetHugetlbConfig(uint64_t huge_page_size, uint64_t free, uint64_t reserved, uint64_t overcommit,
+                      ModelConfig* config) {
+  config->huge_page_pages = 0;
+  config->hugetlb_available = 0;
+  if (huge_page_size < config->page_size || huge_page_size % config->page_size != 0 || overcommit != 0) return;
+  const uint64_t pages = huge_page_size / config->page_size;
+  if (config->arena_base % huge_page_size != 0 || config->arena_pages < pages) return;
+  config->huge_page_pages = pages;
+  // hugetlb_acct_memory(): a reservation needs resv_huge_pages + delta <=
+  // free_huge_pages (gather_surplus_pages() with no overcommit).
+  config->hugetlb_available = free > reserved ? free - reserved : 0;
+}
+
+const char* UnmodelledReason(const Model& model, const Op& op) {
+  const bool huge_mmap = op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb);
+  if (huge_mmap && model.config().huge_page_pages == 0) {
+    return "MAP_HUGETLB needs free huge pages (none reserved, or the kernel has no hugetlbfs)";
+  }
+  if (huge_mmap && model.config().thp) return "MAP_HUGETLB is not modelled together with --thp";
+  const bool hugetlb_rules_missing = op.kind == OpKind::kMadvise || op.kind == OpKind::kMremap ||
+                                     op.kind == OpKind::kFork;
+  if (hugetlb_rules_missing && model.AnyHugetlbMapped()) {
+    return "madvise, mremap and fork are not modelled while hugetlb mappings exist";
+  }
+  return nullptr;
+}
+
+const char* UnmodelledStep(const ModelConfig& config, const std::vector<Op>& ops, size_t* step) {
+  Model model(config);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (const char* why = UnmodelledReason(model, ops[i])) {
+      *step = i;
+      return why;
+    }
+    model.Apply(ops[i]);
+  }
+  return nullptr;
+}
+
 void Model::MarkSeam(uint64_t index) {
   if (index < pages_.size()) pages_[index].seam = true;
 }
@@ -1253,6 +1467,7 @@ bool Model::SameVmaAttrs(size_t a, size_t b) const {
   if (x.shared != y.shared || x.prot != y.prot || x.lock != y.lock || x.file != y.file || x.account != y.account) {
     return false;
   }
+  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
   return x.file < 0 || y.file_page == x.file_page + 1;
 }
 
@@ -1570,7 +1785,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
 
 // One pass over the arena for the three summed channels.
 MemoryTotals Model::Totals() const {
-  uint64_t rss = 0, locked = 0, vmlck = 0;
+  uint64_t rss = 0, locked = 0, vmlck = 0, hugetlb = 0;
   // Locked: of page-cache pages, in 1/kFileWindows page units: smaps counts
   // PAGE_SIZE / mapcount of a page mapped several times (smaps_account(),
   // ref 48); oracles/files.h keeps the mapcount at 1 or 2.
@@ -1580,6 +1795,12 @@ MemoryTotals Model::Totals() const {
     // the zero page, so it counts in neither Rss nor Locked (ref 36, 45).
     // Every arena page is mapped once (the arena is created after the
     // fork), so PSS = RSS.
+    // hugetlb pages count in smaps' Private_Hugetlb/Shared_Hugetlb, not in
+    // Rss (smaps_hugetlb_range()), and are never in a VM_LOCKED VMA.
+    if (page.hugetlb) {
+      hugetlb += page.mapped && page.residency == Residency::kPage;
+      continue;
+    }
     const bool normal_page = page.residency == Residency::kPage;
     const bool locked_vma = page.mapped && page.lock != Lock::kNone;
     rss += normal_page;
@@ -1609,7 +1830,8 @@ MemoryTotals Model::Totals() const {
   }
   vmlck = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(vmlck) + vmlck_skew_pages_));
   const uint64_t kb = config_.page_size / 1024;
-  return {rss * kb, locked * kb + shared_locked_halves * kb / 2, vmlck * kb, heap_rss * kb, heap_locked * kb};
+  return {rss * kb, locked * kb + shared_locked_halves * kb / 2, vmlck * kb, heap_rss * kb, heap_locked * kb,
+          hugetlb * kb};
 }
 
 // Whether pages a < b = a + 1 lie in one VMA as far as the model can tell:
@@ -1622,6 +1844,7 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
       x.file != y.file || x.account != y.account) {
     return false;
   }
+  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
   return x.file < 0 || y.file_page == x.file_page + 1;
 }
 

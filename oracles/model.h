@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "oracles/files.h"
@@ -69,6 +70,13 @@ struct PageState {
   bool thp_folio = false;
   // Mutant kThpSplitKeepsMlocked only: the folio kept PG_mlocked at its split.
   bool stale_mlock = false;
+  // A MAP_HUGETLB mapping (VM_HUGETLB, "ht" in VmFlags). `shm_id` names its
+  // hugetlbfs file, one per mmap, private or shared. A hugetlb VMA starts at
+  // this page: hugetlb VMAs never merge (VM_DONTEXPAND is in VM_SPECIAL,
+  // mm/vma.c), so their boundaries are exactly the mmap's ends and the
+  // splits since; model-internal, not compared.
+  bool hugetlb = false;
+  bool hugetlb_vma_start = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -188,6 +196,12 @@ struct ModelConfig {
   // range that could hold a THP and has a resident page gets one, as
   // khugepaged may do at any time; a real run takes this from the kernel.
   bool thp_simulate = false;
+  // hugetlb (MAP_HUGETLB with the default huge page size): base pages per
+  // huge page (Hugepagesize / PAGE_SIZE; 0 = not generated), and how many
+  // huge pages every sequence may reserve: HugePages_Free - HugePages_Rsvd,
+  // measured before the run (mlockcheck never changes the reservation).
+  uint64_t huge_page_pages = 0;
+  uint64_t hugetlb_available = 0;
 };
 
 // What one step did, for the coverage summary.
@@ -259,6 +273,12 @@ enum class Event : uint8_t {
   kThpSplitOther,         // mprotect/munmap/mmap boundary or a write to the huge zero page split it
   kThpSplitMlockOpen,     // a page of a PTE-mapped THP in a locked VMA: mlocked "may be 0"
   kThpRejected,           // the kernel reported a PMD mapping the rules do not allow
+  kHugetlbMapped,         // a MAP_HUGETLB mapping was created
+  kHugetlbLockSkipped,    // mlock/MAP_LOCKED/MCL_FUTURE/mlockall left hugetlb pages without VM_LOCKED
+  kHugetlbPopulated,      // populate allocated a huge page (mlock, MAP_LOCKED, MAP_POPULATE, mlockall)
+  kHugetlbTouched,        // a touch allocated a huge page
+  kHugetlbSplitRefused,   // a call would split a hugetlb VMA off its huge page boundary
+  kHugetlbNoReserve,      // MAP_HUGETLB without enough free huge pages (ENOMEM)
   kCount,
 };
 const char* EventName(Event e);
@@ -289,6 +309,7 @@ struct MemoryTotals {
   uint64_t vmlck_kb = 0;   // /proc/self/status VmLck: (arena + heap + executor's own)
   uint64_t heap_rss_kb = 0;     // smaps Rss: of the heap pages
   uint64_t heap_locked_kb = 0;  // smaps Locked: of the heap pages
+  uint64_t hugetlb_kb = 0;      // smaps Private_Hugetlb: + Shared_Hugetlb: over the arena
 };
 
 class Model {
@@ -331,6 +352,11 @@ class Model {
   // Whether the VMA holding page i (of the arena, or of the heap) has an
   // anon_vma, so that fork copied its ptes.
   bool VmaHasAnonVma(const std::vector<PageState>& pages, size_t i) const;
+  // Huge pages the arena's hugetlb mappings hold (reserved or allocated):
+  // a private mapping its mapped huge pages, a shared one's file all of its
+  // own while any part of it is mapped.
+  uint64_t HugetlbHeldPages() const;
+  bool AnyHugetlbMapped() const;
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -423,6 +449,10 @@ class Model {
   // (PageState::seam); mremap's one-VMA rule relies on it (new operations
   // that change vm_flags on part of a VMA, e.g. madvise, must do the same).
   void MarkSeam(uint64_t index);
+  // A VMA boundary at arena page `index` that hugetlb_vm_op_split() refuses.
+  bool HugetlbSplitRefused(int64_t index) const;
+  void NoteHugetlbVmaStart(int64_t index);
+  void FaultInHugePage(size_t index);
   Outcome Brk(uint64_t offset, StepEffects& fx);
   Outcome Fork(const Op& op, StepEffects& fx);
   void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
@@ -465,6 +495,26 @@ class Model {
   std::shared_ptr<const Model> fork_child_;
   Outcome fork_probe_;
   std::vector<ThpState> thp_;
+  // Shared hugetlb files: shm_id and size in huge pages.
+  std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };
+
+// Fills ModelConfig's hugetlb fields from the pool as measured (bytes per
+// huge page, 0 without hugetlbfs; HugePages_Free, HugePages_Rsvd,
+// nr_overcommit_hugepages). hugetlb stays off (huge_page_pages 0) without
+// hugetlbfs, with surplus pages allowed (their allocation can fail or not,
+// the model does not say), or when the arena is not huge page aligned or
+// smaller than a huge page. Call after page_size and the arena are set.
+void SetHugetlbConfig(uint64_t huge_page_size, uint64_t free, uint64_t reserved, uint64_t overcommit,
+                      ModelConfig* config);
+
+// Why the model cannot predict `op` in `model`'s state, or nullptr: calls the
+// model does not cover (generators never make them; replayed files that do
+// are refused with this reason).
+const char* UnmodelledReason(const Model& model, const Op& op);
+// The first step of `ops` that UnmodelledReason() refuses, applying the
+// steps before it to a model of `config`; nullptr (and *step untouched)
+// when the model covers them all.
+const char* UnmodelledStep(const ModelConfig& config, const std::vector<Op>& ops, size_t* step);
 
 }  // namespace mlc

@@ -55,6 +55,7 @@ const char* ChannelName(Channel c) {
     case Channel::kMsyncBusy: return "msync-ebusy";
     case Channel::kPageFlags: return "page-flags";
     case Channel::kThp: return "thp";
+    case Channel::kHugetlb: return "hugetlb";
     case Channel::kCount: break;
   }
   return "?";
@@ -71,6 +72,7 @@ uint8_t PageBitsOf(const PageState& page) {
   if (page.shared) bits |= kPageShared;
   if (page.lock != Lock::kNone) bits |= kPageLo;
   if (page.lock == Lock::kOnFault) bits |= kPageLf;
+  if (page.hugetlb) bits |= kPageHugetlb;
   return bits;
 }
 
@@ -83,6 +85,7 @@ std::string PageBitsString(uint8_t bits) {
   out += bits & kPageShared ? 's' : 'p';
   if (bits & kPageLo) out += " lo";
   if (bits & kPageLf) out += " lf";
+  if (bits & kPageHugetlb) out += " ht";
   return out;
 }
 
@@ -185,6 +188,7 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->locked_kb = totals.locked_kb;
   out->vmlck_kb = totals.vmlck_kb;
   out->lo_vma_kb = out->vmlck_kb;
+  out->hugetlb_kb = totals.hugetlb_kb;
   out->thp = model.thp();
   // smaps AnonHugePages: PMD-mapped anonymous THPs (smaps_pmd_entry(),
   // fs/proc/task_mmu.c); the huge zero page is no normal page and counts
@@ -372,6 +376,11 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
     }
     diffs.push_back({Channel::kThp, "AnonHugePages " + Kb(expected.anon_huge_kb),
                      "AnonHugePages " + Kb(observed.anon_huge_kb), detail});
+  }
+  // smaps_hugetlb_range(), fs/proc/task_mmu.c: each present huge page of
+  // a hugetlb VMA counts in Private_Hugetlb or Shared_Hugetlb (by mapcount).
+  if (expected.hugetlb_kb != observed.hugetlb_kb) {
+    diffs.push_back({Channel::kHugetlb, Kb(expected.hugetlb_kb), Kb(observed.hugetlb_kb), ""});
   }
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),

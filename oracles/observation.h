@@ -22,6 +22,7 @@ enum PageBit : uint8_t {
   kPageShared = 1 << 4,  // perms 's'
   kPageLo = 1 << 5,      // VmFlags lo
   kPageLf = 1 << 6,      // VmFlags lf (?? before 6.2)
+  kPageHugetlb = 1 << 7, // VmFlags ht (VM_HUGETLB)
 };
 
 enum class Channel : uint8_t {
@@ -35,6 +36,7 @@ enum class Channel : uint8_t {
   kMsyncBusy,    // per page: msync(MS_INVALIDATE) over its VMA is EBUSY (VM_LOCKED)
   kPageFlags,    // per page: pagemap present, kpageflags MLOCKED/UNEVICTABLE/ZERO_PAGE
   kThp,          // --thp: per PMD range PMD-mapped or not; smaps AnonHugePages summed
+  kHugetlb,      // smaps Private_Hugetlb + Shared_Hugetlb summed over the arena
   kCount,
 };
 const char* ChannelName(Channel c);
@@ -92,6 +94,8 @@ struct Observation {
   // AnonHugePages summed over the arena (empty/0 without --thp).
   std::vector<ThpState> thp;
   uint64_t anon_huge_kb = 0;
+  // smaps Private_Hugetlb: + Shared_Hugetlb: summed over the arena.
+  uint64_t hugetlb_kb = 0;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

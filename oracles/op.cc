@@ -109,7 +109,7 @@ std::string MmapFlagsName(int flags) {
       {uapi::kMapAnonymous, "MAP_ANONYMOUS"}, {uapi::kMapFixed, "MAP_FIXED"},
       {uapi::kMapFixedNoreplace, "MAP_FIXED_NOREPLACE"},
       {uapi::kMapLocked, "MAP_LOCKED"},       {uapi::kMapPopulate, "MAP_POPULATE"},
-      {uapi::kMapNonblock, "MAP_NONBLOCK"}};
+      {uapi::kMapNonblock, "MAP_NONBLOCK"},   {uapi::kMapHugetlb, "MAP_HUGETLB"}};
   return BitNames(flags, kNames, "0");
 }
 

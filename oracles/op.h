@@ -26,6 +26,7 @@ constexpr int kMapLocked = 0x2000;
 constexpr int kMapPopulate = 0x8000;
 constexpr int kMapNonblock = 0x10000;
 constexpr int kMapFixedNoreplace = 0x100000;
+constexpr int kMapHugetlb = 0x40000;  // with MAP_HUGE_SHIFT bits 0: the default huge page size
 constexpr int kMlockOnfault = 0x01;
 constexpr int kMclCurrent = 1;  // asm-generic/mman.h; alpha/powerpc/sparc differ
 constexpr int kMclFuture = 2;

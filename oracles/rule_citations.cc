@@ -137,6 +137,14 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
 }  // namespace
 
 std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, const StepEffects& fx) {
+  if (channel == Channel::kResult && Noted(fx, Event::kHugetlbSplitRefused)) {
+    return "mm/hugetlb.c hugetlb_vm_op_split(): a hugetlb VMA splits only on a huge page boundary (EINVAL; "
+           "mmap(MAP_FIXED) answers ENOMEM before 9014b230d88d, v6.12)";
+  }
+  if (channel == Channel::kResult && Noted(fx, Event::kHugetlbNoReserve)) {
+    return "fs/hugetlbfs/inode.c hugetlbfs_file_mmap() -> mm/hugetlb.c hugetlb_reserve_pages(): the mapping's "
+           "huge pages are reserved at mmap time, ENOMEM without enough free ones";
+  }
   switch (channel) {
     case Channel::kResult: return ResultRule(op, expected, fx);
     case Channel::kVma:
@@ -228,6 +236,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       return "mm/huge_memory.c __split_huge_pmd(): a VMA boundary inside a PMD-mapped THP splits it "
              "(vma_adjust_trans_huge(), zap_pmd_range()); a PMD mapping needs one private anonymous VMA over "
              "the range (thp_vma_suitable_order()); smaps AnonHugePages counts PMD-mapped THPs (ref 46)";
+    case Channel::kHugetlb:
+      return "fs/proc/task_mmu.c smaps_hugetlb_range(): present huge pages count in Private_Hugetlb/"
+             "Shared_Hugetlb, never in Rss; mlock, MAP_LOCKED and mlockall populate hugetlb VMAs without "
+             "locking them (mm/mlock.c mlock_fixup(), mm/gup.c __mm_populate(), ref 21, 63)";
     case Channel::kCount: break;
   }
   return "oracles/model.cc";

@@ -24,7 +24,15 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     case OpKind::kMmapFile: {
       if (op.len == 0 || (op.addr & mask)) return true;  // EINVAL before any VMA
       if (!(op.flags & (uapi::kMapFixed | uapi::kMapFixedNoreplace))) return false;
-      const uint64_t len = (op.len + mask) & ~mask;
+      // ksys_mmap_pgoff() rounds a MAP_HUGETLB length up to the huge page size.
+      const uint64_t round = (op.flags & uapi::kMapHugetlb) ? arena.huge_page_size - 1 : mask;
+      if ((op.flags & uapi::kMapHugetlb) && (arena.huge_page_size == 0 || op.len > ~uint64_t{0} - round)) {
+        return false;
+      }
+      // hugetlb_get_unmapped_area(): a fixed address off the huge page
+      // boundary is EINVAL before any VMA.
+      if ((op.flags & uapi::kMapHugetlb) && (op.addr & round)) return true;
+      const uint64_t len = (op.len + round) & ~round;
       return len != 0 && Inside(op.addr, op.addr + len, arena);
     }
     case OpKind::kMunmap:

@@ -20,6 +20,7 @@ struct ArenaBounds {
   uint64_t base = 0;
   uint64_t bytes = 0;
   uint64_t page_size = 4096;
+  uint64_t huge_page_size = 0;  // MAP_HUGETLB lengths round up to it; 0: refused
 };
 
 // True if running `op` can only touch the arena or its guard holes, using

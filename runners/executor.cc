@@ -173,6 +173,9 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.heap_base = hello.heap_base;
   info.thp = hello.thp != 0;
   info.pagemap_scan_err = hello.pagemap_scan_err;
+  info.huge_page_size = hello.huge_page_size;
+  info.huge_pages_free = hello.huge_pages_free;
+  info.huge_pages_rsvd = hello.huge_pages_rsvd;
 
   // Feature probe, in a child under the same filter as every run.
   if (!ex->SendRequest(wire::RequestType::kProbe, {})) {
@@ -353,6 +356,7 @@ void Executor::DecodeStep(Observation* out) const {
   out->fork_child.reset();
   out->thp.clear();
   out->anon_huge_kb = rec.anon_huge_kb;
+  out->hugetlb_kb = rec.hugetlb_kb;
   if (info_.thp) {
     out->thp.assign(pages / 512, ThpState::kNone);  // 2 MiB of 4 KiB pages (SuiteContext checks both)
     for (size_t r = 0; r < out->thp.size() && r < 64; ++r) {

@@ -57,6 +57,9 @@ struct ExecutorInfo {
   uint64_t heap_base = 0;          // every child's initial break (page aligned)
   bool thp = false;                // started with --thp
   int pagemap_scan_err = 0;        // --thp: errno of ioctl(PAGEMAP_SCAN), 0 if available
+  uint64_t huge_page_size = 0;     // Hugepagesize in bytes, 0 without hugetlbfs
+  uint64_t huge_pages_free = 0;    // HugePages_Free at start
+  uint64_t huge_pages_rsvd = 0;    // HugePages_Rsvd at start
 };
 
 enum class RunStatus {

@@ -120,6 +120,7 @@ struct Config {
 // Everything below is set up before the first fork and never reallocated.
 Config g_config;
 uint64_t g_page_size = 4096;
+uint64_t g_huge_page_size = 0;  // /proc/meminfo Hugepagesize in bytes (0: no hugetlbfs)
 SmapsDialect g_dialect;
 sock_filter g_filter[kMaxFilter];
 sock_fprog g_program;
@@ -356,6 +357,7 @@ uint32_t PageBitsFor(const SmapsVma& vma) {
   if (vma.shared) bits |= kPageShared;
   if (vma.vm_flags & kVmLocked) bits |= kPageLo;
   if (vma.vm_flags & kVmLockOnFault) bits |= kPageLf;
+  if (vma.vm_flags & kVmHugetlb) bits |= kPageHugetlb;
   return bits;
 }
 
@@ -481,7 +483,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     rec->ret = outcome.ret;
     rec->err = outcome.err;
     rec->signal = outcome.signal;
-    rec->rss_kb = rec->locked_kb = rec->vmlck_kb = rec->lo_vma_kb = rec->anon_huge_kb = 0;
+    rec->rss_kb = rec->locked_kb = rec->vmlck_kb = rec->lo_vma_kb = rec->anon_huge_kb = rec->hugetlb_kb = 0;
     uint32_t count = 0;
     bool straddles = false;
     const bool parsed = ParseSmaps(
@@ -513,6 +515,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
           vmas[count].bits = PageBitsFor(vma);
           ++count;
           rec->anon_huge_kb += vma.anon_huge_kb;
+          rec->hugetlb_kb += vma.hugetlb_kb;
           rec->rss_kb += vma.rss_kb;
           rec->locked_kb += vma.locked_kb;
         });
@@ -722,14 +725,17 @@ wire::RequestHeader ReceiveRequest() {
   return req;
 }
 
+void WaitForHugePagePool();
+
 [[noreturn]] void RunChild(uint32_t op_count) {
-  const ArenaBounds arena{g_config.arena_base, g_config.arena_pages * g_page_size, g_page_size};
+  const ArenaBounds arena{g_config.arena_base, g_config.arena_pages * g_page_size, g_page_size, g_huge_page_size};
   uint64_t kernel_ns = 0;
   // brk's offsets are from the break this child starts with, which the
   // model knows as the executor's (fork copies mm->brk).
   if (static_cast<uint64_t>(raw::Brk(0).ret) != g_heap_base) {
     ChildFail("the child's initial break is not the executor's heap region", 0);
   }
+  WaitForHugePagePool();
   const uint64_t begin = raw::MonotonicNs();
   for (uint32_t i = 0; i < op_count; ++i) {
     g_step = i;
@@ -760,6 +766,53 @@ wire::RequestHeader ReceiveRequest() {
   if (future.ret == 0) raw::Munlockall();
   WriteAll(kRecordFd, &r, sizeof r);
   raw::ExitGroup(kExitOk);
+}
+
+// /proc/meminfo's hugetlb lines (Documentation/admin-guide/mm/hugetlbpage.rst):
+// the default huge page size, and the pages free and reserved right now.
+// Allocation-free: the children call it.
+struct HugePool {
+  uint64_t page_size = 0;
+  uint64_t free = 0;
+  uint64_t reserved = 0;
+};
+bool ReadHugePool(int fd, HugePool* pool) {
+  char buf[8192];
+  const long n = ReadProcFile(fd, buf, sizeof buf - 1);
+  if (n < 0) return false;
+  buf[n] = '\0';
+  const std::string_view text(buf, static_cast<size_t>(n));
+  auto count = [&](std::string_view field) -> uint64_t {
+    const size_t at = text.find(field);
+    if (at == std::string_view::npos) return 0;
+    return std::strtoull(buf + at + field.size(), nullptr, 10);
+  };
+  pool->free = count("\nHugePages_Free:");
+  pool->reserved = count("\nHugePages_Rsvd:");
+  pool->page_size = ParseStatusKb(text, "Hugepagesize").value_or(0) * 1024;
+  return true;
+}
+
+// The pool as the executor found it; every sequence's model starts there.
+int g_meminfo_fd = -1;
+HugePool g_huge_pool;
+
+// A child that ran before this one may still be exiting with its huge pages
+// (exit_mmap() runs after its last record reached the runner), so wait,
+// yielding, until the pool is back to what the executor measured.
+void WaitForHugePagePool() {
+  if (g_meminfo_fd < 0) return;
+  const uint64_t begin = raw::MonotonicNs();
+  for (;;) {
+    HugePool now;
+    if (!ReadHugePool(g_meminfo_fd, &now)) ChildFail("cannot read /proc/meminfo", 0);
+    if (now.free == g_huge_pool.free && now.reserved == g_huge_pool.reserved) return;
+    if (raw::MonotonicNs() - begin > 10'000'000'000ull) {
+      ChildFail("the huge page pool did not return to its size at start within 10 s (another user of huge pages?)",
+                0);
+    }
+    raw::SchedYield();
+  }
 }
 
 // The initial user namespace is the one capable() checks (IsInitialUserNamespace).
@@ -1035,6 +1088,18 @@ int Main(int argc, char** argv) {
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
   g_page_flags = ProbePageFlags(&hello);
+  g_meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+  if (g_meminfo_fd >= 0 && ReadHugePool(g_meminfo_fd, &g_huge_pool)) {
+    hello.huge_page_size = g_huge_pool.page_size;
+    hello.huge_pages_free = g_huge_pool.free;
+    hello.huge_pages_rsvd = g_huge_pool.reserved;
+  }
+  g_huge_page_size = hello.huge_page_size;
+  // Without free huge pages no sequence can hold any: nothing to wait for.
+  if (g_huge_pool.free == 0 && g_meminfo_fd >= 0) {
+    close(g_meminfo_fd);
+    g_meminfo_fd = -1;
+  }
   // memfd_secret(2): CONFIG_SECRETMEM, and before 6.5 secretmem.enable=1.
   const Outcome secret = raw::MemfdSecret(0);
   g_has_secretmem = secret.ret >= 0;

@@ -152,12 +152,16 @@ SwapState ReadSwapState() {
   return ParseSwaps(static_cast<bool>(in), in ? ReadFile("/proc/swaps") : std::string());
 }
 
-std::optional<long> FreeHugePages() {
+HugetlbState ReadHugetlbState() {
+  HugetlbState state;
   std::istringstream in(ReadFile("/proc/meminfo"));
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("HugePages_Free:", 0) == 0) return std::atol(line.c_str() + 15);
+    if (line.rfind("HugePages_Free:", 0) == 0) state.free = std::strtoull(line.c_str() + 15, nullptr, 10);
+    if (line.rfind("HugePages_Rsvd:", 0) == 0) state.reserved = std::strtoull(line.c_str() + 15, nullptr, 10);
+    if (line.rfind("Hugepagesize:", 0) == 0) state.page_size = std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
   }
-  return std::nullopt;
+  state.overcommit = std::strtoull(ReadFile("/proc/sys/vm/nr_overcommit_hugepages").c_str(), nullptr, 10);
+  return state;
 }
 
 namespace {

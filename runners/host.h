@@ -57,9 +57,17 @@ struct SwapState {
 SwapState ReadSwapState();
 SwapState ParseSwaps(bool exists, std::string_view text);
 
-// HugePages_Free from /proc/meminfo: hugetlb pages reserved and unused
-// (nullopt if unreadable).
-std::optional<long> FreeHugePages();
+// hugetlb as /proc/meminfo and /proc/sys/vm show it
+// (Documentation/admin-guide/mm/hugetlbpage.rst): the default huge page size
+// (0 without hugetlbfs), the free and reserved pages of the pool, and
+// nr_overcommit_hugepages (surplus pages, which the model does not cover).
+struct HugetlbState {
+  uint64_t page_size = 0;  // bytes
+  uint64_t free = 0;
+  uint64_t reserved = 0;
+  uint64_t overcommit = 0;
+};
+HugetlbState ReadHugetlbState();
 
 // --thp: why this kernel cannot run the THP profile, or "" if it can. Reads
 // /sys/kernel/mm/transparent_hugepage (Documentation/admin-guide/mm/

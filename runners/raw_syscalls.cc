@@ -92,6 +92,7 @@ long Pread(int fd, void* buf, size_t count, uint64_t offset) {
   return syscall(SYS_pread64, fd, buf, count, offset);
 }
 long Write(int fd, const void* buf, size_t count) { return syscall(SYS_write, fd, buf, count); }
+void SchedYield() { syscall(SYS_sched_yield); }
 void ExitGroup(int code) {
   syscall(SYS_exit_group, code);
   __builtin_unreachable();

@@ -56,6 +56,7 @@ Outcome PagemapScanHuge(int pagemap_fd, uint64_t start, uint64_t end, PageRegion
 // Observation and plumbing, also raw: the child runs under a seccomp
 // allow-list and must not reach libc paths that allocate or add syscalls.
 long Pread(int fd, void* buf, size_t count, uint64_t offset);
+void SchedYield();
 long Write(int fd, const void* buf, size_t count);
 [[noreturn]] void ExitGroup(int code);
 long Getppid();

@@ -268,6 +268,14 @@ bool SmapsCursor::ApplyField(std::string_view key,
         pending_.anon_huge_kb = *kb;
       }
       break;
+    case 14:
+    case 15:
+      if (key == "Shared_Hugetlb" || key == "Private_Hugetlb") {
+        const std::optional<uint64_t> kb = ParseKbValue(value);
+        if (!kb) return false;
+        pending_.hugetlb_kb += *kb;
+      }
+      break;
     default:
       break;
   }

@@ -37,6 +37,9 @@ struct SmapsVma {
   uint64_t locked_kb = 0;
   // "AnonHugePages:": PMD-mapped anonymous THPs (smaps_pmd_entry()).
   uint64_t anon_huge_kb = 0;
+  // "Private_Hugetlb:" + "Shared_Hugetlb:": present huge pages of a hugetlb
+  // VMA, which Rss leaves out (smaps_hugetlb_range()).
+  uint64_t hugetlb_kb = 0;
   // VmFlagBit bits from the "VmFlags:" line.
   uint32_t vm_flags = 0;
   // The VmFlags line was present (it appeared in v3.8; older kernels have

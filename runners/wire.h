@@ -121,6 +121,11 @@ struct HelloRecord {
   uint64_t heap_base;
   int32_t pagemap_scan_err;          // --thp: errno of ioctl(PAGEMAP_SCAN), 0 if it works
   uint32_t thp;                      // --thp was given
+  // /proc/meminfo: Hugepagesize (bytes; 0 without hugetlbfs), HugePages_Free
+  // and HugePages_Rsvd when the executor started.
+  uint64_t huge_page_size;
+  uint64_t huge_pages_free;
+  uint64_t huge_pages_rsvd;
 };
 
 struct StartedRecord {
@@ -164,6 +169,7 @@ struct StepRecord {
   uint64_t thp_pmd_mask;
   uint64_t thp_zero_mask;
   uint64_t anon_huge_kb;
+  uint64_t hugetlb_kb;  // smaps Private_Hugetlb + Shared_Hugetlb over the arena
 };
 
 struct DoneRecord {

@@ -48,20 +48,7 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
   auto& ctx = SuiteContext::Get();
   const Scenario& scenario = GetParam();
   ASSERT_TRUE(scenario.error.empty()) << scenario.error;
-  for (const Op& op : scenario.ops) {
-    if (op.kind == OpKind::kMlock2 && !ctx.gen_options().mlock2) GTEST_SKIP() << "mlock2 returns ENOSYS";
-    if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !ctx.gen_options().mcl_onfault) {
-      GTEST_SKIP() << "MCL_ONFAULT is not supported";
-    }
-    if (op.kind == OpKind::kMremap && !ctx.model_config().profile.mremap_modelled) {
-      GTEST_SKIP() << "mremap is modelled for 6.17+ only";
-    }
-    if (ctx.gen_options().thp) {
-      if (op.kind == OpKind::kFork && !ctx.gen_options().fork) GTEST_SKIP() << "fork is not modelled under --thp";
-      if (op.kind == OpKind::kMadvise && !ctx.gen_options().madvise) GTEST_SKIP() << "madvise is not modelled under --thp";
-      if (op.kind == OpKind::kMremap) GTEST_SKIP() << "mremap is not modelled under --thp";
-    }
-  }
+  if (const std::string why = ctx.UnsupportedReason(scenario.ops); !why.empty()) GTEST_SKIP() << why;
   const SequenceResult result = ctx.Verify(scenario.ops, /*counting=*/true);
   if (result.verdict != Verdict::kConformant) {
     const std::string rerun = scenario.path.empty()

@@ -48,6 +48,9 @@ bool Exempt(const Op& op) {
   // The named invalid branches: the kernel rejects them before any VMA.
   switch (op.kind) {
     case OpKind::kMmap:
+      // hugetlb_get_unmapped_area(): a MAP_HUGETLB address off the huge page boundary.
+      if ((op.flags & uapi::kMapHugetlb) && op.addr % (512 * kPage) != 0) return true;
+      return op.len == 0 || op.addr % kPage != 0;
     case OpKind::kMunmap:
     case OpKind::kMprotect: return op.len == 0 || op.addr % kPage != 0;
     // do_madvise(): len 0, an unaligned start, a length rounding to 0, wrap-around.
@@ -97,6 +100,12 @@ Touched RoundedRange(const Op& op) {
       }
       return {op.addr, op.addr + std::max(old_len, new_len)};
     }
+    case OpKind::kMmap:
+      if (op.flags & uapi::kMapHugetlb) {  // ksys_mmap_pgoff(): ALIGN(len, huge page size)
+        const uint64_t huge_mask = 512 * kPage - 1;
+        return {op.addr, op.addr + ((op.len + huge_mask) & ~huge_mask)};
+      }
+      return {op.addr, op.addr + ((op.len + mask) & ~mask)};
     default: return {op.addr, op.addr + ((op.len + mask) & ~mask)};
   }
 }
@@ -109,8 +118,11 @@ RC_GTEST_PROP(GenOpTest, EveryGeneratedCallStaysInsideTheArenaOrFailsBeforeAnyVm
   GenOptions options;
   options.hot_pages = *rc::gen::element<uint64_t>(1, 16, 512);
   options.mlock2 = *rc::gen::arbitrary<bool>();
-  Model model(TestConfig(arena_pages));
-  const ArenaBounds arena{kBase, arena_pages * kPage, kPage};
+  options.hugetlb = *rc::gen::arbitrary<bool>();
+  ModelConfig config = TestConfig(arena_pages);
+  SetHugetlbConfig(512 * kPage, *rc::gen::inRange<uint64_t>(0, 5), 0, 0, &config);
+  Model model(config);
+  const ArenaBounds arena{kBase, arena_pages * kPage, kPage, 512 * kPage};
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, options);
     RC_ASSERT(MayExecute(ToWire({op}, kBase)[0], arena));
@@ -182,6 +194,59 @@ RC_GTEST_PROP(GenOpTest, GeneratedMremapsStayWhereTheModelKnowsTheVmas, ()) {
 
 // --thp: about half of the anonymous mmaps are private, PMD-aligned and
 // whole PMDs long, and lock calls put boundaries inside such mappings.
+// The arena guard rounds a MAP_HUGETLB length up to the huge page, as
+// ksys_mmap_pgoff() does, and lets an unaligned one through (EINVAL first).
+TEST(HugetlbGuardTest, HugetlbLengthsRoundToTheHugePage) {
+  const uint64_t huge = 512 * kPage;
+  const ArenaBounds arena{kBase, 4 * huge, kPage, huge};
+  auto mmap = [&](uint64_t addr, uint64_t len) {
+    Op op;
+    op.kind = OpKind::kMmap;
+    op.addr = addr;
+    op.len = len;
+    op.prot = uapi::kProtRead;
+    op.flags = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed | uapi::kMapHugetlb;
+    return ToWire({op}, kBase)[0];
+  };
+  EXPECT_TRUE(MayExecute(mmap(3 * huge, kPage), arena));
+  EXPECT_FALSE(MayExecute(mmap(3 * huge, huge + kPage), arena));  // rounds to 2 huge pages: past the end
+  EXPECT_TRUE(MayExecute(mmap(3 * huge + kPage, huge), arena));   // off the boundary: EINVAL
+  const ArenaBounds without{kBase, 4 * huge, kPage, 0};
+  EXPECT_FALSE(MayExecute(mmap(0, kPage), without));  // no huge page size known: refused
+}
+
+// hugetlb: MAP_HUGETLB mmaps come up, huge page aligned but for the few
+// EINVAL ones; none over the free huge pages unless onto empty slots; and
+// no madvise, mremap or fork while a hugetlb page is mapped (the model has
+// no rules for them there).
+TEST(GenOpTest, HugetlbMmapsAreAlignedAndKeepUnmodelledCallsAway) {
+  GenOptions options;
+  options.hugetlb = true;
+  rc::Random random(7);
+  int huge_mmaps = 0, aligned = 0, enomem = 0, split_refused = 0;
+  for (int seq = 0; seq < 80; ++seq) {
+    ModelConfig config = TestConfig(4096);
+    SetHugetlbConfig(512 * kPage, 2, 0, 0, &config);
+    Model model(config);
+    for (int step = 0; step < 40; ++step) {
+      const Op op = Draw(GenOp(model, options), random);
+      ASSERT_EQ(UnmodelledReason(model, op), nullptr) << OpString(op);
+      if (op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb)) {
+        ++huge_mmaps;
+        aligned += op.addr % (512 * kPage) == 0;
+      }
+      StepEffects fx;
+      model.Apply(op, &fx);
+      enomem += fx.events[static_cast<size_t>(Event::kHugetlbNoReserve)];
+      split_refused += fx.events[static_cast<size_t>(Event::kHugetlbSplitRefused)] > 0;
+    }
+  }
+  EXPECT_GT(huge_mmaps, 50);
+  EXPECT_GT(aligned, huge_mmaps * 3 / 4);
+  EXPECT_GT(enomem, 0);
+  EXPECT_GT(split_refused, 10);
+}
+
 TEST(GenOpTest, ThpMmapsArePmdAlignedPrivateAndLockBoundariesFallInsideThem) {
   GenOptions options;
   options.thp = true;

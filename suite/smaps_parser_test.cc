@@ -886,6 +886,51 @@ TEST(SmapsParserTest, Kernel618ExcerptYieldsEveryVmaWithItsFields) {
       /*expect_vm_flags=*/true);
 }
 
+// A private and a shared MAP_HUGETLB mapping as 6.x prints them: Rss 0,
+// the present huge pages in Private_Hugetlb/Shared_Hugetlb, "ht" in VmFlags.
+constexpr std::string_view kHugetlbSmaps =
+    "7f0000000000-7f0000400000 rw-p 00000000 00:10 12345                      /anon_hugepage (deleted)\n"
+    "Size:               4096 kB\n"
+    "KernelPageSize:     2048 kB\n"
+    "MMUPageSize:        2048 kB\n"
+    "Rss:                   0 kB\n"
+    "Pss:                   0 kB\n"
+    "Shared_Clean:          0 kB\n"
+    "Shared_Dirty:          0 kB\n"
+    "Private_Clean:         0 kB\n"
+    "Private_Dirty:         0 kB\n"
+    "Referenced:            0 kB\n"
+    "Anonymous:             0 kB\n"
+    "AnonHugePages:         0 kB\n"
+    "ShmemPmdMapped:        0 kB\n"
+    "FilePmdMapped:         0 kB\n"
+    "Shared_Hugetlb:        0 kB\n"
+    "Private_Hugetlb:    2048 kB\n"
+    "Swap:                  0 kB\n"
+    "SwapPss:               0 kB\n"
+    "Locked:                0 kB\n"
+    "THPeligible:           0\n"
+    "VmFlags: rd wr mr mw me de ht sd\n"
+    "7f0000400000-7f0000800000 rw-s 00000000 00:10 12346                      /anon_hugepage (deleted)\n"
+    "Size:               4096 kB\n"
+    "Rss:                   0 kB\n"
+    "Shared_Hugetlb:     2048 kB\n"
+    "Private_Hugetlb:    2048 kB\n"
+    "Locked:                0 kB\n"
+    "VmFlags: rd wr sh mr mw me ms de ht sd\n";
+
+TEST(SmapsParserTest, HugetlbPagesAreSummedOutsideRssAndHtIsAFlag) {
+  const Parsed parsed = Parse(kHugetlbSmaps, kFrom62);
+  ASSERT_TRUE(parsed.ok);
+  ASSERT_EQ(parsed.vmas.size(), 2u);
+  EXPECT_EQ(parsed.vmas[0].rss_kb, 0u);
+  EXPECT_EQ(parsed.vmas[0].hugetlb_kb, 2048u);
+  EXPECT_EQ(parsed.vmas[1].hugetlb_kb, 4096u);
+  EXPECT_TRUE(parsed.vmas[0].vm_flags & kVmHugetlb);
+  EXPECT_TRUE(parsed.vmas[1].vm_flags & kVmDontExpand);
+  EXPECT_FALSE(VmaSupportsMlock(parsed.vmas[0].vm_flags, false));
+}
+
 TEST(SmapsParserTest, LfIsLockOnFaultUnderEitherDialect) {
   for (const SmapsDialect& dialect : {kBefore62, kFrom62}) {
     const Parsed parsed = Parse(kKernel618Smaps, dialect);

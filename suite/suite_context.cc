@@ -39,6 +39,8 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->swap_active = swap.active;
   config->config_swap = swap.config_swap;
   config->heap_base = info.heap_base;
+  SetHugetlbConfig(info.huge_page_size, info.huge_pages_free, info.huge_pages_rsvd, ReadHugetlbState().overcommit,
+                   config);
   return true;
 }
 
@@ -148,12 +150,30 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
                      "which look at the initial one; modelled as absent");
   }
   for (const std::string& note : PrivilegeNotes(config_)) notes_.push_back(note);
-  // hugetlb mappings are not modelled; say why they are absent.
-  const auto huge = FreeHugePages();
-  notes_.push_back(huge.value_or(0) == 0
-                       ? "SKIP hugetlb mappings: no huge pages reserved (HugePages_Free 0; mlockcheck never "
-                         "changes the reservation)"
-                       : "SKIP hugetlb mappings: not modelled yet");
+  // hugetlb: what the pool allows; mlockcheck never changes the reservation.
+  const ExecutorInfo& ex_info = executor_->info();
+  const uint64_t overcommit = ReadHugetlbState().overcommit;
+  if (options.thp) {
+    config_.huge_page_pages = 0;
+    notes_.push_back("SKIP hugetlb mappings: not modelled together with --thp");
+  } else if (ex_info.huge_page_size == 0) {
+    notes_.push_back("SKIP hugetlb mappings: no Hugepagesize in /proc/meminfo (kernel without CONFIG_HUGETLBFS)");
+  } else if (overcommit != 0) {
+    notes_.push_back("SKIP hugetlb mappings: nr_overcommit_hugepages is " + std::to_string(overcommit) +
+                     " (surplus huge pages are not modelled)");
+  } else if (config_.huge_page_pages == 0) {
+    notes_.push_back("SKIP hugetlb mappings: the arena is not aligned to or smaller than a huge page");
+  } else if (config_.hugetlb_available == 0) {
+    notes_.push_back("hugetlb: no free huge pages (HugePages_Free " + std::to_string(ex_info.huge_pages_free) +
+                     ", HugePages_Rsvd " + std::to_string(ex_info.huge_pages_rsvd) +
+                     "): MAP_HUGETLB is checked for its ENOMEM only; boot with hugepages=N to check hugetlb "
+                     "mappings (./mlockcheck vm --append hugepages=N)");
+  } else {
+    notes_.push_back("hugetlb: " + std::to_string(config_.hugetlb_available) + " free huge pages of " +
+                     std::to_string(ex_info.huge_page_size / 1024) +
+                     " kB for MAP_HUGETLB; madvise, mremap and fork are not generated while one is mapped");
+  }
+  gen_options_.hugetlb = config_.huge_page_pages > 0;
   gen_options_.tmpfile = executor_->info().tmpfile_err == 0;
   if (!gen_options_.tmpfile) {
     notes_.push_back("SKIP tmpfs file mappings: cannot create a file in /dev/shm (" +
@@ -192,6 +212,34 @@ SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
     }
   }
   return result;
+}
+
+std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
+  for (const Op& op : ops) {
+    if (op.kind == OpKind::kMlock2 && !gen_options_.mlock2) return "mlock2 returns ENOSYS";
+    if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !gen_options_.mcl_onfault) {
+      return "MCL_ONFAULT is not supported";
+    }
+    if (op.kind == OpKind::kMremap && !config_.profile.mremap_modelled) return "mremap is modelled for 6.17+ only";
+    if (op.kind == OpKind::kMmapFile && op.file == kSecretmem && !gen_options_.secretmem) {
+      return "memfd_secret mappings are left out on this kernel (see the header)";
+    }
+    if (op.kind == OpKind::kMmapFile && op.file == kTmpfile && !gen_options_.tmpfile) {
+      return "the tmpfs file cannot be created here (see the header)";
+    }
+    if (gen_options_.thp) {
+      if (op.kind == OpKind::kFork && !gen_options_.fork) return "fork is not modelled under --thp";
+      if (op.kind == OpKind::kMadvise && !gen_options_.madvise) return "madvise is not modelled under --thp";
+      if (op.kind == OpKind::kMremap) return "mremap is not modelled under --thp";
+    }
+    if (op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb) && config_.huge_page_pages > 0 &&
+        config_.hugetlb_available == 0) {
+      return "MAP_HUGETLB needs free huge pages (boot with hugepages=N)";
+    }
+  }
+  size_t step = 0;
+  if (const char* why = UnmodelledStep(config_, ops, &step)) return "step " + std::to_string(step) + ": " + why;
+  return "";
 }
 
 std::string SuiteContext::ReplayHint() const {

@@ -69,6 +69,11 @@ class SuiteContext {
   // Runs and checks one sequence. Runs that shrink an earlier failure of the
   // same test (`counting` false) stay out of the counters and coverage.
   SequenceResult Verify(const std::vector<Op>& ops, bool counting);
+  // Why a given sequence (a corpus file, a replayed one) cannot be checked
+  // on this kernel or by this model, or "" if it can: a call the kernel
+  // lacks or the run left out (the header's SKIP lines), or one the model
+  // does not cover (UnmodelledStep()).
+  std::string UnsupportedReason(const std::vector<Op>& ops) const;
   std::string ReplayHint() const;
 
   // Called at every test start; remembers how the last failing run failed,
