@@ -871,7 +871,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     page = fresh;
     // __mmap_complete() (mmap_region() before 6.12) clears VM_LOCKED_MASK of
     // a hugetlb VMA and does not count it; populate still runs (ref 63).
-    SetLock(page, huge ? Lock::kNone : lock, fx);
+    SetLock(page, huge && !Mutant(PlantedBug::kHugetlbMapLockedCounts) ? Lock::kNone : lock, fx);
   }
   if (huge) {
     fx.Note(Event::kHugetlbMapped);

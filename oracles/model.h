@@ -134,10 +134,13 @@ enum class PlantedBug : uint8_t {
   kForkChildKeepsLocks,            // the fork child's VMAs keep VM_LOCKED/VM_LOCKONFAULT
   kForkChildInheritsFuture,        // the fork child inherits MCL_FUTURE in def_flags
   kThpSplitKeepsMlocked,           // a PMD split at a lock boundary leaves the THP mlocked
+  kHugetlbMapLockedCounts,         // MAP_LOCKED leaves a hugetlb VMA VM_LOCKED and counted in locked_vm
 };
-constexpr int kPlantedBugCount = 30;
+constexpr int kPlantedBugCount = 31;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
+// Mutants that need free huge pages (ModelConfig::hugetlb_available).
+inline bool IsHugetlbMutant(PlantedBug bug) { return bug == PlantedBug::kHugetlbMapLockedCounts; }
 
 struct ModelConfig {
   uint64_t page_size = 4096;

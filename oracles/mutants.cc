@@ -208,6 +208,12 @@ const std::vector<MutantInfo>& Mutants() {
        "folio_remove_rmap_pmd() -> munlock_vma_folio() (mm/internal.h); ref 46",
        "r0 = mmap(arena+0x0, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
        "munlock(r0, 0x1000)\n"},
+      {PlantedBug::kHugetlbMapLockedCounts, "hugetlb-map-locked-counts", "mmap",
+       "MAP_LOCKED leaves a hugetlb VMA VM_LOCKED and counts it in locked_vm",
+       "the special-VMA filter of mmap_region()/__mmap_complete() (is_vm_hugetlb_page() with VM_SPECIAL, "
+       "now vma_supports_mlock()); the class of d239462787b0 \"mm: prevent droppable mappings from being "
+       "locked\", where one path missed the filter; ref 21, 63",
+       "r0 = mmap(arena+0x0, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED|MAP_HUGETLB, -1, 0)\n"},
   };
   return kMutants;
 }

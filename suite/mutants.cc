@@ -20,13 +20,17 @@
 namespace mlc {
 
 namespace {
-// THP mutants need the THP profile, and show in the page flags.
+// THP mutants need the THP profile, and show in the page flags; hugetlb
+// ones need free huge pages, which a simulated kernel has whatever the host
+// reserved (four of 2 MiB).
 ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
   ModelConfig config = base;
   if (IsThpMutant(bug)) {
     config.thp = true;
     config.page_flags = true;
+    config.huge_page_pages = 0;  // hugetlb is not modelled with --thp
   }
+  if (IsHugetlbMutant(bug)) SetHugetlbConfig(2 << 20, 4, 0, 0, &config);
   return config;
 }
 }  // namespace
@@ -52,11 +56,12 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
                       uint64_t seed, int sequences, int steps) {
   MutantHunt hunt;
   const auto start = std::chrono::steady_clock::now();
-  const ModelConfig thp_config = ConfigForMutant(config, mutant.bug);
+  const ModelConfig hunt_config = ConfigForMutant(config, mutant.bug);
   GenOptions gen_options = gen;
-  gen_options.thp = thp_config.thp;
+  gen_options.thp = hunt_config.thp;
+  gen_options.hugetlb = hunt_config.huge_page_pages > 0;
   const auto property = [&] {
-    const Sequence sequence = *GenSequence(Model(thp_config), gen_options);
+    const Sequence sequence = *GenSequence(Model(hunt_config), gen_options);
     if (!hunt.detected) ++hunt.sequences;
     SequenceResult result = SimulateSequence(sequence.ops, config, mutant.bug);
     if (result.verdict != Verdict::kDivergence) return;
