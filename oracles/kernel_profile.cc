@@ -65,7 +65,8 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.madv_populate = !(*version < KernelVersion{5, 14, 0});
   p.madv_dontneed_locked = !(*version < KernelVersion{5, 18, 0});
   p.madv_populate_stops_at_hole = !(*version < KernelVersion{6, 10, 0});
-  p.mremap_modelled = !(*version < KernelVersion{6, 17, 0});
+  p.mremap_classic = !(*version < KernelVersion{6, 1, 0}) && *version < KernelVersion{6, 16, 0};
+  p.mremap_modelled = p.mremap_classic || !(*version < KernelVersion{6, 17, 0});
   p.mmap_unmap_failure_is_enomem = *version < KernelVersion{6, 12, 0};
   return p;
 }

@@ -50,9 +50,22 @@ struct KernelProfile {
   // unmapped, and a pure MREMAP_FIXED move (old_len == new_len) may span
   // several VMAs and gaps ("mm/mremap: permit mremap() move of multiple
   // VMAs", v6.17, Lorenzo Stoakes). Older kernels check in another order and
-  // unmap the target before remap_is_valid(); the model covers 6.17+ only,
-  // and mremap is not generated on older kernels (the run says so).
+  // unmap the target before remap_is_valid() (mremap_classic below). Where
+  // neither applies (before 6.1, and 6.16) mremap is not generated (the run
+  // says so).
   bool mremap_modelled = true;
+  // mremap before that rework, as v6.1 and v6.12 have it (Debian's
+  // linux-source 6.1.192 and 6.12.117 read the same): SYSCALL_DEFINE5(mremap)
+  // checks the flag combinations first and new_addr only in mremap_to(),
+  // after the VMA lookup; mremap_to() unmaps the MREMAP_FIXED target and a
+  // shrunk tail before vma_to_resize() checks the VMA (EFAULT, EAGAIN), and
+  // moves one VMA only. MREMAP_DONTUNMAP of a locked VMA splits it first
+  // and leaves locked_vm alone (move_vma()), as the model has it. Modelled
+  // from 6.1 to 6.15; the rework of move_vma() and do_mremap() landed in
+  // 6.16 (b714ccb02a76 "mm/mremap: complete refactor of move_vma()" and the
+  // series around it), whose check order 6.16 shares with 6.17 but not its
+  // multi-VMA moves, so 6.16 alone is not modelled.
+  bool mremap_classic = false;
   // mmap(MAP_FIXED) whose unmapping of the old range fails (a split that
   // hugetlb_vm_op_split() refuses, EINVAL) returns ENOMEM before v6.12:
   // mmap_region() answered any do_mas_munmap()/do_vmi_munmap() failure with

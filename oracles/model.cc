@@ -1513,6 +1513,28 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
                       StepEffects& fx) {
   std::vector<PageState> moved(pages_.begin() + static_cast<int64_t>(from),
                                pages_.begin() + static_cast<int64_t>(from + count));
+  // MREMAP_DONTUNMAP: move_vma() (dontunmap_complete() since 6.16) unlinks
+  // the old VMA's anon_vma when the range was the whole VMA
+  // (unlink_anon_vmas() clears vma->anon_vma), as it is for a locked VMA,
+  // split first (6.1-6.15; since 6.16 an erratum); a VMA that goes on
+  // beyond the range keeps it. Where a seam leaves that open, so is the
+  // anon_vma (PageState::anon_vma_open; found under qemu on 6.1).
+  enum class Whole { kYes, kNo, kOpen };
+  Whole whole = Whole::kNo;
+  if (dontunmap && count > 0) {
+    // 1: a VMA boundary between pages left and right, 0: none, 2: unknown.
+    auto boundary = [&](uint64_t left, uint64_t right) {
+      if (right >= pages_.size() || !SameVmaAttrs(static_cast<size_t>(left), static_cast<size_t>(right))) return 1;
+      return pages_[static_cast<size_t>(right)].seam ? 2 : 0;
+    };
+    const int before = from == 0 ? 1 : boundary(from - 1, from);
+    const int after = boundary(from + count - 1, from + count);
+    if (pages_[static_cast<size_t>(from)].lock != Lock::kNone || (before == 1 && after == 1)) {
+      whole = Whole::kYes;
+    } else if (before != 0 && after != 0) {
+      whole = Whole::kOpen;
+    }
+  }
   // The new VMA's flags; old_len 0 (a shared mapping "duplicated") takes
   // the VMA's own, though the aliasing that creates is not modelled.
   const PageState last = count > 0 ? moved.back() : pages_[static_cast<size_t>(from)];
@@ -1523,6 +1545,10 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
       if (old.lock != Lock::kNone) SetLock(old, Lock::kNone, fx);
       old.residency = Residency::kNone;
       old.cow = false;
+      if (whole != Whole::kNo && old.anon_vma) {
+        old.anon_vma = false;
+        old.anon_vma_open = whole == Whole::kOpen;
+      }
     } else {
       old = PageState{};
     }
@@ -1567,6 +1593,7 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
 // VMA is populated last (mm_populate(), errors ignored), which skips
 // VM_LOCKONFAULT (Michal Hocko: "Partially populated ... ranges do not have
 // the full mlock semantic so they are not populated on resize", ref 59).
+// 6.1-6.15 differ where `classic` is tested (KernelProfile::mremap_classic).
 Outcome Model::Mremap(const Op& op, StepEffects& fx) {
   const uint64_t ps = config_.page_size;
   const uint64_t mask = ps - 1;
@@ -1579,23 +1606,39 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
   const bool dontunmap = op.flags & uapi::kMremapDontunmap;
   const int known = uapi::kMremapMaymove | uapi::kMremapFixed | uapi::kMremapDontunmap;
   if (op.flags & ~known) return Fail(uapi::kEinval);
+  // Before 6.16 (KernelProfile::mremap_classic) SYSCALL_DEFINE5(mremap)
+  // checks the flags' combinations first, MREMAP_DONTUNMAP's lengths before
+  // PAGE_ALIGN, and new_addr only in mremap_to(), after the VMA lookup.
+  const bool classic = config_.profile.mremap_classic;
+  if (classic) {
+    if (fixed && !maymove) return Fail(uapi::kEinval);
+    if (dontunmap && (!maymove || op.len != op.new_len)) return Fail(uapi::kEinval);
+  }
   if (addr & mask) return Fail(uapi::kEinval);
   if (new_len == 0) return Fail(uapi::kEinval);
-  if (new_len > config_.task_size || new_addr > config_.task_size - new_len) return Fail(uapi::kEinval);
   const bool implies_new_addr = fixed || dontunmap;
-  if (implies_new_addr) {
-    if (new_addr & mask) return Fail(uapi::kEinval);
-    if (!maymove) return Fail(uapi::kEinval);
-    if (dontunmap && old_len != new_len) return Fail(uapi::kEinval);
-    if (addr + old_len > new_addr && new_addr + new_len > addr) return Fail(uapi::kEinval);  // vrm_overlaps()
+  auto check_new_addr = [&]() -> int {
+    if (new_len > config_.task_size || new_addr > config_.task_size - new_len) return uapi::kEinval;
+    if (!implies_new_addr) return 0;
+    if (new_addr & mask) return uapi::kEinval;
+    if (!maymove) return uapi::kEinval;
+    if (dontunmap && old_len != new_len) return uapi::kEinval;
+    if (addr + old_len > new_addr && new_addr + new_len > addr) return uapi::kEinval;  // vrm_overlaps()
+    return 0;
+  };
+  if (!classic) {
+    if (const int err = check_new_addr()) return Fail(err);
   }
   const int64_t first = PageIndex(addr);
   if (first < 0 || !pages_[static_cast<size_t>(first)].mapped) return Fail(uapi::kEfault);
+  if (classic && implies_new_addr) {
+    if (const int err = check_new_addr()) return Fail(err);  // mremap_to()
+  }
   const auto from = static_cast<uint64_t>(first);
   const uint64_t old_pages = old_len / ps;
   const uint64_t new_pages = new_len / ps;
   const int64_t target = PageIndex(new_addr);
-  if (fixed && old_len == new_len) {
+  if (fixed && old_len == new_len && !classic) {
     // remap_move(): for_each_vma_range() over [addr, addr + old_len), each
     // VMA (split as needed) moved by mremap_to() to the same offset from
     // new_addr; the target is unmapped piece by piece.
@@ -1620,28 +1663,39 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
   const Lock lock = pages_[static_cast<size_t>(first)].lock;
   const bool shrink = new_len < old_len;
   const bool expand = new_len > old_len;
-  if (expand || implies_new_addr) {
-    // remap_is_valid(); VM_SHARED|VM_MAYSHARE: shared anonymous and shared file mappings.
-    if (old_len == 0 && !pages_[static_cast<size_t>(first)].shared) return Fail(uapi::kEinval);
-    // The model assumes alike pages across a seam are one VMA; generators
-    // never aim a resize there (Model::SpanOf()).
-    if (SpanOf(from, shrink ? new_pages : old_pages) == VmaSpan::kCrosses) {
+  // remap_is_valid() (vma_to_resize() before 6.16) of the range that stays
+  // to be moved or resized, `pages` long: old_len 0 of a private mapping is
+  // EINVAL (VM_SHARED|VM_MAYSHARE: shared anonymous and shared file
+  // mappings); beyond its VMA is EFAULT ("We can't remap across vm area
+  // boundaries"; the model takes alike pages across a seam as one VMA, and
+  // generators never aim there, Model::SpanOf()); growth of a VM_LOCKED VMA
+  // needs mlock_future_ok(delta) (EAGAIN, ref 12).
+  auto remap_is_valid = [&](uint64_t pages) -> int {
+    if (pages == 0 && !pages_[static_cast<size_t>(first)].shared) return uapi::kEinval;
+    if (SpanOf(from, pages) == VmaSpan::kCrosses) {
       fx.Note(Event::kMremapAcrossVmas);
-      return Fail(uapi::kEfault);
+      return uapi::kEfault;
     }
     if (expand && !MlockFutureOk(lock, new_len - old_len)) {
       fx.Note(Event::kMremapOverLimit);
-      return Fail(uapi::kEagain);
+      return uapi::kEagain;
     }
+    return 0;
+  };
+  const uint64_t staying = shrink ? new_pages : old_pages;
+  // Since 6.16 the checks come before anything is unmapped; before, a move
+  // makes them in mremap_to() (below), a growth in place here too.
+  if ((expand || implies_new_addr) && !(classic && implies_new_addr)) {
+    if (const int err = remap_is_valid(staying)) return Fail(err);
   }
   uint64_t result = addr;
   uint64_t grown_from = 0;  // arena page where a populated growth starts
   if (implies_new_addr) {
-    // mremap_to(). MREMAP_DONTUNMAP without MREMAP_FIXED takes new_addr as a
+    // mremap_to(): MREMAP_FIXED unmaps the target, a shrink its tail, then
+    // move_vma(). MREMAP_DONTUNMAP without MREMAP_FIXED takes new_addr as a
     // hint only; the executor refuses it (runners/arena_guard.cc).
     if (target < 0 || static_cast<uint64_t>(target) + new_pages > pages_.size()) return Fail(uapi::kEinval);
     if (fixed) UnmapPages(static_cast<uint64_t>(target), new_pages, fx);
-    uint64_t moving = old_pages;
     if (shrink) {
       for (uint64_t i = from + new_pages; i < from + old_pages && i < pages_.size(); ++i) {
         if (pages_[static_cast<size_t>(i)].mapped && pages_[static_cast<size_t>(i)].lock != Lock::kNone) {
@@ -1649,11 +1703,16 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
         }
       }
       UnmapPages(from + new_pages, old_pages - new_pages, fx);
-      moving = new_pages;
     }
-    MovePages(from, moving, static_cast<uint64_t>(target), new_pages, dontunmap, fx);
+    // Before 6.16 vma_to_resize() checks only now, so a failure leaves the
+    // target and the tail unmapped; a pure move is one VMA's too (moves of
+    // several VMAs came with 6.17).
+    if (classic) {
+      if (const int err = remap_is_valid(staying)) return Fail(err);
+    }
+    MovePages(from, staying, static_cast<uint64_t>(target), new_pages, dontunmap, fx);
     result = new_addr;
-    grown_from = static_cast<uint64_t>(target) + moving;
+    grown_from = static_cast<uint64_t>(target) + staying;
   } else if (shrink) {
     // mremap_at() -> shrink_vma(): do_vmi_munmap() of the tail.
     for (uint64_t i = from + new_pages; i < from + old_pages && i < pages_.size(); ++i) {
@@ -1863,7 +1922,10 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
   size_t from = i, to = i;
   while (from > 0 && SameVma(pages, from - 1, from)) --from;
   while (to + 1 < pages.size() && SameVma(pages, to, to + 1)) ++to;
-  for (size_t j = from; j <= to; ++j) pages[j].anon_vma = true;
+  for (size_t j = from; j <= to; ++j) {
+    pages[j].anon_vma = true;
+    pages[j].anon_vma_open = false;
+  }
 }
 
 // A VMA without an anon_vma merges with a neighbour that has one and shares
@@ -1982,7 +2044,7 @@ Outcome Model::Fork(const Op& op, StepEffects& fx) {
       // in their VMA: 6.1 did not merge an anon_vma-less VMA back into one
       // with an anon_vma on munlockall() (found under qemu).
       page.anon_vma = (*from)[i].anon_vma;
-      page.anon_vma_open = !page.anon_vma && VmaHasAnonVma(*from, i);
+      page.anon_vma_open = (*from)[i].anon_vma_open || (!page.anon_vma && VmaHasAnonVma(*from, i));
       if (!keep_locks) page.lock = Lock::kNone;
     }
   }

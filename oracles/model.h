@@ -59,10 +59,12 @@ struct PageState {
   // vma_needs_copy()). Set on the whole VMA (Model::NoteAnonVma); pages
   // that merge with such a VMA share it (Model::VmaHasAnonVma).
   bool anon_vma = false;
-  // Fork child pages only: whether the VMA has an anon_vma is not determined
-  // (its own pages never got one, a neighbour with equal flags did, and the
-  // merge rules decide whether they are one VMA: mm/vma.c
-  // is_mergeable_anon_vma()).
+  // Whether the VMA has an anon_vma is not determined: in a fork child, its
+  // own pages never got one, a neighbour with equal flags did, and the
+  // merge rules decide whether they are one VMA (mm/vma.c
+  // is_mergeable_anon_vma()); in any model, MREMAP_DONTUNMAP moved a range
+  // that may or may not have been its whole VMA (Model::MovePages()).
+  // Cleared when a fault gives the VMA one for certain.
   bool anon_vma_open = false;
   // --thp: the page belongs to a huge folio (a THP, or the huge zero page
   // while PMD-mapped) that the kernel reported PMD-mapped at some step and

@@ -1,4 +1,5 @@
-// Tests of the oracle's mremap rules (mm/mremap.c, 6.17/6.18; ref 30, 59):
+// Tests of the oracle's mremap rules (mm/mremap.c, 6.17/6.18, and 6.1-6.15;
+// ref 30, 59):
 // expectations written out by hand from the cited rules, never by
 // re-running the model.
 #include <gtest/gtest.h>
@@ -22,6 +23,13 @@ ModelConfig MremapConfig() {
   config.arena_base = kBase;
   config.arena_pages = 64;
   config.profile = ProfileForRelease("6.18.0", nullptr).value();
+  return config;
+}
+
+// No CAP_IPC_LOCK, RLIMIT_MEMLOCK of `pages` pages.
+ModelConfig WithoutCapIpcLock(ModelConfig config, uint64_t pages) {
+  config.cap_ipc_lock = false;
+  config.memlock_cur = config.memlock_max = pages * kPage;
   return config;
 }
 
@@ -146,10 +154,7 @@ TEST(MremapModelTest, AResizeAcrossTwoVmasIsEfaultAPureMoveTakesBoth) {
 // remap_is_valid() -> mlock_future_ok(vm_flags, delta): EAGAIN when
 // locked_vm + delta exceeds RLIMIT_MEMLOCK without CAP_IPC_LOCK (ref 12).
 TEST(MremapModelTest, GrowingALockedMappingOverTheLimitIsEagain) {
-  ModelConfig config = MremapConfig();
-  config.cap_ipc_lock = false;
-  config.memlock_cur = config.memlock_max = 5 * kPage;
-  Model m(config);
+  Model m(WithoutCapIpcLock(MremapConfig(), 5));
   ASSERT_EQ(m.Apply(MmapPages(0, 0, 4, kRw, kAnon | uapi::kMapLocked)).err, 0);
   EXPECT_EQ(m.Apply(MremapPages(0, 4, 6, 0)), Fails(uapi::kEagain));
   EXPECT_FALSE(m.pages()[4].mapped);
@@ -172,6 +177,80 @@ TEST(MremapModelTest, ParameterChecksAreEinvalBeforeTheLookup) {
   EXPECT_EQ(m.Apply(MremapPages(0, 1, 2, kMove | uapi::kMremapDontunmap, 10)), Fails(uapi::kEinval));
   EXPECT_EQ(m.Apply(MremapPages(0, 2, 2, kMove, 1)), Fails(uapi::kEinval));  // overlap
   EXPECT_EQ(m.Apply(MremapPages(0, 1, 1, 0)), Fails(uapi::kEfault));          // a hole
+}
+
+// ---------------------------------------------------------------------------
+// 6.1-6.15 (KernelProfile::mremap_classic): SYSCALL_DEFINE5(mremap),
+// mremap_to() and vma_to_resize() as Debian's 6.1.192 and 6.12.117 have them.
+
+ModelConfig ClassicConfig() {
+  ModelConfig config = MremapConfig();
+  config.profile = ProfileForRelease("6.12.117+deb12-cloud-amd64", nullptr).value();
+  EXPECT_TRUE(config.profile.mremap_classic);
+  return config;
+}
+
+// The flag combinations come first, new_addr only after the lookup, and
+// MREMAP_DONTUNMAP compares the lengths before PAGE_ALIGN.
+TEST(MremapClassicModelTest, FlagChecksFirstNewAddressAfterTheLookup) {
+  Model m(ClassicConfig());
+  Op unaligned = MremapPages(0, 1, 1, uapi::kMremapFixed, 10);
+  unaligned.addr += 1;
+  EXPECT_EQ(m.Apply(unaligned), Fails(uapi::kEinval));  // FIXED without MAYMOVE precedes the alignment
+  // A hole at addr with an overlapping target: the lookup's EFAULT comes
+  // first (6.17+: the overlap's EINVAL).
+  EXPECT_EQ(m.Apply(MremapPages(0, 2, 2, kMove, 1)), Fails(uapi::kEfault));
+  Model current(MremapConfig());
+  EXPECT_EQ(current.Apply(MremapPages(0, 2, 2, kMove, 1)), Fails(uapi::kEinval));
+  ASSERT_EQ(m.Apply(MmapPages(0, 0, 2, kRw, kAnon)).err, 0);
+  EXPECT_EQ(m.Apply(MremapPages(0, 2, 2, kMove, 1)), Fails(uapi::kEinval));  // mremap_to(): overlap
+  Op lengths = MremapPages(0, 1, 1, kMove | uapi::kMremapDontunmap, 10);
+  lengths.new_len -= 1;  // equal once page-aligned, different as passed
+  EXPECT_EQ(m.Apply(lengths), Fails(uapi::kEinval));
+  EXPECT_EQ(current.Apply(MmapPages(0, 0, 2, kRw, kAnon)).err, 0);
+  EXPECT_EQ(current.Apply(lengths), At(10));
+}
+
+// mremap_to() unmaps the target before vma_to_resize() finds the range
+// crossing a VMA boundary; a pure move is one VMA's too.
+TEST(MremapClassicModelTest, AMoveAcrossVmasIsEfaultAfterTheTargetWasUnmapped) {
+  Model m(ClassicConfig());
+  ASSERT_EQ(m.Apply(MmapPages(0, 0, 2, kRw, kAnon)).err, 0);
+  ASSERT_EQ(m.Apply(MmapPages(1, 2, 2, uapi::kProtRead, kAnon)).err, 0);
+  ASSERT_EQ(m.Apply(MmapPages(2, 20, 4, kRw, kAnon | uapi::kMapLocked)).err, 0);
+  EXPECT_EQ(m.Apply(MremapPages(0, 4, 4, kMove, 20)), Fails(uapi::kEfault));
+  EXPECT_FALSE(m.pages()[20].mapped);  // the target is gone
+  EXPECT_TRUE(m.pages()[0].mapped);
+  EXPECT_EQ(m.VmLckKb(), 0u);
+}
+
+// vma_to_resize()'s EAGAIN comes after the target was unmapped too.
+TEST(MremapClassicModelTest, AGrowingMoveOverTheLimitIsEagainAfterTheTargetWasUnmapped) {
+  Model m(WithoutCapIpcLock(ClassicConfig(), 5));
+  ASSERT_EQ(m.Apply(MmapPages(0, 0, 4, kRw, kAnon | uapi::kMapLocked)).err, 0);
+  ASSERT_EQ(m.Apply(MmapPages(1, 20, 2, kRw, kAnon)).err, 0);
+  EXPECT_EQ(m.Apply(MremapPages(0, 4, 6, kMove, 20)), Fails(uapi::kEagain));
+  EXPECT_FALSE(m.pages()[20].mapped);
+  ExpectPages(m, 0, 4, true, Lock::kLocked, Residency::kPage);
+}
+
+// MREMAP_DONTUNMAP of a whole VMA unlinks its anon_vma (move_vma():
+// unlink_anon_vmas()): a fork child gets no pte for a zero page read there
+// afterwards. Of part of an unlocked VMA it stays (found under qemu, 6.1).
+TEST(MremapClassicModelTest, DontunmapOfAWholeVmaDropsItsAnonVma) {
+  Model m(ClassicConfig());
+  ASSERT_EQ(m.Apply(MmapPages(0, 0, 2, kRw, kAnon)).err, 0);
+  ASSERT_EQ(m.Apply(TouchPage(OpKind::kWriteTouch, 0)).signal, 0);
+  ASSERT_TRUE(m.VmaHasAnonVma(m.pages(), 1));
+  EXPECT_EQ(m.Apply(MremapPages(0, 2, 2, kMove | uapi::kMremapDontunmap, 10)), At(10));
+  EXPECT_FALSE(m.VmaHasAnonVma(m.pages(), 0));
+  EXPECT_TRUE(m.VmaHasAnonVma(m.pages(), 10));
+  Model part(ClassicConfig());
+  ASSERT_EQ(part.Apply(MmapPages(0, 0, 4, kRw, kAnon)).err, 0);
+  ASSERT_EQ(part.Apply(TouchPage(OpKind::kWriteTouch, 0)).signal, 0);
+  EXPECT_EQ(part.Apply(MremapPages(2, 2, 2, kMove | uapi::kMremapDontunmap, 10)), At(10));
+  ASSERT_EQ(part.Apply(Mlock2Pages(0, 2, uapi::kMlockOnfault)).err, 0);  // splits the VMA at page 2
+  EXPECT_TRUE(part.VmaHasAnonVma(part.pages(), 3));
 }
 
 // What the model knows of VMA boundaries: one mmap is one VMA; a split by

@@ -30,7 +30,7 @@ class MremapRunnerTest : public ::testing::Test {
   void SetUp() override {
     if (!HasCapIpcLock().value_or(false)) GTEST_SKIP() << "needs CAP_IPC_LOCK (root)";
     const auto profile = ProfileForRelease(KernelRelease(), nullptr);
-    if (!profile || !profile->mremap_modelled) GTEST_SKIP() << "mremap is modelled for 6.17+ only";
+    if (!profile || !profile->mremap_modelled) GTEST_SKIP() << "mremap is modelled for 6.1-6.15 and 6.17+ only";
     std::string error;
     ex_ = Executor::Start(ExecutorOptions{}, &error);
     ASSERT_NE(ex_, nullptr) << error;

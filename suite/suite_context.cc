@@ -137,8 +137,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   if (!config_.profile.mremap_modelled) {
     gen_options_.mremap = false;
-    notes_.push_back("SKIP mremap operations: the model covers mremap as refactored in 6.17 (check order, "
-                     "multi-VMA moves); this kernel is older");
+    notes_.push_back("SKIP mremap operations: the model covers mremap of 6.1-6.15 and of 6.17+ (check order, "
+                     "multi-VMA moves); 6.16 and kernels before 6.1 differ from both");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
   if (!config_.read_fault_maps_zero_page) {
@@ -220,7 +220,9 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !gen_options_.mcl_onfault) {
       return "MCL_ONFAULT is not supported";
     }
-    if (op.kind == OpKind::kMremap && !config_.profile.mremap_modelled) return "mremap is modelled for 6.17+ only";
+    if (op.kind == OpKind::kMremap && !config_.profile.mremap_modelled) {
+      return "mremap is modelled for 6.1-6.15 and 6.17+ only";
+    }
     if (op.kind == OpKind::kMmapFile && op.file == kSecretmem && !gen_options_.secretmem) {
       return "memfd_secret mappings are left out on this kernel (see the header)";
     }
