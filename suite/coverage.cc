@@ -64,7 +64,10 @@ void Coverage::Print(std::ostream& os, const char* p) const {
   os << p << "  events:\n";
   for (size_t e = 0; e < events_.size(); ++e) {
     os << p << "    " << std::left << std::setw(58) << EventName(static_cast<Event>(e))
-       << std::right << std::setw(9) << events_[e] << "\n";
+       << std::right << std::setw(9) << events_[e];
+    const auto why = unreachable_.find(static_cast<Event>(e));
+    if (events_[e] == 0 && why != unreachable_.end()) os << "  (not possible here: " << why->second << ")";
+    os << "\n";
   }
 }
 

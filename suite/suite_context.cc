@@ -196,7 +196,53 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (config_.swap_active) {
     notes_.push_back("swap is active: MADV_PAGEOUT of anonymous pages is left open (it may page them out)");
   }
+  MarkUnreachableEvents();
   return kExitConformant;
+}
+
+void SuiteContext::MarkUnreachableEvents() {
+  const auto mark = [this](std::initializer_list<Event> events, const std::string& why) {
+    for (Event e : events) coverage_.SetUnreachable(e, why);
+  };
+  if (!config_.read_fault_maps_zero_page) {
+    mark({Event::kZeroPageReplaced, Event::kThpHugeZeroMapped}, "no zero page on this kernel");
+  }
+  if (!gen_options_.thp) {
+    mark({Event::kThpPmdMapped, Event::kThpHugeZeroMapped, Event::kThpLockedWhole, Event::kThpSplitAtLockBoundary,
+          Event::kThpSplitOther, Event::kThpSplitMlockOpen, Event::kThpRejected},
+         "THP is off without --thp");
+  }
+  const std::initializer_list<Event> hugetlb = {Event::kHugetlbMapped,  Event::kHugetlbLockSkipped,
+                                                Event::kHugetlbPopulated, Event::kHugetlbTouched,
+                                                Event::kHugetlbSplitRefused};
+  if (config_.huge_page_pages == 0) {
+    mark(hugetlb, "hugetlb is not generated (see the header)");
+    mark({Event::kHugetlbNoReserve}, "hugetlb is not generated (see the header)");
+  } else if (config_.hugetlb_available == 0) {
+    mark(hugetlb, "no free huge pages");
+  }
+  if (!gen_options_.mremap) {
+    mark({Event::kMremapShrankLocked, Event::kMremapGrewLocked, Event::kMremapGrewOnFault, Event::kMremapMovedLocked,
+          Event::kMremapDontunmap, Event::kMremapAcrossVmas, Event::kMremapOverLimit, Event::kMremapMovedSeveralVmas},
+         "mremap is not generated (see the header)");
+  } else if (config_.profile.mremap_classic) {
+    mark({Event::kMremapMovedSeveralVmas}, "moves of several VMAs came with 6.17");
+  }
+  if (!gen_options_.secretmem) {
+    mark({Event::kSecretmemStaysLocked, Event::kPopulateRefusedSecretmem}, "memfd_secret is not generated");
+  }
+  if (!config_.page_flags) mark({Event::kMlockUncertain}, "no page-flags channel");
+  if (!gen_options_.madvise) {
+    mark({Event::kMadvLockedEinval, Event::kMadvPartialEinval, Event::kMadvZapped, Event::kMadvZappedLocked,
+          Event::kMadvFreeLazy, Event::kMadvFreeNotAnon, Event::kMadvColdKept, Event::kMadvPageoutKept,
+          Event::kMadvPageoutOpen, Event::kMadvWillneed, Event::kMadvPopulated, Event::kMadvPopulateEinval,
+          Event::kMadvPopulateEof, Event::kMadvHole},
+         "madvise is not generated (see the header)");
+  }
+  if (!gen_options_.fork) {
+    mark({Event::kForkWithLocked, Event::kForkWithFuture, Event::kForkCopiedPtes, Event::kForkAnonVmaOpen},
+         "fork is not generated (see the header)");
+  }
 }
 
 SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {

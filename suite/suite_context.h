@@ -74,6 +74,8 @@ class SuiteContext {
   // lacks or the run left out (the header's SKIP lines), or one the model
   // does not cover (UnmodelledStep()).
   std::string UnsupportedReason(const std::vector<Op>& ops) const;
+  // Tells the coverage which events this kernel and these options rule out.
+  void MarkUnreachableEvents();
   std::string ReplayHint() const;
 
   // Called at every test start; remembers how the last failing run failed,
