@@ -70,6 +70,9 @@ struct Targets {
   bool hugetlb_mapped = false;
   uint64_t hugetlb_room = 0;
   std::vector<bool> slot_used;
+  // Arena pages a touch must avoid: secretmem faults whose charge the model
+  // cannot decide (UnmodelledReason()); empty when there are none.
+  std::vector<bool> undecided_touch;
 };
 
 Targets TargetsOf(const Model& model, const GenOptions& options) {
@@ -86,6 +89,16 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
   t.brk = model.brk_offset();
+  if (!model.config().secretmem_locked) {
+    for (size_t i = 0; i < model.pages().size(); ++i) {
+      Op touch;
+      touch.kind = OpKind::kReadTouch;
+      touch.addr = i * t.page_size;
+      if (model.pages()[i].file != kSecretmem || UnmodelledReason(model, touch) == nullptr) continue;
+      t.undecided_touch.resize(model.pages().size());
+      t.undecided_touch[i] = true;
+    }
+  }
   t.options.hugetlb = options.hugetlb && model.config().huge_page_pages > 0 && !options.thp &&
                       t.arena_pages >= model.config().huge_page_pages;
   if (t.options.hugetlb) {
@@ -357,6 +370,11 @@ Op GenTouch(const Targets& t, OpKind kind) {
               *rc::gen::inRange<uint64_t>(0, t.page_size);
   } else {
     op.addr = *rc::gen::inRange<uint64_t>(0, t.hot_pages * t.page_size);
+  }
+  const uint64_t page = op.addr / t.page_size;
+  if (page < t.undecided_touch.size() && t.undecided_touch[page]) {
+    op = Op{};
+    op.kind = OpKind::kMunlockall;
   }
   return op;
 }

@@ -61,6 +61,8 @@ const char* EventName(Event e) {
     case Event::kMlockUncertain: return "page-cache page's mlocked flag left open";
     case Event::kSecretmemStaysLocked: return "lock call left secretmem pages unchanged";
     case Event::kPopulateRefusedSecretmem: return "populate refused secretmem (EFAULT)";
+    case Event::kSecretmemCharged: return "secretmem fault charged the user's locked_vm";
+    case Event::kSecretmemChargeSigbus: return "secretmem fault over RLIMIT_MEMLOCK (SIGBUS)";
     case Event::kMadvLockedEinval: return "madvise EINVAL on a locked VMA";
     case Event::kMadvPartialEinval: return "madvise EINVAL on a locked VMA after advising earlier VMAs";
     case Event::kMadvZapped: return "MADV_DONTNEED zapped present pages";
@@ -831,7 +833,10 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // unmapped: "leaving a gap where the MAP_FIXED mapping failed"
   // (mm/vma.c vms_abort_munmap_vmas() once the ptes are cleared, since 6.12;
   // mmap_region() unmapped before calling ->mmap() until then).
-  if (secret && (type != uapi::kMapShared || !MlockFutureOk(Lock::kLocked, len))) {
+  // With the charge at fault time (ModelConfig::secretmem_locked false) the
+  // hook checks the sharing only and sets just VM_DONTDUMP.
+  if (secret &&
+      (type != uapi::kMapShared || (config_.secretmem_locked && !MlockFutureOk(Lock::kLocked, len)))) {
     const bool invalid = type != uapi::kMapShared;
     if (!invalid) fx.Note(Event::kLockedMmapOverLimit);
     for (uint64_t p = 0; p < count; ++p) {
@@ -848,8 +853,10 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
       lock != Lock::kNone ||
       ((op.flags & (uapi::kMapPopulate | uapi::kMapNonblock)) == uapi::kMapPopulate &&
        !Mutant(PlantedBug::kMapPopulateIgnored));
-  // secretmem_mmap() sets VM_LOCKED itself (see above).
-  if (secret && lock == Lock::kNone) lock = Lock::kLocked;
+  // secretmem_mmap() sets VM_LOCKED itself (see above); where it does not,
+  // a MAP_LOCKED or MCL_FUTURE lock stays (__mmap_complete() filters
+  // secretmem no more than any file VMA), and mlock_fixup() never removes it.
+  if (secret && config_.secretmem_locked && lock == Lock::kNone) lock = Lock::kLocked;
   // MAP_FIXED unmaps what was there first (ref 27): fresh pages, not resident.
   for (uint64_t p = 0; p < count; ++p) {
     PageState& page = pages_[static_cast<size_t>(first) + p];
@@ -1035,6 +1042,13 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   // (mmap(2): "Attempted access to a page of the buffer that lies beyond the
   // end of the mapped file"), ref 39.
   ReadFaultAround(static_cast<size_t>(i), write);
+  // secretmem_fault() charging a new page to the user's locked_vm: over
+  // RLIMIT_MEMLOCK (no CAP_IPC_LOCK exemption) it is VM_FAULT_SIGBUS.
+  if (!config_.secretmem_locked && page.file == kSecretmem && !BeyondEof(page) && !FilePageCached(page) &&
+      SecretmemChargedPages() + 1 > LimitPages()) {
+    fx.Note(Event::kSecretmemChargeSigbus);
+    return {0, 0, uapi::kSigbus};
+  }
   if (BeyondEof(page)) {
     NoteAnonVma(pages_, static_cast<size_t>(i), /*prepared=*/write);
     fx.Note(Event::kTouchBeyondEof);
@@ -1043,6 +1057,9 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   // Mutants of the touch path only: a read fault taken like a write fault
   // (a real page), a write fault that leaves the zero page.
   if (write && page.residency == Residency::kZeroPage && Mutant(PlantedBug::kWriteKeepsZeroPage)) return Ok();
+  if (!config_.secretmem_locked && page.file == kSecretmem && !FilePageCached(page)) {
+    fx.Note(Event::kSecretmemCharged);
+  }
   FaultIn(page, write || Mutant(PlantedBug::kReadTouchAllocates), fx);
   NoteAnonVma(pages_, static_cast<size_t>(i));
   return Ok();
@@ -1228,6 +1245,11 @@ int Model::MadvisePage(PageState& page, int advice, StepEffects& fx) {
     case uapi::kMadvPageout:
       if (locked) return -uapi::kEinval;  // can_madv_lru_vma()
       if (!present) return 0;  // the zero page is skipped (vm_normal_folio())
+      // An unlocked secretmem VMA (ModelConfig::secretmem_locked false):
+      // secretmem_file_create() makes its mapping unevictable
+      // (mapping_set_unevictable()), and shrink_folio_list() keeps
+      // unevictable folios mapped and cached.
+      if (page.file == kSecretmem) return 0;
       // reclaim_pages() -> shrink_folio_list(): an anonymous folio (private
       // anonymous, or a COW copy) needs add_to_swap() before it is
       // unmapped; without an active swap area that fails and the folio is
@@ -1411,6 +1433,11 @@ uint64_t Model::HugetlbHeldPages() const {
   return held;
 }
 
+uint64_t Model::SecretmemChargedPages() const {
+  const auto& cached = files_[static_cast<size_t>(kSecretmem)].cached;
+  return static_cast<uint64_t>(std::count(cached.begin(), cached.end(), true));
+}
+
 bool Model::AnyHugetlbMapped() const {
   return std::any_of(pages_.begin(), pages_.end(), [](const PageState& p) { return p.mapped && p.hugetlb; });
 }
@@ -1438,6 +1465,20 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
                                      op.kind == OpKind::kFork;
   if (hugetlb_rules_missing && model.AnyHugetlbMapped()) {
     return "madvise, mremap and fork are not modelled while hugetlb mappings exist";
+  }
+  // A secretmem fault charging the user's locked_vm within reach of
+  // RLIMIT_MEMLOCK: whether it fits depends on pages the user holds
+  // elsewhere (kSecretmemChargeSlack).
+  const bool touch = op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch;
+  const uint64_t index = op.addr / model.config().page_size;
+  if (touch && !model.config().secretmem_locked && op.region != kAbsoluteAddr && index < model.pages().size()) {
+    const PageState& page = model.pages()[index];
+    const uint64_t limit = model.memlock_cur() / model.config().page_size;
+    const uint64_t after = model.SecretmemChargedPages() + 1;
+    if (page.mapped && page.file == kSecretmem && !model.FilePageCached(page) && !model.BeyondEof(page) &&
+        after <= limit && limit - after < kSecretmemChargeSlack) {
+      return "a secretmem fault this close to RLIMIT_MEMLOCK depends on the user's locked pages elsewhere";
+    }
   }
   return nullptr;
 }

@@ -207,7 +207,20 @@ struct ModelConfig {
   // measured before the run (mlockcheck never changes the reservation).
   uint64_t huge_page_pages = 0;
   uint64_t hugetlb_available = 0;
+  // memfd_secret: whether secretmem_mmap() makes the VMA VM_LOCKED (upstream
+  // since 5.14, ref 22), or, after "mm/secretmem: properly account locked
+  // pages" (CVE-2026-93243; stable 6.1.191 and 6.12.113 per Debian's
+  // changelogs), leaves it unlocked and charges each page it allocates to
+  // the user's locked_vm at fault time (secretmem_fault() ->
+  // __secretmem_account_pages(), SIGBUS over RLIMIT_MEMLOCK). The runner
+  // measures which (runners/host.h SecretmemMappingsAreLocked()).
+  bool secretmem_locked = true;
 };
+// The user's locked_vm that other processes may hold when a sequence
+// starts (a previous child still releasing its secretmem file, at most one
+// file of kFileInitialPages pages): a secretmem fault that would bring the
+// charge within this much of RLIMIT_MEMLOCK is not determined.
+constexpr uint64_t kSecretmemChargeSlack = kFileWindowPages;
 
 // What one step did, for the coverage summary.
 enum class Event : uint8_t {
@@ -239,6 +252,8 @@ enum class Event : uint8_t {
   kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
   kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
   kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
+  kSecretmemCharged,      // a secretmem fault charged a page to the user's locked_vm (not VM_LOCKED)
+  kSecretmemChargeSigbus, // ... and raised SIGBUS over RLIMIT_MEMLOCK
   // madvise (mm/madvise.c).
   kMadvLockedEinval,      // EINVAL on a VM_LOCKED VMA
   kMadvPartialEinval,     // ... after earlier unlocked VMAs of the range were already advised
@@ -362,6 +377,10 @@ class Model {
   // own while any part of it is mapped.
   uint64_t HugetlbHeldPages() const;
   bool AnyHugetlbMapped() const;
+  // Pages of the memfd_secret file the page cache holds: what its faults
+  // have charged to the user's locked_vm (ModelConfig::secretmem_locked
+  // false); secretmem pages leave only with the file.
+  uint64_t SecretmemChargedPages() const;
 
   // Channel predictions.
   MemoryTotals Totals() const;

@@ -139,8 +139,11 @@ void PredictPageFlags(const Model& model, size_t index, uint8_t* flags, uint8_t*
   *care |= kPfMlocked;
   // A THP may have been collapsed by khugepaged on another CPU, whose mlock
   // batch (mlock_new_folio()) the child's drain does not empty.
+  // A memfd_secret page is unevictable whether or not its VMA is locked:
+  // secretmem_file_create() marks the mapping unevictable
+  // (mapping_set_unevictable()), so lru_add() sets PG_unevictable.
   if (model.drained() && !page.thp_folio) {
-    if (mlocked) *flags |= kPfUnevictable;
+    if (mlocked || page.file == kSecretmem) *flags |= kPfUnevictable;
     *care |= kPfUnevictable;
   }
 }

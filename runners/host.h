@@ -37,11 +37,12 @@ bool ExecOnlyIsReadable();
 std::optional<bool> ReadFaultMapsZeroPage();
 
 // Whether a mapping of a memfd_secret(2) file is VM_LOCKED ("lo" in smaps),
-// as upstream's secretmem_mmap() has made it since 5.14. Debian's 6.1 and
-// 6.12 kernels (linux-source 6.1.192, 6.12.117) do not: their
-// secretmem_mmap() sets only VM_DONTDUMP and secretmem_fault() charges each
-// page to the user's locked_vm (__secretmem_account_pages()), which the
-// model does not cover. nullopt when memfd_secret is unavailable.
+// as secretmem_mmap() made it from 5.14. Since "mm/secretmem: properly
+// account locked pages" (CVE-2026-93243; in stable 6.1.191 and 6.12.113 per
+// Debian's changelogs, so in Debian's 6.1.192 and 6.12.117) it sets only
+// VM_DONTDUMP and secretmem_fault() charges each page to the user's
+// locked_vm (__secretmem_account_pages()); ModelConfig::secretmem_locked
+// follows this. nullopt when memfd_secret is unavailable.
 std::optional<bool> SecretmemMappingsAreLocked();
 
 // mm/memory.c fault_around_bytes in pages: from debugfs where it is mounted

@@ -268,6 +268,69 @@ TEST(PageFlagsModelTest, UnevictableIsComparedOnlyAfterAStepThatDrains) {
   EXPECT_NE(diffs[0].detail.find("expected present mlocked, observed present"), std::string::npos) << diffs[0].detail;
 }
 
+// memfd_secret after "mm/secretmem: properly account locked pages"
+// (ModelConfig::secretmem_locked false; stable 6.1.191, 6.12.113):
+// secretmem_mmap() sets only VM_DONTDUMP, secretmem_fault() charges each new
+// page to the user's locked_vm against RLIMIT_MEMLOCK (SIGBUS over it, no
+// CAP_IPC_LOCK exemption), and mlock_fixup() still skips secretmem VMAs.
+ModelConfig ChargedSecretmemConfig() {
+  ModelConfig config = FileConfig();
+  config.secretmem_locked = false;
+  config.page_flags = true;
+  return config;
+}
+
+TEST(SecretmemChargedModelTest, MappingsAreUnlockedAndFaultsAreChargedNotCounted) {
+  Model model(ChargedSecretmemConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared)).err, 0);
+  EXPECT_EQ(model.pages()[0].lock, Lock::kNone);
+  StepEffects fx;
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 0), &fx), kOk);
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kSecretmemCharged)], 1u);
+  EXPECT_EQ(model.SecretmemChargedPages(), 1u);
+  EXPECT_EQ(model.VmLckKb(), 0u);  // the user's locked_vm, not the mm's
+  EXPECT_EQ(model.RssKb(), 4u);
+  // mlock_fixup() skips secretmem: no lo, and GUP's EFAULT makes it ENOMEM.
+  EXPECT_EQ(model.Apply(RangePages(OpKind::kMlock, 0, 1)), Fails(uapi::kEnomem));
+  EXPECT_EQ(model.pages()[0].lock, Lock::kNone);
+  // Its pages are unevictable all the same (mapping_set_unevictable()).
+  ASSERT_EQ(model.Apply(MmapPages(0, 8, 1, kRw, uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixed)).err, 0);
+  ASSERT_EQ(model.Apply(RangePages(OpKind::kMlock, 8, 1)), kOk);  // a drain
+  ASSERT_TRUE(model.drained());
+  const Observation o = PredictFlags(model);
+  EXPECT_EQ(o.page_flags[0], kPfPresent | kPfUnevictable);
+  EXPECT_EQ(o.page_flags_care[0] & kPfUnevictable, kPfUnevictable);
+}
+
+TEST(SecretmemChargedModelTest, MapLockedLocksAndNothingUnlocksIt) {
+  Model model(ChargedSecretmemConfig());
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared | uapi::kMapLocked)).err, 0);
+  EXPECT_EQ(model.pages()[0].lock, Lock::kLocked);
+  EXPECT_EQ(model.VmLckKb(), 8u);
+  EXPECT_EQ(model.Apply(MunlockallOp()), kOk);
+  EXPECT_EQ(model.pages()[1].lock, Lock::kLocked);
+  EXPECT_EQ(model.VmLckKb(), 8u);
+}
+
+TEST(SecretmemChargedModelTest, AFaultOverTheLimitIsSigbusAndNearItIsUndetermined) {
+  ModelConfig config = ChargedSecretmemConfig();
+  config.memlock_cur = config.memlock_max = 0;  // CAP_IPC_LOCK does not help
+  Model model(config);
+  ASSERT_EQ(model.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared)).err, 0);
+  EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, 0)), (Outcome{0, 0, uapi::kSigbus}));
+  EXPECT_EQ(model.SecretmemChargedPages(), 0u);
+  EXPECT_EQ(UnmodelledReason(model, TouchPage(OpKind::kReadTouch, 0)), nullptr);
+  // With room for a page or two, other processes' charges decide.
+  ModelConfig tight = ChargedSecretmemConfig();
+  tight.memlock_cur = tight.memlock_max = 2 * kPage;
+  Model near(tight);
+  ASSERT_EQ(near.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared)).err, 0);
+  EXPECT_NE(UnmodelledReason(near, TouchPage(OpKind::kReadTouch, 0)), nullptr);
+  Model roomy(ChargedSecretmemConfig());  // RLIMIT_MEMLOCK unlimited
+  ASSERT_EQ(roomy.Apply(MmapFilePages(kSecretmem, 0, 0, 2, kRw, kShared)).err, 0);
+  EXPECT_EQ(UnmodelledReason(roomy, TouchPage(OpKind::kReadTouch, 0)), nullptr);
+}
+
 // Found by the conformance run: mlock of a secretmem VMA that MCL_ONFAULT
 // made lo+lf succeeds without any walk (mlock_fixup() skips secretmem) or
 // populate (VM_LOCKONFAULT), hence without a drain.

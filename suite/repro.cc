@@ -261,6 +261,7 @@ ModelConfig HostModelConfig(std::string* why) {
   const SwapState swap = ReadSwapState();
   config.swap_active = swap.active;
   config.config_swap = swap.config_swap;
+  config.secretmem_locked = SecretmemMappingsAreLocked().value_or(true);
   const HugetlbState huge = ReadHugetlbState();
   SetHugetlbConfig(huge.page_size, huge.free, huge.reserved, huge.overcommit, &config);
   return config;

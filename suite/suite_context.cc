@@ -35,6 +35,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
     return false;
   }
   config->read_fault_maps_zero_page = *zero_page;
+  config->secretmem_locked = SecretmemMappingsAreLocked().value_or(true);
   const SwapState swap = ReadSwapState();
   config->swap_active = swap.active;
   config->config_swap = swap.config_swap;
@@ -184,11 +185,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP memfd_secret mappings: memfd_secret fails with " +
                      ErrnoName(executor_->info().secretmem_err) +
                      " (needs CONFIG_SECRETMEM; before 6.5 also the secretmem.enable=1 boot parameter)");
-  } else if (!SecretmemMappingsAreLocked().value_or(true)) {
-    gen_options_.secretmem = false;
-    notes_.push_back("SKIP memfd_secret mappings: this kernel's secretmem mappings are not VM_LOCKED (its "
-                     "secretmem_fault() charges pages to the user's locked_vm instead, as Debian's 6.1 and 6.12 "
-                     "kernels do); that variant is not modelled");
+  } else if (!config_.secretmem_locked) {
+    notes_.push_back("memfd_secret: mappings are not VM_LOCKED here; each page is charged to the user's locked_vm "
+                     "when faulted (\"mm/secretmem: properly account locked pages\", stable 6.1.191/6.12.113; "
+                     "measured)");
   }
   if (!config_.page_flags) {
     notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);

@@ -151,14 +151,6 @@ int Repro(const std::string& path) {
     std::cerr << "mlockcheck: " << why << "\n";
     return kExitNothingRan;
   }
-  const bool secretmem = std::any_of(file.ops.begin(), file.ops.end(), [](const Op& op) {
-    return op.kind == OpKind::kMmapFile && op.file == kSecretmem;
-  });
-  if (secretmem && !SecretmemMappingsAreLocked().value_or(true)) {
-    std::cerr << "mlockcheck: " << path << ": this kernel's memfd_secret mappings are not VM_LOCKED (the Debian "
-              << "variant, see runners/host.h); the model does not cover it\n";
-    return kExitNothingRan;
-  }
   size_t step = 0;
   if (const char* unmodelled = UnmodelledStep(config, file.ops, &step)) {
     std::cerr << "mlockcheck: " << path << ": step " << step << ": " << unmodelled << "\n";

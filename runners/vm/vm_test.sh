@@ -50,6 +50,20 @@ expect_event() {
 }
 
 case "$case_name" in
+  secretmem)
+    # memfd_secret after "mm/secretmem: properly account locked pages"
+    # (Debian's 6.12.117): no lo, each page charged to the user's locked_vm
+    # at fault time, SIGBUS over RLIMIT_MEMLOCK. The seed fixes the
+    # sequences (generation follows the model), and these reach both.
+    source "$vm_dir/lib.sh"
+    kernel=$(debian_kernel linux-image-6.12-cloud-amd64) || fail "cannot fetch Debian's 6.12 cloud kernel"
+    vm --kernel "$kernel" --timeout 400 -- --sequences 1500 --seed 32
+    expect_rc 0
+    expect_out "^memfd_secret: mappings are not VM_LOCKED here; each page is charged to the user's locked_vm"
+    expect_result '6\.12\.[0-9]+\+deb12-cloud-amd64 sequences=[0-9]+ steps=[0-9]+ divergences=0 '
+    expect_event "secretmem fault charged the user's locked_vm"
+    expect_event 'secretmem fault over RLIMIT_MEMLOCK \(SIGBUS\)'
+    ;;
   hugetlb)
     # hugetlb mappings need reserved huge pages, which only a guest booted
     # with hugepages=N gives us (the suite never changes the reservation).
