@@ -102,7 +102,7 @@ const char* EventName(Event e) {
     case Event::kThpSplitMlockOpen: return "PTE-mapped THP page in a locked VMA: mlocked open";
     case Event::kThpRejected: return "kernel PMD mapping the rules do not allow";
     case Event::kHugetlbMapped: return "hugetlb mapping created";
-    case Event::kHugetlbLockSkipped: return "lock request left hugetlb pages unlocked";
+    case Event::kHugetlbLockSkipped: return "hugetlb pages a lock request left unlocked";
     case Event::kHugetlbPopulated: return "populate allocated a huge page";
     case Event::kHugetlbTouched: return "touch allocated a huge page";
     case Event::kHugetlbSplitRefused: return "split of a hugetlb VMA off its huge page boundary refused";
@@ -879,10 +879,10 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     // __mmap_complete() (mmap_region() before 6.12) clears VM_LOCKED_MASK of
     // a hugetlb VMA and does not count it; populate still runs (ref 63).
     SetLock(page, huge && !Mutant(PlantedBug::kHugetlbMapLockedCounts) ? Lock::kNone : lock, fx);
+    if (huge && lock != Lock::kNone) fx.Note(Event::kHugetlbLockSkipped);
   }
   if (huge) {
     fx.Note(Event::kHugetlbMapped);
-    if (lock != Lock::kNone) fx.Note(Event::kHugetlbLockSkipped);
     if (type == uapi::kMapShared) hugetlb_files_.emplace_back(next_shm_id_, count / config_.huge_page_pages);
     NoteHugetlbVmaStart(first);
   }

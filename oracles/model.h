@@ -294,7 +294,7 @@ enum class Event : uint8_t {
   kThpSplitMlockOpen,     // a page of a PTE-mapped THP in a locked VMA: mlocked "may be 0"
   kThpRejected,           // the kernel reported a PMD mapping the rules do not allow
   kHugetlbMapped,         // a MAP_HUGETLB mapping was created
-  kHugetlbLockSkipped,    // mlock/MAP_LOCKED/MCL_FUTURE/mlockall left hugetlb pages without VM_LOCKED
+  kHugetlbLockSkipped,    // pages of hugetlb VMAs that mlock/MAP_LOCKED/MCL_FUTURE/mlockall left without VM_LOCKED
   kHugetlbPopulated,      // populate allocated a huge page (mlock, MAP_LOCKED, MAP_POPULATE, mlockall)
   kHugetlbTouched,        // a touch allocated a huge page
   kHugetlbSplitRefused,   // a call would split a hugetlb VMA off its huge page boundary

@@ -75,7 +75,7 @@ case "$case_name" in
     expect_rc 0
     expect_out '^hugetlb: 12 free huge pages of 2048 kB for MAP_HUGETLB'
     expect_result '6\.12\.[0-9]+\+deb12-cloud-amd64 sequences=[0-9]+ steps=[0-9]+ divergences=0 '
-    for event in 'hugetlb mapping created' 'lock request left hugetlb pages unlocked' 'populate allocated a huge page' \
+    for event in 'hugetlb mapping created' 'hugetlb pages a lock request left unlocked' 'populate allocated a huge page' \
       'touch allocated a huge page' 'split of a hugetlb VMA off its huge page boundary refused'; do
       expect_event "$event"
     done
