@@ -15,22 +15,27 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 usage() {
   cat <<'USAGE'
 usage: ./mlockcheck matrix [--kernel PATH]... [--no-debian] [--report-dir DIR] [--timeout S]
-                           [--accel auto|kvm|tcg] [-- RUN-ARGS]
+                           [--accel auto|kvm|tcg] [--append ARGS] [-- RUN-ARGS]
 Runs the suite (default run size, or RUN-ARGS) on the running kernel, Debian's 6.1 and
-6.12 cloud kernels and each --kernel PATH; prints a table.
+6.12 cloud kernels and each --kernel PATH; prints a table. Guests boot with
+"hugepages=8 secretmem.enable=1" (hugetlb and memfd_secret checked there) plus ARGS.
 USAGE
 }
 
 extra_kernels=() report_dir="" timeout=600 accel=auto debian=1 run_args=()
+# Guests are ours to configure: reserved huge pages let hugetlb mappings be
+# checked, and 6.1 needs secretmem.enable=1 for memfd_secret.
+guest_append="hugepages=8 secretmem.enable=1"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --kernel | --report-dir | --timeout | --accel)
+    --kernel | --report-dir | --timeout | --accel | --append)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"
       case "$1" in
         --kernel) [ -f "$2" ] || die "no kernel image at $2"; extra_kernels+=("$2") ;;
         --report-dir) report_dir=$2 ;;
         --timeout) timeout=$2 ;;
         --accel) accel=$2 ;;
+        --append) guest_append="$guest_append $2" ;;
       esac
       shift 2
       ;;
@@ -82,7 +87,7 @@ for i in "${!labels[@]}"; do
     rc=$? where=host
   else
     MLOCKCHECK_BIN_DIR="$bin_dir" bash "$vm_dir/vm.sh" --kernel "$image" --timeout "$timeout" --accel "$accel" \
-      -- --ktap --junit "$junit" "${run_args[@]}" >"$out" 2>"$err"
+      --append "$guest_append" -- --ktap --junit "$junit" "${run_args[@]}" >"$out" 2>"$err"
     rc=$?
     where=$(sed -nE 's/.*under (TCG|KVM).*/\1/p' "$err" | tail -n 1)
     [ "$accel" = auto ] && [ -n "$where" ] && accel=${where,,}

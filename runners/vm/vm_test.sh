@@ -183,6 +183,11 @@ case "$case_name" in
     done
     [ "$(ls "$tmp/reports"/*.ktap | wc -l)" -eq 3 ] || fail "expected 3 KTAP files in the report directory"
     [ "$(ls "$tmp/reports"/*.junit.xml | wc -l)" -eq 3 ] || fail "expected 3 JUnit files in the report directory"
+    # The guests boot with huge pages and secretmem, so both are checked there.
+    for k in "$tmp"/reports/6.1.*-cloud-amd64.ktap "$tmp"/reports/6.12.*-cloud-amd64.ktap; do
+      grep -q '^# hugetlb: 8 free huge pages' "$k" || fail "$(basename "$k"): no free huge pages in the guest"
+      ! grep -q '^# SKIP memfd_secret' "$k" || fail "$(basename "$k"): memfd_secret skipped in the guest"
+    done
     ;;
   kselftest)
     run bash "$vm_dir/package.sh" --kselftest "$tmp/ks" --timeout 300 -- --sequences 30
