@@ -37,6 +37,7 @@ as_ordinary_user() {
   setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$@"
 }
 copy_for_nobody() {
+  orig_bin_dir=$(dirname "$bin")
   chmod 755 "$tmp"
   mkdir -p "$tmp/bin"
   cp "$bin" "$(dirname "$bin")/mlockcheck-executor" "$tmp/bin/"
@@ -175,6 +176,13 @@ case "$case_name" in
     ! grep '^SKIP' "$tmp/out" | grep -qv -e '^SKIP page-flags channel' -e '^SKIP hugetlb mappings' ||
       fail "an unprivileged run skipped something that does not need root"
     last_line_is_result
+    # replay too runs under the caller's own limit.
+    cp "$(dirname "$(readlink -f "$0")")/regressions/MlockallFutureLocksAndPopulatesNewMappings.seq" "$tmp/bin/x.seq"
+    cp "$orig_bin_dir/mlockcheck-tools" "$tmp/bin/"
+    chmod -R a+rX "$tmp/bin"
+    run as_ordinary_user "$tmp/bin/mlockcheck-tools" replay "$tmp/bin/x.seq"
+    expect_rc 0
+    expect_out '^REPLAY file=.* steps=3 divergent_steps=0$'
     if command -v prlimit >/dev/null && [ "$(id -u)" -eq 0 ]; then
       for limit in 0:0 12288:12288; do
         run prlimit --memlock=$limit setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
