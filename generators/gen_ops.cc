@@ -480,7 +480,7 @@ Op GenFtruncate(const Targets& t) {
 Op GenMadvise(const Targets& t) {
   const bool unaligned = *Shrinking<int>({{94, 0}, {6, 1}});
   Op op = RangeOp(OpKind::kMadvise, GenRange(t, unaligned));
-  op.flags = *GenMadviseAdvice(t.options.madvise_dontneed_locked);
+  op.flags = *GenMadviseAdvice(t.options.madvise_dontneed_locked, t.options.madvise_without_folio_splits);
   switch (*Shrinking<int>({{91, 0}, {3, 1}, {3, 2}, {3, 3}})) {
     case 1: op.len = 0; break;                                       // 0, or EINVAL if unaligned
     case 2: op.len = std::numeric_limits<uint64_t>::max(); break;    // rounds to 0: EINVAL
@@ -655,14 +655,15 @@ Op GenFork(const Targets& t) {
 
 }  // namespace
 
-rc::Gen<int> GenMadviseAdvice(bool dontneed_locked) {
+rc::Gen<int> GenMadviseAdvice(bool dontneed_locked, bool without_folio_splits) {
   // MADV_DONTNEED first: shrinking moves towards it. 5-7 and 99 are unassigned
   // in include/uapi/asm-generic/mman-common.h.
+  const size_t splitting = without_folio_splits ? 0 : 1;
   return Shrinking<int>({{20, uapi::kMadvDontneed},
                                         {dontneed_locked ? 12u : 0u, uapi::kMadvDontneedLocked},
-                                        {12, uapi::kMadvFree},
-                                        {8, uapi::kMadvCold},
-                                        {10, uapi::kMadvPageout},
+                                        {12 * splitting, uapi::kMadvFree},
+                                        {8 * splitting, uapi::kMadvCold},
+                                        {10 * splitting, uapi::kMadvPageout},
                                         {8, uapi::kMadvWillneed},
                                         {14, uapi::kMadvPopulateRead},
                                         {14, uapi::kMadvPopulateWrite},

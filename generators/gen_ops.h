@@ -25,6 +25,8 @@ struct GenOptions {
   bool tmpfile = true;    // ... and of the tmpfs file (/dev/shm)
   bool madvise = true;    // madvise (issue 3)
   bool madvise_dontneed_locked = true;  // MADV_DONTNEED_LOCKED among the advice (EINVAL before 5.18)
+  // --thp: no MADV_FREE, MADV_COLD or MADV_PAGEOUT (UnmodelledReason()).
+  bool madvise_without_folio_splits = false;
   bool mremap = true;     // false where the model does not cover mremap (KernelProfile)
   bool brk = true;   // brk of the executor's heap region (Model::heap())
   bool fork = true;  // fork with the child's own view observed
@@ -46,6 +48,6 @@ rc::Gen<int> GenProt();
 rc::Gen<int> GenMlock2Flags();
 rc::Gen<int> GenMlockallFlags(bool mcl_onfault);
 rc::Gen<int> GenMmapFlags();
-rc::Gen<int> GenMadviseAdvice(bool dontneed_locked);
+rc::Gen<int> GenMadviseAdvice(bool dontneed_locked, bool without_folio_splits = false);
 
 }  // namespace mlc

@@ -99,6 +99,7 @@ const char* EventName(Event e) {
     case Event::kThpLockedWhole: return "PMD-mapped THP locked whole";
     case Event::kThpSplitAtLockBoundary: return "THP PMD split at a lock boundary";
     case Event::kThpSplitOther: return "THP PMD split by mprotect/munmap/mmap/write";
+    case Event::kThpZappedByMadvise: return "THP zapped in part (PMD split) or whole by madvise";
     case Event::kThpSplitMlockOpen: return "PTE-mapped THP page in a locked VMA: mlocked open";
     case Event::kThpRejected: return "kernel PMD mapping the rules do not allow";
     case Event::kHugetlbMapped: return "hugetlb mapping created";
@@ -1461,6 +1462,14 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
     return "MAP_HUGETLB needs free huge pages (none reserved, or the kernel has no hugetlbfs)";
   }
   if (huge_mmap && model.config().thp) return "MAP_HUGETLB is not modelled together with --thp";
+  // --thp: MADV_FREE (madvise_free_huge_pmd()) and MADV_COLD/PAGEOUT
+  // (madvise_cold_or_pageout_pte_range()) split a THP's folio where the
+  // range covers part of it, and only if split_folio() succeeds, which
+  // depends on references (a per-CPU LRU batch holds one) no rule exposes.
+  if (model.config().thp && op.kind == OpKind::kMadvise &&
+      (op.flags == uapi::kMadvFree || op.flags == uapi::kMadvCold || op.flags == uapi::kMadvPageout)) {
+    return "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not modelled under --thp";
+  }
   const bool hugetlb_rules_missing = op.kind == OpKind::kMadvise || op.kind == OpKind::kMremap ||
                                      op.kind == OpKind::kFork;
   if (hugetlb_rules_missing && model.AnyHugetlbMapped()) {
@@ -2192,7 +2201,14 @@ void Model::SplitThps(const Op& op, StepEffects& fx) {
       mlock_open = mlock_open || (p.thp_folio && p.mapped && p.lock != Lock::kNone);
     }
     if (mlock_open) fx.Note(Event::kThpSplitMlockOpen);
-    fx.Note(lock_call && thp_[r] == ThpState::kPmdThp ? Event::kThpSplitAtLockBoundary : Event::kThpSplitOther);
+    // zap_pmd_range(): MADV_DONTNEED of part of a PMD splits it
+    // (__split_huge_pmd()) and zaps the range's ptes; of all of it,
+    // zap_huge_pmd() unmaps the whole folio.
+    if (op.kind == OpKind::kMadvise) {
+      fx.Note(Event::kThpZappedByMadvise);
+    } else {
+      fx.Note(lock_call && thp_[r] == ThpState::kPmdThp ? Event::kThpSplitAtLockBoundary : Event::kThpSplitOther);
+    }
     thp_[r] = ThpState::kNone;
   }
 }

@@ -291,6 +291,7 @@ enum class Event : uint8_t {
   kThpLockedWhole,        // a PMD-mapped THP inside a VM_LOCKED VMA: mlocked whole
   kThpSplitAtLockBoundary,  // a lock call's VMA boundary inside a THP split its PMD
   kThpSplitOther,         // mprotect/munmap/mmap boundary or a write to the huge zero page split it
+  kThpZappedByMadvise,    // MADV_DONTNEED(_LOCKED) zapped part of a THP (PMD split) or all of it
   kThpSplitMlockOpen,     // a page of a PTE-mapped THP in a locked VMA: mlocked "may be 0"
   kThpRejected,           // the kernel reported a PMD mapping the rules do not allow
   kHugetlbMapped,         // a MAP_HUGETLB mapping was created

@@ -93,10 +93,13 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
                      "PMD-maps is read after every step (PAGEMAP_SCAN) and adopted by the model");
     // Not modelled with THPs yet: the fork child's THP view (copy_huge_pmd()
     // per VMA with an anon_vma, the huge zero page), mremap moving PMDs
-    // (move_huge_pmd()), madvise splitting or freeing part of a THP.
-    gen_options_.fork = gen_options_.mremap = gen_options_.madvise = false;
-    notes_.push_back("SKIP fork, mremap and madvise operations under --thp: their THP rules (copy_huge_pmd(), "
-                     "move_huge_pmd(), partial MADV_FREE/DONTNEED of a THP) are not modelled yet");
+    // (move_huge_pmd()), and the advice that split a THP's folio.
+    gen_options_.fork = gen_options_.mremap = false;
+    gen_options_.madvise_without_folio_splits = true;
+    notes_.push_back("SKIP fork and mremap operations under --thp: their THP rules (copy_huge_pmd(), "
+                     "move_huge_pmd()) are not modelled yet");
+    notes_.push_back("SKIP MADV_FREE, MADV_COLD and MADV_PAGEOUT under --thp: on part of a THP they split its folio "
+                     "only if split_folio() finds no extra reference, which no rule decides");
   }
   std::string errata_text = BuiltinErrataText();
   if (!options.errata_file.empty()) {
@@ -209,7 +212,7 @@ void SuiteContext::MarkUnreachableEvents() {
   }
   if (!gen_options_.thp) {
     mark({Event::kThpPmdMapped, Event::kThpHugeZeroMapped, Event::kThpLockedWhole, Event::kThpSplitAtLockBoundary,
-          Event::kThpSplitOther, Event::kThpSplitMlockOpen, Event::kThpRejected},
+          Event::kThpSplitOther, Event::kThpZappedByMadvise, Event::kThpSplitMlockOpen, Event::kThpRejected},
          "THP is off without --thp");
   }
   const std::initializer_list<Event> hugetlb = {Event::kHugetlbMapped,  Event::kHugetlbLockSkipped,
@@ -277,7 +280,6 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     }
     if (gen_options_.thp) {
       if (op.kind == OpKind::kFork && !gen_options_.fork) return "fork is not modelled under --thp";
-      if (op.kind == OpKind::kMadvise && !gen_options_.madvise) return "madvise is not modelled under --thp";
       if (op.kind == OpKind::kMremap) return "mremap is not modelled under --thp";
     }
     if (op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb) && config_.huge_page_pages > 0 &&

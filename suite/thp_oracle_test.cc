@@ -82,6 +82,31 @@ TEST(ThpOracleTest, MlockOfTheWholeRangeLocksTheThpWhole) {
   }
 }
 
+// MADV_DONTNEED of part of a THP: zap_pmd_range() splits the PMD and zaps
+// the range's ptes; the rest stays a PTE-mapped large folio. Of all of it,
+// zap_huge_pmd() unmaps the folio.
+TEST(ThpOracleTest, MadvDontneedZapsPartOfATHPAfterSplittingItsPmdOrAllOfIt) {
+  Model model = FaultedThp();
+  StepEffects fx;
+  EXPECT_EQ(model.Apply(MadvisePages(7, 2, uapi::kMadvDontneed), &fx), Outcome{});
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kThpZappedByMadvise)], 1u);
+  EXPECT_EQ(model.thp()[0], ThpState::kNone);
+  Observation o = Predicted(model);
+  EXPECT_EQ(o.rss_kb, 2048u - 8u);
+  EXPECT_EQ(o.anon_huge_kb, 0u);
+  EXPECT_EQ(o.resident[7], 0);
+  EXPECT_EQ(o.resident[9], 1);
+  EXPECT_TRUE(model.pages()[9].thp_folio);
+  Model whole = FaultedThp();
+  EXPECT_EQ(whole.Apply(MadvisePages(0, kHuge, uapi::kMadvDontneed)), Outcome{});
+  o = Predicted(whole);
+  EXPECT_EQ(o.rss_kb, 0u);
+  EXPECT_EQ(whole.thp()[0], ThpState::kNone);
+  // The advice that would split the folio itself is not modelled here.
+  EXPECT_NE(UnmodelledReason(whole, MadvisePages(0, 1, uapi::kMadvFree)), nullptr);
+  EXPECT_EQ(UnmodelledReason(whole, MadvisePages(0, 1, uapi::kMadvWillneed)), nullptr);
+}
+
 // munlock of one page: a VMA boundary inside the THP splits its PMD; the
 // folio is munlocked (folio_remove_rmap_pmd() -> munlock_vma_folio()), so
 // the munlocked page is 0 and the pages still in the locked VMA "may be 0".
