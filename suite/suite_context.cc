@@ -92,12 +92,15 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("THP profile: private anonymous mappings are MADV_HUGEPAGE; which 2 MiB ranges the kernel "
                      "PMD-maps is read after every step (PAGEMAP_SCAN) and adopted by the model");
     // Not modelled with THPs yet: the fork child's THP view (copy_huge_pmd()
-    // per VMA with an anon_vma, the huge zero page), mremap moving PMDs
-    // (move_huge_pmd()), and the advice that split a THP's folio.
-    gen_options_.fork = gen_options_.mremap = false;
+    // per VMA with an anon_vma, the huge zero page; and the parent's later
+    // write to a COW-shared PMD, which do_huge_pmd_wp_page() reuses or
+    // splits by reference count), and the advice that split a THP's folio.
+    // mremap needs nothing of its own: move_page_tables() moves a PMD whole
+    // (move_huge_pmd()) or splits it, and either result is adopted.
+    gen_options_.fork = false;
     gen_options_.madvise_without_folio_splits = true;
-    notes_.push_back("SKIP fork and mremap operations under --thp: their THP rules (copy_huge_pmd(), "
-                     "move_huge_pmd()) are not modelled yet");
+    notes_.push_back("SKIP fork operations under --thp: copy_huge_pmd() and the parent's later write to a "
+                     "COW-shared PMD are not modelled yet");
     notes_.push_back("SKIP MADV_FREE, MADV_COLD and MADV_PAGEOUT under --thp: on part of a THP they split its folio "
                      "only if split_folio() finds no extra reference, which no rule decides");
   }
@@ -280,7 +283,6 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     }
     if (gen_options_.thp) {
       if (op.kind == OpKind::kFork && !gen_options_.fork) return "fork is not modelled under --thp";
-      if (op.kind == OpKind::kMremap) return "mremap is not modelled under --thp";
     }
     if (op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb) && config_.huge_page_pages > 0 &&
         config_.hugetlb_available == 0) {
