@@ -245,6 +245,11 @@ void SuiteContext::MarkUnreachableEvents() {
           Event::kMadvPopulateEof, Event::kMadvHole},
          "madvise is not generated (see the header)");
   }
+  if (gen_options_.madvise && gen_options_.madvise_without_folio_splits) {
+    mark({Event::kMadvFreeLazy, Event::kMadvFreeNotAnon, Event::kMadvColdKept, Event::kMadvPageoutKept,
+          Event::kMadvPageoutOpen},
+         "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not generated under --thp");
+  }
   if (!gen_options_.fork) {
     mark({Event::kForkWithLocked, Event::kForkWithFuture, Event::kForkCopiedPtes, Event::kForkAnonVmaOpen},
          "fork is not generated (see the header)");
