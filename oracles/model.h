@@ -73,10 +73,10 @@ struct PageState {
   // Mutant kThpSplitKeepsMlocked only: the folio kept PG_mlocked at its split.
   bool stale_mlock = false;
   // A MAP_HUGETLB mapping (VM_HUGETLB, "ht" in VmFlags). `shm_id` names its
-  // hugetlbfs file, one per mmap, private or shared. A hugetlb VMA starts at
-  // this page: hugetlb VMAs never merge (VM_DONTEXPAND is in VM_SPECIAL,
-  // mm/vma.c), so their boundaries are exactly the mmap's ends and the
-  // splits since; model-internal, not compared.
+  // hugetlbfs file, one per mmap, private or shared. `hugetlb_vma_start`: a
+  // hugetlb VMA starts at this page. hugetlb VMAs never merge (VM_DONTEXPAND
+  // is in VM_SPECIAL, mm/vma.c), so their boundaries are exactly the mmap's
+  // ends and the splits since; model-internal, not compared.
   bool hugetlb = false;
   bool hugetlb_vma_start = false;
 };
@@ -217,9 +217,10 @@ struct ModelConfig {
   bool secretmem_locked = true;
 };
 // The user's locked_vm that other processes may hold when a sequence
-// starts (a previous child still releasing its secretmem file, at most one
-// file of kFileInitialPages pages): a secretmem fault that would bring the
-// charge within this much of RLIMIT_MEMLOCK is not determined.
+// starts (a previous child still releasing its secretmem file, whose pages
+// lie within one file window): a secretmem fault that would bring the
+// charge within this much of RLIMIT_MEMLOCK is not determined (assuming the
+// user holds no other locked pages, as in a test guest).
 constexpr uint64_t kSecretmemChargeSlack = kFileWindowPages;
 
 // What one step did, for the coverage summary.
