@@ -59,6 +59,7 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   const ModelConfig hunt_config = ConfigForMutant(config, mutant.bug);
   GenOptions gen_options = gen;
   gen_options.thp = hunt_config.thp;
+  gen_options.madvise_without_folio_splits = hunt_config.thp;  // as a --thp run (UnmodelledReason())
   gen_options.hugetlb = hunt_config.huge_page_pages > 0;
   const auto property = [&] {
     const Sequence sequence = *GenSequence(Model(hunt_config), gen_options);

@@ -13,6 +13,10 @@ struct NoSut {};  // sequences run in one batch per child, not call by call
 // doc/state.md); show() prints the call as the kernel sees it.
 struct OpCommand : rc::state::Command<Model, NoSut> {
   explicit OpCommand(const Op& o) : op(o) {}
+  // Shrinking drops calls the model does not cover once the calls before
+  // them changed (e.g. a madvise whose hugetlb mapping is still there
+  // because the munmap before it was removed): UnmodelledReason().
+  void checkPreconditions(const Model& model) const override { RC_PRE(UnmodelledReason(model, op) == nullptr); }
   void apply(Model& model) const override { model.Apply(op); }
   void show(std::ostream& os) const override { ShowOp(op, os); }
   Op op;
