@@ -768,34 +768,18 @@ void WaitForHugePagePool();
   raw::ExitGroup(kExitOk);
 }
 
-// /proc/meminfo's hugetlb lines (Documentation/admin-guide/mm/hugetlbpage.rst):
-// the default huge page size, and the pages free and reserved right now.
-// Allocation-free: the children call it.
-struct HugePool {
-  uint64_t page_size = 0;
-  uint64_t free = 0;
-  uint64_t reserved = 0;
-};
-bool ReadHugePool(int fd, HugePool* pool) {
+// /proc/meminfo's hugetlb lines, allocation-free: the children call it.
+bool ReadHugePool(int fd, HugetlbPool* pool) {
   char buf[8192];
-  const long n = ReadProcFile(fd, buf, sizeof buf - 1);
+  const long n = ReadProcFile(fd, buf, sizeof buf);
   if (n < 0) return false;
-  buf[n] = '\0';
-  const std::string_view text(buf, static_cast<size_t>(n));
-  auto count = [&](std::string_view field) -> uint64_t {
-    const size_t at = text.find(field);
-    if (at == std::string_view::npos) return 0;
-    return std::strtoull(buf + at + field.size(), nullptr, 10);
-  };
-  pool->free = count("\nHugePages_Free:");
-  pool->reserved = count("\nHugePages_Rsvd:");
-  pool->page_size = ParseStatusKb(text, "Hugepagesize").value_or(0) * 1024;
+  *pool = ParseHugetlbMeminfo(std::string_view(buf, static_cast<size_t>(n)));
   return true;
 }
 
 // The pool as the executor found it; every sequence's model starts there.
 int g_meminfo_fd = -1;
-HugePool g_huge_pool;
+HugetlbPool g_huge_pool;
 
 // A child that ran before this one may still be exiting with its huge pages
 // (exit_mmap() runs after its last record reached the runner), so wait,
@@ -804,7 +788,7 @@ void WaitForHugePagePool() {
   if (g_meminfo_fd < 0) return;
   const uint64_t begin = raw::MonotonicNs();
   for (;;) {
-    HugePool now;
+    HugetlbPool now;
     if (!ReadHugePool(g_meminfo_fd, &now)) ChildFail("cannot read /proc/meminfo", 0);
     if (now.free == g_huge_pool.free && now.reserved == g_huge_pool.reserved) return;
     if (raw::MonotonicNs() - begin > 10'000'000'000ull) {

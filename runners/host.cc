@@ -154,12 +154,10 @@ SwapState ReadSwapState() {
 
 HugetlbState ReadHugetlbState() {
   HugetlbState state;
-  std::istringstream in(ReadFile("/proc/meminfo"));
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("HugePages_Free:", 0) == 0) state.free = std::strtoull(line.c_str() + 15, nullptr, 10);
-    if (line.rfind("HugePages_Rsvd:", 0) == 0) state.reserved = std::strtoull(line.c_str() + 15, nullptr, 10);
-    if (line.rfind("Hugepagesize:", 0) == 0) state.page_size = std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
-  }
+  const HugetlbPool pool = ParseHugetlbMeminfo(ReadFile("/proc/meminfo"));
+  state.page_size = pool.page_size;
+  state.free = pool.free;
+  state.reserved = pool.reserved;
   state.overcommit = std::strtoull(ReadFile("/proc/sys/vm/nr_overcommit_hugepages").c_str(), nullptr, 10);
   return state;
 }

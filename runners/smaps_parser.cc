@@ -212,24 +212,50 @@ uint32_t ParseVmFlags(std::string_view value,
   return flags;
 }
 
-std::optional<uint64_t> ParseStatusKb(std::string_view status_text,
-                                      std::string_view field) noexcept {
+namespace {
+
+// The value after "<field>:" on its line, or nullopt.
+std::optional<std::string_view> StatusValue(std::string_view text, std::string_view field) noexcept {
   if (field.empty()) return std::nullopt;
   size_t pos = 0;
-  while (pos < status_text.size()) {
-    size_t end = status_text.find('\n', pos);
-    if (end == std::string_view::npos) end = status_text.size();
-    const std::string_view line(status_text.data() + pos, end - pos);
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line(text.data() + pos, end - pos);
     pos = end + 1;
     // Match the whole key so "VmLck" does not pick up a "VmLckFoo:" line.
     if (line.size() > field.size() && line[field.size()] == ':' &&
         std::string_view(line.data(), field.size()) == field) {
-      const size_t value_start = field.size() + 1;
-      return ParseKbValue(std::string_view(line.data() + value_start,
-                                           line.size() - value_start));
+      return line.substr(field.size() + 1);
     }
   }
   return std::nullopt;
+}
+
+// A "<field>:   1234" count without a unit, 0 if absent or malformed.
+uint64_t StatusCount(std::string_view text, std::string_view field) noexcept {
+  const std::optional<std::string_view> value = StatusValue(text, field);
+  if (!value) return 0;
+  size_t i = 0;
+  while (i < value->size() && IsBlank((*value)[i])) ++i;
+  uint64_t count = 0;
+  return ParseDecimal(*value, &i, &count) ? count : 0;
+}
+
+}  // namespace
+
+std::optional<uint64_t> ParseStatusKb(std::string_view status_text,
+                                      std::string_view field) noexcept {
+  const std::optional<std::string_view> value = StatusValue(status_text, field);
+  return value ? ParseKbValue(*value) : std::nullopt;
+}
+
+HugetlbPool ParseHugetlbMeminfo(std::string_view meminfo_text) noexcept {
+  HugetlbPool pool;
+  pool.page_size = ParseStatusKb(meminfo_text, "Hugepagesize").value_or(0) * 1024;
+  pool.free = StatusCount(meminfo_text, "HugePages_Free");
+  pool.reserved = StatusCount(meminfo_text, "HugePages_Rsvd");
+  return pool;
 }
 
 namespace smaps_internal {

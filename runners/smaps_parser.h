@@ -60,6 +60,16 @@ uint32_t ParseVmFlags(std::string_view value,
 std::optional<uint64_t> ParseStatusKb(std::string_view status_text,
                                       std::string_view field) noexcept;
 
+// The hugetlb lines of /proc/meminfo (Documentation/admin-guide/mm/
+// hugetlbpage.rst): Hugepagesize in bytes (0 without hugetlbfs), and
+// HugePages_Free and HugePages_Rsvd (0 where absent).
+struct HugetlbPool {
+  uint64_t page_size = 0;
+  uint64_t free = 0;
+  uint64_t reserved = 0;
+};
+HugetlbPool ParseHugetlbMeminfo(std::string_view meminfo_text) noexcept;
+
 namespace smaps_internal {
 
 // The line-level state machine behind ParseSmaps, kept out of the template so

@@ -1156,3 +1156,27 @@ TEST(SmapsParserTest, AnonymousAndStackVmasAsParsedSupportMlock) {
 
 }  // namespace
 }  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// /proc/meminfo's hugetlb lines as 6.x prints them (hugetlb_report_meminfo()).
+TEST(MeminfoParserTest, HugetlbPoolLines) {
+  const HugetlbPool pool = ParseHugetlbMeminfo(
+      "MemTotal:         507452 kB\n"
+      "HugePages_Total:      12\n"
+      "HugePages_Free:        9\n"
+      "HugePages_Rsvd:        2\n"
+      "HugePages_Surp:        0\n"
+      "Hugepagesize:       2048 kB\n"
+      "Hugetlb:           24576 kB\n");
+  EXPECT_EQ(pool.page_size, 2u << 20);
+  EXPECT_EQ(pool.free, 9u);
+  EXPECT_EQ(pool.reserved, 2u);
+  const HugetlbPool none = ParseHugetlbMeminfo("MemTotal:         507452 kB\n");
+  EXPECT_EQ(none.page_size, 0u);
+  EXPECT_EQ(none.free, 0u);
+}
+
+}  // namespace
+}  // namespace mlc
