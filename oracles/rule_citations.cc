@@ -131,7 +131,7 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
       return "kernel/fork.c: fork succeeds; the child's own mmap uses def_flags without VM_LOCKED (mm_init(), "
              "VM_INIT_DEF_MASK, ref 55)";
   }
-  return "oracles/model.cc";
+  return "oracles/model/";
 }
 
 }  // namespace
@@ -242,7 +242,7 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
              "locking them (mm/mlock.c mlock_fixup(), mm/gup.c __mm_populate(), ref 21, 63)";
     case Channel::kCount: break;
   }
-  return "oracles/model.cc";
+  return "oracles/model/";
 }
 
 }  // namespace mlc

@@ -12,18 +12,18 @@ fail() { echo "FAIL: $*"; status=1; }
 
 while read -r line; do
   fail "oracles/ includes a system header: $line"
-done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|sched|poll|linux/|asm/|seccomp)' "$root"/oracles/*.h "$root"/oracles/*.cc)
+done < <(grep -rnE --include='*.h' --include='*.cc' '#include <(sys/|unistd|fcntl|signal|sched|poll|linux/|asm/|seccomp)' "$root"/oracles)
 
 while read -r line; do
   fail "generators/ includes outside oracles/ and RapidCheck: $line"
-done < <(grep -nE '#include "' "$root"/generators/*.h "$root"/generators/*.cc | grep -vE '#include "(oracles|generators)/')
+done < <(grep -rnE --include='*.h' --include='*.cc' '#include "' "$root"/generators | grep -vE '#include "(oracles|generators)/')
 while read -r line; do
   fail "generators/ includes a system header: $line"
-done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|linux/)' "$root"/generators/*.h "$root"/generators/*.cc)
+done < <(grep -rnE --include='*.h' --include='*.cc' '#include <(sys/|unistd|fcntl|signal|linux/)' "$root"/generators)
 
 while read -r line; do
   fail "suite/ reaches the kernel itself instead of through runners/: $line"
-done < <(grep -nE '#include <(sys/|unistd|fcntl|signal|sched|poll|linux/|seccomp)' "$root"/suite/*.h "$root"/suite/*.cc)
+done < <(grep -rnE --include='*.h' --include='*.cc' '#include <(sys/|unistd|fcntl|signal|sched|poll|linux/|seccomp)' "$root"/suite)
 
 while read -r line; do
   fail "only runners/raw_syscalls.cc may include <sys/syscall.h>: $line"

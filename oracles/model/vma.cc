@@ -1,0 +1,104 @@
+// VMA bookkeeping: seams left by splits, which neighbours merge, spans of
+// one VMA, and which VMAs carry an anon_vma. Mirrors mm/vma.c (vma_merge*,
+// __split_vma()) and mm/rmap.c (anon_vma_prepare()).
+
+#include "oracles/model.h"
+#include "oracles/model/outcome.h"
+
+#include <algorithm>
+
+namespace mlc {
+
+using namespace model_outcome;
+
+void Model::MarkSeam(uint64_t index) {
+  if (index < pages_.size()) pages_[index].seam = true;
+}
+
+// Flags and offsets that two pages of one VMA share: different values mean
+// different VMAs (mm/vma.c is_mergeable_vma(): vm_flags, vm_file, pgoff).
+bool Model::SameVmaAttrs(size_t a, size_t b) const {
+  const PageState& x = pages_[a];
+  const PageState& y = pages_[b];
+  if (!x.mapped || !y.mapped) return false;
+  if (x.shared != y.shared || x.prot != y.prot || x.lock != y.lock || x.file != y.file || x.account != y.account) {
+    return false;
+  }
+  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
+  return x.file < 0 || y.file_page == x.file_page + 1;
+}
+
+Model::VmaSpan Model::SpanOf(uint64_t first, uint64_t count) const {
+  bool unknown = false;
+  for (uint64_t i = first + 1; i < first + count; ++i) {
+    if (i >= pages_.size() || !SameVmaAttrs(static_cast<size_t>(i - 1), static_cast<size_t>(i))) {
+      return VmaSpan::kCrosses;
+    }
+    unknown = unknown || pages_[static_cast<size_t>(i)].seam;
+  }
+  return unknown ? VmaSpan::kUnknown : VmaSpan::kInside;
+}
+
+// do_vmi_munmap() of arena pages [first, first + count): locked pages leave
+// locked_vm (ref 27).
+void Model::UnmapPages(uint64_t first, uint64_t count, StepEffects& fx) {
+  for (uint64_t i = first; i < first + count && i < pages_.size(); ++i) {
+    PageState& page = pages_[static_cast<size_t>(i)];
+    NoteMlockDropped(page, /*zapped=*/true, fx);
+    if (page.mapped && page.lock != Lock::kNone) SetLock(page, Lock::kNone, fx);
+    page = PageState{};
+  }
+  MarkSeam(first + count);
+}
+
+// Whether pages a < b = a + 1 lie in one VMA as far as the model can tell:
+// equal flags, and for files consecutive offsets of one file (the merge
+// rules of mm/vma.c is_mergeable_vma(); see SameFileVma()).
+bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const {
+  const PageState& x = pages[a];
+  const PageState& y = pages[b];
+  if (!x.mapped || !y.mapped || x.shared != y.shared || x.prot != y.prot || x.lock != y.lock ||
+      x.file != y.file || x.account != y.account) {
+    return false;
+  }
+  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
+  return x.file < 0 || y.file_page == x.file_page + 1;
+}
+
+// A private page that now holds an anonymous page (a written anonymous
+// page, a COW copy of a file page) got it through vmf_anon_prepare() /
+// anon_vma_prepare() (mm/memory.c do_anonymous_page(), wp_page_copy(),
+// do_cow_fault()), which gives its whole VMA an anon_vma; a read fault that
+// maps the zero page does not. Splits keep it on both halves (mm/vma.c
+// __split_vma()), so every page of the VMA keeps the mark. `prepared`: a
+// write fault of a private file page, which do_cow_fault() starts with
+// vmf_anon_prepare() even when the page then lies beyond EOF (SIGBUS).
+void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) {
+  const PageState& page = pages[i];
+  if (!page.mapped || page.shared || page.anon_vma) return;
+  if (!(page.cow || (page.file < 0 && page.residency == Residency::kPage) || (prepared && page.file >= 0))) return;
+  size_t from = i, to = i;
+  while (from > 0 && SameVma(pages, from - 1, from)) --from;
+  while (to + 1 < pages.size() && SameVma(pages, to, to + 1)) ++to;
+  for (size_t j = from; j <= to; ++j) {
+    pages[j].anon_vma = true;
+    pages[j].anon_vma_open = false;
+  }
+}
+
+// A VMA without an anon_vma merges with a neighbour that has one and shares
+// it (mm/vma.c is_mergeable_anon_vma(): one of the two may be NULL), so the
+// VMA of page i has one if any page of its run is marked.
+bool Model::VmaHasAnonVma(const std::vector<PageState>& pages, size_t i) const {
+  if (!pages[i].mapped || pages[i].shared) return false;
+  for (size_t j = i;; --j) {
+    if (pages[j].anon_vma) return true;
+    if (j == 0 || !SameVma(pages, j - 1, j)) break;
+  }
+  for (size_t j = i + 1; j < pages.size() && SameVma(pages, j - 1, j); ++j) {
+    if (pages[j].anon_vma) return true;
+  }
+  return false;
+}
+
+}  // namespace mlc
