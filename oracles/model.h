@@ -482,6 +482,8 @@ class Model {
   Outcome Brk(uint64_t offset, StepEffects& fx);
   Outcome Fork(const Op& op, StepEffects& fx);
   void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
+  // Marks alike neighbours of anon_vma VMAs open (vma.cc); after every call.
+  void SpreadAnonVmaOpenness(std::vector<PageState>& pages);
   bool SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const;
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);

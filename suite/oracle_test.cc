@@ -1248,4 +1248,49 @@ TEST_F(ReferenceScenarioOracleTest, ReadAfterPageoutMayFaultAroundShmemNeighbour
 }
 
 }  // namespace
+// mlock's COW write fault gives page 0's VMA an anon_vma; munlockall() may
+// merge the rest of the mapping into it (is_mergeable_anon_vma()), and the
+// merged VMA keeps it after page 0 is unmapped: the neighbours are left open
+// from the merge on, so the child's copy of page 20's pte is allowed, not
+// required.
+TEST_F(ReferenceScenarioOracleTest, AnonVmaOutlivesTheNeighbourItMergedWith) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[0].anon_vma);
+  EXPECT_FALSE(model_.pages()[1].anon_vma_open);  // a locked page 0 is its own VMA
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[1].anon_vma_open);
+  EXPECT_FALSE(model_.pages()[1].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[20].anon_vma_open);  // outlives page 0
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  EXPECT_EQ(predicted.fork_child->rss_kb, 0u);
+  EXPECT_EQ(predicted.fork_child->rss_open_kb, 4u);
+}
+
+// Only page 0 is COWed by mlockall(MCL_CURRENT); the PROT_NONE mprotect may
+// merge pages 1-2 into its VMA, and the mlock2 split leaves them the
+// anon_vma: their copied ptes are allowed (up to 12 kB), page 0's required.
+TEST_F(ReferenceScenarioOracleTest, AnonVmaSurvivesAMergeAndTheNextSplit) {
+  EXPECT_EQ(Step(), MappedAtPage(13));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[13].anon_vma);
+  EXPECT_FALSE(model_.pages()[14].anon_vma_open);  // other flags: another VMA
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[14].anon_vma_open);
+  EXPECT_TRUE(model_.pages()[15].anon_vma_open);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  EXPECT_EQ(predicted.fork_child->rss_kb, 4u);
+  EXPECT_EQ(predicted.fork_child->rss_open_kb, 8u);
+}
+
 }  // namespace mlc

@@ -58,6 +58,9 @@ Outcome Model::Brk(uint64_t offset, StepEffects& fx) {
   fx.Note(future_lock_ == Lock::kLocked    ? Event::kBrkGrowLocked
           : future_lock_ == Lock::kOnFault ? Event::kBrkGrowOnFault
                                            : Event::kBrkGrowUnlocked);
+  // do_brk_flags() expands the brk VMA only when the flags match
+  // (can_vma_merge_after()); otherwise the growth is a VMA of its own.
+  const bool own_vma = old_pages > 0 && heap_[old_pages - 1].mapped && heap_[old_pages - 1].lock != future_lock_;
   for (uint64_t p = old_pages; p < new_pages; ++p) {
     PageState fresh;
     fresh.mapped = true;
@@ -65,6 +68,7 @@ Outcome Model::Brk(uint64_t offset, StepEffects& fx) {
     heap_[p] = fresh;
     SetLock(heap_[p], future_lock_, fx);
   }
+  if (own_vma) heap_[old_pages].seam = true;
   brk_ = offset;
   if (future_lock_ == Lock::kLocked && !Mutant(PlantedBug::kBrkFutureNotPopulated)) {
     drain_this_step_ = true;  // populate_vma_page_range() ends with lru_add_drain()

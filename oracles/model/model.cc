@@ -167,6 +167,8 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   drain_this_step_ = false;
   fork_child_.reset();
   const Outcome outcome = ApplyOp(op, fx);
+  SpreadAnonVmaOpenness(pages_);
+  SpreadAnonVmaOpenness(heap_);
   if (!thp_.empty()) {
     SplitThps(op, fx);
     if (config_.thp_simulate) SimulateThp(fx);

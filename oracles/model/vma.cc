@@ -70,19 +70,48 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
 // anon_vma_prepare() (mm/memory.c do_anonymous_page(), wp_page_copy(),
 // do_cow_fault()), which gives its whole VMA an anon_vma; a read fault that
 // maps the zero page does not. Splits keep it on both halves (mm/vma.c
-// __split_vma()), so every page of the VMA keeps the mark. `prepared`: a
-// write fault of a private file page, which do_cow_fault() starts with
+// __split_vma()), so every page of the VMA keeps the mark. The VMA is
+// certain only up to a seam: alike pages beyond one may be a VMA of their
+// own (SpreadAnonVmaOpenness() leaves them open). `prepared`: a write fault
+// of a private file page, which do_cow_fault() starts with
 // vmf_anon_prepare() even when the page then lies beyond EOF (SIGBUS).
 void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) {
   const PageState& page = pages[i];
   if (!page.mapped || page.shared || page.anon_vma) return;
   if (!(page.cow || (page.file < 0 && page.residency == Residency::kPage) || (prepared && page.file >= 0))) return;
   size_t from = i, to = i;
-  while (from > 0 && SameVma(pages, from - 1, from)) --from;
-  while (to + 1 < pages.size() && SameVma(pages, to, to + 1)) ++to;
+  while (from > 0 && !pages[from].seam && SameVma(pages, from - 1, from)) --from;
+  while (to + 1 < pages.size() && !pages[to + 1].seam && SameVma(pages, to, to + 1)) ++to;
   for (size_t j = from; j <= to; ++j) {
     pages[j].anon_vma = true;
     pages[j].anon_vma_open = false;
+  }
+}
+
+// Whether alike neighbours of a VMA with an anon_vma are merged into it, and
+// so share it, is decided by history the model does not track: mm/vma.c
+// is_mergeable_anon_vma() lets a VMA without one merge with one that has one
+// (unless either had uncowed fork parents, vma_had_uncowed_parents(), 6.16+),
+// and 6.1's mlock_fixup() -> vma_merge() with apply_mlockall_flags()'s stale
+// prev merged less than later kernels. The merged VMA keeps the anon_vma
+// after its marked pages are unmapped or change flags again (__split_vma()
+// copies it to both halves), so the question outlives the neighbour. After
+// every call, each unmarked private page alike with a marked one (ignoring
+// seams) is marked open, and stays so until its mapping is replaced or a
+// fault settles it (NoteAnonVma()).
+void Model::SpreadAnonVmaOpenness(std::vector<PageState>& pages) {
+  size_t start = 0;
+  while (start < pages.size()) {
+    size_t end = start + 1;
+    while (end < pages.size() && SameVma(pages, end - 1, end)) ++end;
+    bool marked = false;
+    for (size_t j = start; j < end && !marked; ++j) marked = pages[j].mapped && !pages[j].shared && pages[j].anon_vma;
+    if (marked) {
+      for (size_t j = start; j < end; ++j) {
+        if (!pages[j].anon_vma) pages[j].anon_vma_open = true;
+      }
+    }
+    start = end;
   }
 }
 
