@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace mlc {
@@ -87,5 +88,11 @@ bool StderrIsTerminal();
 
 // A seed from the kernel's random source, for runs without --seed.
 uint64_t RandomSeed();
+
+// Runs this program (/proc/self/exe) again with `args` (argv[1..]), its
+// standard output and standard error captured into *out;
+// returns its exit code (128 + signal if a signal ended it), or -1 with
+// *out holding the reason when it could not be started.
+int RunSelf(const std::vector<std::string>& args, std::string* out);
 
 }  // namespace mlc

@@ -277,6 +277,42 @@ REGISTRY
     expect_out 'divergences=0'
     last_line_is_result
     ;;
+  soak)
+    # Fresh seeds until the step budget is spent; each seed's run repeats
+    # exactly (same sequences, same steps), and the SOAK line sums them.
+    run "$bin" --soak --steps-total 4000 --seed 11
+    expect_rc 0
+    expect_out '^SOAK-SEED seed=[0-9]+ requested=[0-9]+ exit=0 sequences=[0-9]+ steps=[0-9]+ divergences=0 errata=[0-9]+ seconds=[0-9.]+$'
+    tail -n 1 "$tmp/out" | grep -qE '^SOAK kernel=[^ ]+ seeds=[0-9]+ sequences=[0-9]+ steps=[0-9]+ divergences=0 errata=[0-9]+ harness_errors=0 seconds=[0-9.]+$' ||
+      fail "last line is not the SOAK line"
+    steps=$(tail -n 1 "$tmp/out" | sed -nE 's/.* steps=([0-9]+) .*/\1/p')
+    [ "$steps" -ge 4000 ] || fail "the soak stopped at $steps steps, before its budget of 4000"
+    grep '^SOAK-SEED' "$tmp/out" | sed 's/ seconds=.*//' >"$tmp/first"
+    run "$bin" --soak --steps-total 4000 --seed 11
+    grep '^SOAK-SEED' "$tmp/out" | sed 's/ seconds=.*//' >"$tmp/second"
+    cmp -s "$tmp/first" "$tmp/second" || fail "the same soak seed ran other sequences: $(diff "$tmp/first" "$tmp/second")"
+    # One seed's rerun line gives the same counts as in the soak.
+    seed=$(head -n 1 "$tmp/first" | sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p')
+    steps=$(head -n 1 "$tmp/first" | sed -nE 's/.* steps=([0-9]+) .*/\1/p')
+    n=$(head -n 1 "$tmp/first" | sed -nE 's/.* requested=([0-9]+) .*/\1/p')
+    run "$bin" --seed "$seed" --sequences "$n" --steps 80 --quiet
+    expect_rc 0
+    tail -n 1 "$tmp/out" | grep -q " steps=$steps " || fail "run --seed $seed --sequences $n did not repeat the soak's $steps steps"
+    # A divergence in every seed (the planted model bug): each one is
+    # printed shrunk, gets its report directory, and fails the soak.
+    run "$bin" --soak --steps-total 600 --seed 3 --planted-bug --report-dir "$tmp/reports"
+    expect_rc 1
+    expect_out '^SOAK-SEED seed=[0-9]+ requested=[0-9]+ exit=1 .* divergences=[1-9]'
+    expect_out '^DIVERGENCE: kernel .* differs from the model'
+    expect_out '^  rerun: \./mlockcheck run --seed [0-9]+ --sequences [0-9]+ --steps 80 --planted-bug$'
+    first=$(sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p' "$tmp/out" | head -n 1)
+    [ -s "$tmp/reports/seed-$first/sequence.txt" ] || fail "no report directory for seed $first"
+    tail -n 1 "$tmp/out" | grep -qE '^SOAK .* divergences=[1-9][0-9]* ' || fail "SOAK does not count the divergences"
+    # Flags a soak cannot honour are refused up front.
+    run "$bin" --soak --ktap
+    expect_rc 2
+    grep -q 'soak prints SOAK lines' "$tmp/err" || fail "--soak --ktap not refused with its reason"
+    ;;
   *)
     echo "unknown case $case_name"
     exit 2

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runners/host.h"
+#include "suite/soak.h"
 #include "suite/suite_context.h"
 
 namespace mlc {
@@ -21,7 +22,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
-    "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n";
+    "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
+    "       mlockcheck soak [--steps-total N] [--duration S] [--seed S] [--sequences N] [--steps N]\n"
+    "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
+    "  soak: fresh seeds, one run of --sequences (default 1000) per seed, until --steps-total\n"
+    "  (default 1000000) steps were verified or --duration seconds passed; exit 1 if any diverged\n";
 
 bool ParseUint(const char* text, uint64_t* out) {
   if (text == nullptr || *text == '\0') return false;
@@ -34,7 +39,16 @@ bool ParseUint(const char* text, uint64_t* out) {
 }
 
 // Returns 0 and fills options, or prints a one-line error and returns 2.
-int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
+// Soak mode's own flags (suite/soak.h); the rest are the run's.
+struct SoakFlags {
+  bool soak = false;
+  bool sequences_given = false, steps_given = false;
+  uint64_t steps_total = 1000000;
+  uint64_t duration = 0;  // seconds, 0: no limit
+  std::vector<std::string> run_flags;  // what every seed's run gets
+};
+
+int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, SoakFlags* soak) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -47,11 +61,27 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
       return true;
     };
     uint64_t n = 0;
-    if (flag == "--sequences") {
+    // Flags a soak passes on to each seed's run as they are.
+    if (flag == "--thp" || flag == "--strict" || flag == "--planted-bug" || flag == "--mlock2-enosys") {
+      soak->run_flags.push_back(flag);
+    } else if ((flag == "--arena-mib" || flag == "--errata-file" || flag == "--thp-sysfs") && value != nullptr) {
+      soak->run_flags.insert(soak->run_flags.end(), {flag, value});
+    }
+    if (flag == "--soak") {
+      soak->soak = true;
+    } else if (flag == "--steps-total") {
+      if (!need_uint(&soak->steps_total, 1, UINT64_MAX)) return kExitHarness;
+      soak->soak = true;
+    } else if (flag == "--duration") {
+      if (!need_uint(&soak->duration, 1, 100000000)) return kExitHarness;
+      soak->soak = true;
+    } else if (flag == "--sequences") {
       if (!need_uint(&options->sequences, 0, 100000000)) return kExitHarness;
+      soak->sequences_given = true;
     } else if (flag == "--steps") {
       if (!need_uint(&n, 1, 4096)) return kExitHarness;
       options->steps = static_cast<uint32_t>(n);
+      soak->steps_given = true;
     } else if (flag == "--seed") {
       if (!need_uint(&options->seed, 0, UINT64_MAX)) return kExitHarness;
       *seed_given = true;
@@ -111,6 +141,10 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given) {
   // most 64 (the wire's per-range masks).
   if (options->thp && (options->arena_mib % 2 != 0 || options->arena_mib > 128)) {
     std::cerr << "mlockcheck: --thp needs --arena-mib to be an even number up to 128\n";
+    return kExitHarness;
+  }
+  if (soak->soak && (options->ktap || !options->junit.empty())) {
+    std::cerr << "mlockcheck: soak prints SOAK lines, not --ktap or --junit (run one seed with them instead)\n";
     return kExitHarness;
   }
   return 0;
@@ -200,8 +234,24 @@ void PrintKnownBugs(const SuiteContext& ctx, const RunOptions& options, const ch
 int Main(int argc, char** argv) {
   RunOptions options;
   bool seed_given = false;
-  if (const int rc = ParseFlags(argc, argv, &options, &seed_given); rc != 0) return rc;
+  SoakFlags soak;
+  if (const int rc = ParseFlags(argc, argv, &options, &seed_given, &soak); rc != 0) return rc;
   if (!seed_given) options.seed = RandomSeed();
+  if (soak.soak) {
+    SoakOptions so;
+    so.steps_total = soak.steps_total;
+    so.duration_seconds = static_cast<double>(soak.duration);
+    so.seed = options.seed;
+    so.sequences_per_seed = soak.sequences_given ? options.sequences : 1000;
+    so.steps = soak.steps_given ? options.steps : 80;
+    so.report_dir = options.report_dir;
+    so.run_flags = soak.run_flags;
+    std::cout << "mlockcheck soak: seed " << so.seed << ", up to " << so.steps_total << " steps"
+              << (soak.duration > 0 ? " or " + std::to_string(soak.duration) + " s" : "")
+              << ", " << so.sequences_per_seed << " sequences of up to " << so.steps << " steps per seed\n"
+              << std::flush;
+    return RunSoak(so, RunSelf, std::cout);
+  }
   options.progress = !options.ktap && !options.quiet && StderrIsTerminal();
   const auto start = std::chrono::steady_clock::now();
   const char* diag = options.ktap ? "# " : "";

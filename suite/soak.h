@@ -1,0 +1,52 @@
+// Soak mode (`./mlockcheck soak`, `run --steps-total N / --duration S`):
+// fresh seeds, one `run` of this program per seed, until a budget of
+// verified steps or seconds is spent; every divergence is printed with its
+// shrunk sequence and left in its own report directory, and one SOAK line
+// sums up. Each seed's run is reproducible on its own: the SOAK-SEED line
+// names the `./mlockcheck run` that repeats it.
+#ifndef MLOCKCHECK_SUITE_SOAK_H_
+#define MLOCKCHECK_SUITE_SOAK_H_
+
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mlc {
+
+struct SoakOptions {
+  uint64_t steps_total = 1000000;  // stop once this many steps were verified
+  double duration_seconds = 0;     // and/or once this much time passed (0: no limit)
+  uint64_t seed = 0;               // the first seed's origin (SoakSeed())
+  uint64_t sequences_per_seed = 1000;
+  uint32_t steps = 80;
+  std::string report_dir;          // DIR/seed-<seed> per seed; empty: the runs' default
+  std::vector<std::string> run_flags;  // passed to every run (--thp, --strict, ...)
+};
+
+// What one seed's run printed on its RESULT line and KNOWN KERNEL BUG lines.
+struct SoakRun {
+  bool parsed = false;
+  std::string kernel;
+  uint64_t sequences = 0, steps = 0, divergences = 0;
+  std::set<std::string> known_bugs;
+};
+SoakRun ParseRunOutput(const std::string& output);
+
+// The i-th seed of a soak from `origin` (splitmix64: distinct, spread out).
+uint64_t SoakSeed(uint64_t origin, uint64_t i);
+
+// The run's arguments for one seed.
+std::vector<std::string> SoakRunArgs(const SoakOptions& options, uint64_t seed, uint64_t sequences);
+
+// Runs the soak; `run` executes one `run` with the given arguments, filling
+// its standard output and returning its exit code. Returns the exit code:
+// 1 if any run diverged, 2 on a harness error, 4 if nothing could run.
+using SoakRunner = std::function<int(const std::vector<std::string>& args, std::string* output)>;
+int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out);
+
+}  // namespace mlc
+
+#endif  // MLOCKCHECK_SUITE_SOAK_H_
