@@ -54,11 +54,13 @@ struct PageState {
   // attributes and no seam between them are certainly one VMA, which
   // mremap's "within one VMA" rule needs. Not compared (model-internal).
   bool seam = false;
-  // The page's VMA has an anon_vma (a private page was once written, COWed
-  // or populated for writing in it): fork copies its ptes (kernel/fork.c
-  // vma_needs_copy()). Set on the whole VMA (Model::NoteAnonVma); pages
-  // that merge with such a VMA share it (Model::VmaHasAnonVma).
-  bool anon_vma = false;
+  // The page's VMA's anon_vma, 0 for none (a private page was once written,
+  // COWed or populated for writing in it): fork copies its ptes
+  // (kernel/fork.c vma_needs_copy()). Set on the whole VMA
+  // (Model::NoteAnonVma); pages that merge with such a VMA share it
+  // (Model::VmaHasAnonVma). Two VMAs with different anon_vmas never merge
+  // (mm/vma.c is_mergeable_anon_vma()), so the identity is kept.
+  uint32_t anon_vma = 0;
   // Whether the VMA has an anon_vma is not determined: in a fork child, its
   // own pages never got one, a neighbour with equal flags did, and the
   // merge rules decide whether they are one VMA (mm/vma.c
@@ -471,6 +473,7 @@ class Model {
   void UnmapPages(uint64_t first, uint64_t count, StepEffects& fx);
   void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
   bool SameVmaAttrs(size_t a, size_t b) const;
+  static bool DistinctAnonVmas(const PageState& x, const PageState& y);
   // Every call that may split a VMA marks the pages at its range's ends
   // (PageState::seam); mremap's one-VMA rule relies on it (new operations
   // that change vm_flags on part of a VMA, e.g. madvise, must do the same).
@@ -517,7 +520,8 @@ class Model {
   std::array<FileState, kFileCount> files_;
   bool drained_ = false;
   bool drain_this_step_ = false;  // the current step ran lru_add_drain()
-  uint32_t next_shm_id_ = 0;      // PageState::shm_id of the next shared anonymous mmap
+  uint32_t next_shm_id_ = 0;
+  uint32_t last_anon_vma_ = 0;    // PageState::anon_vma of the last new anon_vma      // PageState::shm_id of the next shared anonymous mmap
   std::vector<PageState> heap_;
   uint64_t brk_ = 0;  // the break, in bytes above config_.heap_base
   std::shared_ptr<const Model> fork_child_;

@@ -260,7 +260,7 @@ void PredictForkChild(const Model& child, const Outcome& probe, Observation* out
       }
       // Model::Fork() marked the pages whose (parent's) VMA had an anon_vma,
       // or left it open.
-      const bool copied = page.anon_vma && !page.shared;
+      const bool copied = page.anon_vma != 0 && !page.shared;
       // madvise may have left the parent's pte open (PageState::open): the
       // child copies it or not.
       const bool open = (page.anon_vma_open && !page.shared) || (page.open && copied);

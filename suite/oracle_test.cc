@@ -1293,4 +1293,41 @@ TEST_F(ReferenceScenarioOracleTest, AnonVmaSurvivesAMergeAndTheNextSplit) {
   EXPECT_EQ(predicted.fork_child->rss_open_kb, 8u);
 }
 
+// Page 6's VMA (locked) and page 0's get anon_vmas of their own; after the
+// munlock they look alike but stay two VMAs, so the read of page 0 maps no
+// page of page 6's VMA by fault-around.
+TEST_F(ReferenceScenarioOracleTest, DistinctAnonVmasKeepAlikeVmasApart) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[0].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[6].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[0].anon_vma, model_.pages()[6].anon_vma);
+  EXPECT_EQ(model_.pages()[5].anon_vma, model_.pages()[0].anon_vma);  // one VMA, one anon_vma
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(model_.SpanOf(0, 7), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[0].residency, Residency::kPage);
+  EXPECT_EQ(model_.pages()[5].residency, Residency::kNone);  // never in the page cache
+  EXPECT_EQ(model_.pages()[6].residency, Residency::kNone);  // cached, but another VMA
+}
+
+// Seams at pages 4 and 15 (the mprotect that changed nothing) and 22 (the
+// second mlock) may be VMA boundaries; every fault still finds the anon_vma
+// of the first write, so the pages stay one VMA for mremap.
+TEST_F(ReferenceScenarioOracleTest, FaultsBeyondASeamShareTheVmasAnonVma) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  const uint32_t id = model_.pages()[4].anon_vma;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[22].anon_vma, id);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[15].anon_vma, id);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
 }  // namespace mlc

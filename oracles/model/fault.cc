@@ -59,9 +59,8 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
 
 // Whether adjacent arena pages a < b of a file lie in one VMA: same file at
 // consecutive offsets and equal flags merge (mm/vma.c is_mergeable_vma(),
-// can_vma_merge_after()). The model does not track anon_vmas; two private
-// VMAs that both acquired different ones stay apart in the kernel, which no
-// generated sequence has needed so far.
+// can_vma_merge_after()); two private VMAs with anon_vmas of their own stay
+// apart (is_mergeable_anon_vma(), DistinctAnonVmas()).
 bool Model::SameFileVma(size_t a, size_t b) const {
   const PageState& x = pages_[a];
   const PageState& y = pages_[b];
@@ -71,7 +70,8 @@ bool Model::SameFileVma(size_t a, size_t b) const {
     return x.shm_id == y.shm_id && x.prot == y.prot && x.lock == y.lock;
   }
   return x.mapped && y.mapped && x.file >= 0 && x.file == y.file && y.file_page == x.file_page + 1 &&
-         x.shared == y.shared && x.prot == y.prot && x.lock == y.lock && x.account == y.account;
+         x.shared == y.shared && x.prot == y.prot && x.lock == y.lock && x.account == y.account &&
+         !DistinctAnonVmas(x, y);
 }
 
 // Read fault-around, mm/memory.c do_read_fault() -> do_fault_around() ->

@@ -136,7 +136,7 @@ Outcome Model::Fork(const Op& op, StepEffects& fx) {
   fork_probe_ = child->Mmap(probe, scratch);
   child->regions_.resize(regions);  // the generators aim at the parent's mappings
   for (const PageState& page : child->pages_) {
-    if (page.mapped && !page.shared && page.residency != Residency::kNone && page.anon_vma) {
+    if (page.mapped && !page.shared && page.residency != Residency::kNone && page.anon_vma != 0) {
       fx.Note(Event::kForkCopiedPtes);
       break;
     }

@@ -62,7 +62,7 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
       old.residency = Residency::kNone;
       old.cow = false;
       if (whole != Whole::kNo && old.anon_vma) {
-        old.anon_vma = false;
+        old.anon_vma = 0;
         old.anon_vma_open = whole == Whole::kOpen;
       }
     } else {

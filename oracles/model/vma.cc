@@ -24,8 +24,15 @@ bool Model::SameVmaAttrs(size_t a, size_t b) const {
   if (x.shared != y.shared || x.prot != y.prot || x.lock != y.lock || x.file != y.file || x.account != y.account) {
     return false;
   }
+  if (DistinctAnonVmas(x, y)) return false;
   if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
   return x.file < 0 || y.file_page == x.file_page + 1;
+}
+
+// mm/vma.c is_mergeable_anon_vma(): "return anon_vma1 == anon_vma2" unless
+// one of them is NULL; VMAs with anon_vmas of their own never merge.
+bool Model::DistinctAnonVmas(const PageState& x, const PageState& y) {
+  return x.anon_vma != 0 && y.anon_vma != 0 && x.anon_vma != y.anon_vma;
 }
 
 Model::VmaSpan Model::SpanOf(uint64_t first, uint64_t count) const {
@@ -58,7 +65,7 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
   const PageState& x = pages[a];
   const PageState& y = pages[b];
   if (!x.mapped || !y.mapped || x.shared != y.shared || x.prot != y.prot || x.lock != y.lock ||
-      x.file != y.file || x.account != y.account) {
+      x.file != y.file || x.account != y.account || DistinctAnonVmas(x, y)) {
     return false;
   }
   if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
@@ -75,6 +82,14 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
 // own (SpreadAnonVmaOpenness() leaves them open). `prepared`: a write fault
 // of a private file page, which do_cow_fault() starts with
 // vmf_anon_prepare() even when the page then lies beyond EOF (SIGBUS).
+//
+// Which anon_vma: one the VMA already has (an alike page of the span that
+// merged in with it, or across a seam), else __anon_vma_prepare() -> find_mergeable_anon_vma()
+// reuses that of the next VMA, then of the previous one, where
+// anon_vma_compatible(): adjacent, same file at consecutive offsets, flags
+// equal but for VM_READ/WRITE/EXEC (a VM_LOCKED neighbour is not); else a
+// new one. (Anonymous VMAs are taken to have consecutive vm_pgoff, which
+// an mremap move breaks: the model does not track it.)
 void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) {
   const PageState& page = pages[i];
   if (!page.mapped || page.shared || page.anon_vma) return;
@@ -82,8 +97,35 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
   size_t from = i, to = i;
   while (from > 0 && !pages[from].seam && SameVma(pages, from - 1, from)) --from;
   while (to + 1 < pages.size() && !pages[to + 1].seam && SameVma(pages, to, to + 1)) ++to;
+  uint32_t id = 0;
+  for (size_t j = from; j <= to && id == 0; ++j) id = pages[j].anon_vma;
+  auto compatible = [&](size_t a, size_t b) {
+    const PageState& x = pages[a];
+    const PageState& y = pages[b];
+    return x.mapped && y.mapped && !x.shared && !y.shared && x.file == y.file && x.lock == y.lock &&
+           x.account == y.account && x.hugetlb == y.hugetlb && (x.file < 0 || y.file_page == x.file_page + 1);
+  };
+  // Beyond a seam, alike pages may still be this VMA, or a neighbour that
+  // is compatible: the nearest anon_vma among them is the one it has or
+  // finds (ambiguous only where alike pages on both sides carry different
+  // ones, which no sequence has reached).
+  auto nearest = [&](size_t start, int dir) -> uint32_t {
+    for (size_t j = start; j < pages.size(); j += dir) {
+      if (pages[j].anon_vma != 0) return pages[j].anon_vma;
+      const size_t k = j + dir;
+      if (k >= pages.size() || !SameVma(pages, std::min(j, k), std::max(j, k))) break;
+    }
+    return 0;
+  };
+  if (id == 0 && to + 1 < pages.size() && compatible(to, to + 1)) {
+    id = SameVma(pages, to, to + 1) ? nearest(to + 1, 1) : pages[to + 1].anon_vma;
+  }
+  if (id == 0 && from > 0 && compatible(from - 1, from)) {
+    id = SameVma(pages, from - 1, from) ? nearest(from - 1, -1) : pages[from - 1].anon_vma;
+  }
+  if (id == 0) id = ++last_anon_vma_;
   for (size_t j = from; j <= to; ++j) {
-    pages[j].anon_vma = true;
+    pages[j].anon_vma = id;
     pages[j].anon_vma_open = false;
   }
 }
@@ -105,10 +147,10 @@ void Model::SpreadAnonVmaOpenness(std::vector<PageState>& pages) {
     size_t end = start + 1;
     while (end < pages.size() && SameVma(pages, end - 1, end)) ++end;
     bool marked = false;
-    for (size_t j = start; j < end && !marked; ++j) marked = pages[j].mapped && !pages[j].shared && pages[j].anon_vma;
+    for (size_t j = start; j < end && !marked; ++j) marked = pages[j].mapped && !pages[j].shared && pages[j].anon_vma != 0;
     if (marked) {
       for (size_t j = start; j < end; ++j) {
-        if (!pages[j].anon_vma) pages[j].anon_vma_open = true;
+        if (pages[j].anon_vma == 0) pages[j].anon_vma_open = true;
       }
     }
     start = end;
