@@ -149,7 +149,8 @@ case "$case_name" in
     expect_out "^# report: $tmp/reports/ \(report.txt, sequence.txt, repro.c\)$"
     calls=$(sed -nE 's/^# sequence \(([0-9]+) calls.*/\1/p' "$tmp/out" | head -n 1)
     [ -n "$calls" ] && [ "$calls" -le 4 ] || fail "shrunk sequence has '$calls' calls, expected at most 4"
-    tail -n 1 "$tmp/out" | grep -q 'divergences=1 ' || fail "RESULT does not count the divergence"
+    # The planted bug may fail corpus scenarios too (those that lock on fault over a lock).
+    tail -n 1 "$tmp/out" | grep -qE 'divergences=[1-9][0-9]* ' || fail "RESULT does not count the divergence"
     last_line_is_result
     ;;
   no-cap-ipc-lock)
