@@ -421,8 +421,9 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
       Op probe = op;
       probe.kind = OpKind::kMmap;
       for (ChannelDiff d : Compare(*expected.fork_child, *observed.fork_child, probe, config)) {
-        d.expected = "fork child: " + d.expected;
-        d.observed = "fork child: " + d.observed;
+        // A per-page diff has no summary values: its detail says it all.
+        if (!d.expected.empty()) d.expected = "fork child: " + d.expected;
+        if (!d.observed.empty()) d.observed = "fork child: " + d.observed;
         if (!d.detail.empty()) d.detail = "  in the fork child:\n" + d.detail;
         diffs.push_back(std::move(d));
       }

@@ -76,18 +76,26 @@ class LineParser {
     }
     return std::string(text_.substr(start, pos_ - start));
   }
+  // Decimal, or hexadecimal after 0x (as FormatCall prints); a leading zero
+  // is not octal. On failure nothing is consumed, so that Fail() shows the
+  // number that did not parse (too long, or not one).
   bool Number(uint64_t* out) {
     SkipSpace();
+    const size_t start = pos_;
     const std::string word = Word();
-    if (word.empty() || !std::isdigit(static_cast<unsigned char>(word[0]))) return false;
-    char* end = nullptr;
-    errno = 0;
-    *out = std::strtoull(word.c_str(), &end, 0);
-    return errno == 0 && *end == '\0';
+    const bool hex = word.size() > 2 && word[0] == '0' && (word[1] == 'x' || word[1] == 'X');
+    if (!word.empty() && std::isdigit(static_cast<unsigned char>(word[0]))) {
+      char* end = nullptr;
+      errno = 0;
+      *out = std::strtoull(word.c_str() + (hex ? 2 : 0), &end, hex ? 16 : 10);
+      if (errno == 0 && *end == '\0') return true;
+    }
+    pos_ = start;
+    return false;
   }
   bool Fail(std::string* error, const std::string& expected) {
     SkipSpace();
-    std::string got = pos_ < text_.size() ? "'" + std::string(text_.substr(pos_, 20)) + "'" : "end of line";
+    std::string got = pos_ < text_.size() ? "'" + std::string(text_.substr(pos_, 40)) + "'" : "end of line";
     *error = where_ + ": expected " + expected + ", got " + got;
     return false;
   }

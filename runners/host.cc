@@ -1,5 +1,6 @@
 #include "runners/host.h"
 
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <filesystem>
 
@@ -222,6 +223,20 @@ std::optional<long> StatusFieldKb(int pid, std::string_view field) {
 namespace mlc {
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+
+std::string CannotWriteFile(const std::string& path) {
+  return access(path.c_str(), W_OK) == 0 ? "" : std::strerror(errno);
+}
+
+std::string CannotCreateIn(const std::string& dir) {
+  return access(dir.c_str(), W_OK | X_OK) == 0 ? "" : std::strerror(errno);
+}
+
+int StderrColumns() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
 
 uint64_t RandomSeed() { return std::random_device{}(); }
 

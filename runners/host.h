@@ -85,6 +85,14 @@ std::optional<long> StatusFieldKb(int pid, std::string_view field);
 
 // Whether standard error is a terminal (for a progress line).
 bool StderrIsTerminal();
+// Why this process cannot write the existing file PATH, or create files
+// in the directory PATH (access(2), so root's overrides count): the errno
+// text, or "" if it can.
+std::string CannotWriteFile(const std::string& path);
+std::string CannotCreateIn(const std::string& dir);
+
+// The width of the terminal on standard error, in columns (80 if unknown).
+int StderrColumns();
 
 // A seed from the kernel's random source, for runs without --seed.
 uint64_t RandomSeed();

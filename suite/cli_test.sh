@@ -146,8 +146,10 @@ case "$case_name" in
     expect_out '^#   vma-flags:$'
     expect_out '^#     pages? [0-9]+(-[0-9]+)? \(A\+0x[0-9a-f]+\.\.A\+0x[0-9a-f]+\): expected [-rwxps]{4} lo, observed [-rwxps]{4} lo lf$'
     expect_out '^# replay: \./mlockcheck run --seed 7 '
+    ! grep -qE '^# (Failed|.*\.cc:[0-9]+:|RC_FAIL)' "$tmp/out" || fail "the test frameworks' own lines reach the user"
+    ! grep -q '^Using configuration' "$tmp/out" "$tmp/err" || fail "RapidCheck's configuration line reaches the user"
     expect_out "^# report: $tmp/reports/ \(report.txt, sequence.txt, repro.c\)$"
-    calls=$(sed -nE 's/^# sequence \(([0-9]+) calls.*/\1/p' "$tmp/out" | head -n 1)
+    calls=$(sed -nE 's/^# sequence \(([0-9]+) calls?;.*/\1/p' "$tmp/out" | head -n 1)
     [ -n "$calls" ] && [ "$calls" -le 4 ] || fail "shrunk sequence has '$calls' calls, expected at most 4"
     # The planted bug may fail corpus scenarios too (those that lock on fault over a lock).
     tail -n 1 "$tmp/out" | grep -qE 'divergences=[1-9][0-9]* ' || fail "RESULT does not count the divergence"
@@ -227,6 +229,12 @@ REGISTRY
     run "$bin" "${planted[@]}" --strict
     expect_rc 1
     expect_out '^KNOWN KERNEL BUG planted-onfault-over-lo: .*\(fails the run: --strict\)$'
+    last_line_is_result
+    # --quiet: one line per known kernel bug, not its whole block.
+    run "$bin" "${planted[@]}" --quiet
+    expect_rc 0
+    expect_out '^KNOWN KERNEL BUG planted-onfault-over-lo: [0-9]+ sequence\(s\) diverged as registered; fix: unknown$'
+    ! grep -qE '^  (rule|reproducer|first sequence)' "$tmp/out" || fail "--quiet printed a known bug's block"
     last_line_is_result
     write_registry "4.17 - 5.0" "result vma-flags residency smaps-rss smaps-locked page-flags"
     run "$bin" "${planted[@]}"
@@ -313,6 +321,98 @@ REGISTRY
     run "$bin" --soak --ktap
     expect_rc 2
     grep -q 'soak prints SOAK lines' "$tmp/err" || fail "--soak --ktap not refused with its reason"
+    ;;
+  help)
+    # Every command explains its flags, defaults and exit codes (exit 0).
+    run "$bin" --help
+    expect_rc 0
+    expect_out '^  --steps N '
+    expect_out '^exit codes: '
+    bench="$(dirname "$bin")/mlockcheck-bench"
+    run "$bench" --help
+    expect_rc 0
+    expect_out '^usage: mlockcheck bench '
+    expect_out '^exit codes: '
+    run "$script" test --help
+    expect_rc 0
+    expect_out '^usage: \./mlockcheck test$'
+    expect_out '^exit codes: '
+    ;;
+  numbers)
+    # Decimal, or hex after 0x: "010" is ten, not eight (octal).
+    run "$bin" --sequences 010 --steps 5 --quiet
+    expect_rc 0
+    tail -n 1 "$tmp/out" >"$tmp/ten"
+    run "$bin" --sequences 10 --steps 5 --quiet
+    sequences=$(sed -nE 's/.* sequences=([0-9]+) .*/\1/p' "$tmp/out")
+    grep -q " sequences=$sequences " "$tmp/ten" || fail "--sequences 010 did not run as many as --sequences 10"
+    run "$bin" --sequences 08 --steps 5 --quiet
+    expect_rc 0
+    run "$bin" --sequences 0xa --steps 5 --quiet
+    expect_rc 0
+    tail -n 1 "$tmp/out" | grep -q " sequences=$sequences " || fail "--sequences 0xa did not run ten"
+    for bad in 0 -1 1e3 '' 0x 99999999999999999999; do
+      run "$bin" --sequences "$bad"
+      expect_rc 2
+      grep -q -- "^mlockcheck: --sequences needs a number from 1 to 100000000" "$tmp/err" || fail "--sequences '$bad': $(cat "$tmp/err")"
+      [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "--sequences '$bad': more than one line"
+      [ ! -s "$tmp/out" ] || fail "--sequences '$bad' started a run"
+    done
+    bench="$(dirname "$bin")/mlockcheck-bench"
+    for bad in inf nan 0 -1 1e400 0x10; do
+      run "$bench" --seconds "$bad"
+      expect_rc 2
+      grep -q -- "--seconds needs a number of seconds above 0 and at most 86400" "$tmp/err" || fail "bench --seconds '$bad' accepted"
+    done
+    ;;
+  output-paths)
+    # Output paths are checked before the run: one line, exit 2, nothing run.
+    check_refused() {  # WHAT PATTERN ARGS...
+      local what=$1 pattern=$2
+      shift 2
+      run "$bin" --sequences 5 "$@"
+      expect_rc 2
+      grep -qE -- "$pattern" "$tmp/err" || fail "$what: $(cat "$tmp/err")"
+      [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$what: more than one line"
+      [ ! -s "$tmp/out" ] || fail "$what: the run started"
+    }
+    check_refused "--junit without a file" "^mlockcheck: --junit needs a file name, got '--ktap'$" --junit --ktap
+    [ ! -e ./--ktap ] && [ ! -e "$tmp/--ktap" ] || fail "a file named --ktap was written"
+    check_refused "--junit in a missing directory" "^mlockcheck: --junit: $tmp/no/dir/x.xml: directory $tmp/no/dir does not exist$" \
+      --junit "$tmp/no/dir/x.xml"
+    [ ! -e "$tmp/no" ] || fail "--junit created directories"
+    check_refused "--junit onto a directory" "^mlockcheck: --junit: $tmp is a directory$" --junit "$tmp"
+    : >"$tmp/file"
+    check_refused "--report-dir onto a file" "^mlockcheck: --report-dir: $tmp/file exists and is not a directory$" \
+      --report-dir "$tmp/file"
+    mkdir "$tmp/old"
+    echo "an earlier report" >"$tmp/old/report.txt"
+    check_refused "--report-dir onto a report" "^mlockcheck: --report-dir: $tmp/old already holds a report" --report-dir "$tmp/old"
+    grep -qx "an earlier report" "$tmp/old/report.txt" || fail "the earlier report was touched"
+    if [ "$(id -u)" -ne 0 ]; then
+      mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+      check_refused "--junit in a read-only directory" "^mlockcheck: --junit: $tmp/ro/x.xml: cannot create a file in $tmp/ro" \
+        --junit "$tmp/ro/x.xml"
+    fi
+    # The later reports of a run skip names an earlier run used.
+    mkdir -p "$tmp/reports-2"
+    echo "an earlier report" >"$tmp/reports-2/report.txt"
+    run "$bin" --planted-bug --seed 7 --sequences 300 --quiet --report-dir "$tmp/reports"
+    expect_rc 1
+    grep -qx "an earlier report" "$tmp/reports-2/report.txt" || fail "a later report overwrote reports-2"
+    [ -s "$tmp/reports/report.txt" ] || fail "no first report"
+    # Seed 7 fails the property and a corpus scenario: two reports.
+    expect_out "^report: $tmp/reports/ "
+    expect_out "^report: $tmp/reports-3/ "
+    ;;
+  short-steps)
+    # --steps bounds the random sequences only; the reference, limit and
+    # corpus scenarios (some of more than 10 calls) still run whole.
+    run "$bin" --steps 3 --sequences 20 --quiet
+    expect_rc 0
+    ! grep -q "max-steps" "$tmp/out" "$tmp/err" || fail "a scenario was refused as longer than --steps"
+    expect_out 'divergences=0'
+    last_line_is_result
     ;;
   *)
     echo "unknown case $case_name"

@@ -4,6 +4,7 @@
 // parameters, runs the GoogleTest cases of conformance_test.cc with a plain
 // or KTAP printer, prints the coverage summary and, last, the RESULT line.
 #include <gtest/gtest.h>
+#include <rapidcheck/detail/Configuration.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "runners/host.h"
+#include "suite/cli_args.h"
 #include "suite/soak.h"
 #include "suite/suite_context.h"
 
@@ -24,19 +26,30 @@ constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
     "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
     "       mlockcheck soak [--steps-total N] [--duration S] [--seed S] [--sequences N] [--steps N]\n"
-    "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
-    "  soak: fresh seeds, one run of --sequences (default 1000) per seed, until --steps-total\n"
-    "  (default 1000000) steps were verified or --duration seconds passed; exit 1 if any diverged\n";
+    "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n";
 
-bool ParseUint(const char* text, uint64_t* out) {
-  if (text == nullptr || *text == '\0') return false;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text, &end, 0);
-  if (errno != 0 || *end != '\0' || text[0] == '-') return false;
-  *out = v;
-  return true;
-}
+constexpr const char* kHelp =
+    "Runs random sequences of memory-locking calls on this kernel, checking every\n"
+    "channel after every step against the model, then the reference scenarios.\n"
+    "  --sequences N    random sequences to run (1 to 100000000; default 1000)\n"
+    "  --steps N        longest random sequence, in calls (1 to 4096; default 40);\n"
+    "                   the reference scenarios always run whole\n"
+    "  --seed S         RapidCheck's seed (default: random, printed in the header)\n"
+    "  --ktap           KTAP output (docs.kernel.org/dev-tools/ktap.html)\n"
+    "  --junit FILE     also write JUnit XML to FILE (its directory must exist)\n"
+    "  --quiet          failures, one line per known kernel bug, and RESULT only\n"
+    "  --arena-mib N    the arena the sequences may use (1 to 1024; default 16)\n"
+    "  --strict         a known kernel bug fails the run\n"
+    "  --report-dir DIR where a divergence's report goes (default\n"
+    "                   mlockcheck-reports/<kernel>-<time>; later ones DIR-2, DIR-3, ...);\n"
+    "                   DIR must not hold a report already\n"
+    "  --thp            transparent huge pages in the arena (needs THP 'madvise' or 'always')\n"
+    "soak: fresh seeds, one run of --sequences (default 1000) per seed, until --steps-total\n"
+    "  (default 1000000) steps were verified or --duration seconds passed; each seed's\n"
+    "  reports go to DIR/seed-<seed>. --ktap and --junit are not for soaks.\n"
+    "Numbers are decimal, or hexadecimal after 0x.\n"
+    "exit codes: 0 conformant (known kernel bugs reported), 1 divergence (or a known kernel\n"
+    "            bug with --strict), 2 usage or harness error, 4 nothing could run\n";
 
 // Returns 0 and fills options, or prints a one-line error and returns 2.
 // Soak mode's own flags (suite/soak.h); the rest are the run's.
@@ -53,10 +66,20 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     const std::string flag = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     auto need_uint = [&](uint64_t* out, uint64_t min, uint64_t max) {
-      if (!ParseUint(value, out) || *out < min || *out > max) {
-        std::cerr << "mlockcheck: " << flag << " needs a number from " << min << " to " << max << "\n";
+      if (const std::string why = ReadCount(flag, value, min, max, out); !why.empty()) {
+        std::cerr << "mlockcheck: " << why << "\n";
         return false;
       }
+      ++i;
+      return true;
+    };
+    // Output paths are checked now, not after a run of minutes.
+    auto need_path = [&](std::string* out, const std::string& why) {
+      if (!why.empty()) {
+        std::cerr << "mlockcheck: " << why << "\n";
+        return false;
+      }
+      *out = value;
       ++i;
       return true;
     };
@@ -76,7 +99,7 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       if (!need_uint(&soak->duration, 1, 100000000)) return kExitHarness;
       soak->soak = true;
     } else if (flag == "--sequences") {
-      if (!need_uint(&options->sequences, 0, 100000000)) return kExitHarness;
+      if (!need_uint(&options->sequences, 1, 100000000)) return kExitHarness;
       soak->sequences_given = true;
     } else if (flag == "--steps") {
       if (!need_uint(&n, 1, 4096)) return kExitHarness;
@@ -88,19 +111,9 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     } else if (flag == "--arena-mib") {
       if (!need_uint(&options->arena_mib, 1, 1024)) return kExitHarness;
     } else if (flag == "--junit") {
-      if (value == nullptr || *value == '\0') {
-        std::cerr << "mlockcheck: --junit needs a file name\n";
-        return kExitHarness;
-      }
-      options->junit = value;
-      ++i;
+      if (!need_path(&options->junit, OutputFileProblem(flag, value ? value : ""))) return kExitHarness;
     } else if (flag == "--report-dir") {
-      if (value == nullptr || *value == '\0') {
-        std::cerr << "mlockcheck: --report-dir needs a directory\n";
-        return kExitHarness;
-      }
-      options->report_dir = value;
-      ++i;
+      if (!need_path(&options->report_dir, ReportDirProblem(flag, value ? value : ""))) return kExitHarness;
     } else if (flag == "--ktap") {
       options->ktap = true;
     } else if (flag == "--thp") {
@@ -130,7 +143,7 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     } else if (flag == "--planted-bug") {
       options->planted_bug = true;  // test hook, see README "Testing mlockcheck"
     } else if (flag == "--help" || flag == "-h") {
-      std::cout << kUsage;
+      std::cout << kUsage << kHelp;
       std::exit(0);
     } else {
       std::cerr << "mlockcheck: unknown flag '" << flag << "'\n" << kUsage;
@@ -157,12 +170,33 @@ void PrintPrefixed(std::ostream& os, const std::string& text, const char* prefix
   while (std::getline(in, line)) os << prefix << line << "\n";
 }
 
+// A failure message without the test frameworks' own lines: GoogleTest's
+// "Failed" and RapidCheck's "<file>:<line>:" + "RC_FAIL(report)" say where
+// in mlockcheck's source the check is, which a user has no use for.
+std::string WithoutFrameworkLines(const std::string& message) {
+  std::istringstream in(message);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (i == 0 && line == "Failed") continue;
+    const bool source_line = line.size() > 1 && line.back() == ':' && line.find(".cc:") != std::string::npos;
+    if (source_line && i + 1 < lines.size() && lines[i + 1].rfind("RC_", 0) == 0) {
+      ++i;  // and the RC_ macro line after it
+      continue;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string FailureText(const ::testing::TestInfo& test) {
   std::string text;
   const auto* result = test.result();
   for (int i = 0; i < result->total_part_count(); ++i) {
     const auto& part = result->GetTestPartResult(i);
-    if (part.failed() || part.skipped()) text += part.message() + std::string("\n");
+    if (part.failed() || part.skipped()) text += WithoutFrameworkLines(part.message());
   }
   return text;
 }
@@ -219,6 +253,11 @@ void PrintKnownBugs(const SuiteContext& ctx, const RunOptions& options, const ch
   std::ostringstream os;
   for (const auto& [id, bug] : ctx.known_bugs()) {
     const Erratum& e = *bug.erratum;
+    if (options.quiet) {  // one line each; the rest is in the registry
+      os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
+         << (options.strict ? " (fails the run: --strict)" : "") << "; fix: " << e.fix << "\n";
+      continue;
+    }
     os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
        << (options.strict ? " (fails the run: --strict)" : "") << "\n"
        << "  rule: " << e.rule << "\n  kernels: " << e.KernelRange() << "\n  fix: " << e.fix
@@ -291,6 +330,20 @@ int Main(int argc, char** argv) {
                        " max_size=" + std::to_string(options.steps - 1);
   if (const char* user = std::getenv("RC_PARAMS")) params += std::string(" ") + user;
   setenv("RC_PARAMS", params.c_str(), 1);
+  {
+    // RapidCheck prints "Using configuration: ..." on std::cerr when it
+    // reads RC_PARAMS; the header already says it. A bad RC_PARAMS still
+    // fails loudly (RapidCheck throws).
+    std::streambuf* saved = std::cerr.rdbuf(nullptr);
+    try {
+      rc::detail::configuration();
+    } catch (const std::exception& e) {
+      std::cerr.rdbuf(saved);
+      std::cerr << "mlockcheck: RC_PARAMS: " << e.what() << "\n";
+      return kExitHarness;
+    }
+    std::cerr.rdbuf(saved);
+  }
 
   std::ostringstream preamble;
   if (!options.quiet || options.ktap) {

@@ -44,7 +44,7 @@ std::string FormatReportText(const ReportInputs& in) {
 
   os << "mlockcheck divergence report\n\n";
   os << "kernel:  " << in.release << "\n";
-  os << "profile: " << in.config.profile.Describe() << "\n";
+  os << "profile: " << in.config.profile.Describe().substr(std::string("profile ").size()) << "\n";
   if (in.mutant != nullptr) {
     os << "mutant:  " << in.mutant->name << ": " << in.mutant->what << "\n"
        << "         modelled on " << in.mutant->source << "\n";

@@ -119,7 +119,7 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
   for (Channel ch : check.channels) channels += (channels.empty() ? "" : ", ") + std::string(ChannelName(ch));
   c << "/* mlockcheck reproducer (" << origin << ").\n"
     << " *\n"
-    << " * Makes " << (last + 1) << " calls with syscall(2) in an arena at a fixed address, checks each\n"
+    << " * Makes " << (last + 1) << (last == 0 ? " call" : " calls") << " with syscall(2) in an arena at a fixed address, checks each\n"
     << " * result, and after call " << last << " checks: " << (channels.empty() ? "results only" : channels) << ".\n";
   if (!check.why.empty()) c << " * " << check.why << "\n";
   c << " * Expectations: the mlockcheck model, " << config.profile.Describe() << ".\n"
@@ -226,7 +226,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
          "reproducer does not read; use ./mlockcheck replay\\n\");\n  return 2;\n";
   }
   if (Has(check.channels, Channel::kVmLckVsSmaps)) {
-    c << "  check_kb(\"VmLck vs the sizes of all lo VMAs in smaps\", lo_total_kb, vmlck_kb);\n";
+    // As the report words it: VmLck expected, the lo VMAs' sizes observed.
+    c << "  check_kb(\"lo VMAs in smaps vs VmLck\", vmlck_kb, lo_total_kb);\n";
   }
   c << "  if (bug_present) {\n"
     << "    printf(\"BUG PRESENT: the kernel differs from the model\\n\");\n"

@@ -267,38 +267,69 @@ static __attribute__((unused)) const struct run *expected_run(const struct run *
   return NULL;
 }
 
+/* Differing pages are printed as the report prints them: runs of pages
+ * with the same expected and observed values, "pages 1-3 (A+0x1000..A+0x4000)". */
+struct diff_run { unsigned long first, end; char want[32], got[32]; };
+
+static __attribute__((unused)) void flush_diff(const char *channel, struct diff_run *d) {
+  if (d->end == d->first) return;
+  if (d->end - d->first == 1)
+    printf("  %s: page %lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel, d->first, d->first * PAGE,
+           d->end * PAGE, d->want, d->got);
+  else
+    printf("  %s: pages %lu-%lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel, d->first, d->end - 1,
+           d->first * PAGE, d->end * PAGE, d->want, d->got);
+  bug_present = 1;
+  d->first = d->end = 0;
+}
+
+/* Page p differs (want != got) or not (want == NULL). */
+static __attribute__((unused)) void note_page(const char *channel, struct diff_run *d, unsigned long p, const char *want,
+                                              const char *got) {
+  if (want != NULL && d->end == p && d->end > d->first && strcmp(d->want, want) == 0 && strcmp(d->got, got) == 0) {
+    d->end = p + 1;
+    return;
+  }
+  flush_diff(channel, d);
+  if (want == NULL) return;
+  d->first = p;
+  d->end = p + 1;
+  snprintf(d->want, sizeof d->want, "%s", want);
+  snprintf(d->got, sizeof d->got, "%s", got);
+}
+
 static __attribute__((unused)) void check_pages(const struct run *runs, int n, int flags, int residency) {
+  struct diff_run vma = {0}, res = {0};
   for (unsigned long p = 0; p < ARENA_PAGES; p++) {
     const struct run *r = expected_run(runs, n, p);
     const char *want = r ? r->flags : "unmapped";
-    if (flags && strcmp(want, page_flags(p)) != 0) {
-      printf("  vma-flags: page %lu (A+0x%lx): expected %s, observed %s\n", p, p * PAGE, want, page_flags(p));
-      bug_present = 1;
-    }
+    const char *got = page_flags(p);
+    note_page("vma-flags", &vma, p, flags && strcmp(want, got) != 0 ? want : NULL, got);
     int want_resident = r ? r->resident : 0;
     /* 2: madvise left this page's residency open (MADV_FREE, MADV_PAGEOUT). */
-    if (residency && want_resident != 2 && want_resident != page_resident(p)) {
-      printf("  residency: page %lu (A+0x%lx): expected %s, observed %s\n", p, p * PAGE,
-             want_resident ? "resident" : "absent", want_resident ? "absent" : "resident");
-      bug_present = 1;
-    }
+    const int res_differs = residency && want_resident != 2 && want_resident != page_resident(p);
+    note_page("residency", &res, p, res_differs ? (want_resident ? "resident" : "absent") : NULL,
+              want_resident ? "absent" : "resident");
   }
+  flush_diff("vma-flags", &vma);
+  flush_diff("residency", &res);
 }
 
 /* The msync witness (runners/executor_main.cc): msync(MS_INVALIDATE) of a
  * page of a VM_LOCKED VMA is EBUSY (mm/msync.c). */
 static __attribute__((unused)) void check_msync(const struct run *runs, int n) {
+  struct diff_run d = {0};
   for (unsigned long p = 0; p < ARENA_PAGES; p++) {
     const struct run *r = expected_run(runs, n, p);
-    if (!r) continue;
+    if (!r) {
+      note_page("msync-ebusy", &d, p, NULL, NULL);
+      continue;
+    }
     int want = strstr(r->flags, " lo") != NULL;
     int got = msync((void *)(ARENA + p * PAGE), PAGE, MS_INVALIDATE) == -1 && errno == EBUSY;
-    if (want != got) {
-      printf("  msync-ebusy: page %lu (A+0x%lx): expected %s, observed %s\n", p, p * PAGE, want ? "EBUSY" : "no EBUSY",
-             got ? "EBUSY" : "no EBUSY");
-      bug_present = 1;
-    }
+    note_page("msync-ebusy", &d, p, want != got ? (want ? "EBUSY" : "no EBUSY") : NULL, got ? "EBUSY" : "no EBUSY");
   }
+  flush_diff("msync-ebusy", &d);
 }
 
 static __attribute__((unused)) void check_kb(const char *channel, unsigned long want, unsigned long got) {

@@ -79,6 +79,13 @@ case "$case_name" in
       "$tools" replay "$file" >"$tmp/$id/replay.out" 2>&1
       replay_rc=$?
       [ "$replay_rc" -eq "$want" ] || { cat "$tmp/$id/replay.out"; fail "$id: replay exits $replay_rc on $release, expected $want"; }
+      # replay names the erratum it meets, and only there.
+      if [ "$want" -eq 1 ]; then
+        grep -q "^KNOWN KERNEL BUG $id: step [0-9]* diverges as registered" "$tmp/$id/replay.out" ||
+          { cat "$tmp/$id/replay.out"; fail "$id: replay does not name the registered erratum"; }
+      elif grep -q "^KNOWN KERNEL BUG" "$tmp/$id/replay.out"; then
+        fail "$id: replay names an erratum outside its kernel range"
+      fi
       "$tools" repro "$file" >"$tmp/$id/repro.c" || fail "repro $file failed"
       build_and_run "$tmp/$id"
       [ "$rc" -eq "$want" ] || { cat "$tmp/$id/repro.out"; fail "$id: repro.c exits $rc, expected $want"; }
@@ -139,7 +146,32 @@ case "$case_name" in
       [ ! -s "$tmp/out" ] || fail "$command printed output for a malformed file"
     done
     "$tools" replay "$tmp/missing.seq" 2>"$tmp/err"
-    [ $? -eq 2 ] && grep -q "missing.seq: cannot open" "$tmp/err" || fail "no error for a missing file"
+    [ $? -eq 2 ] && grep -qx "mlockcheck: $tmp/missing.seq: cannot open: No such file or directory" "$tmp/err" ||
+      fail "no error with its reason for a missing file: $(cat "$tmp/err")"
+    for command in replay repro; do
+      "$tools" "$command" "$tmp" >"$tmp/out" 2>"$tmp/err"
+      [ $? -eq 2 ] && grep -qx "mlockcheck: $tmp: is a directory, not a sequence file" "$tmp/err" ||
+        fail "$command of a directory: $(cat "$tmp/err")"
+      # A binary file: named as such, its bytes not echoed.
+      "$tools" "$command" "$tools" >"$tmp/out" 2>"$tmp/err"
+      [ $? -eq 2 ] && grep -qx "mlockcheck: $tools: not a text file (byte 0x7f at offset 0)" "$tmp/err" ||
+        fail "$command of a binary file: $(head -c 200 "$tmp/err")"
+      [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$command of a binary file printed more than one line"
+    done
+    # Numbers: decimal or 0x hex; a leading zero is not octal; one too long
+    # is shown whole.
+    printf 'mlock(arena+010, 0x1000)\n' >"$tmp/octal.seq"
+    "$tools" repro "$tmp/octal.seq" >"$tmp/out" 2>"$tmp/err"
+    grep -qF '"mlock(arena+0xa, 0x1000)"' "$tmp/out" || fail "arena+010 was not read as ten"
+    printf 'mlock(arena+0x0, 123456789012345678901)\n' >"$tmp/long.seq"
+    "$tools" replay "$tmp/long.seq" >"$tmp/out" 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "long.seq:1: expected a length (a number), got '123456789012345678901)'" "$tmp/err" ||
+      fail "a 21-digit length: $(cat "$tmp/err")"
+    for command in replay repro mutants; do
+      "$tools" "$command" --help >"$tmp/out" 2>"$tmp/err"
+      [ $? -eq 0 ] && grep -q "^usage: mlockcheck $command" "$tmp/out" && grep -q "^exit codes:" "$tmp/out" ||
+        fail "$command --help: no usage and exit codes (exit 0)"
+    done
     "$tools" mutants --only no-such-mutant 2>"$tmp/err"
     [ $? -eq 2 ] || fail "mutants accepted an unknown mutant"
     # A budget too small to find a mutant: reported as missed, exit 1.

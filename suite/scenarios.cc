@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,14 +119,30 @@ Op ForkOp(uint64_t probe_page, uint64_t pages, uint64_t page_size) {
 }
 
 bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = path + ": cannot open";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = path + ": is a directory, not a sequence file";
     return false;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseSequence(text.str(), path, file, error);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  // A binary file's bytes would go into the error message verbatim.
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f) {
+      char where[64];
+      std::snprintf(where, sizeof where, "byte 0x%02x at offset %zu", c, i);
+      *error = path + ": not a text file (" + where + ")";
+      return false;
+    }
+  }
+  return ParseSequence(text, path, file, error);
 }
 
 std::vector<Scenario> LoadScenarios(const std::string& dir) {

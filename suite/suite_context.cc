@@ -1,11 +1,15 @@
 #include "suite/suite_context.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "runners/host.h"
+#include "suite/cli_args.h"
+#include "suite/limit_scenarios.h"
 #include "suite/minimize.h"
 #include "suite/report_dir.h"
 
@@ -54,7 +58,12 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   options_ = options;
   ExecutorOptions ex;
   ex.arena_pages = options.arena_mib * 1024 * 1024 / 4096;
+  // --steps bounds the random sequences; the reference, limit and corpus
+  // scenarios run whole whatever it is.
   ex.max_steps = options.steps;
+  for (const auto& scenarios : {ReferenceScenarios(), LimitScenarios()}) {
+    for (const Scenario& s : scenarios) ex.max_steps = std::max<uint32_t>(ex.max_steps, static_cast<uint32_t>(s.ops.size()));
+  }
   ex.mlock2_enosys = options.mlock2_enosys;
   ex.thp = options.thp;
   if (options.thp) {
@@ -262,9 +271,14 @@ SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
     ++sequences_;
     steps_ += result.outcomes.size();
     if (options_.progress && sequences_ % 25 == 0) {
-      std::fprintf(stderr, "\r  checked %llu sequences (%llu steps) of %llu ",
-                   static_cast<unsigned long long>(sequences_), static_cast<unsigned long long>(steps_),
-                   static_cast<unsigned long long>(options_.sequences));
+      // One line that fits the terminal: a wrapped one is not overwritten by
+      // the next and floods a narrow window.
+      char line[160];
+      std::snprintf(line, sizeof line, "  checked %llu sequences (%llu steps) of %llu",
+                    static_cast<unsigned long long>(sequences_), static_cast<unsigned long long>(steps_),
+                    static_cast<unsigned long long>(options_.sequences));
+      const size_t width = static_cast<size_t>(std::max(StderrColumns() - 1, 1));
+      std::fprintf(stderr, "\r%.*s\033[K", static_cast<int>(std::min(width, std::strlen(line))), line);
       std::fflush(stderr);
     }
   }
@@ -331,8 +345,14 @@ void SuiteContext::RecordDivergence(const std::vector<Op>& ops, const SequenceRe
 // The first report goes to the report directory itself, later ones of the
 // same run to "<dir>-2", "<dir>-3", ...
 void SuiteContext::WriteReport() {
-  std::string dir = options_.report_dir.empty() ? DefaultReportDir(release()) : options_.report_dir;
-  if (++reports_written_ > 1) dir += "-" + std::to_string(reports_written_);
+  const std::string base = options_.report_dir.empty() ? DefaultReportDir(release()) : options_.report_dir;
+  // Never over an existing report: a name another run (or this one) used
+  // is skipped.
+  std::string dir;
+  do {
+    ++reports_written_;
+    dir = reports_written_ > 1 ? base + "-" + std::to_string(reports_written_) : base;
+  } while (HoldsReport(dir));
   // RapidCheck's counterexample, simplified further on the kernel.
   const std::vector<Op> minimal = MinimizeSequence(failing_ops_, [&](const std::vector<Op>& ops) {
     return Verify(ops, /*counting=*/false).verdict == Verdict::kDivergence;

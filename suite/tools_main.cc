@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "oracles/page_map.h"
 #include "runners/host.h"
+#include "suite/errata.h"
 #include "suite/mutants.h"
 #include "suite/repro.h"
 #include "suite/scenarios.h"
@@ -23,7 +25,22 @@ namespace {
 constexpr const char* kUsage =
     "usage: mlockcheck replay FILE\n"
     "       mlockcheck repro FILE\n"
-    "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME]\n";
+    "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n";
+
+constexpr const char* kReplayHelp =
+    "usage: mlockcheck replay FILE\n"
+    "Runs the sequence file FILE on this kernel step by step and prints every channel\n"
+    "after every call; a step where kernel and model differ is marked '!!' and explained,\n"
+    "and a divergence that is a registered kernel erratum is named.\n"
+    "exit codes: 0 kernel and model agree, 1 a step diverged, 2 usage, file or harness\n"
+    "            error, 4 the file needs something this kernel or host lacks\n";
+
+constexpr const char* kReproHelp =
+    "usage: mlockcheck repro FILE\n"
+    "Prints a standalone C program for the sequence file FILE: every call with its\n"
+    "result checked, and every channel after the last call, as this kernel's profile\n"
+    "predicts. Build it with 'cc -o repro repro.c'; it exits 0 where the kernel behaves.\n"
+    "exit codes: 0 printed, 2 usage or file error, 4 the file needs what this host lacks\n";
 
 int Usage(const std::string& why) {
   std::cerr << "mlockcheck: " << why << "\n" << kUsage;
@@ -83,7 +100,7 @@ int Replay(const std::string& path) {
   }
   const ModelConfig& config = ctx.model_config();
   const PageWindow window = WindowOf(file.ops, config.page_size, config.arena_pages);
-  std::cout << "replay " << path << ": " << file.ops.size() << " calls on kernel " << ctx.release() << ", "
+  std::cout << "replay " << path << ": " << file.ops.size() << (file.ops.size() == 1 ? " call" : " calls") << " on kernel " << ctx.release() << ", "
             << config.profile.Describe() << "\n"
             << "arena A = " << HexString(config.arena_base) << "; page map of pages " << window.first << "-"
             << (window.end == 0 ? 0 : window.end - 1) << ": " << kPageMapLegend << "\n";
@@ -91,12 +108,18 @@ int Replay(const std::string& path) {
   Model model(config);
   Observation expected;
   size_t divergent_steps = 0;
+  std::optional<uint32_t> first_divergent;
+  std::vector<ChannelDiff> first_diffs;
   const auto sink = [&](uint32_t step, const Observation& observed) {
     const Op& op = file.ops[step];
     const Outcome predicted = model.Apply(op);
     Predict(model, predicted, &expected);
     const auto diffs = Compare(expected, observed, op, config);
     divergent_steps += !diffs.empty();
+    if (!diffs.empty() && !first_divergent) {
+      first_divergent = step;
+      first_diffs = diffs;
+    }
     std::cout << (diffs.empty() ? "   " : "!! ") << step << "  line " << file.lines[step] << ": "
               << FormatCall(op, true) << "  = " << OutcomeString(observed.outcome, op, config.arena_base);
     if (observed.outcome != predicted) std::cout << "  (expected " << OutcomeString(predicted, op, config.arena_base) << ")";
@@ -136,6 +159,12 @@ int Replay(const std::string& path) {
     std::cout << "HARNESS ERROR (" << RunStatusName(run.status) << "): " << run.detail << "\n";
     return kExitHarness;
   }
+  if (first_divergent) {
+    if (const Erratum* e = MatchErratum(ctx.errata(), config.profile.version, file.ops[*first_divergent], first_diffs)) {
+      std::cout << "KNOWN KERNEL BUG " << e->id << ": step " << *first_divergent << " diverges as registered for kernels "
+                << e->KernelRange() << " (fix: " << e->fix << "); `run` reports it as a known kernel bug\n";
+    }
+  }
   std::cout << "REPLAY file=" << path << " steps=" << file.ops.size() << " divergent_steps=" << divergent_steps << "\n";
   return divergent_steps > 0 ? kExitDivergence : kExitConformant;
 }
@@ -165,6 +194,10 @@ int Main(int argc, char** argv) {
   if (argc < 2) return Usage("missing command");
   const std::string command = argv[1];
   if (command == "replay" || command == "repro") {
+    if (argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+      std::cout << (command == "replay" ? kReplayHelp : kReproHelp);
+      return kExitConformant;
+    }
     if (argc != 3) return Usage("'" + command + "' takes one sequence file");
     return command == "replay" ? Replay(argv[2]) : Repro(argv[2]);
   }

@@ -77,7 +77,7 @@ std::string FormatReport(const std::vector<Op>& ops, const SequenceResult& resul
     }
     os << "\n";
   }
-  os << "sequence (" << ops.size() << " calls; '=' observed, and expected where it differs):\n";
+  os << "sequence (" << ops.size() << (ops.size() == 1 ? " call;" : " calls;") << " '=' observed, and expected where it differs):\n";
   Model model(config);
   for (size_t i = 0; i < ops.size(); ++i) {
     const Outcome predicted = model.Apply(ops[i]);
