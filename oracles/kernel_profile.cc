@@ -68,6 +68,7 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.mremap_classic = !(*version < KernelVersion{6, 1, 0}) && *version < KernelVersion{6, 16, 0};
   p.mremap_modelled = p.mremap_classic || !(*version < KernelVersion{6, 17, 0});
   p.mmap_unmap_failure_is_enomem = *version < KernelVersion{6, 12, 0};
+  p.mprotect_unaccounts_unfaulted_anon = !(*version < KernelVersion{6, 7, 0});
   return p;
 }
 

@@ -73,6 +73,11 @@ struct KernelProfile {
   // ("mm/vma: expand mmap_region() munmap call", v6.12) the error of
   // vms_gather_munmap_vmas() is returned as it is.
   bool mmap_unmap_failure_is_enomem = false;
+  // mprotect_fixup() drops VM_ACCOUNT from an anonymous VMA made read-only
+  // while it has no anon_vma, so that it merges with unaccounted neighbours
+  // again, since v6.7 ("mm/mprotect: allow unfaulted VMAs to be unaccounted
+  // on mprotect()", Lorenzo Stoakes); v6.1 mm/mprotect.c keeps the charge.
+  bool mprotect_unaccounts_unfaulted_anon = true;
   std::string Describe() const;
 };
 

@@ -36,6 +36,8 @@ static void PrintTo(const PageState& page, std::ostream* os) {
     case Residency::kZeroPage: *os << ", zero page"; break;
     case Residency::kPage: *os << ", page"; break;
   }
+  if (page.account) *os << ", VM_ACCOUNT";
+  if (page.anon_vma) *os << ", anon_vma " << page.anon_vma;
 }
 
 namespace {
@@ -86,6 +88,8 @@ PageState Mapped(int prot, Lock lock, Residency residency, bool shared = false) 
   page.prot = static_cast<uint8_t>(prot);
   page.lock = lock;
   page.residency = residency;
+  // mm/mmap.c accountable_mapping(): a private writable mapping is VM_ACCOUNT.
+  page.account = !shared && (prot & uapi::kProtWrite);
   return page;
 }
 PageState Private(int prot, Lock lock, Residency residency) { return Mapped(prot, lock, residency); }
@@ -862,7 +866,10 @@ TEST(MprotectModelTest, KeepsLockFlagsAndProtNoneKeepsPagesResident) {
   Model m(TestConfig());
   m.Apply(MmapPages(0, 0, 2, kR | kW, kAnonPrivate | uapi::kMapLocked));
   EXPECT_EQ(m.Apply(MprotectPages(0, 2, kNone)), Ok());  // ref 41, 58
-  EXPECT_THAT(Pages(m, 0, 2), Each(Private(kNone, Lock::kLocked, Residency::kPage)));
+  // The populated VMA has an anon_vma and so keeps VM_ACCOUNT (mprotect_fixup()).
+  PageState locked_none = Private(kNone, Lock::kLocked, Residency::kPage);
+  locked_none.account = true;
+  EXPECT_THAT(Pages(m, 0, 2), Each(locked_none));
   EXPECT_EQ(m.VmLckKb(), 8u);
   EXPECT_EQ(m.LockedKb(), 8u);
 }
@@ -1328,6 +1335,46 @@ TEST_F(ReferenceScenarioOracleTest, FaultsBeyondASeamShareTheVmasAnonVma) {
   EXPECT_EQ(Step(), Ok());
   EXPECT_EQ(model_.pages()[15].anon_vma, id);
   EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
+// A written private anonymous mapping keeps VM_ACCOUNT when it turns
+// PROT_NONE, so it stays apart from its never-writable neighbour.
+TEST_F(ReferenceScenarioOracleTest, MprotectKeepsTheChargeOfAFaultedAnonVma) {
+  EXPECT_EQ(Step(), MappedAtPage(1));
+  EXPECT_TRUE(model_.pages()[1].account);
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_FALSE(model_.pages()[0].account);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[1].anon_vma, 0u);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[1].account);
+  EXPECT_EQ(model_.SpanOf(0, 2), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), Fails(uapi::kEfault));
+}
+
+// Never written, it loses the charge (v6.7+) and merges: mremap grows it.
+TEST_F(ReferenceScenarioOracleTest, MprotectUnchargesAnUnfaultedAnonVma) {
+  EXPECT_EQ(Step(), MappedAtPage(1));
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_FALSE(model_.pages()[1].account);
+  EXPECT_NE(model_.SpanOf(0, 2), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), MappedAtPage(0));
+}
+
+// v6.1 keeps the charge of any VMA made read-only: the two stay apart.
+TEST(MprotectAccountTest, SixOneKeepsTheChargeOfAnUnfaultedAnonVma) {
+  ModelConfig config = TestConfig();
+  config.profile = *ProfileForRelease("6.1.0-27-cloud-amd64", nullptr);
+  Model model(config);
+  Scenario scenario;
+  for (const Scenario& s : ReferenceScenarios()) {
+    if (s.name == "MprotectUnchargesAnUnfaultedAnonVma") scenario = s;
+  }
+  ASSERT_EQ(scenario.ops.size(), 4u);
+  for (size_t i = 0; i < 3; ++i) model.Apply(scenario.ops[i], nullptr);
+  EXPECT_TRUE(model.pages()[1].account);
+  EXPECT_EQ(model.Apply(scenario.ops[3], nullptr), Fails(uapi::kEfault));
 }
 
 }  // namespace mlc

@@ -185,9 +185,11 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
     fresh.prot = static_cast<uint8_t>(op.prot & 7);
     if (!file_backed && (fresh.shared || huge)) fresh.shm_id = next_shm_id_;
     fresh.hugetlb = huge;
+    // mm/mmap.c accountable_mapping(): private writable mappings are
+    // VM_ACCOUNT, anonymous or file, hugetlb (file_hugepages) excepted; two
+    // VMAs that differ in it never merge (is_mergeable_vma()).
+    fresh.account = type == uapi::kMapPrivate && (op.prot & uapi::kProtWrite) && !huge;
     if (file_backed) {
-      // mm/mmap.c accountable_mapping(): private writable mappings are VM_ACCOUNT.
-      fresh.account = type == uapi::kMapPrivate && (op.prot & uapi::kProtWrite);
       fresh.file = static_cast<int8_t>(op.file);
       fresh.file_page = static_cast<uint32_t>(op.offset / config_.page_size + p);
     }
@@ -276,6 +278,10 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     return Fail(uapi::kEinval);  // arch_validate_prot(); PROT_SEM never generated
   }
   if (!MappedAt(start)) return Fail(uapi::kEnomem);
+  // Whether each page's VMA has an anon_vma, as mprotect_fixup() finds it
+  // before it changes anything.
+  std::vector<bool> vma_has_anon_vma(pages_.size());
+  for (size_t i = 0; i < pages_.size(); ++i) vma_has_anon_vma[i] = VmaHasAnonVma(pages_, i);
   // mprotect_fixup() may split at both ends (and wherever it stops).
   if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)));
   if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
@@ -313,10 +319,18 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
       }
     }
     const bool was_writable = page.prot & uapi::kProtWrite;
+    const bool flags_change = page.prot != op.prot;  // else "newflags == oldflags": nothing changes
     page.prot = static_cast<uint8_t>(op.prot);
     // mprotect_fixup() charges a private mapping made writable (VM_ACCOUNT)
-    // and keeps the charge when it becomes read-only again.
-    if (page.file >= 0 && !page.shared && CanWrite(page.prot)) page.account = true;
+    // and keeps the charge when it becomes read-only again, except (since
+    // v6.7, "mm/mprotect: allow unfaulted VMAs to be unaccounted on
+    // mprotect()", Lorenzo Stoakes) an anonymous VMA without an anon_vma.
+    if (!page.shared && !page.hugetlb && CanWrite(page.prot)) {
+      page.account = true;
+    } else if (flags_change && page.account && page.file < 0 && !vma_has_anon_vma[static_cast<size_t>(i)] &&
+               config_.profile.mprotect_unaccounts_unfaulted_anon) {
+      page.account = false;
+    }
     // populate_vma_page_range()'s errors are ignored there: pages beyond EOF
     // stay absent.
     if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot) &&
