@@ -44,8 +44,20 @@ std::string KernelProfile::Describe() const {
   return buf;
 }
 
-std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::string* why) {
-  const auto version = ParseKernelRelease(release);
+KernelVersion StableVersion(const KernelVersion& from_release, std::string_view build) {
+  if (from_release.patch != 0) return from_release;
+  for (std::string_view vendor : {"Debian "}) {
+    const size_t at = build.find(vendor);
+    if (at == std::string_view::npos) continue;
+    const auto stable = ParseKernelRelease(build.substr(at + vendor.size()));
+    if (stable && stable->major == from_release.major && stable->minor == from_release.minor) return *stable;
+  }
+  return from_release;
+}
+
+std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::string* why, std::string_view build) {
+  auto version = ParseKernelRelease(release);
+  if (version) version = StableVersion(*version, build);
   if (!version) {
     if (why) *why = "cannot parse kernel release '" + std::string(release) + "'";
     return std::nullopt;

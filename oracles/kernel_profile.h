@@ -86,7 +86,14 @@ struct KernelProfile {
 // silently treat it as a hint.
 constexpr KernelVersion kOldestModelledKernel{4, 17, 0};
 
-// nullopt (with *why set) when the release is unparseable or too old.
-std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::string* why);
+// The stable release a kernel is built from: uname -r's, unless that ends
+// in .0 and uname -v names the same major.minor with its sublevel (Debian's
+// "6.1.0-57-cloud-amd64" is "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (...)").
+KernelVersion StableVersion(const KernelVersion& from_release, std::string_view build);
+
+// nullopt (with *why set) when the release is unparseable or too old;
+// `build` (uname -v) refines the version (StableVersion()).
+std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::string* why,
+                                               std::string_view build = {});
 
 }  // namespace mlc

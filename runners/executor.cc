@@ -154,6 +154,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   }
   ExecutorInfo& info = ex->info_;
   info.release = hello.release;
+  info.build = hello.build;
   info.page_size = hello.page_size;
   info.arena_base = hello.arena_base;
   info.arena_pages = hello.arena_pages;

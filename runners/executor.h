@@ -35,6 +35,7 @@ struct ExecutorOptions {
 
 struct ExecutorInfo {
   std::string release;
+  std::string build;  // uname -v
   uint64_t page_size = 0;
   uint64_t arena_base = 0;
   uint64_t arena_pages = 0;

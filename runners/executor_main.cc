@@ -1055,6 +1055,7 @@ int Main(int argc, char** argv) {
   utsname uts{};
   uname(&uts);
   std::memcpy(hello.release, uts.release, std::min(sizeof hello.release - 1, std::strlen(uts.release)));
+  std::memcpy(hello.build, uts.version, std::min(sizeof hello.build - 1, std::strlen(uts.version)));
   std::string why;
   const auto profile = ProfileForRelease(uts.release, &why);
   if (profile) g_dialect = profile->smaps;

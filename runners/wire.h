@@ -102,6 +102,7 @@ struct HelloRecord {
   uint32_t outside_vmas;
   HelloStatus status;               // anything but kOk: `message` says why
   char release[65];
+  char build[65];  // uname -v: a distribution names its stable release there
   char message[kMaxMessage];
   // What every child starts with: mm->total_vm outside the arena (VmSize),
   // RLIMIT_MEMLOCK in bytes, and the effective capabilities that matter.

@@ -76,10 +76,17 @@ std::string SetField(Erratum& e, const std::string& key, const std::string& valu
       if (!(e.first_affected < *e.first_fixed)) return "the fixed version is not after the first affected one";
     }
     *has_kernels = true;
+  } else if (key == "fixed-in-stable") {
+    std::istringstream words(value);
+    for (std::string word; words >> word;) {
+      const auto version = ParseVersion(word);
+      if (!version || word.find('.') == word.rfind('.')) return "bad stable version '" + word + "' (want x.y.z)";
+      e.fixed_in_stable.push_back(*version);
+    }
   } else if (key == "reproducer") {
     e.reproducer = value;
   } else if (key == "fix") {
-    e.fix = value;
+    e.fix += (e.fix.empty() ? "" : "; ") + value;
   } else {
     return "unknown field '" + key + "'";
   }
@@ -90,11 +97,19 @@ std::string SetField(Erratum& e, const std::string& key, const std::string& valu
 
 bool Erratum::AffectsKernel(const KernelVersion& version) const {
   if (version < first_affected) return false;
+  for (const KernelVersion& stable : fixed_in_stable) {
+    if (stable.major == version.major && stable.minor == version.minor && !(version < stable)) return false;
+  }
   return !first_fixed || version < *first_fixed;
 }
 
 std::string Erratum::KernelRange() const {
-  return VersionString(first_affected) + " - " + (first_fixed ? VersionString(*first_fixed) : "(not fixed)");
+  std::string range =
+      VersionString(first_affected) + " - " + (first_fixed ? VersionString(*first_fixed) : "(not fixed)");
+  for (size_t i = 0; i < fixed_in_stable.size(); ++i) {
+    range += (i == 0 ? " (stable fixes: " : ", ") + VersionString(fixed_in_stable[i]);
+  }
+  return fixed_in_stable.empty() ? range : range + ")";
 }
 
 std::optional<std::vector<Erratum>> ParseErrata(const std::string& text, std::string* error) {
@@ -113,6 +128,13 @@ std::optional<std::vector<Erratum>> ParseErrata(const std::string& text, std::st
     if (!has_kernels) missing = "kernels";
     if (e.reproducer.empty()) missing = "reproducer";
     if (e.fix.empty()) missing = "fix";
+    for (const KernelVersion& stable : e.fixed_in_stable) {
+      if (has_kernels && stable < e.first_affected) {
+        *error = "line " + std::to_string(block_line) + ": erratum '" + e.id + "': stable fix " +
+                 VersionString(stable) + " is before the first affected version";
+        return false;
+      }
+    }
     if (missing.empty()) return true;
     *error = "line " + std::to_string(block_line) + ": erratum '" + e.id + "' has no '" + missing + "'";
     return false;

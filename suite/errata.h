@@ -13,8 +13,10 @@
 //   channels: vma-flags                  every channel that differs there
 //   result: expected 0, observed -1 EINVAL   (optional) the result channel's diff
 //   kernels: 5.18 - 6.1.3                first affected - first fixed ("5.18 -": not fixed)
+//   fixed-in-stable: 6.1.191 6.12.114    (optional) stable releases that carry the fix:
+//                                        unaffected from there on within their x.y
 //   reproducer: suite/errata/mlock-onfault-keeps-lo.seq
-//   fix: 0123456789ab ("subject") or "unknown"
+//   fix: 0123456789ab ("subject") or "unknown"; one line per commit
 //
 // Lines starting with '#' and blank lines are ignored.
 #pragma once
@@ -37,11 +39,17 @@ struct Erratum {
   std::string result;  // "expected X, observed Y", or empty: any result diff
   KernelVersion first_affected;
   std::optional<KernelVersion> first_fixed;  // none: not fixed yet
+  std::vector<KernelVersion> fixed_in_stable;  // x.y.z: the fix is in x.y from z on
   std::string reproducer;                    // a sequence file, relative to the repository
-  std::string fix;                           // commit and subject, or "unknown"
+  std::string fix;                           // commits and subjects ("; "), or "unknown"
+
+  // Unaffected: older than the first affected version, at or after the
+  // first fixed one, or a stable release at or after one that carries the
+  // fix (the version as StableVersion() reads it).
 
   bool AffectsKernel(const KernelVersion& version) const;
-  std::string KernelRange() const;  // "5.18 - 6.1.3", "5.18 - (not fixed)"
+  // "5.18 - 6.1.3", "5.18 - (not fixed)", "5.7 - 7.3 (stable fixes: 6.1.191, 6.12.114)"
+  std::string KernelRange() const;
 };
 
 // Parses a registry; on error returns nullopt with "line N: why" in *error.

@@ -124,5 +124,36 @@ TEST(ErrataTest, MatchesOnlyTheSameCallWithEveryDifferingChannelExplained) {
   EXPECT_EQ(MatchErratum(errata, inside, Mlock2(), {}), nullptr);
 }
 
+TEST(ErrataTest, AStableReleaseCarryingTheFixIsUnaffectedWithinItsSeries) {
+  std::string text = kOne;
+  text.replace(text.find("5.18 - 6.1.3"), 12, "5.7 -\nfixed-in-stable: 6.1.191 6.12.114");
+  text += "fix: 838bb60dc215 (\"second\")\n";
+  const Erratum e = Parse(text)[0];
+  EXPECT_TRUE(e.AffectsKernel({6, 1, 190}));
+  EXPECT_FALSE(e.AffectsKernel({6, 1, 191}));
+  EXPECT_FALSE(e.AffectsKernel({6, 1, 192}));
+  EXPECT_TRUE(e.AffectsKernel({6, 12, 113}));
+  EXPECT_FALSE(e.AffectsKernel({6, 12, 118}));
+  EXPECT_TRUE(e.AffectsKernel({6, 6, 200}));  // another series: no backport listed
+  EXPECT_TRUE(e.AffectsKernel({6, 18, 44}));
+  EXPECT_EQ(e.KernelRange(), "5.7 - (not fixed) (stable fixes: 6.1.191, 6.12.114)");
+  EXPECT_EQ(e.fix, "unknown; 838bb60dc215 (\"second\")");
+  EXPECT_THAT(ParseError("[a]\nfixed-in-stable: 6.1\n"), HasSubstr("bad stable version '6.1' (want x.y.z)"));
+  std::string early = text;
+  early.replace(early.find("6.1.191"), 7, "5.4.100");
+  EXPECT_THAT(ParseError(early), HasSubstr("stable fix 5.4.100 is before the first affected version"));
+}
+
+TEST(ErrataTest, DebiansStableSublevelComesFromUnameV) {
+  const KernelVersion debian = *ParseKernelRelease("6.1.0-57-cloud-amd64");
+  const KernelVersion stable = StableVersion(debian, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)");
+  EXPECT_EQ(stable.patch, 192);
+  EXPECT_EQ(StableVersion(debian, "#1 SMP PREEMPT_DYNAMIC @0").patch, 0);
+  EXPECT_EQ(StableVersion(debian, "#1 SMP Debian 6.12.118-1").patch, 0);  // another series
+  const KernelVersion upstream = *ParseKernelRelease("6.12.118+deb12-cloud-amd64");
+  EXPECT_EQ(StableVersion(upstream, "#1 SMP Debian 6.12.999-1").patch, 118);  // uname -r wins
+  EXPECT_EQ(ProfileForRelease("6.1.0-57-cloud-amd64", nullptr, "#1 SMP Debian 6.1.192-3")->version.patch, 192);
+}
+
 }  // namespace
 }  // namespace mlc

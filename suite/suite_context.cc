@@ -16,7 +16,7 @@
 namespace mlc {
 
 bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why) {
-  const auto profile = ProfileForRelease(info.release, why);
+  const auto profile = ProfileForRelease(info.release, why, info.build);
   if (!profile) return false;
   config->page_size = info.page_size;
   config->arena_base = info.arena_base;
