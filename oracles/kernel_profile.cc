@@ -1,6 +1,7 @@
 #include "oracles/kernel_profile.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <tuple>
 
 namespace mlc {
@@ -34,6 +35,36 @@ std::optional<KernelVersion> ParseKernelRelease(std::string_view release) {
     }
   }
   return v;
+}
+
+const std::vector<VersionBoundary>& VersionBoundaries() {
+  static const std::vector<VersionBoundary> table = {
+      {"map-fixed-noreplace", {4, 17, 0}, "a4ff8e8620d3", "mm: introduce MAP_FIXED_NOREPLACE"},
+      {"mlockall-onfault-einval", {5, 2, 0}, "dedca63504a2", "mm/mlock.c: mlockall error for flag MCL_ONFAULT"},
+      {"madv-cold-pageout", {5, 4, 0}, "9c276cc65a58 1a4e58cce84e", "mm: introduce MADV_COLD; mm: introduce MADV_PAGEOUT"},
+      {"madv-populate", {5, 14, 0}, "4ca9b3859dac",
+       "mm/madvise: introduce MADV_POPULATE_(READ|WRITE) to prefault page tables"},
+      {"madv-dontneed-locked", {5, 18, 0}, "9457056ac426", "mm: madvise: MADV_DONTNEED_LOCKED"},
+      {"smaps-lf", {6, 2, 0}, "8614d6c5eda0", "mm: do not show fs mm pc for VM_LOCKONFAULT pages"},
+      {"mprotect-unaccounts-unfaulted-anon", {6, 7, 0}, "",
+       "mm/mprotect: allow unfaulted VMAs to be unaccounted on mprotect()"},
+      {"madv-populate-stops-at-hole", {6, 10, 0}, "",
+       "mm/madvise: don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)"},
+      {"mmap-unmap-error-returned", {6, 12, 0}, "9014b230d88d", "mm/vma: expand mmap_region() munmap call"},
+      {"mremap-classic-modelled", {6, 1, 0}, "", "the classic rules are read from v6.1 mm/mremap.c"},
+      {"mremap-rework", {6, 16, 0}, "b714ccb02a76", "mm/mremap: complete refactor of move_vma()"},
+      {"mremap-multi-vma", {6, 17, 0}, "", "mm/mremap: permit mremap() move of multiple VMAs"},
+  };
+  return table;
+}
+
+KernelVersion Since(std::string_view name) {
+  for (const VersionBoundary& b : VersionBoundaries()) {
+    if (name == b.name) return b.since;
+  }
+  std::fprintf(stderr, "mlockcheck: internal error: no version boundary named %.*s\n", static_cast<int>(name.size()),
+               name.data());
+  std::abort();
 }
 
 std::string KernelProfile::Describe() const {
@@ -71,16 +102,17 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   }
   KernelProfile p;
   p.version = *version;
-  p.smaps.question_marks_mean_lock_on_fault = *version < KernelVersion{6, 2, 0};
-  p.mlockall_onfault_alone_is_einval = !(*version < KernelVersion{5, 2, 0});
-  p.madv_cold_pageout = !(*version < KernelVersion{5, 4, 0});
-  p.madv_populate = !(*version < KernelVersion{5, 14, 0});
-  p.madv_dontneed_locked = !(*version < KernelVersion{5, 18, 0});
-  p.madv_populate_stops_at_hole = !(*version < KernelVersion{6, 10, 0});
-  p.mremap_classic = !(*version < KernelVersion{6, 1, 0}) && *version < KernelVersion{6, 16, 0};
-  p.mremap_modelled = p.mremap_classic || !(*version < KernelVersion{6, 17, 0});
-  p.mmap_unmap_failure_is_enomem = *version < KernelVersion{6, 12, 0};
-  p.mprotect_unaccounts_unfaulted_anon = !(*version < KernelVersion{6, 7, 0});
+  auto since = [&](std::string_view name) { return !(*version < Since(name)); };
+  p.smaps.question_marks_mean_lock_on_fault = !since("smaps-lf");
+  p.mlockall_onfault_alone_is_einval = since("mlockall-onfault-einval");
+  p.madv_cold_pageout = since("madv-cold-pageout");
+  p.madv_populate = since("madv-populate");
+  p.madv_dontneed_locked = since("madv-dontneed-locked");
+  p.madv_populate_stops_at_hole = since("madv-populate-stops-at-hole");
+  p.mremap_classic = since("mremap-classic-modelled") && !since("mremap-rework");
+  p.mremap_modelled = p.mremap_classic || since("mremap-multi-vma");
+  p.mmap_unmap_failure_is_enomem = !since("mmap-unmap-error-returned");
+  p.mprotect_unaccounts_unfaulted_anon = since("mprotect-unaccounts-unfaulted-anon");
   return p;
 }
 

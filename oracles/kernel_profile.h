@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oracles/vm_flags.h"
 
@@ -81,10 +82,24 @@ struct KernelProfile {
   std::string Describe() const;
 };
 
+// Every version boundary the profile draws, in one table that
+// ProfileForRelease() and the README's "Kernel versions" table both follow
+// (suite/kernel_profile_test.cc checks the README against it): the first
+// version with the newer behaviour, and the commits that brought it.
+struct VersionBoundary {
+  const char* name;
+  KernelVersion since;
+  const char* commits;  // 12-digit ids, space separated; "" where only the subject is known
+  const char* subject;
+};
+const std::vector<VersionBoundary>& VersionBoundaries();
+// The boundary named `name`; an unknown name is a programming error (abort).
+KernelVersion Since(std::string_view name);
+
 // The oldest kernel the model covers: MAP_FIXED_NOREPLACE, which every
 // generated mmap relies on, exists since v4.17 (a4ff8e8620d3); older kernels
 // silently treat it as a hint.
-constexpr KernelVersion kOldestModelledKernel{4, 17, 0};
+constexpr KernelVersion kOldestModelledKernel{4, 17, 0};  // "map-fixed-noreplace" in VersionBoundaries()
 
 // The stable release a kernel is built from: uname -r's, unless that ends
 // in .0 and uname -v names the same major.minor with its sublevel (Debian's

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+#include <vector>
+
 #include "runners/host.h"
 
 namespace mlc {
@@ -66,6 +70,86 @@ TEST(HostTest, CapIpcLockIsBit14OfCapEff) {
   EXPECT_EQ(ParseCapIpcLock("Name:\tx\nCapEff:\t000001ffffffbfff\n"), false);
   EXPECT_EQ(ParseCapIpcLock("Name:\tx\nCapEff:\t0000000000000000\n"), false);
   EXPECT_FALSE(ParseCapIpcLock("Name:\tx\n").has_value());
+}
+
+// The README's "Kernel versions" rows, as {kernels, boundary, difference}.
+std::vector<std::vector<std::string>> ReadmeVersionRows() {
+  std::ifstream in(MLC_README_PATH);
+  std::vector<std::vector<std::string>> rows;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("## ", 0) == 0) inside = line == "## Kernel versions";
+    if (!inside || line.rfind("| ", 0) != 0 || line.rfind("| kernels", 0) == 0) continue;
+    // Cells split at the pipe, but not at Markdown's escaped one (backslash, pipe).
+    std::vector<std::string> cells(1);
+    for (size_t i = 2; i < line.size(); ++i) {
+      if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
+        cells.back() += line[++i];
+      } else if (line[i] == '|') {
+        cells.emplace_back();
+      } else {
+        cells.back() += line[i];
+      }
+    }
+    for (std::string& cell : cells) {
+      const size_t first = cell.find_first_not_of(' ');
+      cell = first == std::string::npos ? "" : cell.substr(first, cell.find_last_not_of(' ') - first + 1);
+    }
+    while (!cells.empty() && cells.back().empty()) cells.pop_back();
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+TEST(KernelProfileTest, TheReadmeVersionTableIsTheProfilesTable) {
+  const auto rows = ReadmeVersionRows();
+  ASSERT_FALSE(rows.empty()) << "no rows under '## Kernel versions' in " << MLC_README_PATH;
+  EXPECT_EQ(rows.size(), VersionBoundaries().size());
+  for (const VersionBoundary& b : VersionBoundaries()) {
+    const std::vector<std::string>* row = nullptr;
+    for (const auto& r : rows) {
+      if (r.size() == 3 && r[1] == b.name) row = &r;
+    }
+    ASSERT_NE(row, nullptr) << "README has no row for boundary " << b.name;
+    const std::string version = std::to_string(b.since.major) + "." + std::to_string(b.since.minor) +
+                                (b.since.patch ? "." + std::to_string(b.since.patch) : "");
+    EXPECT_EQ((*row)[0], "< " + version) << b.name;
+    std::istringstream commits(b.commits);
+    for (std::string commit; commits >> commit;) {
+      EXPECT_EQ(commit.size(), 12u) << b.name;
+      EXPECT_NE((*row)[2].find(commit), std::string::npos) << b.name << " does not cite " << commit;
+    }
+    if (std::string(b.commits).empty()) {
+      EXPECT_NE((*row)[2].find(b.subject), std::string::npos) << b.name << " does not cite \"" << b.subject << "\"";
+    }
+  }
+  for (const auto& r : rows) {
+    ASSERT_EQ(r.size(), 3u) << "malformed row starting " << (r.empty() ? "" : r[0]);
+    Since(r[1]);  // aborts on a boundary the table lacks
+  }
+}
+
+TEST(KernelProfileTest, ProfilesChangeExactlyAtTheirBoundaries) {
+  const auto at = [](const char* name, int delta) {
+    KernelVersion v = Since(name);
+    if (delta < 0) {
+      v.minor -= 1;
+      v.patch = 999;
+    }
+    char release[32];
+    std::snprintf(release, sizeof release, "%d.%d.%d", v.major, v.minor, v.patch);
+    return *ProfileForRelease(release, nullptr);
+  };
+  EXPECT_TRUE(at("smaps-lf", -1).smaps.question_marks_mean_lock_on_fault);
+  EXPECT_FALSE(at("smaps-lf", 0).smaps.question_marks_mean_lock_on_fault);
+  EXPECT_FALSE(at("mprotect-unaccounts-unfaulted-anon", -1).mprotect_unaccounts_unfaulted_anon);
+  EXPECT_TRUE(at("mprotect-unaccounts-unfaulted-anon", 0).mprotect_unaccounts_unfaulted_anon);
+  EXPECT_TRUE(at("mremap-rework", -1).mremap_classic);
+  EXPECT_FALSE(at("mremap-rework", 0).mremap_classic);
+  EXPECT_FALSE(at("mremap-multi-vma", -1).mremap_modelled);
+  EXPECT_TRUE(at("mremap-multi-vma", 0).mremap_modelled);
+  EXPECT_TRUE(at("mmap-unmap-error-returned", -1).mmap_unmap_failure_is_enomem);
+  EXPECT_FALSE(at("mmap-unmap-error-returned", 0).mmap_unmap_failure_is_enomem);
 }
 
 }  // namespace
