@@ -52,7 +52,7 @@ const std::vector<VersionBoundary>& VersionBoundaries() {
        "mm/madvise: don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)"},
       {"mmap-unmap-error-returned", {6, 12, 0}, "9014b230d88d", "mm/vma: expand mmap_region() munmap call"},
       {"mremap-classic-modelled", {6, 1, 0}, "", "the classic rules are read from v6.1 mm/mremap.c"},
-      {"mremap-rework", {6, 16, 0}, "b714ccb02a76", "mm/mremap: complete refactor of move_vma()"},
+      {"mremap-rework", {6, 15, 0}, "b714ccb02a76 d5c8aec0542e", "mm/mremap: complete refactor of move_vma()"},
       {"mremap-multi-vma", {6, 17, 0}, "", "mm/mremap: permit mremap() move of multiple VMAs"},
   };
   return table;

@@ -45,15 +45,15 @@ struct KernelProfile {
   // and returned ENOMEM after populating the VMAs beyond them (v6.1
   // mm/madvise.c). Seen on 6.18: the VMA after the hole stays unpopulated.
   bool madv_populate_stops_at_hole = true;
-  // mremap as refactored in v6.16-6.17 (mm/mremap.c check_mremap_params(),
+  // mremap as refactored in v6.15-6.17 (mm/mremap.c check_mremap_params(),
   // check_prep_vma(), remap_move()): the TASK_SIZE and overlap EINVALs come
   // before the VMA lookup, remap_is_valid() runs before anything is
   // unmapped, and a pure MREMAP_FIXED move (old_len == new_len) may span
   // several VMAs and gaps ("mm/mremap: permit mremap() move of multiple
   // VMAs", v6.17, Lorenzo Stoakes). Older kernels check in another order and
   // unmap the target before remap_is_valid() (mremap_classic below). Where
-  // neither applies (before 6.1, and 6.16) mremap is not generated (the run
-  // says so).
+  // neither applies (before 6.1, and 6.15-6.16) mremap is not generated
+  // (the run says so).
   bool mremap_modelled = true;
   // mremap before that rework, as v6.1 and v6.12 have it (Debian's
   // linux-source 6.1.192 and 6.12.117 read the same): SYSCALL_DEFINE5(mremap)
@@ -61,11 +61,13 @@ struct KernelProfile {
   // after the VMA lookup; mremap_to() unmaps the MREMAP_FIXED target and a
   // shrunk tail before vma_to_resize() checks the VMA (EFAULT, EAGAIN), and
   // moves one VMA only. MREMAP_DONTUNMAP of a locked VMA splits it first
-  // and leaves locked_vm alone (move_vma()), as the model has it. Modelled
-  // from 6.1 to 6.15; the rework of move_vma() and do_mremap() landed in
-  // 6.16 (b714ccb02a76 "mm/mremap: complete refactor of move_vma()" and the
-  // series around it), whose check order 6.16 shares with 6.17 but not its
-  // multi-VMA moves, so 6.16 alone is not modelled.
+  // and leaves locked_vm alone (move_vma()), as the model has it (in those
+  // Debian releases a stable backport; unpatched, the whole VMA is
+  // unlocked: erratum mremap-dontunmap-unlocks-whole-vma). Modelled from
+  // 6.1 to 6.14: the rework of move_vma() landed in 6.15 (b714ccb02a76
+  // "mm/mremap: complete refactor of move_vma()", d5c8aec0542e), and
+  // neither 6.15's nor 6.16's check order has been read from their source
+  // yet, so 6.15 and 6.16 are not modelled.
   bool mremap_classic = false;
   // mmap(MAP_FIXED) whose unmapping of the old range fails (a split that
   // hugetlb_vm_op_split() refuses, EINVAL) returns ENOMEM before v6.12:

@@ -43,12 +43,12 @@ TEST(KernelProfileTest, MlockallOnFaultAloneIsEinvalSince52) {
   EXPECT_TRUE(ProfileForRelease("5.2.0", nullptr)->mlockall_onfault_alone_is_einval);
 }
 
-TEST(KernelProfileTest, MremapIsModelledFrom61To615AndSince617) {
-  for (const char* classic : {"6.1.0-56-cloud-amd64", "6.12.48+deb12-cloud-amd64", "6.15.11"}) {
+TEST(KernelProfileTest, MremapIsModelledFrom61To614AndSince617) {
+  for (const char* classic : {"6.1.0-56-cloud-amd64", "6.12.48+deb12-cloud-amd64", "6.14.11"}) {
     EXPECT_TRUE(ProfileForRelease(classic, nullptr)->mremap_modelled) << classic;
     EXPECT_TRUE(ProfileForRelease(classic, nullptr)->mremap_classic) << classic;
   }
-  for (const char* unmodelled : {"6.0.19", "5.15.170", "6.16.9"}) {
+  for (const char* unmodelled : {"6.0.19", "5.15.170", "6.15.11", "6.16.9"}) {
     EXPECT_FALSE(ProfileForRelease(unmodelled, nullptr)->mremap_modelled) << unmodelled;
   }
   for (const char* current : {"6.17.0", "6.18.44-fc-v782"}) {
