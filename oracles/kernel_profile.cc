@@ -76,13 +76,11 @@ std::string KernelProfile::Describe() const {
 }
 
 KernelVersion StableVersion(const KernelVersion& from_release, std::string_view build) {
-  if (from_release.patch != 0) return from_release;
-  for (std::string_view vendor : {"Debian "}) {
-    const size_t at = build.find(vendor);
-    if (at == std::string_view::npos) continue;
-    const auto stable = ParseKernelRelease(build.substr(at + vendor.size()));
-    if (stable && stable->major == from_release.major && stable->minor == from_release.minor) return *stable;
-  }
+  constexpr std::string_view kDebian = "Debian ";
+  const size_t at = build.find(kDebian);
+  if (from_release.patch != 0 || at == std::string_view::npos) return from_release;
+  const auto stable = ParseKernelRelease(build.substr(at + kDebian.size()));
+  if (stable && stable->major == from_release.major && stable->minor == from_release.minor) return *stable;
   return from_release;
 }
 

@@ -253,13 +253,13 @@ void PrintKnownBugs(const SuiteContext& ctx, const RunOptions& options, const ch
   std::ostringstream os;
   for (const auto& [id, bug] : ctx.known_bugs()) {
     const Erratum& e = *bug.erratum;
+    os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
+       << (options.strict ? " (fails the run: --strict)" : "");
     if (options.quiet) {  // one line each; the rest is in the registry
-      os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
-         << (options.strict ? " (fails the run: --strict)" : "") << "; fix: " << e.fix << "\n";
+      os << "; fix: " << e.fix << "\n";
       continue;
     }
-    os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
-       << (options.strict ? " (fails the run: --strict)" : "") << "\n"
+    os << "\n"
        << "  rule: " << e.rule << "\n  kernels: " << e.KernelRange() << "\n  fix: " << e.fix
        << "\n  reproducer: " << e.reproducer << "\n  first sequence that hit it:\n";
     PrintPrefixed(os, bug.first_report, "    ");

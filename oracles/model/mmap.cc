@@ -279,9 +279,15 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
   }
   if (!MappedAt(start)) return Fail(uapi::kEnomem);
   // Whether each page's VMA has an anon_vma, as mprotect_fixup() finds it
-  // before it changes anything.
+  // before it changes anything: one lookup per VMA of the range.
   std::vector<bool> vma_has_anon_vma(pages_.size());
-  for (size_t i = 0; i < pages_.size(); ++i) vma_has_anon_vma[i] = VmaHasAnonVma(pages_, i);
+  for (uint64_t addr = start; addr < end; addr += config_.page_size) {
+    const int64_t i = PageIndex(addr);
+    if (i < 0) continue;
+    const auto at = static_cast<size_t>(i);
+    vma_has_anon_vma[at] = addr > start && at > 0 && SameVma(pages_, at - 1, at) ? vma_has_anon_vma[at - 1]
+                                                                                  : VmaHasAnonVma(pages_, at);
+  }
   // mprotect_fixup() may split at both ends (and wherever it stops).
   if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)));
   if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
