@@ -1337,6 +1337,21 @@ TEST_F(ReferenceScenarioOracleTest, FaultsBeyondASeamShareTheVmasAnonVma) {
   EXPECT_EQ(Step(), Fails(uapi::kEnomem));
 }
 
+// mlockall locks pages 7-11 between two locked VMAs with anon_vmas of
+// their own: they join page 6's VMA and its anon_vma, not page 12's.
+TEST_F(ReferenceScenarioOracleTest, MlockallMergesAVmaWithItsPredecessorsAnonVma) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[1].anon_vma, model_.pages()[12].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[7].anon_vma, model_.pages()[1].anon_vma);
+  EXPECT_EQ(model_.pages()[13].anon_vma, model_.pages()[12].anon_vma);
+  EXPECT_NE(model_.SpanOf(6, 6), Model::VmaSpan::kCrosses);
+  // Not the VMA's end: no growth in place, and no MREMAP_MAYMOVE.
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
 // A written private anonymous mapping keeps VM_ACCOUNT when it turns
 // PROT_NONE, so it stays apart from its never-writable neighbour.
 TEST_F(ReferenceScenarioOracleTest, MprotectKeepsTheChargeOfAFaultedAnonVma) {

@@ -107,8 +107,7 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
   };
   // Beyond a seam, alike pages may still be this VMA, or a neighbour that
   // is compatible: the nearest anon_vma among them is the one it has or
-  // finds (ambiguous only where alike pages on both sides carry different
-  // ones, which no sequence has reached).
+  // finds.
   auto nearest = [&](size_t start, int dir) -> uint32_t {
     for (size_t j = start; j < pages.size(); j += dir) {
       if (pages[j].anon_vma != 0) return pages[j].anon_vma;
@@ -117,6 +116,16 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
     }
     return 0;
   };
+  // Alike pages on both sides, each side with an anon_vma of its own: when
+  // this VMA became alike with both it merged with its predecessor only
+  // (mm/vma.c vma_merge_existing_range(): can_vma_merge_right() refuses to
+  // merge prev and next whose anon_vmas differ, and the left merge stands;
+  // 6.1's vma_merge() tries prev first likewise), so it has prev's.
+  if (id == 0 && from > 0 && to + 1 < pages.size() && SameVma(pages, from - 1, from) && SameVma(pages, to, to + 1)) {
+    const uint32_t left = nearest(from - 1, -1);
+    const uint32_t right = nearest(to + 1, 1);
+    if (left != 0 && right != 0 && left != right) id = left;
+  }
   if (id == 0 && to + 1 < pages.size() && compatible(to, to + 1)) {
     id = SameVma(pages, to, to + 1) ? nearest(to + 1, 1) : pages[to + 1].anon_vma;
   }
