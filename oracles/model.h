@@ -54,6 +54,15 @@ struct PageState {
   // attributes and no seam between them are certainly one VMA, which
   // mremap's "within one VMA" rule needs. Not compared (model-internal).
   bool seam = false;
+  // Pages without a file: vm_pgoff minus the page's own index. do_mmap()
+  // gives a private anonymous VMA "pgoff = addr >> PAGE_SHIFT" (0 here);
+  // move_vma() -> copy_vma() keeps the old pgoff of a VMA with an anon_vma
+  // and resets it to the new address for one without ("update new pgoff to
+  // match new location, to increase its chance of merging"), so a moved
+  // faulted VMA never merges with neighbours it did not come from (mm/vma.c
+  // is_mergeable_vma() and anon_vma_compatible() compare pgoff).
+  // Model-internal, not compared.
+  int32_t anon_pgoff_skew = 0;
   // The page's VMA's anon_vma, 0 for none (a private page was once written,
   // COWed or populated for writing in it): fork copies its ptes
   // (kernel/fork.c vma_needs_copy()). Set on the whole VMA
@@ -472,6 +481,7 @@ class Model {
   Outcome Mremap(const Op& op, StepEffects& fx);
   void UnmapPages(uint64_t first, uint64_t count, StepEffects& fx);
   void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
+  void MergeRepositionedVma(uint64_t to, uint64_t count);
   bool SameVmaAttrs(size_t a, size_t b) const;
   static bool DistinctAnonVmas(const PageState& x, const PageState& y);
   // Every call that may split a VMA marks the pages at its range's ends

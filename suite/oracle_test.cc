@@ -1254,6 +1254,60 @@ TEST_F(ReferenceScenarioOracleTest, ReadAfterPageoutMayFaultAroundShmemNeighbour
   EXPECT_LT(predicted.rss_min_kb, predicted.rss_kb);
 }
 
+TEST_F(ReferenceScenarioOracleTest, MremapOfAnUnfaultedVmaMergesAtItsNewPlace) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), MappedAtPage(4));
+  EXPECT_EQ(model_.SpanOf(4, 28), Model::VmaSpan::kInside);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[4].anon_vma, 0u);
+  EXPECT_EQ(model_.pages()[31].anon_vma, model_.pages()[4].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[30].anon_vma, model_.pages()[4].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), MappedAtPage(29));
+}
+
+// Pages 0-4 get page 5's flags and merge with it before they are
+// populated, so their faults take its anon_vma: pages 0-6 are one VMA.
+TEST_F(ReferenceScenarioOracleTest, MprotectPopulatesEachVmaAfterItsMerge) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  const uint32_t id = model_.pages()[5].anon_vma;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[0].anon_vma, id);
+  EXPECT_EQ(model_.pages()[6].anon_vma, id);
+  EXPECT_EQ(Step(), MappedAtPage(4));
+}
+
+// Pages 13-27 join the locked pages 10-12 (anon_vma of their mlock), not
+// the write-only page 28's anon_vma: growth inside the VMA is ENOMEM.
+TEST_F(ReferenceScenarioOracleTest, MlockallMergeBeatsAnAnonVmaOfADifferentlyProtectedNeighbour) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), MappedAtPage(28));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[10].anon_vma, model_.pages()[28].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[20].anon_vma, model_.pages()[10].anon_vma);
+  EXPECT_EQ(model_.pages()[0].anon_vma, model_.pages()[10].anon_vma);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
+// copy_vma() keeps the pgoff of a VMA that has an anon_vma: moved next to
+// the rest of its old VMA it stays a VMA of its own, so mremap() across
+// both is EFAULT.
+TEST(MremapOracleTest, AFaultedVmaMovedNextToItsOldNeighbourStaysApart) {
+  Model model(TestConfig());
+  ASSERT_EQ(model.Apply(MmapPages(0, 0, 16, uapi::kProtRead | uapi::kProtWrite, uapi::kMapPrivate | uapi::kMapAnonymous)),
+            MappedAtPage(0));
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 0)), Ok());
+  ASSERT_EQ(model.Apply(MremapPages(0, 4, 4, uapi::kMremapMaymove | uapi::kMremapFixed, 4)), MappedAtPage(4));
+  EXPECT_EQ(model.SpanOf(4, 5), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(model.Apply(MremapPages(7, 2, 3, 0)), Fails(uapi::kEfault));
+}
+
 }  // namespace
 // mlock's COW write fault gives page 0's VMA an anon_vma; munlockall() may
 // merge the rest of the mapping into it (is_mergeable_anon_vma()), and the

@@ -280,25 +280,48 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
   if (!MappedAt(start)) return Fail(uapi::kEnomem);
   // Whether each page's VMA has an anon_vma, as mprotect_fixup() finds it
   // before it changes anything: one lookup per VMA of the range.
+  // `vma_start`: a VMA of the range may begin at this page.
   std::vector<bool> vma_has_anon_vma(pages_.size());
+  std::vector<bool> vma_start(pages_.size());
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
     const int64_t i = PageIndex(addr);
     if (i < 0) continue;
     const auto at = static_cast<size_t>(i);
-    vma_has_anon_vma[at] = addr > start && at > 0 && SameVma(pages_, at - 1, at) ? vma_has_anon_vma[at - 1]
-                                                                                  : VmaHasAnonVma(pages_, at);
+    const bool alike = addr > start && at > 0 && SameVma(pages_, at - 1, at);
+    vma_has_anon_vma[at] = alike ? vma_has_anon_vma[at - 1] : VmaHasAnonVma(pages_, at);
+    vma_start[at] = !alike || pages_[at].seam;
   }
+  // do_mprotect_pkey() -> mprotect_fixup() one VMA at a time: the VMA's
+  // new flags first (vma_modify_flags(), which may merge it with a
+  // neighbour and so give it that neighbour's anon_vma), then
+  // populate_vma_page_range() of the VMA, before the next VMA changes.
+  std::vector<size_t> to_populate;
+  auto populate = [&]() {
+    for (const size_t at : to_populate) {
+      PageState& page = pages_[at];
+      if (BeyondEof(page)) continue;  // populate_vma_page_range()'s errors are ignored there
+      fx.Note(Event::kMprotectPopulated);
+      FaultIn(page, /*write=*/true, fx);
+      NoteAnonVma(pages_, at);
+    }
+    to_populate.clear();
+  };
   // mprotect_fixup() may split at both ends (and wherever it stops).
   if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)));
   if (PageIndex(start) >= 0) MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
     const int64_t i = PageIndex(addr);
-    if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) return Fail(uapi::kEnomem);
+    if (i >= 0 && vma_start[static_cast<size_t>(i)]) populate();
+    if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) {
+      populate();
+      return Fail(uapi::kEnomem);
+    }
     PageState& page = pages_[static_cast<size_t>(i)];
     // do_mprotect_pkey(): a VMA without VM_MAYEXEC (a file on a noexec
     // mount, do_mmap() cleared it) cannot get PROT_EXEC: EACCES, after the
     // VMAs before it were changed.
     if ((op.prot & uapi::kProtExec) && page.file >= 0 && page.file < 32 && ((config_.noexec_files >> page.file) & 1)) {
+      populate();
       return Fail(uapi::kEacces);
     }
     // mprotect_fixup() of a hugetlb VMA, entered at its first page in the
@@ -310,6 +333,7 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
       const size_t h = static_cast<size_t>(config_.huge_page_pages);
       if (!page.hugetlb_vma_start && static_cast<size_t>(i) % h != 0) {
         fx.Note(Event::kHugetlbSplitRefused);
+        populate();
         return Fail(uapi::kEinval);
       }
       page.hugetlb_vma_start = true;
@@ -319,6 +343,7 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
       if (end_index >= 0 && static_cast<size_t>(end_index) < vma_end) {
         if (static_cast<size_t>(end_index) % h != 0) {
           fx.Note(Event::kHugetlbSplitRefused);
+          populate();
           return Fail(uapi::kEinval);
         }
         pages_[static_cast<size_t>(end_index)].hugetlb_vma_start = true;
@@ -337,18 +362,13 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
                config_.profile.mprotect_unaccounts_unfaulted_anon) {
       page.account = false;
     }
-    // populate_vma_page_range()'s errors are ignored there: pages beyond EOF
-    // stay absent.
     if (!page.shared && page.lock == Lock::kLocked && !was_writable && CanWrite(page.prot) &&
         !Mutant(PlantedBug::kMprotectSkipsLockedPopulate)) {
       drain_this_step_ = true;  // populate_vma_page_range() drains whatever it finds
-      if (!BeyondEof(page)) {
-        fx.Note(Event::kMprotectPopulated);
-        FaultIn(page, /*write=*/true, fx);
-        NoteAnonVma(pages_, static_cast<size_t>(i));
-      }
+      to_populate.push_back(static_cast<size_t>(i));
     }
   }
+  populate();
   return Ok();
 }
 

@@ -51,9 +51,17 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
       whole = Whole::kOpen;
     }
   }
+  // copy_vma(): "If anonymous vma has not yet been faulted, update new
+  // pgoff to match new location, to increase its chance of merging"
+  // (vma_is_anonymous(vma) && !vma->anon_vma); any other VMA keeps its
+  // pgoff (PageState::anon_pgoff_skew). An open anon_vma is taken as one.
+  const PageState& first = pages_[static_cast<size_t>(from)];
+  bool faulted = VmaHasAnonVma(pages_, static_cast<size_t>(from));
+  for (const PageState& page : moved) faulted = faulted || page.anon_vma_open;
+  const bool repositioned = first.file < 0 && !first.shared && !first.hugetlb && !faulted;
   // The new VMA's flags; old_len 0 (a shared mapping "duplicated") takes
   // the VMA's own, though the aliasing that creates is not modelled.
-  const PageState last = count > 0 ? moved.back() : pages_[static_cast<size_t>(from)];
+  const PageState last = count > 0 ? moved.back() : first;
   for (uint64_t p = 0; p < count; ++p) {
     PageState& old = pages_[static_cast<size_t>(from + p)];
     if (old.lock != Lock::kNone) fx.Note(Event::kMremapMovedLocked);
@@ -83,10 +91,40 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
       page.seam = false;
       if (page.file >= 0) page.file_page = last.file_page + static_cast<uint32_t>(p - count + 1);
     }
+    if (page.file < 0) {
+      page.anon_pgoff_skew = repositioned ? 0 : page.anon_pgoff_skew + static_cast<int32_t>(from) - static_cast<int32_t>(to);
+    }
     pages_[static_cast<size_t>(to + p)] = page;
   }
   MarkSeam(to);
   MarkSeam(to + new_count);
+  if (repositioned) MergeRepositionedVma(to, new_count);
+}
+
+// copy_vma() -> vma_merge_new_range() (6.1: vma_merge()) merges the new VMA
+// of a repositioned, unfaulted anonymous VMA with an alike prev and next
+// (is_mergeable_anon_vma(): it has no anon_vma, so either neighbour's will
+// do); prev and next both only when their anon_vmas agree (6.1 vma_merge():
+// is_mergeable_anon_vma(prev->anon_vma, next->anon_vma); can_vma_merge_right()
+// since 6.12), else it stays apart from next. Where an anon_vma of either is
+// open, so is that boundary (the seam stays).
+void Model::MergeRepositionedVma(uint64_t to, uint64_t count) {
+  const auto alike = [&](uint64_t a) { return a + 1 < pages_.size() && SameVma(pages_, a, a + 1); };
+  // Whether the alike pages from `start` on, towards `dir`, carry an
+  // anon_vma or may carry one.
+  const auto marked = [&](uint64_t start, int dir) {
+    for (uint64_t j = start;; j += dir) {
+      const PageState& page = pages_[static_cast<size_t>(j)];
+      if (page.anon_vma != 0 || page.anon_vma_open) return true;
+      if ((dir < 0 && (j == 0 || !alike(j - 1))) || (dir > 0 && !alike(j))) return false;
+    }
+  };
+  const bool merges_prev = to > 0 && alike(to - 1);
+  if (merges_prev) pages_[static_cast<size_t>(to)].seam = false;
+  const uint64_t end = to + count;
+  if (end < pages_.size() && alike(end - 1) && !(merges_prev && marked(to - 1, -1) && marked(end, 1))) {
+    pages_[static_cast<size_t>(end)].seam = false;
+  }
 }
 
 // mremap(2), mm/mremap.c as of 6.17/6.18 (ref 30, 59), in the order of

@@ -16,7 +16,8 @@ void Model::MarkSeam(uint64_t index) {
 }
 
 // Flags and offsets that two pages of one VMA share: different values mean
-// different VMAs (mm/vma.c is_mergeable_vma(): vm_flags, vm_file, pgoff).
+// different VMAs (mm/vma.c is_mergeable_vma(): vm_flags, vm_file, pgoff;
+// without a file, PageState::anon_pgoff_skew).
 bool Model::SameVmaAttrs(size_t a, size_t b) const {
   const PageState& x = pages_[a];
   const PageState& y = pages_[b];
@@ -26,7 +27,7 @@ bool Model::SameVmaAttrs(size_t a, size_t b) const {
   }
   if (DistinctAnonVmas(x, y)) return false;
   if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
-  return x.file < 0 || y.file_page == x.file_page + 1;
+  return x.file < 0 ? x.anon_pgoff_skew == y.anon_pgoff_skew : y.file_page == x.file_page + 1;
 }
 
 // mm/vma.c is_mergeable_anon_vma(): "return anon_vma1 == anon_vma2" unless
@@ -69,7 +70,7 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
     return false;
   }
   if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
-  return x.file < 0 || y.file_page == x.file_page + 1;
+  return x.file < 0 ? x.anon_pgoff_skew == y.anon_pgoff_skew : y.file_page == x.file_page + 1;
 }
 
 // A private page that now holds an anonymous page (a written anonymous
@@ -88,8 +89,8 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
 // reuses that of the next VMA, then of the previous one, where
 // anon_vma_compatible(): adjacent, same file at consecutive offsets, flags
 // equal but for VM_READ/WRITE/EXEC (a VM_LOCKED neighbour is not); else a
-// new one. (Anonymous VMAs are taken to have consecutive vm_pgoff, which
-// an mremap move breaks: the model does not track it.)
+// new one. (Anonymous VMAs have consecutive vm_pgoff unless an mremap
+// move of a faulted VMA broke it: PageState::anon_pgoff_skew.)
 void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) {
   const PageState& page = pages[i];
   if (!page.mapped || page.shared || page.anon_vma) return;
@@ -103,7 +104,8 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
     const PageState& x = pages[a];
     const PageState& y = pages[b];
     return x.mapped && y.mapped && !x.shared && !y.shared && x.file == y.file && x.lock == y.lock &&
-           x.account == y.account && x.hugetlb == y.hugetlb && (x.file < 0 || y.file_page == x.file_page + 1);
+           x.account == y.account && x.hugetlb == y.hugetlb &&
+           (x.file < 0 ? x.anon_pgoff_skew == y.anon_pgoff_skew : y.file_page == x.file_page + 1);
   };
   // Beyond a seam, alike pages may still be this VMA, or a neighbour that
   // is compatible: the nearest anon_vma among them is the one it has or
@@ -126,12 +128,17 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
     const uint32_t right = nearest(to + 1, 1);
     if (left != 0 && right != 0 && left != right) id = left;
   }
-  if (id == 0 && to + 1 < pages.size() && compatible(to, to + 1)) {
-    id = SameVma(pages, to, to + 1) ? nearest(to + 1, 1) : pages[to + 1].anon_vma;
-  }
-  if (id == 0 && from > 0 && compatible(from - 1, from)) {
-    id = SameVma(pages, from - 1, from) ? nearest(from - 1, -1) : pages[from - 1].anon_vma;
-  }
+  // Alike pages across a seam are, as far as the calls since can tell, the
+  // VMA this one merged with (the vma_modify*() of every call merges what
+  // it makes alike, 6.1's mlock_fixup() -> vma_merge() with prev
+  // included), so their anon_vma comes before one that
+  // find_mergeable_anon_vma() would reuse from a neighbour that differs
+  // in VM_READ/WRITE/EXEC (found on 6.18 by a host soak: mlockall next to
+  // a locked write-only VMA).
+  if (id == 0 && to + 1 < pages.size() && SameVma(pages, to, to + 1)) id = nearest(to + 1, 1);
+  if (id == 0 && from > 0 && SameVma(pages, from - 1, from)) id = nearest(from - 1, -1);
+  if (id == 0 && to + 1 < pages.size() && compatible(to, to + 1)) id = pages[to + 1].anon_vma;
+  if (id == 0 && from > 0 && compatible(from - 1, from)) id = pages[from - 1].anon_vma;
   if (id == 0) id = ++last_anon_vma_;
   for (size_t j = from; j <= to; ++j) {
     pages[j].anon_vma = id;
