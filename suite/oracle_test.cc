@@ -1295,6 +1295,36 @@ TEST_F(ReferenceScenarioOracleTest, MlockallMergeBeatsAnAnonVmaOfADifferentlyPro
   EXPECT_EQ(Step(), Fails(uapi::kEnomem));
 }
 
+// Page 57's failed COW fault and page 54's COW give two anon_vmas; after
+// munlockall() page 57 stays a VMA of its own, so its SIGBUS read does not
+// map page 53, whose file page r5's populate brought into the page cache.
+TEST_F(ReferenceScenarioOracleTest, FaultAroundStopsAtAVmaWithAnotherAnonVma) {
+  EXPECT_EQ(Step(), MappedAtPage(53));
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[57].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[54].anon_vma, model_.pages()[57].anon_vma);
+  EXPECT_EQ(Step(), (Outcome{0, 0, uapi::kSigbus}));
+  EXPECT_EQ(model_.pages()[53].residency, Residency::kNone);
+}
+
+// The munlock changes nothing, so the write gives pages 0-2 one anon_vma
+// that page 1's mlock split keeps: one VMA again after munlockall().
+TEST_F(ReferenceScenarioOracleTest, MunlockOfUnlockedPagesSplitsNothing) {
+  EXPECT_EQ(Step(), MappedAtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  const uint32_t id = model_.pages()[2].anon_vma;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(model_.pages()[0].anon_vma, id);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[1].anon_vma, id);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), MappedAtPage(1));
+}
+
 // copy_vma() keeps the pgoff of a VMA that has an anon_vma: moved next to
 // the rest of its old VMA it stays a VMA of its own, so mremap() across
 // both is EFAULT.

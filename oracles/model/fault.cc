@@ -102,11 +102,23 @@ void Model::FaultAround(size_t index, bool maybe) {
   if (block <= 1 || pages_[index].file == kSecretmem) return;
   const uint64_t ptes = config_.page_size / 8;  // PTRS_PER_PTE
   const size_t table_end = std::min<size_t>(pages_.size(), index - index % ptes + ptes);
+  // The faulting VMA's anon_vma, where the model knows it (the page's own
+  // mark, or one within its seams): a page marked with another lies in
+  // another VMA (is_mergeable_anon_vma()), and so does anything beyond it,
+  // even where the pages between look alike (found on 6.18 by a --thp soak:
+  // munlockall() leaves a VMA whose failed COW fault beyond EOF gave it an
+  // anon_vma of its own next to one merged with a COWed page's VMA).
+  uint32_t id = pages_[index].anon_vma;
+  for (size_t k = index; id == 0 && k > 0 && !pages_[k].seam && SameFileVma(k - 1, k); --k) id = pages_[k - 1].anon_vma;
+  for (size_t k = index; id == 0 && k + 1 < pages_.size() && !pages_[k + 1].seam && SameFileVma(k, k + 1); ++k) {
+    id = pages_[k + 1].anon_vma;
+  }
+  auto foreign = [&](size_t k) { return id != 0 && pages_[k].anon_vma != 0 && pages_[k].anon_vma != id; };
   size_t from = index;
-  while (from > index - index % block && SameFileVma(from - 1, from)) --from;
+  while (from > index - index % block && SameFileVma(from - 1, from) && !foreign(from - 1)) --from;
   const size_t end = std::min<size_t>(table_end, from + block);
   size_t to = index;
-  while (to + 1 < end && SameFileVma(to, to + 1)) ++to;
+  while (to + 1 < end && SameFileVma(to, to + 1) && !foreign(to + 1)) ++to;
   for (size_t j = from; j <= to; ++j) {
     PageState& page = pages_[j];
     if (page.residency == Residency::kNone && CachedWithoutPte(page) && !BeyondEof(page)) {

@@ -113,9 +113,18 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     fx.Note(Event::kLockStartsInHole);
     return -uapi::kEnomem;
   }
-  // mlock_fixup() may split at both ends.
-  MarkSeam(static_cast<uint64_t>(PageIndex(start)));
-  MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
+  // mlock_fixup() may split the VMAs at both ends, but only those whose
+  // flags change ("if (newflags == oldflags || ...) goto out" comes before
+  // any split; found as nobody on 6.18: a munlock of unlocked pages left a
+  // seam that kept a later fault from its VMA's anon_vma).
+  auto splits = [&](uint64_t addr) {
+    const int64_t i = PageIndex(addr);
+    if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) return true;
+    const PageState& page = pages_[static_cast<size_t>(i)];
+    return page.file != kSecretmem && !page.hugetlb && page.lock != lock;
+  };
+  if (splits(start)) MarkSeam(static_cast<uint64_t>(PageIndex(start)));
+  if (splits(end - config_.page_size)) MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
     const int64_t i = PageIndex(addr);
     if (i < 0 || !pages_[static_cast<size_t>(i)].mapped) {

@@ -33,7 +33,7 @@ expect_result() {  # $1: regex the RESULT line must match
   tail -n 1 "$tmp/out" | grep -qE "^RESULT kernel=$1" || fail "last line is not a RESULT line matching /$1/"
 }
 vm() { run bash "$vm_dir/vm.sh" "$@"; }
-shrunk_calls() { sed -nE 's/^# sequence \(([0-9]+) calls.*/\1/p' "$tmp/out" | head -n 1; }
+shrunk_calls() { sed -nE 's/^# sequence \(([0-9]+) calls?[;,].*/\1/p' "$tmp/out" | head -n 1; }
 
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (./mlockcheck test installs it as root)"
 
