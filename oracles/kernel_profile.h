@@ -86,7 +86,7 @@ struct KernelProfile {
 
 // Every version boundary the profile draws, in one table that
 // ProfileForRelease() and the README's "Kernel versions" table both follow
-// (suite/kernel_profile_test.cc checks the README against it): the first
+// (suite/tests/kernel_profile_test.cc checks the README against it): the first
 // version with the newer behaviour, and the commits that brought it.
 struct VersionBoundary {
   const char* name;

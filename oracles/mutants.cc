@@ -6,7 +6,7 @@ namespace mlc {
 // its earlier calls create (a mapping, locked, on fault, future-locked or
 // holding the zero page) and shows in the channels of its last call; no
 // call can be dropped, and no single call both creates that state and
-// triggers the bug. suite/mutants_test.cc checks that the sequence detects
+// triggers the bug. suite/tests/mutants_test.cc checks that the sequence detects
 // its mutant, that dropping any call loses it, and that shrinking never
 // finds a shorter one.
 const std::vector<MutantInfo>& Mutants() {

@@ -320,7 +320,7 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kMremap, "mremap", {&kAddr, &kLen, &kNewLen, &kMremapFlags, &kNewAddr}, "SYS_mremap", true},
       // brk(initial break + offset); fork() whose child maps len bytes at the
       // address, observes itself and exits (the C helpers are in
-      // suite/repro_prelude.c).
+      // suite/lib/repro_prelude.c).
       {OpKind::kBrk, "brk", {&kBrkOffset}, "brk_to", false},
       {OpKind::kFork, "fork", {&kAddr, &kLen}, "fork_and_probe", false},
   };

@@ -1,0 +1,74 @@
+#include "suite/lib/coverage.h"
+
+#include <iomanip>
+
+namespace mlc {
+namespace {
+
+std::string OutcomeKey(const Op& op, const Outcome& outcome) {
+  std::string key = std::string(OpKindName(op.kind)) + " -> ";
+  if (outcome.signal != 0) {
+    return key + (outcome.signal == uapi::kSigsegv  ? "SIGSEGV"
+                  : outcome.signal == uapi::kSigbus ? "SIGBUS"
+                                                    : "signal");
+  }
+  if (outcome.ret == -1) return key + ErrnoName(outcome.err);
+  return key + "ok";
+}
+
+}  // namespace
+
+void Coverage::Add(const Op& op, const Outcome& outcome, const StepEffects& effects) {
+  ++steps_;
+  ++ops_[static_cast<size_t>(op.kind)];
+  ++outcomes_[OutcomeKey(op, outcome)];
+  for (size_t from = 0; from < 3; ++from) {
+    for (size_t to = 0; to < 3; ++to) {
+      if (from != to) transitions_[from][to] += effects.lock_transitions[from][to];
+    }
+  }
+  for (size_t e = 0; e < events_.size(); ++e) events_[e] += effects.events[e];
+}
+
+uint64_t Coverage::OutcomeCount(const std::string& key) const {
+  const auto it = outcomes_.find(key);
+  return it == outcomes_.end() ? 0 : it->second;
+}
+
+uint64_t Coverage::TransitionCount(Lock from, Lock to) const {
+  return transitions_[static_cast<size_t>(from)][static_cast<size_t>(to)];
+}
+
+void Coverage::Print(std::ostream& os, const char* p) const {
+  os << p << "coverage over " << steps_ << " steps\n";
+  os << p << "  operations:\n";
+  for (int k = 0; k < kOpKindCount; ++k) {
+    os << p << "    " << std::left << std::setw(34) << OpKindName(static_cast<OpKind>(k))
+       << std::right << std::setw(9) << ops_[static_cast<size_t>(k)] << "\n";
+  }
+  os << p << "  outcomes:\n";
+  for (const auto& [key, count] : outcomes_) {
+    os << p << "    " << std::left << std::setw(34) << key << std::right << std::setw(9) << count
+       << "\n";
+  }
+  os << p << "  lock transitions (pages):\n";
+  for (size_t from = 0; from < 3; ++from) {
+    for (size_t to = 0; to < 3; ++to) {
+      if (from == to) continue;
+      const std::string name = std::string(LockName(static_cast<Lock>(from))) + " -> " +
+                               LockName(static_cast<Lock>(to));
+      os << p << "    " << std::left << std::setw(34) << name << std::right << std::setw(9)
+         << transitions_[from][to] << "\n";
+    }
+  }
+  os << p << "  events:\n";
+  for (size_t e = 0; e < events_.size(); ++e) {
+    os << p << "    " << std::left << std::setw(58) << EventName(static_cast<Event>(e))
+       << std::right << std::setw(9) << events_[e];
+    const auto why = unreachable_.find(static_cast<Event>(e));
+    if (events_[e] == 0 && why != unreachable_.end()) os << "  (not possible here: " << why->second << ")";
+    os << "\n";
+  }
+}
+
+}  // namespace mlc

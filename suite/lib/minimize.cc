@@ -1,0 +1,164 @@
+#include "suite/lib/minimize.h"
+
+#include <algorithm>
+
+namespace mlc {
+namespace {
+
+// The suite runs with 4 KiB pages only (SuiteContext::Init()).
+constexpr uint64_t kPage = 4096;
+
+bool HasRange(OpKind kind) {
+  return kind == OpKind::kMunmap || kind == OpKind::kMprotect || kind == OpKind::kMlock ||
+         kind == OpKind::kMlock2 || kind == OpKind::kMunlock;
+}
+
+// The simpler variants of call `i`, simplest first. Calls labelled with the
+// region an mmap defines move with it (ResolveRegions).
+std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
+  std::vector<std::vector<Op>> out;
+  auto with = [&](const Op& changed) {
+    std::vector<Op> c = ops;
+    c[i] = changed;
+    out.push_back(ResolveRegions(c));
+  };
+  const Op& op = ops[i];
+  if (IsMmap(op.kind)) {
+    if (op.addr != 0 && op.region != kAbsoluteAddr) {
+      Op moved = op;
+      moved.addr = 0;
+      moved.region_base = 0;
+      with(moved);
+      // The same, with the unlabelled calls aimed inside the mapping moved
+      // along.
+      std::vector<Op> c = ops;
+      c[i] = moved;
+      for (size_t j = i + 1; j < c.size(); ++j) {
+        if (c[j].region == kNoRegion && !IsMmap(c[j].kind) && c[j].addr >= op.addr &&
+            c[j].addr < op.addr + op.len) {
+          c[j].addr -= op.addr;
+        }
+      }
+      out.push_back(ResolveRegions(c));
+    }
+    const uint64_t pages = (op.len + kPage - 1) / kPage;
+    if (op.len > kPage && pages > 1) {
+      for (uint64_t n : {uint64_t{1}, pages / 2, pages - 1}) {
+        Op shorter = op;
+        shorter.len = n * kPage;
+        with(shorter);
+      }
+    }
+    if (op.len % kPage != 0 && op.len > kPage) {
+      Op aligned = op;
+      aligned.len = pages * kPage;
+      with(aligned);
+    }
+    for (int bit : {uapi::kMapPopulate, uapi::kMapLocked}) {
+      if (op.flags & bit) {
+        Op fewer = op;
+        fewer.flags &= ~bit;
+        with(fewer);
+      }
+    }
+    if (op.flags & uapi::kMapFixed) {
+      Op noreplace = op;
+      noreplace.flags = (op.flags & ~uapi::kMapFixed) | uapi::kMapFixedNoreplace;
+      with(noreplace);
+    }
+    if (op.flags & uapi::kMapShared) {
+      Op priv = op;
+      priv.flags = (op.flags & ~uapi::kMapShared) | uapi::kMapPrivate;
+      with(priv);
+    }
+  }
+  const bool aimed = HasRange(op.kind) || op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch;
+  if (aimed && op.region != kAbsoluteAddr) {
+    // Towards the start of its region, or of the arena.
+    const uint64_t start = op.region >= 0 ? op.region_base : 0;
+    if (op.addr > start) {
+      Op lower = op;
+      lower.addr = start + (op.addr - start) % kPage;
+      with(lower);
+    }
+  }
+  if (HasRange(op.kind) && op.region != kAbsoluteAddr) {
+    if (op.addr % kPage != 0) {
+      Op aligned = op;
+      aligned.addr -= op.addr % kPage;
+      with(aligned);
+    }
+    if (op.len > kPage && op.len < (uint64_t{1} << 40)) {
+      for (uint64_t len : {kPage, (op.len / 2 + kPage - 1) / kPage * kPage}) {
+        Op shorter = op;
+        shorter.len = len;
+        with(shorter);
+      }
+    }
+    if (op.len % kPage != 0 && op.len < (uint64_t{1} << 40)) {
+      Op aligned = op;
+      aligned.len = (op.len + kPage - 1) / kPage * kPage;
+      with(aligned);
+    }
+  }
+  if ((op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch) && op.addr % kPage != 0) {
+    Op aligned = op;
+    aligned.addr -= op.addr % kPage;
+    with(aligned);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Labels without a defining mmap earlier in the sequence (it was shrunk
+// away) only keep their address: make them plain arena offsets, which the
+// candidates above can move.
+void DropDanglingLabels(std::vector<Op>& ops) {
+  std::vector<int> defined;
+  for (Op& op : ops) {
+    if (IsMmap(op.kind)) {
+      if (op.region >= 0) defined.push_back(op.region);
+      continue;
+    }
+    if (op.region >= 0 && std::find(defined.begin(), defined.end(), op.region) == defined.end()) {
+      op.region = kNoRegion;
+      op.region_base = 0;
+    }
+  }
+}
+
+std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(const std::vector<Op>&)>& still_fails,
+                                 int budget) {
+  DropDanglingLabels(ops);
+  bool progress = true;
+  while (progress && budget > 0) {
+    progress = false;
+    // Fewer calls first, then simpler ones.
+    for (size_t i = 0; i < ops.size() && budget > 0 && ops.size() > 1; ++i) {
+      std::vector<Op> fewer = ops;
+      fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
+      fewer = ResolveRegions(fewer);
+      DropDanglingLabels(fewer);
+      --budget;
+      if (still_fails(fewer)) {
+        ops = std::move(fewer);
+        progress = true;
+        --i;  // the next call moved to index i (wraps to -1 and back for i == 0)
+      }
+    }
+    for (size_t i = 0; i < ops.size() && budget > 0; ++i) {
+      for (auto& candidate : Candidates(ops, i)) {
+        if (budget-- <= 0) break;
+        if (still_fails(candidate)) {
+          ops = std::move(candidate);
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+  return ops;
+}
+
+}  // namespace mlc

@@ -1,0 +1,238 @@
+#include "suite/lib/mutants.h"
+
+#include <rapidcheck.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "oracles/sequence_text.h"
+#include "suite/lib/cli_args.h"
+#include "suite/lib/minimize.h"
+#include "suite/lib/report_dir.h"
+#include "suite/lib/repro.h"
+#include "suite/lib/sequence_gen.h"
+#include "suite/lib/suite_context.h"
+
+namespace mlc {
+
+namespace {
+// THP mutants need the THP profile, and show in the page flags; hugetlb
+// ones need free huge pages, which a simulated kernel has whatever the host
+// reserved (four of 2 MiB).
+ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
+  ModelConfig config = base;
+  if (IsThpMutant(bug)) {
+    config.thp = true;
+    config.page_flags = true;
+    config.huge_page_pages = 0;  // hugetlb is not modelled with --thp
+  }
+  if (IsHugetlbMutant(bug)) SetHugetlbConfig(2 << 20, 4, 0, 0, &config);
+  return config;
+}
+}  // namespace
+
+SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& base, PlantedBug bug) {
+  SequenceResult result;
+  const ModelConfig config = ConfigForMutant(base, bug);
+  ModelConfig mutant_config = config;
+  mutant_config.thp_simulate = config.thp;
+  mutant_config.planted_bug = bug;
+  Model oracle(config);
+  Model kernel(mutant_config);
+  Observation expected, observed;
+  for (size_t step = 0; step < ops.size(); ++step) {
+    Predict(kernel, kernel.Apply(ops[step]), &observed);
+    if (!CheckStep(oracle, ops, step, observed, config, &result, nullptr, &expected)) return result;
+  }
+  result.run.steps_observed = static_cast<uint32_t>(ops.size());
+  return result;
+}
+
+MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const GenOptions& gen,
+                      uint64_t seed, int sequences, int steps) {
+  MutantHunt hunt;
+  const auto start = std::chrono::steady_clock::now();
+  const ModelConfig hunt_config = ConfigForMutant(config, mutant.bug);
+  GenOptions gen_options = gen;
+  gen_options.thp = hunt_config.thp;
+  gen_options.madvise_without_folio_splits = hunt_config.thp;  // as a --thp run (UnmodelledReason())
+  gen_options.hugetlb = hunt_config.huge_page_pages > 0;
+  const auto property = [&] {
+    const Sequence sequence = *GenSequence(Model(hunt_config), gen_options);
+    if (!hunt.detected) ++hunt.sequences;
+    SequenceResult result = SimulateSequence(sequence.ops, config, mutant.bug);
+    if (result.verdict != Verdict::kDivergence) return;
+    if (!hunt.detected) {
+      hunt.detected = true;
+      hunt.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    // RapidCheck moves to each failing candidate it finds while shrinking,
+    // so the last failure is the shrunk counterexample.
+    hunt.shrunk = sequence.ops;
+    hunt.result = std::move(result);
+    RC_FAIL("the simulated kernel diverges");
+  };
+  rc::detail::TestParams params;
+  params.seed = seed;
+  params.maxSuccess = sequences;
+  params.maxSize = steps - 1;  // as ./mlockcheck run: sequences of 1 to `steps` calls
+  rc::detail::checkTestable(property, rc::detail::TestMetadata{}, params);
+  if (hunt.detected) {
+    hunt.rapidcheck_length = hunt.shrunk.size();
+    hunt.shrunk = MinimizeSequence(hunt.shrunk, [&](const std::vector<Op>& ops) {
+      return SimulateSequence(ops, config, mutant.bug).verdict == Verdict::kDivergence;
+    });
+    hunt.result = SimulateSequence(hunt.shrunk, config, mutant.bug);
+  }
+  return hunt;
+}
+
+std::vector<Op> MinimalSequence(const MutantInfo& mutant) {
+  SequenceFile file;
+  std::string error;
+  if (!ParseSequence(mutant.minimal, mutant.name, &file, &error)) {
+    std::cerr << "mlockcheck: mutant catalogue: " << error << "\n";
+    std::abort();
+  }
+  return file.ops;
+}
+
+namespace {
+
+constexpr double kNeverSeconds = 1e9;
+
+struct MutantsOptions {
+  int sequences = 1000;
+  int steps = 40;
+  uint64_t seed = 1;
+  std::string only;
+  std::string report_dir;
+};
+
+constexpr const char* kMutantsHelp =
+    "usage: mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n"
+    "Runs the suite's own generator and checks against simulated kernel bugs (each a\n"
+    "wrong rule in a copy of the model) and prints, per mutant, whether and how fast it\n"
+    "was found and how far it shrank.\n"
+    "  --sequences N    sequences per mutant (1 to 100000000; default 1000)\n"
+    "  --steps N        longest sequence, in calls (1 to 4096; default 40)\n"
+    "  --seed S         the generator's seed (default 1)\n"
+    "  --only NAME      only this mutant\n"
+    "  --report-dir DIR a report per detected mutant, in DIR/<mutant>\n"
+    "exit codes: 0 every mutant detected, 1 a mutant survived, 2 usage error\n";
+
+int ParseMutantsFlags(int argc, char** argv, MutantsOptions* o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
+    auto number = [&](uint64_t min, uint64_t max, uint64_t* out) {
+      return ReadCount(flag, v, min, max, out).empty();
+    };
+    uint64_t n = 0;
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kMutantsHelp;
+      std::exit(0);
+    } else if (flag == "--sequences" && number(1, 100000000, &n)) {
+      o->sequences = static_cast<int>(n);
+    } else if (flag == "--steps" && number(1, 4096, &n)) {
+      o->steps = static_cast<int>(n);
+    } else if (flag == "--seed" && number(0, UINT64_MAX, &n)) {
+      o->seed = n;
+    } else if (flag == "--only" && v && MutantNamed(v)) {
+      o->only = v;
+    } else if (flag == "--report-dir" && v && *v) {
+      o->report_dir = v;
+    } else {
+      std::cerr << "mlockcheck: bad or unknown flag '" << flag << (v ? std::string(" ") + v : "")
+                << "' (usage: mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR])\n";
+      return kExitHarness;
+    }
+    ++i;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int MutantsMain(int argc, char** argv) {
+  MutantsOptions options;
+  if (const int rc = ParseMutantsFlags(argc, argv, &options); rc != 0) return rc;
+  // The host's profile, so that the findings' reproducers fit this machine;
+  // no kernel runs, so an unmodelled host falls back to the newest profile.
+  std::string why;
+  ModelConfig config = HostModelConfig(&why);
+  if (!why.empty()) {
+    std::printf("note: %s; simulating with the 6.18 profile\n", why.c_str());
+    config.profile = *ProfileForRelease("6.18.0", &why);
+  }
+  // The simulated kernel maps the zero page on read faults, as x86 does
+  // upstream, whatever this host does: the zero-page mutants need it. The
+  // reproducers of the findings still follow the host (`config`).
+  ModelConfig simulated = config;
+  simulated.read_fault_maps_zero_page = true;
+  std::printf("mutants: the conformance property against a model with one injected bug each\n"
+              "%d sequences of up to %d steps per mutant; seed %llu; %s\n", options.sequences, options.steps,
+              static_cast<unsigned long long>(options.seed), config.profile.Describe().c_str());
+  std::printf("%-34s %-10s %-8s %9s %8s %6s %7s\n", "mutant", "operation", "detected", "sequences", "seconds",
+              "shrunk", "minimal");
+  int total = 0, detected = 0, at_minimal = 0;
+  long worst_excess = 0;
+  std::vector<double> seconds;
+  for (const MutantInfo& mutant : Mutants()) {
+    if (!options.only.empty() && options.only != mutant.name) continue;
+    ++total;
+    const size_t minimal = MinimalSequence(mutant).size();
+    const MutantHunt hunt = HuntMutant(mutant, simulated, GenOptions{}, options.seed, options.sequences, options.steps);
+    if (!hunt.detected) {
+      std::printf("%-34s %-10s %-8s %9d %8s %6s %7zu\n", mutant.name, mutant.op, "MISSED", options.sequences, "-", "-",
+                  minimal);
+      seconds.push_back(kNeverSeconds);
+      continue;
+    }
+    ++detected;
+    const long excess = static_cast<long>(hunt.shrunk.size()) - static_cast<long>(minimal);
+    // Shorter than "minimal" means the catalogue is wrong; the tests catch it.
+    if (excess < 0) std::printf("CATALOGUE ERROR: %s shrank below its minimal length\n", mutant.name);
+    at_minimal += excess == 0;
+    worst_excess = std::max(worst_excess, excess);
+    seconds.push_back(hunt.seconds);
+    std::printf("%-34s %-10s %-8s %9llu %8.3f %6zu %7zu\n", mutant.name, mutant.op, "yes",
+                static_cast<unsigned long long>(hunt.sequences), hunt.seconds, hunt.shrunk.size(), minimal);
+    if (!options.report_dir.empty()) {
+      ReportInputs in;
+      in.ops = hunt.shrunk;
+      in.result = hunt.result;
+      in.config = config;
+      in.release = std::string("simulated kernel with mutant ") + mutant.name;
+      in.rerun = "./mlockcheck mutants --only " + std::string(mutant.name) + " --seed " + std::to_string(options.seed);
+      in.mutant = &mutant;
+      std::string error;
+      if (!WriteReportDir(options.report_dir + "/" + mutant.name, in, &error)) {
+        std::cerr << "mlockcheck: " << error << "\n";
+        return kExitHarness;
+      }
+    }
+    std::fflush(stdout);
+  }
+  // A missed mutant counts as never detected: infinitely late.
+  std::sort(seconds.begin(), seconds.end());
+  const double median = seconds.empty() ? 0
+                        : seconds.size() % 2 ? seconds[seconds.size() / 2]
+                                             : (seconds[seconds.size() / 2 - 1] + seconds[seconds.size() / 2]) / 2;
+  char median_text[32];
+  if (median >= kNeverSeconds) {
+    std::snprintf(median_text, sizeof median_text, "inf");
+  } else {
+    std::snprintf(median_text, sizeof median_text, "%.3f", median);
+  }
+  std::printf("MUTANTS total=%d detected=%d minimal=%d worst_excess=%ld median_seconds=%s\n", total, detected,
+              at_minimal, worst_excess, median_text);
+  return detected == total ? kExitConformant : kExitDivergence;
+}
+
+}  // namespace mlc

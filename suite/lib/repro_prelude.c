@@ -1,0 +1,403 @@
+/* The fixed part of every C reproducer mlockcheck writes (suite/lib/repro.cc
+ * appends the calls and the checks, after defining PAGE, ARENA, ARENA_PAGES
+ * and GUARD_PAGES). Plain C with libc only; each helper reads what the
+ * executor reads (runners/executor_main.cc): smaps per VMA, mincore per
+ * page, VmLck. Embedded at build time (suite/CMakeLists.txt). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+#ifndef SYS_mlock2
+#define SYS_mlock2 325 /* x86-64 */
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447 /* x86-64 */
+#endif
+/* madvise advice, include/uapi/asm-generic/mman-common.h (older libcs lack some). */
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+#ifndef PR_SET_THP_DISABLE
+#define PR_SET_THP_DISABLE 41
+#endif
+
+struct outcome { long ret; int err; int sig; };
+static unsigned long brk_base; /* the initial break, set by prepare() */
+static int bug_present;
+
+static struct outcome sys_result(long ret) {
+  struct outcome o = { ret, ret == -1 ? errno : 0, 0 };
+  return o;
+}
+
+/* A touch is a plain load or store; SIGSEGV/SIGBUS is its outcome. */
+static sigjmp_buf touch_jump;
+static volatile sig_atomic_t touch_signal;
+static void on_fault(int sig) { touch_signal = sig; siglongjmp(touch_jump, 1); }
+static struct outcome touch(unsigned long addr, int write) {
+  struct outcome o = { 0, 0, 0 };
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_fault;
+  sa.sa_flags = SA_NODEFER;
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  if (sigsetjmp(touch_jump, 1) == 0) {
+    volatile char *p = (volatile char *)addr;
+    if (write) *p = 1; else (void)*p;
+  } else {
+    o.sig = touch_signal;
+  }
+  signal(SIGSEGV, SIG_DFL);
+  signal(SIGBUS, SIG_DFL);
+  return o;
+}
+static __attribute__((unused)) struct outcome touch_read(unsigned long addr) { return touch(addr, 0); }
+static __attribute__((unused)) struct outcome touch_write(unsigned long addr) { return touch(addr, 1); }
+
+/* brk(initial break + offset): the kernel's answer, the new or the unchanged
+ * break (never -1). */
+static __attribute__((unused)) struct outcome brk_to(unsigned long offset) {
+  struct outcome o = { syscall(SYS_brk, brk_base + offset), 0, 0 };
+  return o;
+}
+/* fork(): the child maps its probe (not locked: def_flags is not inherited)
+ * and exits; the parent waits. The child's own view is checked by
+ * ./mlockcheck replay, not here. */
+static __attribute__((unused)) struct outcome fork_and_probe(unsigned long addr, unsigned long len) {
+  pid_t pid = fork();
+  if (pid < 0) return sys_result(-1);
+  if (pid == 0) {
+    syscall(SYS_mmap, addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    _exit(0);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return sys_result(-1);
+  struct outcome o = { 0, 0, 0 };
+  return o;
+}
+
+/* The executor's files (oracles/files.h), created as every executor child
+ * creates them and FILE_INITIAL_PAGES long; a file the kernel cannot
+ * create stays -1 and its calls fail with EBADF, printed as a difference. */
+static int file_fds[3] = { -1, -1, -1 };
+#define MEMFD file_fds[0]
+#define TMPFILE file_fds[1]
+#define SECRETMEM file_fds[2]
+static void create_files(void) {
+  file_fds[0] = memfd_create("mlockcheck", MFD_CLOEXEC);
+  file_fds[1] = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  file_fds[2] = (int)syscall(SYS_memfd_secret, 0);
+  for (int f = 0; f < 3; f++)
+    if (file_fds[f] >= 0) ftruncate(file_fds[f], (off_t)(FILE_INITIAL_PAGES * PAGE));
+}
+
+/* capset() taking CAP_IPC_LOCK (14) out of the effective and permitted sets,
+ * as the executor does (raw::DropCapability): version 3 headers, two words. */
+static __attribute__((unused)) struct outcome drop_cap_ipc_lock(void) {
+  struct { unsigned int version; int pid; } header = { 0x20080522, 0 };
+  struct { unsigned int effective, permitted, inheritable; } data[2];
+  if (syscall(SYS_capget, &header, data) != 0) return sys_result(-1);
+  data[0].effective &= ~(1u << 14);
+  data[0].permitted &= ~(1u << 14);
+  return sys_result(syscall(SYS_capset, &header, data));
+}
+static __attribute__((unused)) struct outcome set_memlock_limit(unsigned long cur, unsigned long max) {
+  struct rlimit limit = { cur, max };
+  return sys_result(syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &limit, NULL));
+}
+
+static const char *errno_name(int e) {
+  static char buf[32];
+  switch (e) {
+  case EPERM: return "EPERM";
+  case ENOENT: return "ENOENT";
+  case EAGAIN: return "EAGAIN";
+  case ENOMEM: return "ENOMEM";
+  case EFAULT: return "EFAULT";
+  case EEXIST: return "EEXIST";
+  case EINVAL: return "EINVAL";
+  case ENOSYS: return "ENOSYS";
+  }
+  snprintf(buf, sizeof buf, "errno %d", e);
+  return buf;
+}
+
+static const char *outcome_text(struct outcome o, int is_mmap) {
+  static char buf[2][64];
+  static int which;
+  char *b = buf[which ^= 1];
+  if (o.sig) snprintf(b, 64, "%s", o.sig == SIGSEGV ? "SIGSEGV" : o.sig == SIGBUS ? "SIGBUS" : "signal");
+  else if (o.ret == -1) snprintf(b, 64, "-1 %s", errno_name(o.err));
+  else if (is_mmap && (unsigned long)o.ret >= ARENA) snprintf(b, 64, "A+0x%lx", (unsigned long)o.ret - ARENA);
+  else snprintf(b, 64, "%ld", o.ret);
+  return b;
+}
+
+/* Prints one call; with `check`, compares its outcome with the model's. */
+static void step_done(int step, const char *call, struct outcome got, struct outcome want, int is_mmap) {
+  int same = got.ret == want.ret && got.err == want.err && got.sig == want.sig;
+  printf("%s %2d  %s  = %s", same ? "  " : ">>", step, call, outcome_text(got, is_mmap));
+  if (!same) {
+    printf("  (expected %s)", outcome_text(want, is_mmap));
+    bug_present = 1;
+  }
+  printf("\n");
+}
+
+/* The arena as smaps and mincore show it. */
+struct vma { unsigned long start, end; char perms[5]; int lo, lf; unsigned long rss_kb, locked_kb; };
+static struct vma vmas[8192];
+static int nvmas;
+static unsigned long vmlck_kb, lo_total_kb, lo_outside_kb;
+
+static __attribute__((unused)) void observe(void) {
+  char line[512];
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) { perror("/proc/self/smaps"); exit(2); }
+  nvmas = 0;
+  lo_total_kb = lo_outside_kb = 0;
+  static struct vma all[8192];
+  int n = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long s, e, kb;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) == 3 && n < 8192) {
+      memset(&all[n], 0, sizeof all[n]);
+      all[n].start = s;
+      all[n].end = e;
+      memcpy(all[n].perms, perms, 4);
+      n++;
+    } else if (n > 0 && sscanf(line, "Rss: %lu kB", &kb) == 1) {
+      all[n - 1].rss_kb = kb;
+    } else if (n > 0 && sscanf(line, "Locked: %lu kB", &kb) == 1) {
+      all[n - 1].locked_kb = kb;
+    } else if (n > 0 && strncmp(line, "VmFlags:", 8) == 0) {
+      /* "??" is how kernels before 6.2 print VM_LOCKONFAULT */
+      all[n - 1].lo = strstr(line, " lo") != NULL;
+      all[n - 1].lf = all[n - 1].lo && (strstr(line, " lf") || strstr(line, " ??"));
+    }
+  }
+  fclose(f);
+  for (int i = 0; i < n; i++) {
+    int inside = all[i].start >= ARENA && all[i].end <= ARENA + ARENA_PAGES * PAGE;
+    if (all[i].lo) {
+      lo_total_kb += (all[i].end - all[i].start) / 1024;
+      if (!inside) lo_outside_kb += (all[i].end - all[i].start) / 1024;
+    }
+    if (inside) vmas[nvmas++] = all[i];
+  }
+  f = fopen("/proc/self/status", "r");
+  if (!f) { perror("/proc/self/status"); exit(2); }
+  vmlck_kb = 0;
+  while (fgets(line, sizeof line, f)) sscanf(line, "VmLck: %lu kB", &vmlck_kb);
+  fclose(f);
+}
+
+/* "rw-p lo lf" or "unmapped", as mlockcheck prints per-page flags. */
+static __attribute__((unused)) const char *page_flags(unsigned long page) {
+  static char buf[16];
+  unsigned long addr = ARENA + page * PAGE;
+  for (int i = 0; i < nvmas; i++) {
+    if (addr >= vmas[i].start && addr < vmas[i].end) {
+      snprintf(buf, sizeof buf, "%.4s%s%s", vmas[i].perms, vmas[i].lo ? " lo" : "", vmas[i].lf ? " lf" : "");
+      return buf;
+    }
+  }
+  return "unmapped";
+}
+
+static __attribute__((unused)) int page_resident(unsigned long page) {
+  unsigned char v = 0;
+  if (strcmp(page_flags(page), "unmapped") == 0) return 0;
+  if (syscall(SYS_mincore, ARENA + page * PAGE, PAGE, &v) != 0) { perror("mincore"); exit(2); }
+  return v & 1;
+}
+
+/* One character per page: '.' unmapped, 'm' mapped, 'l' lo, 'f' lo lf; upper case resident. */
+static __attribute__((unused)) char page_char(unsigned long page) {
+  const char *fl = page_flags(page);
+  char c = strcmp(fl, "unmapped") == 0 ? '.' : strstr(fl, " lf") ? 'f' : strstr(fl, " lo") ? 'l' : 'm';
+  return c != '.' && page_resident(page) ? c - 'a' + 'A' : c;
+}
+
+struct run { unsigned long first, pages; const char *flags; int resident; };
+
+static __attribute__((unused)) const struct run *expected_run(const struct run *runs, int n, unsigned long page) {
+  for (int i = 0; i < n; i++)
+    if (page >= runs[i].first && page < runs[i].first + runs[i].pages) return &runs[i];
+  return NULL;
+}
+
+/* Differing pages are printed as the report prints them: runs of pages
+ * with the same expected and observed values, "pages 1-3 (A+0x1000..A+0x4000)". */
+struct diff_run { unsigned long first, end; char want[32], got[32]; };
+
+static __attribute__((unused)) void flush_diff(const char *channel, struct diff_run *d) {
+  if (d->end == d->first) return;
+  if (d->end - d->first == 1)
+    printf("  %s: page %lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel, d->first, d->first * PAGE,
+           d->end * PAGE, d->want, d->got);
+  else
+    printf("  %s: pages %lu-%lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel, d->first, d->end - 1,
+           d->first * PAGE, d->end * PAGE, d->want, d->got);
+  bug_present = 1;
+  d->first = d->end = 0;
+}
+
+/* Page p differs (want != got) or not (want == NULL). */
+static __attribute__((unused)) void note_page(const char *channel, struct diff_run *d, unsigned long p, const char *want,
+                                              const char *got) {
+  if (want != NULL && d->end == p && d->end > d->first && strcmp(d->want, want) == 0 && strcmp(d->got, got) == 0) {
+    d->end = p + 1;
+    return;
+  }
+  flush_diff(channel, d);
+  if (want == NULL) return;
+  d->first = p;
+  d->end = p + 1;
+  snprintf(d->want, sizeof d->want, "%s", want);
+  snprintf(d->got, sizeof d->got, "%s", got);
+}
+
+static __attribute__((unused)) void check_pages(const struct run *runs, int n, int flags, int residency) {
+  struct diff_run vma = {0}, res = {0};
+  for (unsigned long p = 0; p < ARENA_PAGES; p++) {
+    const struct run *r = expected_run(runs, n, p);
+    const char *want = r ? r->flags : "unmapped";
+    const char *got = page_flags(p);
+    note_page("vma-flags", &vma, p, flags && strcmp(want, got) != 0 ? want : NULL, got);
+    int want_resident = r ? r->resident : 0;
+    /* 2: madvise left this page's residency open (MADV_FREE, MADV_PAGEOUT). */
+    const int res_differs = residency && want_resident != 2 && want_resident != page_resident(p);
+    note_page("residency", &res, p, res_differs ? (want_resident ? "resident" : "absent") : NULL,
+              want_resident ? "absent" : "resident");
+  }
+  flush_diff("vma-flags", &vma);
+  flush_diff("residency", &res);
+}
+
+/* The msync witness (runners/executor_main.cc): msync(MS_INVALIDATE) of a
+ * page of a VM_LOCKED VMA is EBUSY (mm/msync.c). */
+static __attribute__((unused)) void check_msync(const struct run *runs, int n) {
+  struct diff_run d = {0};
+  for (unsigned long p = 0; p < ARENA_PAGES; p++) {
+    const struct run *r = expected_run(runs, n, p);
+    if (!r) {
+      note_page("msync-ebusy", &d, p, NULL, NULL);
+      continue;
+    }
+    int want = strstr(r->flags, " lo") != NULL;
+    int got = msync((void *)(ARENA + p * PAGE), PAGE, MS_INVALIDATE) == -1 && errno == EBUSY;
+    note_page("msync-ebusy", &d, p, want != got ? (want ? "EBUSY" : "no EBUSY") : NULL, got ? "EBUSY" : "no EBUSY");
+  }
+  flush_diff("msync-ebusy", &d);
+}
+
+static __attribute__((unused)) void check_kb(const char *channel, unsigned long want, unsigned long got) {
+  printf("  %s: expected %lu kB, observed %lu kB%s\n", channel, want, got, want == got ? "" : "  <-- differs");
+  if (want != got) bug_present = 1;
+}
+
+/* A channel that pages madvise left open make a range. */
+static __attribute__((unused)) void check_kb_range(const char *channel, unsigned long lo, unsigned long hi,
+                                                   unsigned long got) {
+  const int ok = got >= lo && got <= hi;
+  printf("  %s: expected %lu to %lu kB, observed %lu kB%s\n", channel, lo, hi, got, ok ? "" : "  <-- differs");
+  if (!ok) bug_present = 1;
+}
+
+static __attribute__((unused)) unsigned long sum_kb(int locked) {
+  unsigned long kb = 0;
+  for (int i = 0; i < nvmas; i++) kb += locked ? vmas[i].locked_kb : vmas[i].rss_kb;
+  return kb;
+}
+
+/* The privileges the expectations were computed with (defined by the
+ * generated part): capable(CAP_IPC_LOCK) and RLIMIT_MEMLOCK decide EPERM,
+ * ENOMEM and EAGAIN (ref 2, 7, 10, 12), CAP_SYS_RESOURCE whether the hard
+ * limit may go up. The limit and CAP_SYS_RESOURCE are checked only where
+ * the calls can depend on them. */
+static void check_privileges(void) {
+  char line[256];
+  unsigned long long caps = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  while (f && fgets(line, sizeof line, f)) sscanf(line, "CapEff: %llx", &caps);
+  if (f) fclose(f);
+  struct rlimit limit;
+  getrlimit(RLIMIT_MEMLOCK, &limit);
+  int ipc_lock = (caps >> 14) & 1, sys_resource = (caps >> 24) & 1;
+  if (ipc_lock != EXPECT_CAP_IPC_LOCK ||
+      (CHECK_MEMLOCK_LIMIT && (limit.rlim_cur != EXPECT_MEMLOCK_CUR || limit.rlim_max != EXPECT_MEMLOCK_MAX)) ||
+      (CHECK_CAP_SYS_RESOURCE && sys_resource != EXPECT_CAP_SYS_RESOURCE)) {
+    printf("cannot run: the expectations assume CAP_IPC_LOCK %s", EXPECT_CAP_IPC_LOCK ? "held" : "not held");
+    if (CHECK_MEMLOCK_LIMIT) printf(", RLIMIT_MEMLOCK soft 0x%lx hard 0x%lx", EXPECT_MEMLOCK_CUR, EXPECT_MEMLOCK_MAX);
+    if (CHECK_CAP_SYS_RESOURCE) printf(", CAP_SYS_RESOURCE %s", EXPECT_CAP_SYS_RESOURCE ? "held" : "not held");
+    printf(" (this process: CAP_IPC_LOCK %d, soft 0x%lx hard 0x%lx, CAP_SYS_RESOURCE %d)\n", ipc_lock,
+           (unsigned long)limit.rlim_cur, (unsigned long)limit.rlim_max, sys_resource);
+    exit(2);
+  }
+}
+
+static void prepare(void) {
+  check_privileges();
+  /* The arena and its guard holes must be free; MAP_FIXED_NOREPLACE says so. */
+  unsigned long lo = ARENA - GUARD_PAGES * PAGE, len = (ARENA_PAGES + 2 * GUARD_PAGES) * PAGE;
+  void *p = mmap((void *)lo, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+  if (p != (void *)lo) {
+    printf("cannot run: the arena 0x%lx..0x%lx is in use\n", lo, lo + len);
+    exit(2);
+  }
+  munmap(p, len);
+  create_files();
+  /* As the executor: no transparent huge pages, so every page is its own. */
+  prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  setvbuf(stdout, NULL, _IONBF, 0);
+  /* As the executor: the break on a page boundary with a PROT_NONE page
+   * below it, so that brk's VMAs are brk's alone; brk offsets count from
+   * brk_base. Nothing uses malloc's heap after this. */
+  unsigned long cur = (unsigned long)sbrk(0), aligned = (cur + PAGE - 1) & ~(PAGE - 1);
+  if (sbrk((long)(aligned - cur + PAGE)) == (void *)-1 || mprotect((void *)aligned, PAGE, PROT_NONE) != 0) {
+    printf("cannot run: cannot set up the heap region\n");
+    exit(2);
+  }
+  brk_base = aligned + PAGE;
+}

@@ -1,0 +1,146 @@
+#include "suite/lib/soak.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+
+namespace mlc {
+namespace {
+
+// Steps per sequence seen with --steps 80 (about 20): sizes the last run so
+// that a budget is not overshot by a whole seed's worth.
+constexpr uint64_t kStepsPerSequenceEstimate = 20;
+
+bool FieldValue(const std::string& line, const std::string& key, std::string* value) {
+  const std::string needle = " " + key + "=";
+  const size_t at = line.find(needle);
+  if (at == std::string::npos) return false;
+  const size_t from = at + needle.size();
+  *value = line.substr(from, line.find(' ', from) - from);
+  return true;
+}
+
+bool FieldNumber(const std::string& line, const std::string& key, uint64_t* n) {
+  std::string v;
+  if (!FieldValue(line, key, &v) || v.empty()) return false;
+  char* end = nullptr;
+  *n = std::strtoull(v.c_str(), &end, 10);
+  return *end == '\0';
+}
+
+// RapidCheck's "Using configuration: ..." line, which every run prints on
+// its standard error, is noise in a soak's output.
+std::string WithoutRapidCheckBanner(const std::string& output) {
+  std::istringstream in(output);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.rfind("Using configuration:", 0) != 0) kept += line + "\n";
+  }
+  return kept;
+}
+
+}  // namespace
+
+SoakRun ParseRunOutput(const std::string& output) {
+  SoakRun run;
+  std::istringstream in(output);
+  std::string line;
+  const std::string bug = "KNOWN KERNEL BUG ";
+  while (std::getline(in, line)) {
+    if (line.rfind("# ", 0) == 0) line = line.substr(2);
+    if (line.rfind(bug, 0) == 0) {
+      run.known_bugs.insert(line.substr(bug.size(), line.find(':') - bug.size()));
+    } else if (line.rfind("RESULT ", 0) == 0) {
+      run.parsed = FieldValue(line, "kernel", &run.kernel) && FieldNumber(line, "sequences", &run.sequences) &&
+                   FieldNumber(line, "steps", &run.steps) && FieldNumber(line, "divergences", &run.divergences);
+    }
+  }
+  return run;
+}
+
+uint64_t SoakSeed(uint64_t origin, uint64_t i) {
+  uint64_t z = origin + (i + 1) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<std::string> SoakRunArgs(const SoakOptions& options, uint64_t seed, uint64_t sequences) {
+  std::vector<std::string> args = {"--seed",  std::to_string(seed), "--sequences", std::to_string(sequences),
+                                   "--steps", std::to_string(options.steps), "--quiet"};
+  if (!options.report_dir.empty()) {
+    args.push_back("--report-dir");
+    args.push_back(options.report_dir + "/seed-" + std::to_string(seed));
+  }
+  args.insert(args.end(), options.run_flags.begin(), options.run_flags.end());
+  return args;
+}
+
+int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::string kernel = "unknown";
+  uint64_t seeds = 0, sequences = 0, steps = 0, divergences = 0, harness_errors = 0, nothing_ran = 0;
+  uint64_t strict_failures = 0;  // runs failed by --strict on a known kernel bug
+  std::set<std::string> known_bugs;
+  std::string flags;
+  for (const std::string& f : options.run_flags) flags += " " + f;
+  for (uint64_t i = 0; steps < options.steps_total; ++i) {
+    if (options.duration_seconds > 0 && elapsed() >= options.duration_seconds) break;
+    const uint64_t seed = SoakSeed(options.seed, i);
+    const uint64_t left = (options.steps_total - steps + kStepsPerSequenceEstimate - 1) / kStepsPerSequenceEstimate;
+    const uint64_t n = std::max<uint64_t>(1, std::min(options.sequences_per_seed, left));
+    std::string output;
+    const double before = elapsed();
+    const int rc = run(SoakRunArgs(options, seed, n), &output);
+    output = WithoutRapidCheckBanner(output);
+    const SoakRun r = ParseRunOutput(output);
+    ++seeds;
+    if (r.parsed) kernel = r.kernel;
+    sequences += r.sequences;
+    steps += r.steps;
+    divergences += r.divergences;
+    known_bugs.insert(r.known_bugs.begin(), r.known_bugs.end());
+    std::ostringstream line;
+    line.setf(std::ios::fixed);
+    line.precision(1);
+    line << "SOAK-SEED seed=" << seed << " requested=" << n << " exit=" << rc << " sequences=" << r.sequences << " steps=" << r.steps
+         << " divergences=" << r.divergences << " errata=" << r.known_bugs.size()
+         << " seconds=" << elapsed() - before;
+    out << line.str() << "\n";
+    const std::string rerun = "  rerun: ./mlockcheck run --seed " + std::to_string(seed) + " --sequences " +
+                              std::to_string(n) + " --steps " + std::to_string(options.steps) + flags + "\n";
+    if (rc == 1 || r.divergences > 0) {
+      if (r.divergences == 0) ++strict_failures;
+      out << output << rerun;  // the run's reports: shrunk sequences, report directories
+    } else if (rc == 4) {
+      ++nothing_ran;
+      out << output;
+      break;  // the same kernel and flags will not run on the next seed either
+    } else if (rc != 0 || !r.parsed) {
+      ++harness_errors;
+      out << output << rerun;
+      if (!r.parsed) break;  // nothing verified: more seeds would spin
+    }
+    out << std::flush;
+  }
+  if (!known_bugs.empty()) {
+    out << "known kernel bugs met:";
+    for (const std::string& id : known_bugs) out << " " << id;
+    out << " (not counted as divergences; with --strict they fail the run)\n";
+  }
+  std::ostringstream summary;
+  summary.setf(std::ios::fixed);
+  summary.precision(1);
+  summary << "SOAK kernel=" << kernel << " seeds=" << seeds << " sequences=" << sequences << " steps=" << steps
+          << " divergences=" << divergences << " errata=" << known_bugs.size()
+          << " harness_errors=" << harness_errors << " seconds=" << elapsed();
+  out << summary.str() << "\n" << std::flush;
+  if (divergences > 0 || strict_failures > 0) return 1;
+  if (harness_errors > 0) return 2;
+  if (nothing_ran > 0 && steps == 0) return 4;
+  return 0;
+}
+
+}  // namespace mlc

@@ -1,0 +1,387 @@
+// mlockcheck-conformance: `./mlockcheck run` ends up here.
+//
+// Parses the run flags, starts the executor, hands RapidCheck its
+// parameters, runs the GoogleTest cases of conformance_test.cc with a plain
+// or KTAP printer, prints the coverage summary and, last, the RESULT line.
+#include <gtest/gtest.h>
+#include <rapidcheck/detail/Configuration.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runners/host.h"
+#include "suite/lib/cli_args.h"
+#include "suite/lib/soak.h"
+#include "suite/lib/suite_context.h"
+
+namespace mlc {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
+    "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
+    "       mlockcheck soak [--steps-total N] [--duration S] [--seed S] [--sequences N] [--steps N]\n"
+    "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n";
+
+constexpr const char* kHelp =
+    "Runs random sequences of memory-locking calls on this kernel, checking every\n"
+    "channel after every step against the model, then the reference scenarios.\n"
+    "  --sequences N    random sequences to run (1 to 100000000; default 1000)\n"
+    "  --steps N        longest random sequence, in calls (1 to 4096; default 40);\n"
+    "                   the reference scenarios always run whole\n"
+    "  --seed S         RapidCheck's seed (default: random, printed in the header)\n"
+    "  --ktap           KTAP output (docs.kernel.org/dev-tools/ktap.html)\n"
+    "  --junit FILE     also write JUnit XML to FILE (its directory must exist)\n"
+    "  --quiet          failures, one line per known kernel bug, and RESULT only\n"
+    "  --arena-mib N    the arena the sequences may use (1 to 1024; default 16)\n"
+    "  --strict         a known kernel bug fails the run\n"
+    "  --report-dir DIR where a divergence's report goes (default\n"
+    "                   mlockcheck-reports/<kernel>-<time>; later ones DIR-2, DIR-3, ...);\n"
+    "                   DIR must not hold a report already\n"
+    "  --thp            transparent huge pages in the arena (needs THP 'madvise' or 'always')\n"
+    "soak: fresh seeds, one run of --sequences (default 1000) per seed, until --steps-total\n"
+    "  (default 1000000) steps were verified or --duration seconds passed; each seed's\n"
+    "  reports go to DIR/seed-<seed>. --ktap and --junit are not for soaks.\n"
+    "Numbers are decimal, or hexadecimal after 0x.\n"
+    "exit codes: 0 conformant (known kernel bugs reported), 1 divergence (or a known kernel\n"
+    "            bug with --strict), 2 usage or harness error, 4 nothing could run\n";
+
+// Returns 0 and fills options, or prints a one-line error and returns 2.
+// Soak mode's own flags (suite/lib/soak.h); the rest are the run's.
+struct SoakFlags {
+  bool soak = false;
+  bool sequences_given = false, steps_given = false;
+  uint64_t steps_total = 1000000;
+  uint64_t duration = 0;  // seconds, 0: no limit
+  std::vector<std::string> run_flags;  // what every seed's run gets
+};
+
+int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, SoakFlags* soak) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    auto need_uint = [&](uint64_t* out, uint64_t min, uint64_t max) {
+      if (const std::string why = ReadCount(flag, value, min, max, out); !why.empty()) {
+        std::cerr << "mlockcheck: " << why << "\n";
+        return false;
+      }
+      ++i;
+      return true;
+    };
+    // Output paths are checked now, not after a run of minutes.
+    auto need_path = [&](std::string* out, const std::string& why) {
+      if (!why.empty()) {
+        std::cerr << "mlockcheck: " << why << "\n";
+        return false;
+      }
+      *out = value;
+      ++i;
+      return true;
+    };
+    uint64_t n = 0;
+    // Flags a soak passes on to each seed's run as they are.
+    if (flag == "--thp" || flag == "--strict" || flag == "--planted-bug" || flag == "--mlock2-enosys") {
+      soak->run_flags.push_back(flag);
+    } else if ((flag == "--arena-mib" || flag == "--errata-file" || flag == "--thp-sysfs") && value != nullptr) {
+      soak->run_flags.insert(soak->run_flags.end(), {flag, value});
+    }
+    if (flag == "--soak") {
+      soak->soak = true;
+    } else if (flag == "--steps-total") {
+      if (!need_uint(&soak->steps_total, 1, UINT64_MAX)) return kExitHarness;
+      soak->soak = true;
+    } else if (flag == "--duration") {
+      if (!need_uint(&soak->duration, 1, 100000000)) return kExitHarness;
+      soak->soak = true;
+    } else if (flag == "--sequences") {
+      if (!need_uint(&options->sequences, 1, 100000000)) return kExitHarness;
+      soak->sequences_given = true;
+    } else if (flag == "--steps") {
+      if (!need_uint(&n, 1, 4096)) return kExitHarness;
+      options->steps = static_cast<uint32_t>(n);
+      soak->steps_given = true;
+    } else if (flag == "--seed") {
+      if (!need_uint(&options->seed, 0, UINT64_MAX)) return kExitHarness;
+      *seed_given = true;
+    } else if (flag == "--arena-mib") {
+      if (!need_uint(&options->arena_mib, 1, 1024)) return kExitHarness;
+    } else if (flag == "--junit") {
+      if (!need_path(&options->junit, OutputFileProblem(flag, value ? value : ""))) return kExitHarness;
+    } else if (flag == "--report-dir") {
+      if (!need_path(&options->report_dir, ReportDirProblem(flag, value ? value : ""))) return kExitHarness;
+    } else if (flag == "--ktap") {
+      options->ktap = true;
+    } else if (flag == "--thp") {
+      options->thp = true;
+    } else if (flag == "--thp-sysfs") {
+      // test hook: read the THP settings from DIR (cli_test.sh thp-unavailable)
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --thp-sysfs needs a directory\n";
+        return kExitHarness;
+      }
+      options->thp_sysfs = value;
+      ++i;
+    } else if (flag == "--quiet") {
+      options->quiet = true;
+    } else if (flag == "--mlock2-enosys") {
+      options->mlock2_enosys = true;  // test hook, see README "Testing mlockcheck"
+    } else if (flag == "--strict") {
+      options->strict = true;
+    } else if (flag == "--errata-file") {
+      // test hook, see README "Kernel errata"
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --errata-file needs a file name\n";
+        return kExitHarness;
+      }
+      options->errata_file = value;
+      ++i;
+    } else if (flag == "--planted-bug") {
+      options->planted_bug = true;  // test hook, see README "Testing mlockcheck"
+    } else if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage << kHelp;
+      std::exit(0);
+    } else {
+      std::cerr << "mlockcheck: unknown flag '" << flag << "'\n" << kUsage;
+      return kExitHarness;
+    }
+  }
+  // The arena is PMD-aligned; under --thp it must hold whole PMD ranges, at
+  // most 64 (the wire's per-range masks).
+  if (options->thp && (options->arena_mib % 2 != 0 || options->arena_mib > 128)) {
+    std::cerr << "mlockcheck: --thp needs --arena-mib to be an even number up to 128\n";
+    return kExitHarness;
+  }
+  if (soak->soak && (options->ktap || !options->junit.empty())) {
+    std::cerr << "mlockcheck: soak prints SOAK lines, not --ktap or --junit (run one seed with them instead)\n";
+    return kExitHarness;
+  }
+  return 0;
+}
+
+// Prints each failure message with a prefix on every line.
+void PrintPrefixed(std::ostream& os, const std::string& text, const char* prefix) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) os << prefix << line << "\n";
+}
+
+// A failure message without the test frameworks' own lines: GoogleTest's
+// "Failed" and RapidCheck's "<file>:<line>:" + "RC_FAIL(report)" say where
+// in mlockcheck's source the check is, which a user has no use for.
+std::string WithoutFrameworkLines(const std::string& message) {
+  std::istringstream in(message);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (i == 0 && line == "Failed") continue;
+    const bool source_line = line.size() > 1 && line.back() == ':' && line.find(".cc:") != std::string::npos;
+    if (source_line && i + 1 < lines.size() && lines[i + 1].rfind("RC_", 0) == 0) {
+      ++i;  // and the RC_ macro line after it
+      continue;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string FailureText(const ::testing::TestInfo& test) {
+  std::string text;
+  const auto* result = test.result();
+  for (int i = 0; i < result->total_part_count(); ++i) {
+    const auto& part = result->GetTestPartResult(i);
+    if (part.failed() || part.skipped()) text += WithoutFrameworkLines(part.message());
+  }
+  return text;
+}
+
+// Tracks failures for the exit code; prints tests as "ok"/"not ok" lines,
+// KTAP-formatted with --ktap (docs.kernel.org/dev-tools/ktap.html).
+class Printer : public ::testing::EmptyTestEventListener {
+ public:
+  // `preamble`: diagnostic lines describing the run, printed first (after
+  // the KTAP version and plan lines with --ktap).
+  Printer(const RunOptions& options, std::string preamble)
+      : options_(options), preamble_(std::move(preamble)) {}
+
+  void OnTestProgramStart(const ::testing::UnitTest& unit) override {
+    if (options_.ktap) std::cout << "KTAP version 1\n1.." << unit.test_to_run_count() << "\n";
+    std::cout << preamble_ << std::flush;
+  }
+  void OnTestStart(const ::testing::TestInfo&) override { SuiteContext::Get().BeginTest(); }
+  void OnTestEnd(const ::testing::TestInfo& test) override {
+    auto& ctx = SuiteContext::Get();
+    const bool failed = test.result()->Failed();
+    ctx.EndTest(failed);
+    if (options_.progress) std::cerr << "\r\033[K" << std::flush;
+    ++number_;
+    const std::string name = std::string(test.test_suite_name()) + "." + test.name();
+    const bool skipped = test.result()->Skipped();
+    if (options_.ktap) {
+      if (failed) PrintPrefixed(std::cout, FailureText(test), "# ");
+      std::cout << (failed ? "not ok " : "ok ") << number_ << " " << name;
+      if (skipped) std::cout << " # SKIP " << FirstLine(FailureText(test));
+      std::cout << "\n" << std::flush;
+      return;
+    }
+    if (failed) {
+      std::cout << FailureText(test) << "FAIL  " << name << "\n" << std::flush;
+    } else if (!options_.quiet) {
+      std::cout << (skipped ? "SKIP  " : "ok    ") << name;
+      if (skipped) std::cout << " (" << FirstLine(FailureText(test)) << ")";
+      std::cout << " [" << test.result()->elapsed_time() << " ms]\n" << std::flush;
+    }
+  }
+
+ private:
+  static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+  RunOptions options_;
+  std::string preamble_;
+  int number_ = 0;
+};
+
+// Known kernel bugs the run met: each erratum once, with its evidence and
+// the first sequence that hit it (not shrunk: the registry has the shrunk one).
+void PrintKnownBugs(const SuiteContext& ctx, const RunOptions& options, const char* diag) {
+  if (ctx.known_bugs().empty()) return;
+  std::ostringstream os;
+  for (const auto& [id, bug] : ctx.known_bugs()) {
+    const Erratum& e = *bug.erratum;
+    os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
+       << (options.strict ? " (fails the run: --strict)" : "");
+    if (options.quiet) {  // one line each; the rest is in the registry
+      os << "; fix: " << e.fix << "\n";
+      continue;
+    }
+    os << "\n"
+       << "  rule: " << e.rule << "\n  kernels: " << e.KernelRange() << "\n  fix: " << e.fix
+       << "\n  reproducer: " << e.reproducer << "\n  first sequence that hit it:\n";
+    PrintPrefixed(os, bug.first_report, "    ");
+  }
+  os << "known kernel bugs: " << ctx.known_bugs().size()
+     << " (not counted as divergences; with --strict they fail the run)\n";
+  PrintPrefixed(std::cout, os.str(), diag);
+  std::cout << std::flush;
+}
+
+int Main(int argc, char** argv) {
+  RunOptions options;
+  bool seed_given = false;
+  SoakFlags soak;
+  if (const int rc = ParseFlags(argc, argv, &options, &seed_given, &soak); rc != 0) return rc;
+  if (!seed_given) options.seed = RandomSeed();
+  if (soak.soak) {
+    SoakOptions so;
+    so.steps_total = soak.steps_total;
+    so.duration_seconds = static_cast<double>(soak.duration);
+    so.seed = options.seed;
+    so.sequences_per_seed = soak.sequences_given ? options.sequences : 1000;
+    so.steps = soak.steps_given ? options.steps : 80;
+    so.report_dir = options.report_dir;
+    so.run_flags = soak.run_flags;
+    std::cout << "mlockcheck soak: seed " << so.seed << ", up to " << so.steps_total << " steps"
+              << (soak.duration > 0 ? " or " + std::to_string(soak.duration) + " s" : "")
+              << ", " << so.sequences_per_seed << " sequences of up to " << so.steps << " steps per seed\n"
+              << std::flush;
+    return RunSoak(so, RunSelf, std::cout);
+  }
+  options.progress = !options.ktap && !options.quiet && StderrIsTerminal();
+  const auto start = std::chrono::steady_clock::now();
+  const char* diag = options.ktap ? "# " : "";
+
+  auto result_line = [&](const std::string& release, uint64_t sequences, uint64_t steps,
+                         uint64_t divergences, uint64_t errata) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::ostringstream os;
+    os.setf(std::ios::fixed);
+    os.precision(1);
+    os << "RESULT kernel=" << release << " sequences=" << sequences << " steps=" << steps
+       << " divergences=" << divergences << " errata=" << errata << " seconds=" << seconds;
+    std::cout << os.str() << "\n" << std::flush;
+  };
+  auto nothing_ran = [&](const std::string& why, int code) {
+    if (options.ktap) {
+      std::cout << "KTAP version 1\n1..0 # SKIP " << why << "\n";
+    } else {
+      std::cout << (code == kExitNothingRan ? "SKIP: " : "mlockcheck: harness error: ") << why << "\n";
+    }
+    result_line(KernelRelease(), 0, 0, 0, 0);
+    return code;
+  };
+
+  // Without CAP_IPC_LOCK every call runs under the RLIMIT_MEMLOCK the user
+  // has, which the executor measures and the model follows (mm/mlock.c
+  // can_do_mlock(), do_mlock()); the header says which applies.
+  auto& ctx = SuiteContext::Get();
+  std::string message;
+  if (const int rc = ctx.Init(options, &message); rc != kExitConformant) return nothing_ran(message, rc);
+
+  // RapidCheck reads RC_PARAMS once; ours come first so a user's own
+  // RC_PARAMS (e.g. reproduce=...) still applies on top.
+  std::string params = "seed=" + std::to_string(options.seed) +
+                       " max_success=" + std::to_string(options.sequences) +
+                       " max_size=" + std::to_string(options.steps - 1);
+  if (const char* user = std::getenv("RC_PARAMS")) params += std::string(" ") + user;
+  setenv("RC_PARAMS", params.c_str(), 1);
+  {
+    // RapidCheck prints "Using configuration: ..." on std::cerr when it
+    // reads RC_PARAMS; the header already says it. A bad RC_PARAMS still
+    // fails loudly (RapidCheck throws).
+    std::streambuf* saved = std::cerr.rdbuf(nullptr);
+    try {
+      rc::detail::configuration();
+    } catch (const std::exception& e) {
+      std::cerr.rdbuf(saved);
+      std::cerr << "mlockcheck: RC_PARAMS: " << e.what() << "\n";
+      return kExitHarness;
+    }
+    std::cerr.rdbuf(saved);
+  }
+
+  std::ostringstream preamble;
+  if (!options.quiet || options.ktap) {
+    preamble << diag << "mlockcheck: kernel " << ctx.release() << ", "
+             << ctx.model_config().profile.Describe() << "\n"
+             << diag << "arena 0x" << std::hex << ctx.model_config().arena_base << std::dec << " + "
+             << options.arena_mib << " MiB; " << options.sequences << " sequences of up to "
+             << options.steps << " steps; seed " << options.seed << "\n";
+    for (const auto& note : ctx.notes()) preamble << diag << note << "\n";
+  }
+
+  std::vector<std::string> args = {argv[0], "--gtest_brief=0"};
+  if (!options.junit.empty()) args.push_back("--gtest_output=xml:" + options.junit);
+  std::vector<char*> gtest_argv;
+  for (auto& a : args) gtest_argv.push_back(a.data());
+  int gtest_argc = static_cast<int>(gtest_argv.size());
+  ::testing::InitGoogleTest(&gtest_argc, gtest_argv.data());
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  delete listeners.Release(listeners.default_result_printer());
+  listeners.Append(new Printer(options, preamble.str()));
+  const int gtest_rc = RUN_ALL_TESTS();
+
+  if (!options.quiet) {
+    std::ostringstream summary;
+    ctx.coverage().Print(summary, diag);
+    std::cout << summary.str() << std::flush;
+  }
+  PrintKnownBugs(ctx, options, diag);
+  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences(), ctx.known_bugs().size());
+  if (ctx.divergences() > 0) return kExitDivergence;
+  if (options.strict && !ctx.known_bugs().empty()) return kExitDivergence;
+  if (ctx.harness_errors() > 0 || gtest_rc != 0) return kExitHarness;
+  const auto* unit = ::testing::UnitTest::GetInstance();
+  if (unit->successful_test_count() == unit->skipped_test_count()) return kExitNothingRan;
+  return kExitConformant;
+}
+
+}  // namespace
+}  // namespace mlc
+
+int main(int argc, char** argv) { return mlc::Main(argc, argv); }

@@ -1,0 +1,70 @@
+// The conformance suite: RapidCheck state-machine sequences and the
+// reference scenarios, each run on the kernel and checked after every step.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "suite/lib/limit_scenarios.h"
+#include "suite/lib/sequence_gen.h"
+#include "suite/lib/scenarios.h"
+#include "suite/lib/suite_context.h"
+
+namespace mlc {
+namespace {
+
+// Records a failed check for the summary and, for a divergence, the report
+// directory written at the end of the run.
+void RecordFailed(SuiteContext& ctx, const std::vector<Op>& ops, const SequenceResult& result,
+                  const std::string& rerun) {
+  if (result.verdict == Verdict::kDivergence) {
+    ctx.RecordDivergence(ops, result, rerun);
+  } else {
+    ctx.RecordFailure(result.verdict);
+  }
+}
+
+void CheckOnKernel(const std::vector<Op>& ops) {
+  auto& ctx = SuiteContext::Get();
+  const bool counting = !ctx.failing();
+  const SequenceResult result = ctx.Verify(ops, counting);
+  if (result.verdict == Verdict::kConformant) return;
+  const std::string report =
+      FormatReport(ops, result, ctx.model_config(), ctx.release(), ctx.ReplayHint());
+  // A known kernel bug ends this sequence's checks (kernel and model have
+  // parted ways) without failing the property; the summary reports it.
+  if (ctx.MatchKnownBug(ops, result, report, counting) != nullptr) return;
+  RecordFailed(ctx, ops, result, ctx.ReplayHint());
+  RC_FAIL(report);
+}
+
+RC_GTEST_PROP(Conformance, KernelMatchesModelAfterEveryStep, ()) {
+  auto& ctx = SuiteContext::Get();
+  const Sequence sequence = *GenSequence(Model(ctx.model_config()), ctx.gen_options());
+  CheckOnKernel(sequence.ops);
+}
+
+class ReferenceScenarioTest : public ::testing::TestWithParam<Scenario> {};
+
+TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
+  auto& ctx = SuiteContext::Get();
+  const Scenario& scenario = GetParam();
+  ASSERT_TRUE(scenario.error.empty()) << scenario.error;
+  if (const std::string why = ctx.UnsupportedReason(scenario.ops); !why.empty()) GTEST_SKIP() << why;
+  const SequenceResult result = ctx.Verify(scenario.ops, /*counting=*/true);
+  if (result.verdict != Verdict::kConformant) {
+    const std::string rerun = scenario.path.empty()
+                                  ? "./mlockcheck run --sequences 0 (reference scenarios run every time)"
+                                  : "./mlockcheck replay " + scenario.path + " (the corpus runs every time)";
+    const std::string report = FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(), rerun);
+    if (ctx.MatchKnownBug(scenario.ops, result, report, /*counting=*/true) != nullptr) return;
+    RecordFailed(ctx, scenario.ops, result, rerun);
+    FAIL() << scenario.rule << "\n" << report;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, ReferenceScenarioTest, ::testing::ValuesIn(ReferenceScenarios()),
+                         [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
+INSTANTIATE_TEST_SUITE_P(Limits, ReferenceScenarioTest, ::testing::ValuesIn(LimitScenarios()),
+                         [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
+
+}  // namespace
+}  // namespace mlc

@@ -1,0 +1,162 @@
+// The suite's bug-finding power, asserted: every mutant is found by the
+// default run size from a fixed seed and shrinks to (nearly) its minimal
+// reproducer, whose length is known by construction. A generator change
+// that loses coverage fails here.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "oracles/sequence_text.h"
+#include "suite/lib/mutants.h"
+#include "suite/lib/minimize.h"
+#include "suite/lib/report_dir.h"
+#include "suite/lib/repro.h"
+#include "suite/testing/model_testing.h"
+
+namespace mlc {
+namespace {
+
+using namespace test;  // NOLINT(google-build-using-namespace): shared test vocabulary
+
+ModelConfig SimulatedConfig() {
+  ModelConfig config = BaseConfig(4096);
+  return config;
+}
+
+class MutantTest : public ::testing::TestWithParam<MutantInfo> {};
+
+TEST(MutantCatalogueTest, AtLeastTwelveDistinctMutantsCoverEveryGeneratedOperation) {
+  std::set<int> bugs;
+  std::set<std::string> ops;
+  for (const MutantInfo& m : Mutants()) {
+    EXPECT_NE(m.bug, PlantedBug::kNone);
+    bugs.insert(static_cast<int>(m.bug));
+    ops.insert(m.op);
+    EXPECT_NE(std::string(m.source), "") << m.name;
+    EXPECT_EQ(MutantNamed(m.name), &m);
+  }
+  EXPECT_GE(bugs.size(), 12u);
+  EXPECT_EQ(bugs.size(), Mutants().size()) << "two catalogue entries share a mutant";
+  EXPECT_EQ(static_cast<int>(bugs.size()) + 1, kPlantedBugCount) << "a PlantedBug without a catalogue entry";
+  for (int k = 0; k < kOpKindCount; ++k) {
+    EXPECT_EQ(ops.count(OpKindName(static_cast<OpKind>(k))), 1u)
+        << "no mutant in " << OpKindName(static_cast<OpKind>(k));
+  }
+}
+
+TEST_P(MutantTest, MinimalSequenceDetectsItAndDroppingAnyCallLosesIt) {
+  const MutantInfo& mutant = GetParam();
+  const ModelConfig config = SimulatedConfig();
+  const std::vector<Op> minimal = MinimalSequence(mutant);
+  ASSERT_FALSE(minimal.empty());
+  const SequenceResult found = SimulateSequence(minimal, config, mutant.bug);
+  ASSERT_EQ(found.verdict, Verdict::kDivergence) << mutant.name;
+  EXPECT_EQ(found.diverging_step, minimal.size() - 1) << "the bug shows only at the last call";
+  // The correct model agrees with itself: the divergence is the mutant's.
+  EXPECT_EQ(SimulateSequence(minimal, config, PlantedBug::kNone).verdict, Verdict::kConformant);
+  for (size_t drop = 0; drop < minimal.size(); ++drop) {
+    std::vector<Op> shorter = minimal;
+    shorter.erase(shorter.begin() + static_cast<std::ptrdiff_t>(drop));
+    EXPECT_NE(SimulateSequence(ResolveRegions(shorter), config, mutant.bug).verdict, Verdict::kDivergence)
+        << mutant.name << ": still detected without call " << drop;
+  }
+}
+
+// The default run size (1000 sequences of up to 40 calls) from a fixed seed.
+TEST_P(MutantTest, FoundWithinTheDefaultRunAndShrunkToNearMinimal) {
+  const MutantInfo& mutant = GetParam();
+  const MutantHunt hunt = HuntMutant(mutant, SimulatedConfig(), GenOptions{}, /*seed=*/1, 1000, 40);
+  ASSERT_TRUE(hunt.detected) << mutant.name << " missed by 1000 sequences";
+  const size_t minimal = MinimalSequence(mutant).size();
+  EXPECT_GE(hunt.shrunk.size(), minimal) << mutant.name << ": shorter than its 'minimal' reproducer:\n"
+                                         << FormatSequence(hunt.shrunk);
+  EXPECT_LE(hunt.shrunk.size(), minimal + 2) << FormatSequence(hunt.shrunk);
+  EXPECT_EQ(hunt.result.verdict, Verdict::kDivergence);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mutants, MutantTest, ::testing::ValuesIn(Mutants()),
+                         [](const ::testing::TestParamInfo<MutantInfo>& param) {
+                           std::string name = param.param.name;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(ReproWriterTest, ChecksOnlyTheDivergingChannelsAfterTheDivergingStep) {
+  const MutantInfo& mutant = *MutantNamed("munmap-keeps-locked-vm");
+  const ModelConfig config = SimulatedConfig();
+  const std::vector<Op> ops = MinimalSequence(mutant);
+  const SequenceResult result = SimulateSequence(ops, config, mutant.bug);
+  const std::string c = WriteReproducer(ops, config, ReproCheck::ForDivergence(result), "test");
+  using ::testing::HasSubstr;
+  EXPECT_THAT(c, HasSubstr("#define ARENA 0x100000000000UL"));
+  EXPECT_THAT(c, HasSubstr("sys_result(syscall(SYS_mmap, (long)(ARENA + 0x0UL), (long)0x1000UL, "
+                           "(long)(int)(PROT_READ|PROT_WRITE), (long)(int)(MAP_PRIVATE|MAP_ANONYMOUS|"
+                           "MAP_FIXED_NOREPLACE|MAP_LOCKED), -1L, 0L))"));
+  EXPECT_THAT(c, HasSubstr("sys_result(syscall(SYS_munmap, (long)(ARENA + 0x0UL), (long)0x1000UL))"));
+  EXPECT_THAT(c, HasSubstr("check_kb(\"VmLck (arena)\", 0, vmlck_kb - lo_outside_kb);"));
+  EXPECT_THAT(c, ::testing::Not(HasSubstr("  check_pages(")));
+  EXPECT_THAT(c, HasSubstr("return 1;"));
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+TEST(ReportDirTest, ReportNamesTheStepTheRuleTheChannelsAndShowsThePageMaps) {
+  const MutantInfo& mutant = *MutantNamed("onfault-populates");
+  ReportInputs in;
+  in.config = SimulatedConfig();
+  in.ops = MinimalSequence(mutant);
+  in.result = SimulateSequence(in.ops, in.config, mutant.bug);
+  in.release = "simulated";
+  in.rerun = "./mlockcheck mutants --only onfault-populates";
+  in.mutant = &mutant;
+  const std::string text = FormatReportText(in);
+  using ::testing::HasSubstr;
+  EXPECT_THAT(text, HasSubstr("first diverging step: 1 of 2: mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT)\n"));
+  EXPECT_THAT(text, HasSubstr("  residency: mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated"));
+  EXPECT_THAT(text, HasSubstr("  smaps-rss: expected 0 kB, observed 4 kB\n"));
+  EXPECT_THAT(text, HasSubstr("page map at step 1, pages 0-0 (A+0x0..A+0x1000):\n"));
+  EXPECT_THAT(text, HasSubstr("  expected  f\n  observed  F\n"));
+  EXPECT_THAT(text, HasSubstr(">> 1  mlock2(arena+0x0, 0x1000, MLOCK_ONFAULT)  = 0\n"));
+  EXPECT_THAT(text, HasSubstr("rerun the property: ./mlockcheck mutants --only onfault-populates\n"));
+  EXPECT_THAT(text, HasSubstr("mutant:  onfault-populates: "));
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+TEST(MinimizeTest, DropsCallsAndSimplifiesArgumentsWhileTheSequenceStillFails) {
+  const ModelConfig config = SimulatedConfig();
+  SequenceFile bloated;
+  std::string error;
+  ASSERT_TRUE(ParseSequence(
+      "r4 = mmap(arena+0x149000, 0x63000, PROT_EXEC, MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED|MAP_LOCKED|MAP_POPULATE, -1, 0)\n"
+      "mlockall(0x8)\n"
+      "read(r4+0x10)\n"
+      "munmap(arena+0x153000, 0x1fff)\n",
+      "bloated.seq", &bloated, &error))
+      << error;
+  const PlantedBug bug = PlantedBug::kMunmapKeepsLockedVm;
+  ASSERT_EQ(SimulateSequence(bloated.ops, config, bug).verdict, Verdict::kDivergence);
+  int runs = 0;
+  const std::vector<Op> minimal = MinimizeSequence(bloated.ops, [&](const std::vector<Op>& ops) {
+    ++runs;
+    return SimulateSequence(ops, config, bug).verdict == Verdict::kDivergence;
+  });
+  EXPECT_EQ(FormatSequence(minimal),
+            "r4 = mmap(arena+0x0, 0x1000, PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+            "munmap(arena+0x0, 0x1000)\n")
+      << "after " << runs << " runs";
+}
+
+}  // namespace
+}  // namespace mlc

@@ -1,0 +1,114 @@
+// Soak mode's bookkeeping (suite/lib/soak.h) with a stand-in for the runs.
+#include "suite/lib/soak.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+namespace mlc {
+namespace {
+
+std::string ResultLine(uint64_t sequences, uint64_t steps, uint64_t divergences) {
+  return "RESULT kernel=6.1.0 sequences=" + std::to_string(sequences) + " steps=" + std::to_string(steps) +
+         " divergences=" + std::to_string(divergences) + " errata=0 seconds=0.1\n";
+}
+
+TEST(SoakTest, ParsesTheResultLineAndKnownBugsOfARun) {
+  const SoakRun r = ParseRunOutput(
+      "KNOWN KERNEL BUG mremap-x: 3 sequence(s) diverged as registered\n  rule: ...\n"
+      "# KNOWN KERNEL BUG other-y: 1 sequence(s)\n" + ResultLine(10, 123, 1));
+  EXPECT_TRUE(r.parsed);
+  EXPECT_EQ(r.kernel, "6.1.0");
+  EXPECT_EQ(r.sequences, 10u);
+  EXPECT_EQ(r.steps, 123u);
+  EXPECT_EQ(r.divergences, 1u);
+  EXPECT_EQ(r.known_bugs, (std::set<std::string>{"mremap-x", "other-y"}));
+  EXPECT_FALSE(ParseRunOutput("mlockcheck: harness error: no executor\n").parsed);
+}
+
+TEST(SoakTest, SeedsAreDistinctAndFollowFromTheOrigin) {
+  std::set<uint64_t> seeds;
+  for (uint64_t i = 0; i < 1000; ++i) seeds.insert(SoakSeed(42, i));
+  EXPECT_EQ(seeds.size(), 1000u);
+  EXPECT_EQ(SoakSeed(42, 7), SoakSeed(42, 7));
+  EXPECT_NE(SoakSeed(42, 0), SoakSeed(43, 0));
+}
+
+TEST(SoakTest, RunsSeedsUntilTheStepBudgetIsSpent) {
+  SoakOptions options;
+  options.steps_total = 2500;
+  options.seed = 5;
+  options.report_dir = "/r";
+  options.run_flags = {"--thp"};
+  std::vector<std::vector<std::string>> calls;
+  std::ostringstream out;
+  const int rc = RunSoak(options, [&](const std::vector<std::string>& args, std::string* output) {
+    calls.push_back(args);
+    *output = ResultLine(50, 1000, 0);
+    return 0;
+  }, out);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(calls.size(), 3u);  // 1000 + 1000 + 1000 >= 2500
+  EXPECT_EQ(calls[0][1], std::to_string(SoakSeed(5, 0)));
+  EXPECT_EQ(calls[0][3], "125");  // 2500 steps at about 20 a sequence
+  EXPECT_EQ(calls[2][3], "25");   // what is left of the budget
+  EXPECT_EQ(calls[0].back(), "--thp");
+  EXPECT_NE(std::find(calls[1].begin(), calls[1].end(), "/r/seed-" + std::to_string(SoakSeed(5, 1))),
+            calls[1].end());
+  EXPECT_NE(out.str().find("SOAK kernel=6.1.0 seeds=3 sequences=150 steps=3000 divergences=0 errata=0 "
+                           "harness_errors=0"),
+            std::string::npos)
+      << out.str();
+}
+
+TEST(SoakTest, EveryDivergenceIsPrintedAndFailsTheSoak) {
+  SoakOptions options;
+  options.steps_total = 2000;
+  int call = 0;
+  std::ostringstream out;
+  const int rc = RunSoak(options, [&](const std::vector<std::string>&, std::string* output) {
+    ++call;
+    *output = (call == 1 ? "DIVERGENCE: the shrunk sequence\n" : "") + ResultLine(5, 1000, call == 1 ? 1 : 0);
+    return call == 1 ? 1 : 0;
+  }, out);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(call, 2);  // the soak goes on after a divergence
+  EXPECT_NE(out.str().find("DIVERGENCE: the shrunk sequence"), std::string::npos);
+  EXPECT_NE(out.str().find("  rerun: ./mlockcheck run --seed "), std::string::npos);
+  EXPECT_NE(out.str().find(" divergences=1 "), std::string::npos);
+}
+
+TEST(SoakTest, AHarnessErrorOrNothingToRunStopsTheSoak) {
+  SoakOptions options;
+  options.steps_total = 100000;
+  int calls = 0;
+  std::ostringstream out;
+  EXPECT_EQ(RunSoak(options, [&](const std::vector<std::string>&, std::string* output) {
+    ++calls;
+    *output = "mlockcheck: harness error: the executor died\n";
+    return 2;
+  }, out), 2);
+  EXPECT_EQ(calls, 1);
+  calls = 0;
+  EXPECT_EQ(RunSoak(options, [&](const std::vector<std::string>&, std::string* output) {
+    ++calls;
+    *output = "SKIP: mlock2 is missing\n" + ResultLine(0, 0, 0);
+    return 4;
+  }, out), 4);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(SoakTest, StrictKnownBugsFailTheSoakWithoutCountingAsDivergences) {
+  SoakOptions options;
+  options.steps_total = 1000;
+  std::ostringstream out;
+  EXPECT_EQ(RunSoak(options, [&](const std::vector<std::string>&, std::string* output) {
+    *output = "KNOWN KERNEL BUG x: 1 sequence(s) (fails the run: --strict)\n" + ResultLine(5, 1000, 0);
+    return 1;
+  }, out), 1);
+  EXPECT_NE(out.str().find(" divergences=0 errata=1 "), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace mlc
