@@ -1,9 +1,10 @@
 #include "oracles/op.h"
 
-#include "oracles/files.h"
-
 #include <map>
 #include <sstream>
+
+#include "oracles/files.h"
+#include "oracles/sequence_text.h"
 
 namespace mlc {
 namespace {
@@ -26,20 +27,6 @@ std::string BitNames(int flags, const std::pair<int, const char*> (&names)[N], c
     out += HexString(rest);
   }
   return out;
-}
-
-std::string AddrString(const Op& op) {
-  if (op.region == kAbsoluteAddr) return HexString(op.addr);
-  if (op.region < 0) return "A+" + HexString(op.addr);
-  const int64_t delta = static_cast<int64_t>(op.addr - op.region_base);
-  std::string out = "r" + std::to_string(op.region);
-  if (delta > 0) out += "+" + HexString(static_cast<uint64_t>(delta));
-  if (delta < 0) out += "-" + HexString(static_cast<uint64_t>(-delta));
-  return out;
-}
-
-std::string LimitString(uint64_t bytes) {
-  return bytes == uapi::kRlimInfinity ? "RLIM_INFINITY" : HexString(bytes);
 }
 
 }  // namespace
@@ -162,67 +149,10 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
   return std::to_string(outcome.ret);
 }
 
-void ShowOp(const Op& op, std::ostream& os) {
-  switch (op.kind) {
-    case OpKind::kMmap:
-      if (op.region >= 0) os << "r" << op.region << " = ";
-      os << "mmap(A+" << HexString(op.addr) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ", " << MmapFlagsName(op.flags)
-         << ", -1, 0)";
-      return;
-    case OpKind::kMunmap:
-    case OpKind::kMlock:
-    case OpKind::kMunlock:
-      os << OpKindName(op.kind) << "(" << AddrString(op) << ", " << HexString(op.len) << ")";
-      return;
-    case OpKind::kMprotect:
-      os << "mprotect(" << AddrString(op) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ")";
-      return;
-    case OpKind::kMlock2:
-      os << "mlock2(" << AddrString(op) << ", " << HexString(op.len) << ", " << Mlock2FlagsName(op.flags)
-         << ")";
-      return;
-    case OpKind::kMlockall:
-      os << "mlockall(" << MlockallFlagsName(op.flags) << ")";
-      return;
-    case OpKind::kMunlockall:
-      os << "munlockall()";
-      return;
-    case OpKind::kReadTouch:
-      os << "read(" << AddrString(op) << ")";
-      return;
-    case OpKind::kWriteTouch:
-      os << "write(" << AddrString(op) << ")";
-      return;
-    case OpKind::kDropCapIpcLock:
-      os << "capset(effective, permitted -= CAP_IPC_LOCK)";
-      return;
-    case OpKind::kSetMemlockLimit:
-      os << "prlimit64(0, RLIMIT_MEMLOCK, {cur=" << LimitString(op.len) << ", max=" << LimitString(op.addr)
-         << "}, NULL)";
-      return;
-    case OpKind::kMmapFile:
-      if (op.region >= 0) os << "r" << op.region << " = ";
-      os << "mmap(A+" << HexString(op.addr) << ", " << HexString(op.len) << ", " << ProtName(op.prot) << ", "
-         << MmapFlagsName(op.flags) << ", " << FileName(op.file) << ", " << HexString(op.offset) << ")";
-      return;
-    case OpKind::kFtruncate:
-      os << "ftruncate(" << FileName(op.file) << ", " << HexString(op.len) << ")";
-      return;
-    case OpKind::kMadvise:
-      os << "madvise(" << AddrString(op) << ", " << HexString(op.len) << ", " << MadviseAdviceName(op.flags) << ")";
-      return;
-    case OpKind::kMremap:
-      os << "mremap(" << AddrString(op) << ", " << HexString(op.len) << ", " << HexString(op.new_len) << ", "
-         << MremapFlagsName(op.flags) << ", A+" << HexString(op.new_addr) << ")";
-      return;
-    case OpKind::kBrk:
-      os << "brk(B+" << HexString(op.len) << ")";
-      return;
-    case OpKind::kFork:
-      os << "fork() child: mmap(" << AddrString(op) << ", " << HexString(op.len) << ")";
-      return;
-  }
-}
+// One printer for calls, the sequence file's (oracles/sequence_text.h):
+// whatever prints a call prints text that replays. A call printed alone has
+// no earlier mmap to label it by, so its address is arena-relative.
+void ShowOp(const Op& op, std::ostream& os) { os << FormatCall(op, /*labelled=*/false); }
 
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max) {
   Op op;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "oracles/files.h"
@@ -211,6 +212,12 @@ std::string KnownCalls() {
 bool ParseCall(std::string_view line, const std::string& where, RegionBases* regions, Op* op,
                std::string* error) {
   LineParser in(line, where);
+  // A line copied from a report's sequence listing starts with its step
+  // number, marked ">>" at the diverging step: both are ignored.
+  if (in.Eat('>')) in.Eat('>');
+  uint64_t step_number = 0;
+  in.Number(&step_number);  // consumes nothing when there is none
+  const size_t start = in.pos();
   std::string name = in.Word();
   int label = kNoRegion;
   if (in.Eat('=')) {
@@ -225,7 +232,7 @@ bool ParseCall(std::string_view line, const std::string& where, RegionBases* reg
     if (name == s.name) syntax = &s;
   }
   if (syntax == nullptr) {
-    in.set_pos(0);
+    in.set_pos(start);
     return in.Fail(error, "a call (" + KnownCalls() + ")");
   }
   if (label != kNoRegion && !IsMmap(syntax->kind)) return in.Fail(error, "mmap after 'rN ='");
@@ -356,17 +363,24 @@ std::string FormatCall(const Op& op, bool labelled) {
   return out;
 }
 
+std::vector<std::string> FormatCalls(const std::vector<Op>& ops) {
+  std::vector<std::string> calls;
+  calls.reserve(ops.size());
+  std::set<int> defined;
+  for (const Op& op : ops) {
+    if (IsMmap(op.kind) && op.region >= 0) defined.insert(op.region);
+    // A label whose mmap was shrunk away keeps its address: print it
+    // arena-relative.
+    calls.push_back(FormatCall(op, op.region >= 0 && defined.count(op.region) > 0));
+  }
+  return calls;
+}
+
 std::string FormatSequence(const std::vector<Op>& ops,
                            const std::vector<std::pair<std::string, std::string>>& header) {
   std::ostringstream os;
   for (const auto& [key, value] : header) os << "# " << key << ": " << value << "\n";
-  std::map<int, bool> defined;
-  for (const Op& op : ops) {
-    if (IsMmap(op.kind) && op.region >= 0) defined[op.region] = true;
-    // A label whose mmap was shrunk away keeps its address: print it
-    // arena-relative.
-    os << FormatCall(op, op.region >= 0 && defined.count(op.region)) << "\n";
-  }
+  for (const std::string& call : FormatCalls(ops)) os << call << "\n";
   return os.str();
 }
 

@@ -73,6 +73,9 @@ struct SequenceFile {
 // Prints one call in the file format (region labels only when `labelled`:
 // the writer drops labels whose defining mmap is not in the sequence).
 std::string FormatCall(const Op& op, bool labelled);
+// Each call of a sequence as the file prints it: labelled by its region
+// where the mmap that defines the label comes earlier, else arena-relative.
+std::vector<std::string> FormatCalls(const std::vector<Op>& ops);
 // The whole file: the header as "# key: value" lines, then one call per line.
 std::string FormatSequence(const std::vector<Op>& ops,
                            const std::vector<std::pair<std::string, std::string>>& header = {});

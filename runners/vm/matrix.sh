@@ -113,7 +113,7 @@ for i in "${!labels[@]}"; do
   if [ "$rc" != 0 ]; then
     # The reason, and for a divergence the report, from the guest's output.
     grep -E '^(mlockcheck vm: |--- |  )' "$err" | tail -n 20 >&2
-    awk '/^# (DIVERGENCE|HARNESS ERROR)/ { on = 1 } on { print } /^# replay:/ { on = 0 }' "$out" | head -n 60 >&2
+    awk '/^# (DIVERGENCE|HARNESS ERROR)/ { on = 1 } on { print } /^# rerun:/ { on = 0 }' "$out" | head -n 60 >&2
   fi
   if [ -n "$report_dir" ]; then
     name=${release:-$(basename "${image:-running}")}

@@ -145,7 +145,7 @@ boot() {
         # The suite's first line is its header, printed as the first test starts.
         [ -n "$init_seconds" ] && [ -z "$first_test_seconds" ] && first_test_seconds=$(elapsed "$start")
         # A replay hint names this command, so it can be pasted as it is.
-        line=${line/replay: .\/mlockcheck run /replay: ./mlockcheck vm --kernel $kernel -- }
+        line=${line/rerun: .\/mlockcheck run /rerun: ./mlockcheck vm --kernel $kernel -- }
         if [ $in_junit -eq 1 ]; then
           printf '%s\n' "$line" >>"$tmp/junit.part"
         else

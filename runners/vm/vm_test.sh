@@ -234,7 +234,7 @@ case "$case_name" in
     expect_out '^#   (result|vma-flags|residency|smaps-rss|smaps-locked|vmlck|vmlck-vs-smaps)(:$|: expected )'
     calls=$(shrunk_calls)
     [ -n "$calls" ] && [ "$calls" -le 5 ] || fail "shrunk sequence has '$calls' calls, expected at most 5"
-    expect_out "^# replay: \./mlockcheck vm --kernel $tmp/broken\.bzImage -- --seed 1 "
+    expect_out "^# rerun: \./mlockcheck vm --kernel $tmp/broken\.bzImage -- --seed 1 "
     # RapidCheck's reproduce= line replays the minimal case inside the guest.
     reproduce=$(sed -nE 's/^RC_PARAMS="(reproduce=[^"]+)"$/\1/p' "$tmp/err" "$tmp/out" | head -n 1)
     [ -n "$reproduce" ] || fail "no RC_PARAMS=\"reproduce=...\" line"

@@ -42,12 +42,12 @@ SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& b
   ModelConfig mutant_config = config;
   mutant_config.thp_simulate = config.thp;
   mutant_config.planted_bug = bug;
-  Model oracle(config);
+  Stepper oracle(config);
   Model kernel(mutant_config);
-  Observation expected, observed;
+  Observation observed;
   for (size_t step = 0; step < ops.size(); ++step) {
     Predict(kernel, kernel.Apply(ops[step]), &observed);
-    if (!CheckStep(oracle, ops, step, observed, config, &result, nullptr, &expected)) return result;
+    if (!CheckStep(oracle, ops[step], step, observed, &result)) return result;
   }
   result.run.steps_observed = static_cast<uint32_t>(ops.size());
   return result;

@@ -9,6 +9,7 @@
 #include "runners/arena_guard.h"
 #include "runners/executor.h"
 #include "runners/host.h"
+#include "suite/lib/stepper.h"
 // kPrelude: the fixed part of every reproducer, suite/lib/repro_prelude.c,
 // embedded by CMake.
 #include "repro_prelude.h"
@@ -144,12 +145,13 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "#define EXPECT_CAP_SYS_RESOURCE " << config.cap_sys_resource << "\n";
   c << kPrelude << "\n";
 
-  Model model(config);
-  Observation expected;
+  // The program runs with THP off (PR_SET_THP_DISABLE): no PMD mappings to
+  // adopt.
+  Stepper stepper(config);
   std::ostringstream body;
   for (size_t i = 0; i <= last && i < ops.size(); ++i) {
     const Op& op = ops[i];
-    const Outcome outcome = model.Apply(op);
+    const Outcome outcome = stepper.Step(op);
     const OpSyntax* syntax = OpSyntaxOf(op.kind);
     if (syntax == nullptr) {
       body << "  /* step " << i << ": " << OpKindName(op.kind) << " has no C form */\n";
@@ -165,7 +167,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     body << "  step_done(" << i << ", " << CString(FormatCall(op, false)) << ", " << fixed << ",\n            "
          << COutcome(outcome, op, config) << ", " << (ReturnsAddress(op.kind)) << ");\n";
   }
-  Predict(model, Outcome{}, &expected);
+  const Model& model = stepper.model();
+  const Observation& expected = stepper.expected();
   const MemoryTotals totals = model.Totals();
   const uint64_t outside_kb =
       model.outside_lock() != Lock::kNone ? config.outside_lockable_pages * config.page_size / 1024 : 0;

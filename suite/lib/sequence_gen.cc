@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "oracles/sequence_text.h"
+
 namespace mlc {
 namespace {
 
@@ -25,8 +27,10 @@ using CommandPtr = std::shared_ptr<const rc::state::Command<Model, NoSut>>;
 
 }  // namespace
 
+// RapidCheck's counterexample: the calls as a sequence file has them, so
+// the block pastes into a file that `./mlockcheck replay` runs.
 void showValue(const Sequence& sequence, std::ostream& os) {
-  for (const Op& op : sequence.ops) os << "\n  " << OpString(op);
+  for (const std::string& call : FormatCalls(sequence.ops)) os << "\n  " << call;
 }
 
 rc::Gen<Sequence> GenSequence(const Model& initial, const GenOptions& options) {

@@ -10,6 +10,7 @@
 #include "oracles/observation.h"
 #include "runners/executor.h"
 #include "suite/lib/coverage.h"
+#include "suite/lib/stepper.h"
 
 namespace mlc {
 
@@ -27,11 +28,10 @@ struct SequenceResult {
   RunReport run;
 };
 
-// Applies step `step` of `ops` to `model`, predicts into *expected and
-// compares with what was observed; on a difference records the divergence
-// in *result and returns false. `effects` may be null.
-bool CheckStep(Model& model, const std::vector<Op>& ops, size_t step, const Observation& observed,
-               const ModelConfig& config, SequenceResult* result, StepEffects* effects, Observation* expected);
+// Steps the model through `op`, step `step` of a sequence, and compares
+// with what the kernel showed; on a difference records the divergence in
+// *result and returns false.
+bool CheckStep(Stepper& stepper, const Op& op, size_t step, const Observation& observed, SequenceResult* result);
 
 // `coverage` may be null (shrinking runs do not count).
 // Runs `ops` in one child and returns each step's observation, unchecked
@@ -40,11 +40,5 @@ std::vector<Observation> ObserveSequence(Executor& ex, const std::vector<Op>& op
 
 SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& config,
                               Executor& executor, Coverage* coverage);
-
-// The report a kernel developer reads: the sequence one call per line, the
-// first diverging step, a per-channel diff, the kernel, and how to replay.
-std::string FormatReport(const std::vector<Op>& ops, const SequenceResult& result,
-                         const ModelConfig& config, const std::string& release,
-                         const std::string& replay);
 
 }  // namespace mlc

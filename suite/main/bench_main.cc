@@ -17,6 +17,7 @@
 #include "suite/lib/cli_args.h"
 #include "suite/lib/sequence_gen.h"
 #include "suite/lib/suite_context.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 
 namespace mlc {
@@ -109,7 +110,7 @@ int Main(int argc, char** argv) {
     child_rss_kb = std::max(child_rss_kb, result.run.max_rss_kb);
     if (result.verdict != Verdict::kConformant) {
       ++failures;
-      std::cout << FormatReport(ops, result, ctx.model_config(), ctx.release(),
+      std::cout << RenderReport(ops, result, ctx.model_config(), ctx.release(),
                                 "bench --seed " + std::to_string(bench.seed));
     }
   }

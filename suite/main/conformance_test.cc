@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "suite/lib/report.h"
 #include "suite/lib/limit_scenarios.h"
 #include "suite/lib/sequence_gen.h"
 #include "suite/lib/scenarios.h"
@@ -28,7 +29,7 @@ void CheckOnKernel(const std::vector<Op>& ops) {
   const SequenceResult result = ctx.Verify(ops, counting);
   if (result.verdict == Verdict::kConformant) return;
   const std::string report =
-      FormatReport(ops, result, ctx.model_config(), ctx.release(), ctx.ReplayHint());
+      RenderReport(ops, result, ctx.model_config(), ctx.release(), ctx.ReplayHint());
   // A known kernel bug ends this sequence's checks (kernel and model have
   // parted ways) without failing the property; the summary reports it.
   if (ctx.MatchKnownBug(ops, result, report, counting) != nullptr) return;
@@ -54,7 +55,7 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
     const std::string rerun = scenario.path.empty()
                                   ? "./mlockcheck run --sequences 0 (reference scenarios run every time)"
                                   : "./mlockcheck replay " + scenario.path + " (the corpus runs every time)";
-    const std::string report = FormatReport(scenario.ops, result, ctx.model_config(), ctx.release(), rerun);
+    const std::string report = RenderReport(scenario.ops, result, ctx.model_config(), ctx.release(), rerun);
     if (ctx.MatchKnownBug(scenario.ops, result, report, /*counting=*/true) != nullptr) return;
     RecordFailed(ctx, scenario.ops, result, rerun);
     FAIL() << scenario.rule << "\n" << report;

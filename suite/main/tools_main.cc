@@ -17,6 +17,7 @@
 #include "suite/lib/mutants.h"
 #include "suite/lib/repro.h"
 #include "suite/lib/scenarios.h"
+#include "suite/lib/stepper.h"
 #include "suite/lib/suite_context.h"
 
 namespace mlc {
@@ -105,16 +106,15 @@ int Replay(const std::string& path) {
             << "arena A = " << HexString(config.arena_base) << "; page map of pages " << window.first << "-"
             << (window.end == 0 ? 0 : window.end - 1) << ": " << kPageMapLegend << "\n";
   if (file.header.count("rule")) std::cout << "rule: " << file.header.at("rule") << "\n";
-  Model model(config);
-  Observation expected;
+  Stepper stepper(config);
   size_t divergent_steps = 0;
   std::optional<uint32_t> first_divergent;
   std::vector<ChannelDiff> first_diffs;
   const auto sink = [&](uint32_t step, const Observation& observed) {
     const Op& op = file.ops[step];
-    const Outcome predicted = model.Apply(op);
-    Predict(model, predicted, &expected);
-    const auto diffs = Compare(expected, observed, op, config);
+    const auto diffs = stepper.Check(op, observed);
+    const Outcome& predicted = stepper.predicted();
+    const Observation& expected = stepper.expected();
     divergent_steps += !diffs.empty();
     if (!diffs.empty() && !first_divergent) {
       first_divergent = step;

@@ -7,6 +7,7 @@
 #include "runners/host.h"
 #include "suite/lib/scenarios.h"
 #include "suite/lib/suite_context.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 #include "suite/testing/model_testing.h"
 
@@ -32,7 +33,7 @@ class BrkForkOnKernelTest : public ::testing::Test {
   std::vector<Observation> Run(const std::vector<Op>& ops) {
     const SequenceResult result = VerifySequence(ops, config_, *ex_, nullptr);
     EXPECT_EQ(result.verdict, Verdict::kConformant)
-        << FormatReport(ops, result, config_, ex_->info().release, "brk_fork_runner_test");
+        << RenderReport(ops, result, config_, ex_->info().release, "brk_fork_runner_test");
     std::vector<Observation> seen;
     ex_->Run(ToWire(ops, ex_->info().arena_base), [&](uint32_t, const Observation& o) {
       seen.push_back(o);

@@ -145,7 +145,7 @@ case "$case_name" in
     expect_out '^# DIVERGENCE: kernel .* differs from the model at step [0-9]+ of [0-9]+$'
     expect_out '^#   vma-flags:$'
     expect_out '^#     pages? [0-9]+(-[0-9]+)? \(A\+0x[0-9a-f]+\.\.A\+0x[0-9a-f]+\): expected [-rwxps]{4} lo, observed [-rwxps]{4} lo lf$'
-    expect_out '^# replay: \./mlockcheck run --seed 7 '
+    expect_out '^# rerun: \./mlockcheck run --seed 7 '
     ! grep -qE '^# (Failed|.*\.cc:[0-9]+:|RC_FAIL)' "$tmp/out" || fail "the test frameworks' own lines reach the user"
     ! grep -q '^Using configuration' "$tmp/out" "$tmp/err" || fail "RapidCheck's configuration line reaches the user"
     expect_out "^# report: $tmp/reports/ \(report.txt, sequence.txt, repro.c\)$"

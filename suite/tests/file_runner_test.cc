@@ -8,6 +8,7 @@
 #include "runners/host.h"
 #include "suite/lib/scenarios.h"
 #include "suite/lib/suite_context.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 #include "suite/testing/model_testing.h"
 
@@ -87,7 +88,7 @@ TEST_F(FileRunnerTest, TheModelAgreesWithTheKernelOnAFileSequence) {
                                TouchPage(OpKind::kReadTouch, kFileWindowPages + 4), FtruncateOp(kMemfd, 3 * kPage + 1)};
   const SequenceResult result = VerifySequence(ops, config, *ex_, nullptr);
   EXPECT_EQ(result.verdict, Verdict::kConformant)
-      << FormatReport(ops, result, config, ex_->info().release, "");
+      << RenderReport(ops, result, config, ex_->info().release, "");
 }
 
 // do_fault_around(): a read fault maps the cached neighbours of its VMA
@@ -230,7 +231,7 @@ TEST_F(MadviseRunnerTest, ScenariosAgreeWithTheModelOnEveryChannel) {
   for (const auto& ops : scenarios) {
     const SequenceResult result = VerifySequence(ops, config, *ex_, nullptr);
     EXPECT_EQ(result.verdict, Verdict::kConformant)
-        << FormatReport(ops, result, config, ex_->info().release, "madvise_runner_test");
+        << RenderReport(ops, result, config, ex_->info().release, "madvise_runner_test");
   }
 }
 

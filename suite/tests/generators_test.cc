@@ -19,6 +19,7 @@
 #include "oracles/kernel_profile.h"
 #include "oracles/model.h"
 #include "oracles/op.h"
+#include "oracles/sequence_text.h"
 #include "runners/arena_guard.h"
 #include "runners/executor.h"
 #include "suite/testing/model_testing.h"
@@ -572,7 +573,10 @@ RC_GTEST_PROP(GenOpTest, GeneratedLimitsStayUnderTheHardLimitOutsideTheirNamedBr
 // ---------------------------------------------------------------------------
 // Printing.
 
-TEST(ShowOpTest, PrintsRegionRelativeAddresses) {
+// A call printed alone (RapidCheck's command, a test message) has no
+// earlier mmap to label it by: arena-relative, in the sequence file's
+// grammar; FormatCalls() labels calls within a sequence.
+TEST(ShowOpTest, PrintsACallAloneArenaRelativeAndASequenceLabelled) {
   Op op;
   op.kind = OpKind::kMlock2;
   op.region = 3;
@@ -580,17 +584,29 @@ TEST(ShowOpTest, PrintsRegionRelativeAddresses) {
   op.addr = 0x41001;
   op.len = 0x2000;
   op.flags = uapi::kMlockOnfault;
-  EXPECT_EQ(OpString(op), "mlock2(r3+0x1001, 0x2000, MLOCK_ONFAULT)");
+  EXPECT_EQ(OpString(op), "mlock2(arena+0x41001, 0x2000, MLOCK_ONFAULT)");
   std::ostringstream os;
   os << op;
   EXPECT_EQ(os.str(), OpString(op));
 
+  Op mmap;
+  mmap.kind = OpKind::kMmap;
+  mmap.region = 3;
+  mmap.region_base = mmap.addr = 0x40000;
+  mmap.len = 0x4000;
+  mmap.prot = uapi::kProtRead | uapi::kProtWrite;
+  mmap.flags = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
+  EXPECT_THAT(FormatCalls({op, mmap, op}),
+              ::testing::ElementsAre("mlock2(arena+0x41001, 0x2000, MLOCK_ONFAULT)",
+                          "r3 = mmap(arena+0x40000, 0x4000, PROT_READ|PROT_WRITE, "
+                          "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)",
+                          "mlock2(r3+0x1001, 0x2000, MLOCK_ONFAULT)"));
   op.addr = 0x40000;
   op.flags = 0;
-  EXPECT_EQ(OpString(op), "mlock2(r3, 0x2000, 0)");
+  EXPECT_EQ(FormatCalls({mmap, op}).back(), "mlock2(r3, 0x2000, 0)");
   op.kind = OpKind::kMunlock;
   op.addr = 0x3f000;
-  EXPECT_EQ(OpString(op), "munlock(r3-0x1000, 0x2000)");
+  EXPECT_EQ(FormatCalls({mmap, op}).back(), "munlock(r3-0x1000, 0x2000)");
 }
 
 TEST(ShowOpTest, PrintsArenaOffsetsAbsoluteAddressesAndFlagNames) {
@@ -602,14 +618,14 @@ TEST(ShowOpTest, PrintsArenaOffsetsAbsoluteAddressesAndFlagNames) {
   mmap.prot = uapi::kProtRead | uapi::kProtWrite;
   mmap.flags = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace | uapi::kMapLocked;
   EXPECT_EQ(OpString(mmap),
-            "r2 = mmap(A+0x3000, 0x2000, PROT_READ|PROT_WRITE, "
+            "mmap(arena+0x3000, 0x2000, PROT_READ|PROT_WRITE, "
             "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)");
 
   Op mlock;
   mlock.kind = OpKind::kMlock;
   mlock.addr = 0x5000;
   mlock.len = 0x1000;
-  EXPECT_EQ(OpString(mlock), "mlock(A+0x5000, 0x1000)");
+  EXPECT_EQ(OpString(mlock), "mlock(arena+0x5000, 0x1000)");
   mlock.region = kAbsoluteAddr;
   mlock.addr = 0 - kPage;
   EXPECT_EQ(OpString(mlock), "mlock(0xfffffffffffff000, 0x1000)");
@@ -624,12 +640,12 @@ TEST(ShowOpTest, PrintsArenaOffsetsAbsoluteAddressesAndFlagNames) {
   mprotect.addr = 0;
   mprotect.len = 0x1000;
   mprotect.prot = uapi::kProtNone;
-  EXPECT_EQ(OpString(mprotect), "mprotect(A+0x0, 0x1000, PROT_NONE)");
+  EXPECT_EQ(OpString(mprotect), "mprotect(arena+0x0, 0x1000, PROT_NONE)");
 
   Op touch;
   touch.kind = OpKind::kWriteTouch;
   touch.addr = 0x10;
-  EXPECT_EQ(OpString(touch), "write(A+0x10)");
+  EXPECT_EQ(OpString(touch), "write(arena+0x10)");
   EXPECT_EQ(OpString(Op{}), "munlockall()");
 }
 

@@ -8,6 +8,7 @@
 #include "runners/executor.h"
 #include "suite/lib/limit_scenarios.h"
 #include "suite/lib/suite_context.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 #include "suite/testing/model_testing.h"
 
@@ -30,7 +31,7 @@ class LimitsOnKernelTest : public ::testing::Test {
   std::vector<Outcome> Run(const std::vector<Op>& ops) {
     const SequenceResult result = VerifySequence(ops, config_, *executor_, nullptr);
     EXPECT_EQ(result.verdict, Verdict::kConformant)
-        << FormatReport(ops, result, config_, executor_->info().release, "limits_runner_test");
+        << RenderReport(ops, result, config_, executor_->info().release, "limits_runner_test");
     return result.outcomes;
   }
 

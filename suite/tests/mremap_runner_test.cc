@@ -8,6 +8,7 @@
 #include "runners/host.h"
 #include "suite/lib/scenarios.h"
 #include "suite/lib/suite_context.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 #include "suite/testing/model_testing.h"
 
@@ -79,7 +80,7 @@ TEST_F(MremapRunnerTest, TheModelAgreesWithTheKernelOnAnMremapSequence) {
                                MremapPages(31, 1, 1, kMove, 50),
                                TouchPage(OpKind::kWriteTouch, 50)};
   const SequenceResult result = VerifySequence(ops, config, *ex_, nullptr);
-  EXPECT_EQ(result.verdict, Verdict::kConformant) << FormatReport(ops, result, config, ex_->info().release, "");
+  EXPECT_EQ(result.verdict, Verdict::kConformant) << RenderReport(ops, result, config, ex_->info().release, "");
 }
 
 // The arena guard: nothing the kernel could place outside the arena runs.

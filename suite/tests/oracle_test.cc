@@ -15,6 +15,7 @@
 #include "oracles/model.h"
 #include "oracles/observation.h"
 #include "oracles/op.h"
+#include "oracles/sequence_text.h"
 #include "suite/lib/scenarios.h"
 #include "suite/testing/model_testing.h"
 
@@ -957,7 +958,7 @@ TEST(ResolveRegionsTest, ACallLabelledWithARegionMovesWithTheMmapThatDefinesIt) 
   EXPECT_EQ(resolved[1].addr, 17 * kPage + 1);
   EXPECT_EQ(resolved[1].region_base, 16 * kPage);
   EXPECT_EQ(resolved[1].region, 1);
-  EXPECT_EQ(OpString(resolved[1]), "mlock2(r1+0x1001, 0x1000, MLOCK_ONFAULT)");
+  EXPECT_EQ(FormatCalls(resolved)[1], "mlock2(r1+0x1001, 0x1000, MLOCK_ONFAULT)");
 }
 
 TEST(ResolveRegionsTest, TheLastMmapOfALabelDefinesIt) {

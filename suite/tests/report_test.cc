@@ -3,8 +3,10 @@
 
 #include <sstream>
 
+#include "oracles/sequence_text.h"
 #include "suite/lib/coverage.h"
 #include "suite/lib/scenarios.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 #include "suite/testing/model_testing.h"
 
@@ -28,14 +30,41 @@ TEST(ReportTest, DivergenceReportShowsSequenceStepChannelsKernelAndReplay) {
   result.outcomes = {{0x100000000000, 0, 0}, {0, 0, 0}};
   result.diffs.push_back({Channel::kVma, "", "", "  pages 0-1 (A+0x0..A+0x2000): expected rw-p lo lf, observed rw-p lo\n"});
   result.diffs.push_back({Channel::kVmLck, "8 kB", "0 kB", ""});
-  const std::string report = FormatReport(ops, result, TestConfig(), "6.18.44-test", "./mlockcheck run --seed 7");
+  const std::string report = RenderReport(ops, result, TestConfig(), "6.18.44-test", "./mlockcheck run --seed 7");
   EXPECT_THAT(report, HasSubstr("DIVERGENCE: kernel 6.18.44-test differs from the model at step 1 of 2"));
-  EXPECT_THAT(report, HasSubstr("   0  r0 = mmap(A+0x0, 0x2000, PROT_READ|PROT_WRITE,"));
-  EXPECT_THAT(report, HasSubstr(">> 1  mlock2(A+0x0, 0x2000, MLOCK_ONFAULT)  = 0"));
+  EXPECT_THAT(report, HasSubstr("first diverging step: 1 of 2: mlock2(arena+0x0, 0x2000, MLOCK_ONFAULT)\n"));
+  EXPECT_THAT(report, HasSubstr("   0  r0 = mmap(arena+0x0, 0x2000, PROT_READ|PROT_WRITE,"));
+  EXPECT_THAT(report, HasSubstr(">> 1  mlock2(arena+0x0, 0x2000, MLOCK_ONFAULT)  = 0\n"));
   EXPECT_THAT(report, HasSubstr("vma-flags:\n    pages 0-1 (A+0x0..A+0x2000): expected rw-p lo lf, observed rw-p lo"));
   EXPECT_THAT(report, HasSubstr("vmlck: expected 8 kB, observed 0 kB"));
-  EXPECT_THAT(report, HasSubstr("replay: ./mlockcheck run --seed 7"));
-  EXPECT_THAT(report, HasSubstr("regions: r0=A+0x0"));
+  EXPECT_THAT(report, HasSubstr("rerun: ./mlockcheck run --seed 7\n"));
+  EXPECT_THAT(report, HasSubstr("kernel:  6.18.44-test\nprofile 6.18: "));
+  EXPECT_THAT(report, ::testing::Not(HasSubstr("config hints")));  // report.txt's alone
+}
+
+// The sequence listing of a report is sequence-file text: its lines, step
+// numbers, ">>" and results included, parse back into the same calls.
+TEST(ReportTest, TheSequenceListingPastesIntoASequenceFile) {
+  const std::vector<Op> ops = {MmapPages(0, 4, 4, kRw, kAnonPrivate), Mlock2Pages(0, 2, uapi::kMlockOnfault),
+                               MmapFilePages(kMemfd, 1, 0, 2, kRw, uapi::kMapShared | uapi::kMapFixedNoreplace),
+                               SetMemlockLimitOp(0x4000, uapi::kRlimInfinity), DropCapIpcLockOp(), BrkOp(0x1800),
+                               MremapPages(4, 2, 2, uapi::kMremapMaymove | uapi::kMremapFixed, 30)};
+  SequenceResult result;
+  result.verdict = Verdict::kDivergence;
+  result.diverging_step = 1;
+  result.outcomes = {{0x100000004000, 0, 0}, {0, 0, 0}};
+  result.diffs.push_back({Channel::kVmLck, "8 kB", "0 kB", ""});
+  const std::string report = RenderReport(ops, result, TestConfig(), "6.18.0", "rerun");
+  const size_t from = report.find("\nsequence (");
+  ASSERT_NE(from, std::string::npos) << report;
+  std::string listing = report.substr(report.find('\n', from + 1) + 1);
+  listing = listing.substr(0, listing.find("\n\n"));
+  SequenceFile file;
+  std::string error;
+  ASSERT_TRUE(ParseSequence(listing, "listing", &file, &error)) << error << "\n" << listing;
+  // The same calls (an unlabelled mmap's region_base is not part of its text).
+  EXPECT_EQ(FormatCalls(file.ops), FormatCalls(ops)) << listing;
+  EXPECT_EQ(file.ops.size(), ops.size());
 }
 
 TEST(ReportTest, ObservedOutcomeThatDiffersShowsTheExpectedOneToo) {
@@ -45,8 +74,8 @@ TEST(ReportTest, ObservedOutcomeThatDiffersShowsTheExpectedOneToo) {
   result.diverging_step = 1;
   result.outcomes = {{0x100000000000, 0, 0}, {0, 0, 0}};
   result.diffs.push_back({Channel::kResult, "-1 ENOMEM", "0", ""});
-  const std::string report = FormatReport(ops, result, TestConfig(), "6.1.0", "replay");
-  EXPECT_THAT(report, HasSubstr(">> 1  mlock(A+0x0, 0x1000)  = 0  (expected -1 ENOMEM)"));
+  const std::string report = RenderReport(ops, result, TestConfig(), "6.1.0", "replay");
+  EXPECT_THAT(report, HasSubstr(">> 1  mlock(arena+0x0, 0x1000)  = 0  (expected -1 ENOMEM)"));
   EXPECT_THAT(report, HasSubstr("result: expected -1 ENOMEM, observed 0"));
 }
 
@@ -57,9 +86,9 @@ TEST(ReportTest, HarnessErrorNamesTheFailureAndUnrunSteps) {
   result.run.status = RunStatus::kSeccomp;
   result.run.detail = "executor made syscall getppid at step 1";
   result.outcomes = {{0x100000000000, 0, 0}};
-  const std::string report = FormatReport(ops, result, TestConfig(), "6.18.0", "replay");
+  const std::string report = RenderReport(ops, result, TestConfig(), "6.18.0", "replay");
   EXPECT_THAT(report, HasSubstr("HARNESS ERROR (seccomp violation): executor made syscall getppid at step 1"));
-  EXPECT_THAT(report, HasSubstr("1  write(A+0x0)  (not run)"));
+  EXPECT_THAT(report, HasSubstr("   1  write(arena+0x0)  = not run\n"));
 }
 
 TEST(CoverageTest, CountsOperationsOutcomesTransitionsAndEvents) {

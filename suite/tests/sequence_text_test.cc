@@ -124,7 +124,7 @@ TEST(SequenceTextTest, MremapRoundTripsWithItsFiveArguments) {
   EXPECT_EQ(Parse(FormatSequence(file.ops, {})).ops, file.ops);
   EXPECT_THAT(ParseError("mremap(arena+0x0, 0x1000, 0x1000, 0, 0x10000)\n"),
               HasSubstr("bad.seq:1: expected a new address (arena+0xN)"));
-  EXPECT_EQ(OpString(move), "mremap(r0+0x1000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, A+0x10000)");
+  EXPECT_EQ(OpString(move), "mremap(arena+0x1000, 0x1000, 0x1000, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, arena+0x10000)");
 }
 
 TEST(SequenceTextTest, MalformedLinesNameTheLineAndWhatWasExpected) {

@@ -8,6 +8,7 @@
 #include "runners/host.h"
 #include "suite/lib/scenarios.h"
 #include "suite/lib/suite_context.h"
+#include "suite/lib/report.h"
 #include "suite/lib/verify.h"
 
 namespace mlc {
@@ -36,7 +37,7 @@ class ThpRunnerTest : public ::testing::Test {
     std::vector<Observation> seen;
     const SequenceResult result = VerifySequence(ops, config_, *ex_, nullptr);
     EXPECT_EQ(result.verdict, Verdict::kConformant)
-        << FormatReport(ops, result, config_, ex_->info().release, "thp_runner_test");
+        << RenderReport(ops, result, config_, ex_->info().release, "thp_runner_test");
     const RunReport report = ex_->Run(ToWire(ops, config_.arena_base), [&](uint32_t, const Observation& o) {
       seen.push_back(o);
       return true;

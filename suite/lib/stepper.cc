@@ -1,0 +1,27 @@
+#include "suite/lib/stepper.h"
+
+namespace mlc {
+
+const Outcome& Stepper::Step(const Op& op, const std::vector<ThpState>* thp) {
+  effects_ = StepEffects{};
+  predicted_ = model_.Apply(op, &effects_);
+  // --thp: which ranges the kernel PMD-mapped is an input, not a prediction.
+  if (model_.config().thp && thp != nullptr) model_.AdoptThp(*thp, &effects_);
+  expected_valid_ = false;
+  return predicted_;
+}
+
+const Observation& Stepper::expected() {
+  if (!expected_valid_) {
+    Predict(model_, predicted_, &expected_);
+    expected_valid_ = true;
+  }
+  return expected_;
+}
+
+std::vector<ChannelDiff> Stepper::Check(const Op& op, const Observation& observed) {
+  Step(op, &observed.thp);
+  return Compare(expected(), observed, op, model_.config());
+}
+
+}  // namespace mlc
