@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "oracles/events.h"
 #include "oracles/files.h"
 #include "oracles/kernel_profile.h"
 #include "oracles/op.h"
@@ -234,87 +235,6 @@ struct ModelConfig {
 // user holds no other locked pages, as in a test guest).
 constexpr uint64_t kSecretmemChargeSlack = kFileWindowPages;
 
-// What one step did, for the coverage summary.
-enum class Event : uint8_t {
-  kLockAcrossHole,        // mlock/mlock2/munlock hit a hole after changing earlier pages
-  kLockStartsInHole,      // ... or started in one and changed nothing
-  kPopulateStoppedAtProtNone,
-  kPopulateSkippedOnFault,
-  kMapFixedReplacedLocked,
-  kMunmapOfLocked,
-  kMprotectPopulated,     // locked private VMA made writable was COW-populated
-  kZeroPageReplaced,      // a zero page became a real page
-  kTouchFaulted,
-  kFutureLockedMmap,      // an mmap picked up VM_LOCKED from MCL_FUTURE
-  // RLIMIT_MEMLOCK without CAP_IPC_LOCK.
-  kNoLockPermission,      // EPERM: limit 0 (can_do_mlock())
-  kMlockOverLimit,        // mlock/mlock2 ENOMEM from the limit
-  kMlockFitAfterDiscount, // ... allowed only because pages already locked were discounted
-  kMlockallOverTotalVm,   // mlockall(MCL_CURRENT) ENOMEM: total_vm over the limit
-  kLockedMmapOverLimit,   // EAGAIN from mlock_future_ok() for a locked mmap
-  kMapFixedEagainOverOwnLocked,  // ... although it would fit once the replaced locked pages were gone
-  kLimitChanged,          // prlimit64 changed RLIMIT_MEMLOCK
-  kLimitBelowLockedVm,    // ... to below what is already locked
-  kPopulateStoppedAtEof,  // populate hit a file page beyond EOF (SIGBUS -> EFAULT -> ENOMEM)
-  kTouchBeyondEof,        // touch of a file page beyond EOF raised SIGBUS
-  kFileCowBroken,         // a private file page was replaced by its anonymous copy
-  kTruncateZapped,        // ftruncate unmapped pages beyond the new EOF
-  kTruncateZappedLocked,  // ... of a VM_LOCKED mapping
-  kDrainBarrier,          // the step ended with lru_add_drain(): KPF_UNEVICTABLE determined
-  kMlockUncertain,        // a page-cache page's PG_mlocked became undetermined
-  kSecretmemStaysLocked,  // mlock/munlock/mlockall left secretmem pages as they were
-  kPopulateRefusedSecretmem,  // populate hit secretmem (GUP refuses it: EFAULT)
-  kSecretmemCharged,      // a secretmem fault charged a page to the user's locked_vm (not VM_LOCKED)
-  kSecretmemChargeSigbus, // ... and raised SIGBUS over RLIMIT_MEMLOCK
-  // madvise (mm/madvise.c).
-  kMadvLockedEinval,      // EINVAL on a VM_LOCKED VMA
-  kMadvPartialEinval,     // ... after earlier unlocked VMAs of the range were already advised
-  kMadvZapped,            // MADV_DONTNEED zapped present pages
-  kMadvZappedLocked,      // MADV_DONTNEED_LOCKED zapped pages of a locked VMA
-  kMadvFreeLazy,          // MADV_FREE made present pages lazyfree (residency left open)
-  kMadvFreeNotAnon,       // MADV_FREE on a shared or file mapping: EINVAL
-  kMadvColdKept,          // MADV_COLD deactivated present pages, which stay
-  kMadvPageoutKept,       // MADV_PAGEOUT could not page out anonymous pages (no swap)
-  kMadvPageoutOpen,       // MADV_PAGEOUT left a page-cache/shmem page's residency open
-  kMadvWillneed,          // MADV_WILLNEED succeeded over mapped pages
-  kMadvPopulated,         // MADV_POPULATE_READ/WRITE faulted pages in
-  kMadvPopulateEinval,    // MADV_POPULATE_* on a VMA without the access (PROT_NONE...): EINVAL
-  kMadvPopulateEof,       // MADV_POPULATE_* beyond EOF: EFAULT
-  kMadvHole,              // ENOMEM for a hole, after the mapped parts were advised
-  kMremapShrankLocked,    // mremap shrink unmapped locked pages
-  kMremapGrewLocked,      // mremap grew a VM_LOCKED VMA in place (populated)
-  kMremapGrewOnFault,     // ... a VM_LOCKONFAULT one (not populated)
-  kMremapMovedLocked,     // mremap moved locked pages (lock and residency kept)
-  kMremapDontunmap,       // MREMAP_DONTUNMAP left the old range empty and unlocked
-  kMremapAcrossVmas,      // EFAULT: the old range is not within one VMA
-  kMremapOverLimit,       // EAGAIN: growing a locked mapping over RLIMIT_MEMLOCK
-  kMremapMovedSeveralVmas,  // a pure MREMAP_FIXED move over several VMAs or gaps (6.17+)
-  kBrkGrowLocked,         // brk grew the heap under MCL_FUTURE: locked and populated
-  kBrkGrowOnFault,        // ... under MCL_FUTURE|MCL_ONFAULT: locked, not populated
-  kBrkGrowUnlocked,       // ... without MCL_FUTURE
-  kBrkShrinkLocked,       // brk shrink unmapped locked heap pages
-  kBrkOverLimit,          // brk growth refused by mlock_future_ok(): the break stays
-  kForkWithLocked,        // fork while the parent had locked pages
-  kForkWithFuture,        // fork while the parent had MCL_FUTURE set
-  kForkCopiedPtes,        // fork copied present ptes of a VMA with an anon_vma
-  kForkAnonVmaOpen,       // ... or left open whether it did (merge rules, see PageState)
-  kThpPmdMapped,          // --thp: the kernel PMD-mapped a THP (fault, populate or khugepaged)
-  kThpHugeZeroMapped,     // ... or the huge zero page
-  kThpLockedWhole,        // a PMD-mapped THP inside a VM_LOCKED VMA: mlocked whole
-  kThpSplitAtLockBoundary,  // a lock call's VMA boundary inside a THP split its PMD
-  kThpSplitOther,         // mprotect/munmap/mmap boundary or a write to the huge zero page split it
-  kThpZappedByMadvise,    // MADV_DONTNEED(_LOCKED) zapped part of a THP (PMD split) or all of it
-  kThpSplitMlockOpen,     // a page of a PTE-mapped THP in a locked VMA: mlocked "may be 0"
-  kThpRejected,           // the kernel reported a PMD mapping the rules do not allow
-  kHugetlbMapped,         // a MAP_HUGETLB mapping was created
-  kHugetlbLockSkipped,    // pages of hugetlb VMAs that mlock/MAP_LOCKED/MCL_FUTURE/mlockall left without VM_LOCKED
-  kHugetlbPopulated,      // populate allocated a huge page (mlock, MAP_LOCKED, MAP_POPULATE, mlockall)
-  kHugetlbTouched,        // a touch allocated a huge page
-  kHugetlbSplitRefused,   // a call would split a hugetlb VMA off its huge page boundary
-  kHugetlbNoReserve,      // MAP_HUGETLB without enough free huge pages (ENOMEM)
-  kCount,
-};
-const char* EventName(Event e);
 
 // Per-page lock transitions, indexed [before][after].
 using LockTransitions = std::array<std::array<uint32_t, 3>, 3>;
@@ -549,6 +469,15 @@ class Model {
 // smaller than a huge page. Call after page_size and the arena are set.
 void SetHugetlbConfig(uint64_t huge_page_size, uint64_t free, uint64_t reserved, uint64_t overcommit,
                       ModelConfig* config);
+
+// A call the model does not cover: an id, why (printed to the user), and the
+// kernel code no rule of the model decides (oracles/model/unmodelled.cc).
+struct UnmodelledRule {
+  const char* id;
+  const char* why;
+  const char* source;
+};
+const std::vector<UnmodelledRule>& UnmodelledRules();
 
 // Why the model cannot predict `op` in `model`'s state, or nullptr: calls the
 // model does not cover (generators never make them; replayed files that do

@@ -9,23 +9,19 @@ bool IsLockRange(OpKind kind) {
   return kind == OpKind::kMlock || kind == OpKind::kMlock2 || kind == OpKind::kMunlock;
 }
 
+// Events that decide a call's result, most specific first: the result's
+// rule is the event's (oracles/events.h).
+constexpr Event kResultEvents[] = {
+    Event::kHugetlbSplitRefused, Event::kHugetlbNoReserve, Event::kNoLockPermission, Event::kMlockOverLimit,
+    Event::kMlockallOverTotalVm, Event::kLockedMmapOverLimit, Event::kMadvLockedEinval, Event::kMadvPopulateEinval,
+    Event::kMadvPopulateEof, Event::kMadvHole, Event::kMadvFreeNotAnon, Event::kMremapAcrossVmas,
+    Event::kMremapOverLimit, Event::kBrkOverLimit, Event::kPopulateStoppedAtProtNone, Event::kPopulateStoppedAtEof,
+};
+
 std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects& fx) {
   const int err = expected.ret == -1 ? expected.err : 0;
-  if (Noted(fx, Event::kNoLockPermission)) {
-    return "mm/mlock.c can_do_mlock(): RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK is EPERM, before the length "
-           "check; mm/mmap.c do_mmap() for MAP_LOCKED (mlock(2), ref 2)";
-  }
-  if (Noted(fx, Event::kMlockOverLimit)) {
-    return "mm/mlock.c do_mlock(): locked_vm plus the range over RLIMIT_MEMLOCK is ENOMEM, after discounting "
-           "pages already locked in it (count_mm_mlocked_page_nr(), 0cf2f6f6dc60, ref 7)";
-  }
-  if (Noted(fx, Event::kMlockallOverTotalVm)) {
-    return "mm/mlock.c SYSCALL_DEFINE1(mlockall): MCL_CURRENT with total_vm over RLIMIT_MEMLOCK is ENOMEM "
-           "(ref 10)";
-  }
-  if (Noted(fx, Event::kLockedMmapOverLimit)) {
-    return "mm/mmap.c mlock_future_ok(): a locked mapping that would take locked_vm over RLIMIT_MEMLOCK is "
-           "EAGAIN (mmap(2), ref 12)";
+  for (Event e : kResultEvents) {
+    if (Noted(fx, e)) return InfoOf(e).citation;
   }
   switch (op.kind) {
     case OpKind::kDropCapIpcLock:
@@ -55,10 +51,6 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
       }
       if (err == uapi::kEinval) return "mm/mlock.c apply_vma_lock_flags(): end < start after rounding is EINVAL (ref 4)";
       if (err == uapi::kEnosys) return "mlock2 is missing on this kernel (ENOSYS, probed)";
-      if (err == uapi::kEnomem && Noted(fx, Event::kPopulateStoppedAtProtNone)) {
-        return "mm/gup.c __mm_populate(): populate fails on PROT_NONE, mapped to ENOMEM by "
-               "__mlock_posix_error_return(), the flags stay (ref 9, 34)";
-      }
       if (err == uapi::kEnomem) {
         return "mm/mlock.c apply_vma_lock_flags(): a start or a hole outside any VMA is ENOMEM, VMAs before the "
                "hole already changed (ref 6)";
@@ -84,35 +76,9 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kWriteTouch:
       return "mmap(2): an access to an unmapped page or one its protection forbids raises SIGSEGV";
     case OpKind::kMadvise:
-      if (Noted(fx, Event::kMadvLockedEinval)) {
-        return "mm/madvise.c madvise_dontneed_free_valid_vma()/can_madv_lru_vma(): MADV_DONTNEED, MADV_FREE, "
-               "MADV_COLD and MADV_PAGEOUT are EINVAL on a VM_LOCKED VMA, earlier VMAs already advised (ref 60)";
-      }
-      if (Noted(fx, Event::kMadvPopulateEinval)) {
-        return "mm/gup.c check_vma_flags() without FOLL_FORCE: MADV_POPULATE_* of a VMA without the access "
-               "(PROT_NONE) or of secretmem is EINVAL (mm/madvise.c madvise_populate())";
-      }
-      if (Noted(fx, Event::kMadvPopulateEof)) {
-        return "mm/madvise.c madvise_populate(): VM_FAULT_SIGBUS beyond EOF is EFAULT";
-      }
-      if (Noted(fx, Event::kMadvHole)) {
-        return "mm/madvise.c madvise_walk_vmas(): holes are skipped and ENOMEM is returned at the end; "
-               "MADV_POPULATE_* stops at the hole since 6.10";
-      }
-      if (Noted(fx, Event::kMadvFreeNotAnon)) {
-        return "mm/madvise.c madvise_free_single_vma(): MADV_FREE works only on anonymous private VMAs";
-      }
       return "mm/madvise.c do_madvise(): unknown advice (per version), an unaligned start, a length rounding to "
              "0 or wrap-around are EINVAL; len 0 is 0";
     case OpKind::kMremap:
-      if (Noted(fx, Event::kMremapAcrossVmas)) {
-        return "mm/mremap.c remap_is_valid(): an old range reaching beyond its VMA is EFAULT (\"We can't remap "
-               "across vm area boundaries\")";
-      }
-      if (Noted(fx, Event::kMremapOverLimit)) {
-        return "mm/mremap.c remap_is_valid(): growing a VM_LOCKED VMA past RLIMIT_MEMLOCK is EAGAIN "
-               "(mlock_future_ok(), ref 12)";
-      }
       if (err == uapi::kEinval) {
         return "mm/mremap.c check_mremap_params(): unknown flags, unaligned addresses, new_len 0, FIXED or "
                "DONTUNMAP without MAYMOVE, DONTUNMAP resizing, overlapping ranges are EINVAL";
@@ -121,10 +87,6 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
       if (err == uapi::kEnomem) return "mm/mremap.c expand_vma(): no room to grow in place without MREMAP_MAYMOVE is ENOMEM";
       return "mm/mremap.c do_mremap(): the new address on success (mremap(2), ref 30, 59)";
     case OpKind::kBrk:
-      if (Noted(fx, Event::kBrkOverLimit)) {
-        return "mm/mmap.c check_brk_limits() -> mlock_future_ok(): growth under MCL_FUTURE over RLIMIT_MEMLOCK "
-               "fails and brk returns the unchanged break (ref 12, 28)";
-      }
       return "mm/mmap.c SYSCALL_DEFINE1(brk): returns the new break, or the old one on failure; shrinking is "
              "always allowed (ref 27, 28)";
     case OpKind::kFork:
@@ -137,14 +99,6 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
 }  // namespace
 
 std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, const StepEffects& fx) {
-  if (channel == Channel::kResult && Noted(fx, Event::kHugetlbSplitRefused)) {
-    return "mm/hugetlb.c hugetlb_vm_op_split(): a hugetlb VMA splits only on a huge page boundary (EINVAL; "
-           "mmap(MAP_FIXED) answers ENOMEM before 9014b230d88d, v6.12)";
-  }
-  if (channel == Channel::kResult && Noted(fx, Event::kHugetlbNoReserve)) {
-    return "fs/hugetlbfs/inode.c hugetlbfs_file_mmap() -> mm/hugetlb.c hugetlb_reserve_pages(): the mapping's "
-           "huge pages are reserved at mmap time, ENOMEM without enough free ones";
-  }
   switch (channel) {
     case Channel::kResult: return ResultRule(op, expected, fx);
     case Channel::kVma:

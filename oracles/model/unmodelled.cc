@@ -4,33 +4,62 @@
 #include "oracles/model/outcome.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 
 namespace mlc {
 
 using namespace model_outcome;
 
+namespace {
+
+// One row per call the model does not cover: why, and the kernel code whose
+// behaviour no rule of the model decides.
+constexpr UnmodelledRule kRules[] = {
+    {"hugetlb-without-pool", "MAP_HUGETLB needs free huge pages (none reserved, or the kernel has no hugetlbfs)",
+     "mm/hugetlb.c hugetlb_reserve_pages(): the pool the host reserved, which mlockcheck never changes"},
+    {"hugetlb-with-thp", "MAP_HUGETLB is not modelled together with --thp",
+     "the THP profile adopts PMD mappings per range; hugetlb VMAs are PMD-mapped by other rules"},
+    // MADV_FREE (madvise_free_huge_pmd()) and MADV_COLD/PAGEOUT
+    // (madvise_cold_or_pageout_pte_range()) split a THP's folio where the
+    // range covers part of it, and only if split_folio() succeeds.
+    {"thp-folio-split-advice", "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not modelled under --thp",
+     "mm/huge_memory.c split_folio(): fails while a reference (a per-CPU LRU batch holds one) no rule exposes"},
+    {"hugetlb-madvise-mremap-fork", "madvise, mremap and fork are not modelled while hugetlb mappings exist",
+     "mm/hugetlb.c: hugetlb_vm_op_split(), move_hugetlb_page_tables(), copy_hugetlb_page_range() are not modelled"},
+    // A secretmem fault charging the user's locked_vm within reach of
+    // RLIMIT_MEMLOCK: whether it fits depends on pages the user holds
+    // elsewhere (kSecretmemChargeSlack).
+    {"secretmem-charge-near-limit",
+     "a secretmem fault this close to RLIMIT_MEMLOCK depends on the user's locked pages elsewhere",
+     "mm/secretmem.c secretmem_fault(): the charge is the user's (user->locked_vm), not the process's"},
+};
+
+const char* Why(const char* id) {
+  for (const UnmodelledRule& rule : kRules) {
+    if (std::string_view(rule.id) == id) return rule.why;
+  }
+  return "not modelled";
+}
+
+}  // namespace
+
+const std::vector<UnmodelledRule>& UnmodelledRules() {
+  static const std::vector<UnmodelledRule> rules(std::begin(kRules), std::end(kRules));
+  return rules;
+}
+
 const char* UnmodelledReason(const Model& model, const Op& op) {
   const bool huge_mmap = op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb);
-  if (huge_mmap && model.config().huge_page_pages == 0) {
-    return "MAP_HUGETLB needs free huge pages (none reserved, or the kernel has no hugetlbfs)";
-  }
-  if (huge_mmap && model.config().thp) return "MAP_HUGETLB is not modelled together with --thp";
-  // --thp: MADV_FREE (madvise_free_huge_pmd()) and MADV_COLD/PAGEOUT
-  // (madvise_cold_or_pageout_pte_range()) split a THP's folio where the
-  // range covers part of it, and only if split_folio() succeeds, which
-  // depends on references (a per-CPU LRU batch holds one) no rule exposes.
+  if (huge_mmap && model.config().huge_page_pages == 0) return Why("hugetlb-without-pool");
+  if (huge_mmap && model.config().thp) return Why("hugetlb-with-thp");
   if (model.config().thp && op.kind == OpKind::kMadvise &&
       (op.flags == uapi::kMadvFree || op.flags == uapi::kMadvCold || op.flags == uapi::kMadvPageout)) {
-    return "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not modelled under --thp";
+    return Why("thp-folio-split-advice");
   }
   const bool hugetlb_rules_missing = op.kind == OpKind::kMadvise || op.kind == OpKind::kMremap ||
                                      op.kind == OpKind::kFork;
-  if (hugetlb_rules_missing && model.AnyHugetlbMapped()) {
-    return "madvise, mremap and fork are not modelled while hugetlb mappings exist";
-  }
-  // A secretmem fault charging the user's locked_vm within reach of
-  // RLIMIT_MEMLOCK: whether it fits depends on pages the user holds
-  // elsewhere (kSecretmemChargeSlack).
+  if (hugetlb_rules_missing && model.AnyHugetlbMapped()) return Why("hugetlb-madvise-mremap-fork");
   const bool touch = op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch;
   const uint64_t index = op.addr / model.config().page_size;
   if (touch && !model.config().secretmem_locked && op.region != kAbsoluteAddr && index < model.pages().size()) {
@@ -39,7 +68,7 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
     const uint64_t after = model.SecretmemChargedPages() + 1;
     if (page.mapped && page.file == kSecretmem && !model.FilePageCached(page) && !model.BeyondEof(page) &&
         after <= limit && limit - after < kSecretmemChargeSlack) {
-      return "a secretmem fault this close to RLIMIT_MEMLOCK depends on the user's locked pages elsewhere";
+      return Why("secretmem-charge-near-limit");
     }
   }
   return nullptr;

@@ -61,14 +61,25 @@ void Coverage::Print(std::ostream& os, const char* p) const {
          << transitions_[from][to] << "\n";
     }
   }
-  os << p << "  events:\n";
-  for (size_t e = 0; e < events_.size(); ++e) {
-    os << p << "    " << std::left << std::setw(58) << EventName(static_cast<Event>(e))
-       << std::right << std::setw(9) << events_[e];
-    const auto why = unreachable_.find(static_cast<Event>(e));
-    if (events_[e] == 0 && why != unreachable_.end()) os << "  (not possible here: " << why->second << ")";
-    os << "\n";
+  os << p << "  events, by rule family (oracles/events.h has each one's source):\n";
+  for (int f = 0; f <= static_cast<int>(Family::kHugetlb); ++f) {
+    os << p << "   " << FamilyName(static_cast<Family>(f)) << ":\n";
+    for (size_t e = 0; e < events_.size(); ++e) {
+      const Event event = static_cast<Event>(e);
+      if (InfoOf(event).family != static_cast<Family>(f)) continue;
+      os << p << "    " << std::left << std::setw(58) << EventName(event) << std::right << std::setw(9) << events_[e];
+      const std::string* why = UnreachableReason(event);
+      if (events_[e] == 0 && why != nullptr) os << "  (not possible here: " << *why << ")";
+      os << "\n";
+    }
   }
+}
+
+const std::string* Coverage::UnreachableReason(Event e) const {
+  for (const auto& [gate, why] : closed_) {
+    if (InfoOf(e).gates & gate) return &why;
+  }
+  return nullptr;
 }
 
 }  // namespace mlc

@@ -23,9 +23,12 @@ class Coverage {
   uint64_t OutcomeCount(const std::string& key) const;
   uint64_t TransitionCount(Lock from, Lock to) const;
   uint64_t EventCount(Event e) const { return events_[static_cast<size_t>(e)]; }
-  // An event this run cannot produce (the kernel lacks the feature, or the
-  // run leaves it out): a 0 count is printed with the reason.
-  void SetUnreachable(Event e, const std::string& why) { unreachable_[e] = why; }
+  // A gate this run has closed (the kernel lacks the feature, or the run
+  // leaves it out): the 0 of every event that needs it (oracles/events.h)
+  // is printed with the reason.
+  void CloseGate(Gate gate, const std::string& why) { closed_[gate] = why; }
+  // Why `e` cannot happen in this run, or nullptr.
+  const std::string* UnreachableReason(Event e) const;
 
  private:
   uint64_t steps_ = 0;
@@ -33,7 +36,7 @@ class Coverage {
   std::map<std::string, uint64_t> outcomes_;  // "mlock -> ENOMEM"
   std::array<std::array<uint64_t, 3>, 3> transitions_{};  // pages, [from][to]
   std::array<uint64_t, static_cast<size_t>(Event::kCount)> events_{};
-  std::map<Event, std::string> unreachable_;
+  std::map<Gate, std::string> closed_;
 };
 
 }  // namespace mlc

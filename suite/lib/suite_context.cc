@@ -216,53 +216,30 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
 }
 
 void SuiteContext::MarkUnreachableEvents() {
-  const auto mark = [this](std::initializer_list<Event> events, const std::string& why) {
-    for (Event e : events) coverage_.SetUnreachable(e, why);
-  };
-  if (!config_.read_fault_maps_zero_page) {
-    mark({Event::kZeroPageReplaced, Event::kThpHugeZeroMapped}, "no zero page on this kernel");
-  }
-  if (!gen_options_.thp) {
-    mark({Event::kThpPmdMapped, Event::kThpHugeZeroMapped, Event::kThpLockedWhole, Event::kThpSplitAtLockBoundary,
-          Event::kThpSplitOther, Event::kThpZappedByMadvise, Event::kThpSplitMlockOpen, Event::kThpRejected},
-         "THP is off without --thp");
-  }
-  const std::initializer_list<Event> hugetlb = {Event::kHugetlbMapped,  Event::kHugetlbLockSkipped,
-                                                Event::kHugetlbPopulated, Event::kHugetlbTouched,
-                                                Event::kHugetlbSplitRefused};
+  const auto close = [this](Gate gate, const std::string& why) { coverage_.CloseGate(gate, why); };
+  if (!config_.read_fault_maps_zero_page) close(kGateZeroPage, "no zero page on this kernel");
+  if (!gen_options_.thp) close(kGateThp, "THP is off without --thp");
   if (config_.huge_page_pages == 0) {
-    mark(hugetlb, "hugetlb is not generated (see the header)");
-    mark({Event::kHugetlbNoReserve}, "hugetlb is not generated (see the header)");
+    close(kGateHugetlb, "hugetlb is not generated (see the header)");
   } else if (config_.hugetlb_available == 0) {
-    mark(hugetlb, "no free huge pages");
+    close(kGateHugetlbPool, "no free huge pages");
   }
   if (!gen_options_.mremap) {
-    mark({Event::kMremapShrankLocked, Event::kMremapGrewLocked, Event::kMremapGrewOnFault, Event::kMremapMovedLocked,
-          Event::kMremapDontunmap, Event::kMremapAcrossVmas, Event::kMremapOverLimit, Event::kMremapMovedSeveralVmas},
-         "mremap is not generated (see the header)");
+    close(kGateMremap, "mremap is not generated (see the header)");
   } else if (config_.profile.mremap_classic) {
-    mark({Event::kMremapMovedSeveralVmas}, "moves of several VMAs came with 6.17");
+    close(kGateMremapMultiVma, "moves of several VMAs came with 6.17");
   }
-  if (!gen_options_.secretmem) {
-    mark({Event::kSecretmemStaysLocked, Event::kPopulateRefusedSecretmem}, "memfd_secret is not generated");
-  }
-  if (!config_.page_flags) mark({Event::kMlockUncertain}, "no page-flags channel");
+  if (!gen_options_.secretmem) close(kGateSecretmem, "memfd_secret is not generated");
+  close(config_.secretmem_locked ? kGateSecretmemCharged : kGateSecretmemLocked,
+        config_.secretmem_locked ? "secretmem VMAs are VM_LOCKED here, not charged per fault (see the header)"
+                                 : "secretmem pages are charged per fault here, not VM_LOCKED (see the header)");
+  if (!config_.page_flags) close(kGatePageFlags, "no page-flags channel");
   if (!gen_options_.madvise) {
-    mark({Event::kMadvLockedEinval, Event::kMadvPartialEinval, Event::kMadvZapped, Event::kMadvZappedLocked,
-          Event::kMadvFreeLazy, Event::kMadvFreeNotAnon, Event::kMadvColdKept, Event::kMadvPageoutKept,
-          Event::kMadvPageoutOpen, Event::kMadvWillneed, Event::kMadvPopulated, Event::kMadvPopulateEinval,
-          Event::kMadvPopulateEof, Event::kMadvHole},
-         "madvise is not generated (see the header)");
+    close(kGateMadvise, "madvise is not generated (see the header)");
+  } else if (gen_options_.madvise_without_folio_splits) {
+    close(kGateMadvFolioSplit, "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not generated under --thp");
   }
-  if (gen_options_.madvise && gen_options_.madvise_without_folio_splits) {
-    mark({Event::kMadvFreeLazy, Event::kMadvFreeNotAnon, Event::kMadvColdKept, Event::kMadvPageoutKept,
-          Event::kMadvPageoutOpen},
-         "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not generated under --thp");
-  }
-  if (!gen_options_.fork) {
-    mark({Event::kForkWithLocked, Event::kForkWithFuture, Event::kForkCopiedPtes, Event::kForkAnonVmaOpen},
-         "fork is not generated (see the header)");
-  }
+  if (!gen_options_.fork) close(kGateFork, "fork is not generated (see the header)");
 }
 
 SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
