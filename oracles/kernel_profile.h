@@ -85,8 +85,8 @@ struct KernelProfile {
 };
 
 // Every version boundary the profile draws, in one table that
-// ProfileForRelease() and the README's "Kernel versions" table both follow
-// (suite/tests/kernel_profile_test.cc checks the README against it): the first
+// ProfileForRelease() and the "Kernel versions" table of oracles/README.md both
+// follow (suite/tests/kernel_profile_test.cc checks the table against it): the first
 // version with the newer behaviour, and the commits that brought it.
 struct VersionBoundary {
   const char* name;

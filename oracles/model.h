@@ -3,7 +3,7 @@
 // Comparison is per page, not per VMA, because VMA boundaries depend on merge
 // rules that differ between kernel versions (mm/vma.c, mm/mmap.c), while the
 // per-page state below is what the documented rules determine. Every rule
-// cites its source; "ref N" is rule N of shared/reference/linux-mlock-semantics.md.
+// cites its source; "ref N" is rule N of oracles/README.md.
 #pragma once
 
 #include <array>

@@ -1,5 +1,5 @@
 // The regression corpus: suite/regressions/*.seq, hand-written sequences for
-// the rules of the semantics reference and every divergence worth keeping.
+// the rules of oracles/README.md and every divergence worth keeping.
 // The oracle tests assert the model's prediction for the reference ones
 // against the rule's text; the conformance run replays every file on the
 // kernel.

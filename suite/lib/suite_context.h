@@ -33,7 +33,7 @@ struct RunOptions {
   bool strict = false;         // known kernel bugs (errata) fail the run too
   std::string errata_file;     // test hook: this registry instead of the built-in one
   std::string report_dir;      // where divergence reports go; empty: DefaultReportDir()
-  bool thp = false;            // --thp: the THP profile (README "Transparent huge pages")
+  bool thp = false;            // --thp: the THP profile (oracles/README.md "Transparent huge pages")
   std::string thp_sysfs = "/sys/kernel/mm/transparent_hugepage";  // test hook: --thp-sysfs DIR
 };
 

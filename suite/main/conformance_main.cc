@@ -129,11 +129,11 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     } else if (flag == "--quiet") {
       options->quiet = true;
     } else if (flag == "--mlock2-enosys") {
-      options->mlock2_enosys = true;  // test hook, see README "Testing mlockcheck"
+      options->mlock2_enosys = true;  // test hook, see suite/README.md "Testing mlockcheck"
     } else if (flag == "--strict") {
       options->strict = true;
     } else if (flag == "--errata-file") {
-      // test hook, see README "Kernel errata"
+      // test hook, see oracles/README.md "Kernel errata"
       if (value == nullptr || *value == '\0') {
         std::cerr << "mlockcheck: --errata-file needs a file name\n";
         return kExitHarness;
@@ -141,7 +141,7 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       options->errata_file = value;
       ++i;
     } else if (flag == "--planted-bug") {
-      options->planted_bug = true;  // test hook, see README "Testing mlockcheck"
+      options->planted_bug = true;  // test hook, see suite/README.md "Testing mlockcheck"
     } else if (flag == "--help" || flag == "-h") {
       std::cout << kUsage << kHelp;
       std::exit(0);

@@ -1,6 +1,6 @@
 // The oracle's brk and fork rules (issue 3), each scenario's expected state
 // written out from the rule it cites (oracles/model.cc Model::Brk(),
-// Model::Fork(); ref 27, 28, 31, 44, 55, 61 of the semantics reference).
+// Model::Fork(); ref 27, 28, 31, 44, 55, 61 of oracles/README.md).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -72,9 +72,10 @@ TEST(HostTest, CapIpcLockIsBit14OfCapEff) {
   EXPECT_FALSE(ParseCapIpcLock("Name:\tx\n").has_value());
 }
 
-// The README's "Kernel versions" rows, as {kernels, boundary, difference}.
-std::vector<std::vector<std::string>> ReadmeVersionRows() {
-  std::ifstream in(MLC_README_PATH);
+// The "Kernel versions" rows of the rules reference (oracles/README.md), as
+// {kernels, boundary, difference}.
+std::vector<std::vector<std::string>> RulesVersionRows() {
+  std::ifstream in(MLC_RULES_PATH);
   std::vector<std::vector<std::string>> rows;
   bool inside = false;
   for (std::string line; std::getline(in, line);) {
@@ -101,16 +102,16 @@ std::vector<std::vector<std::string>> ReadmeVersionRows() {
   return rows;
 }
 
-TEST(KernelProfileTest, TheReadmeVersionTableIsTheProfilesTable) {
-  const auto rows = ReadmeVersionRows();
-  ASSERT_FALSE(rows.empty()) << "no rows under '## Kernel versions' in " << MLC_README_PATH;
+TEST(KernelProfileTest, TheRulesVersionTableIsTheProfilesTable) {
+  const auto rows = RulesVersionRows();
+  ASSERT_FALSE(rows.empty()) << "no rows under '## Kernel versions' in " << MLC_RULES_PATH;
   EXPECT_EQ(rows.size(), VersionBoundaries().size());
   for (const VersionBoundary& b : VersionBoundaries()) {
     const std::vector<std::string>* row = nullptr;
     for (const auto& r : rows) {
       if (r.size() == 3 && r[1] == b.name) row = &r;
     }
-    ASSERT_NE(row, nullptr) << "README has no row for boundary " << b.name;
+    ASSERT_NE(row, nullptr) << MLC_RULES_PATH << " has no row for boundary " << b.name;
     const std::string version = std::to_string(b.since.major) + "." + std::to_string(b.since.minor) +
                                 (b.since.patch ? "." + std::to_string(b.since.patch) : "");
     EXPECT_EQ((*row)[0], "< " + version) << b.name;

@@ -2,7 +2,7 @@
 // Every expectation is written out from the rule's source: mm/mlock.c
 // can_do_mlock(), do_mlock(), count_mm_mlocked_page_nr(), SYSCALL mlockall;
 // mm/mmap.c do_mmap(), mlock_future_ok(); kernel/sys.c do_prlimit(); and
-// mlock(2), mmap(2), setrlimit(2). "ref N" is rule N of the semantics reference.
+// mlock(2), mmap(2), setrlimit(2). "ref N" is rule N of oracles/README.md.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Tests of the pure oracle (no kernel): each expectation below is written out
-// by hand from the rule text of shared/reference/linux-mlock-semantics.md
-// ("ref N"), never by re-running the model.
+// by hand from the rule text of oracles/README.md ("ref N" is its rule N),
+// never by re-running the model.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
