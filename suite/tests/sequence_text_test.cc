@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include "generators/gen_ops.h"
 #include "oracles/sequence_text.h"
 #include "suite/lib/scenarios.h"
@@ -204,6 +208,24 @@ TEST(SequenceTextTest, BrkAndForkRoundTrip) {
   EXPECT_EQ(Parse(FormatSequence(file.ops, {})).ops, file.ops);
   EXPECT_THAT(ParseError("brk()\n"), HasSubstr("the break's offset from the initial break"));
   EXPECT_THAT(ParseError("fork(arena+0x0)\n"), HasSubstr("fork takes 2 arguments"));
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// suite/README.md lists every call of the format, as the table has it.
+TEST(SequenceTextTest, TheReadmeListsEveryCallOfTheFormat) {
+  std::ifstream in(MLC_SUITE_README_PATH);
+  ASSERT_TRUE(in) << MLC_SUITE_README_PATH;
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const OpSyntax& syntax : OpSyntaxTable()) {
+    EXPECT_NE(text.str().find(std::string("`") + syntax.name + "("), std::string::npos)
+        << syntax.name << " is not listed in " << MLC_SUITE_README_PATH;
+  }
 }
 
 }  // namespace
