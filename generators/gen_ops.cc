@@ -480,7 +480,7 @@ Op GenFtruncate(const Targets& t) {
 Op GenMadvise(const Targets& t) {
   const bool unaligned = *Shrinking<int>({{94, 0}, {6, 1}});
   Op op = RangeOp(OpKind::kMadvise, GenRange(t, unaligned));
-  op.flags = *GenMadviseAdvice(t.options.madvise_dontneed_locked, t.options.madvise_without_folio_splits);
+  op.advice = *GenMadviseAdvice(t.options.madvise_dontneed_locked, t.options.madvise_without_folio_splits);
   switch (*Shrinking<int>({{91, 0}, {3, 1}, {3, 2}, {3, 3}})) {
     case 1: op.len = 0; break;                                       // 0, or EINVAL if unaligned
     case 2: op.len = std::numeric_limits<uint64_t>::max(); break;    // rounds to 0: EINVAL
@@ -630,14 +630,14 @@ Op GenBrk(const Targets& t) {
   op.kind = OpKind::kBrk;
   const uint64_t top = (t.brk + p - 1) / p * p;
   switch (*Shrinking<int>({{30, 0}, {20, 1}, {20, 2}, {10, 3}, {10, 4}, {10, 5}})) {
-    case 0: op.len = top + *rc::gen::inRange<uint64_t>(1, 9) * p; break;         // grow by pages
-    case 1: op.len = t.brk + *rc::gen::inRange<uint64_t>(1, 3 * p); break;        // grow by bytes
-    case 2: op.len = *rc::gen::inRange<uint64_t>(0, t.brk + 1); break;            // shrink (or stay)
-    case 3: op.len = 0; break;                                                    // back to the start
-    case 4: op.len = t.brk - t.brk % p + *rc::gen::inRange<uint64_t>(0, p); break;  // within the page
-    default: op.len = *rc::gen::inRange<uint64_t>(0, limit + 1); break;
+    case 0: op.brk_offset = top + *rc::gen::inRange<uint64_t>(1, 9) * p; break;         // grow by pages
+    case 1: op.brk_offset = t.brk + *rc::gen::inRange<uint64_t>(1, 3 * p); break;        // grow by bytes
+    case 2: op.brk_offset = *rc::gen::inRange<uint64_t>(0, t.brk + 1); break;            // shrink (or stay)
+    case 3: op.brk_offset = 0; break;                                                    // back to the start
+    case 4: op.brk_offset = t.brk - t.brk % p + *rc::gen::inRange<uint64_t>(0, p); break;  // within the page
+    default: op.brk_offset = *rc::gen::inRange<uint64_t>(0, limit + 1); break;
   }
-  op.len = std::min(op.len, limit);
+  op.brk_offset = std::min(op.brk_offset, limit);
   return op;
 }
 

@@ -64,7 +64,9 @@ const char* OpKindName(OpKind kind) {
 bool operator==(const Op& a, const Op& b) {
   return a.kind == b.kind && a.addr == b.addr && a.len == b.len && a.prot == b.prot &&
          a.flags == b.flags && a.region == b.region && a.region_base == b.region_base &&
-         a.file == b.file && a.offset == b.offset && a.new_len == b.new_len && a.new_addr == b.new_addr;
+         a.file == b.file && a.offset == b.offset && a.new_len == b.new_len && a.new_addr == b.new_addr &&
+         a.advice == b.advice && a.brk_offset == b.brk_offset && a.limit_cur == b.limit_cur &&
+         a.limit_max == b.limit_max;
 }
 
 std::string ErrnoName(int err) {
@@ -157,8 +159,8 @@ void ShowOp(const Op& op, std::ostream& os) { os << FormatCall(op, /*labelled=*/
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max) {
   Op op;
   op.kind = OpKind::kSetMemlockLimit;
-  op.len = cur;
-  op.addr = max;
+  op.limit_cur = cur;
+  op.limit_max = max;
   return op;
 }
 

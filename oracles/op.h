@@ -74,18 +74,18 @@ enum class OpKind : uint8_t {
   kMunlockall,
   kReadTouch,
   kWriteTouch,
-  // Privileges and limits (issue 3): capset(2) dropping CAP_IPC_LOCK from
-  // the effective and permitted sets, and prlimit64(0, RLIMIT_MEMLOCK,
-  // {cur = len, max = addr}, NULL).
+  // Privileges and limits: capset(2) dropping CAP_IPC_LOCK from the
+  // effective and permitted sets, and prlimit64(0, RLIMIT_MEMLOCK,
+  // {limit_cur, limit_max}, NULL).
   kDropCapIpcLock,
   kSetMemlockLimit,
   kMmapFile,   // mmap of one of the executor's files (oracles/files.h) at a fixed address
   kFtruncate,  // ftruncate of one of those files
-  kMadvise,    // madvise(addr, len, advice in `flags`)
+  kMadvise,    // madvise(addr, len, advice)
   // mremap(addr, len, new_len, flags, arena + new_addr), all five
   // arguments always passed (raw syscall).
   kMremap,
-  // brk(initial break + len): `len` is the target's offset in bytes from the
+  // brk(initial break + brk_offset): the target's offset in bytes from the
   // break the child started with (0..kHeapPages pages, any byte amount), not
   // a delta, so every call means the same after shrinking removed others.
   kBrk,
@@ -110,21 +110,25 @@ constexpr int kNoRegion = -1;
 // kernel rejects before touching any VMA (wrap-around EINVAL).
 constexpr int kAbsoluteAddr = -2;
 
+// One call: each field is named for what it means to the kinds that use it
+// (the others leave it at its default).
 struct Op {
   OpKind kind = OpKind::kMunlockall;
-  uint64_t addr = 0;  // arena offset, or absolute when region == kAbsoluteAddr
-  uint64_t len = 0;
+  uint64_t addr = 0;  // arena offset, or absolute when region == kAbsoluteAddr; kFork: the child's mmap
+  uint64_t len = 0;   // the range's length; kFtruncate: the file's new size; kMremap: old_len
   int prot = 0;   // mmap, mprotect
-  int flags = 0;  // mmap flags, mlock2 flags, mlockall flags
+  int flags = 0;  // mmap, mlock2, mlockall, mremap flags
   int region = kNoRegion;
   uint64_t region_base = 0;  // arena offset of region `region`
   int file = -1;             // kMmapFile, kFtruncate: which file (oracles/files.h)
   uint64_t offset = 0;       // kMmapFile: file offset in bytes
-  uint64_t new_len = 0;      // kMremap: new_len (old_len is `len`)
+  uint64_t new_len = 0;      // kMremap: new_len
   uint64_t new_addr = 0;     // kMremap: arena offset of new_address
+  int advice = 0;            // kMadvise: MADV_*
+  uint64_t brk_offset = 0;   // kBrk: the break's target above the initial break, bytes
+  uint64_t limit_cur = 0;    // kSetMemlockLimit: RLIMIT_MEMLOCK's soft limit, bytes
+  uint64_t limit_max = 0;    // ... and its hard one (uapi::kRlimInfinity: unlimited)
 };
-// prlimit64(RLIMIT_MEMLOCK) carries the soft limit in `len` and the hard
-// limit in `addr` (bytes; uapi::kRlimInfinity for unlimited); no address.
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max);
 Op DropCapIpcLockOp();
 // Resolves region-relative addresses against the sequence itself: an address

@@ -291,17 +291,17 @@ const ArgSyntax kOffset{Form::kLiteral, nullptr, nullptr, nullptr, "0", "0 (the 
 // the flag machinery: the values 0, 1 and 2 are "no bit", bit 0 and bit 1.
 const ArgSyntax kFile{Form::kFlags, nullptr, &Op::file, FileArgName, nullptr, "a file (MEMFD, TMPFILE or SECRETMEM)"};
 const ArgSyntax kFileOffset{Form::kNumber, &Op::offset, nullptr, nullptr, nullptr, "a file offset (a number)"};
-// RLIMIT_MEMLOCK's soft and hard limit in bytes (SetMemlockLimitOp keeps the hard one in Op::addr).
-const ArgSyntax kLimitCur{Form::kNumber, &Op::len, nullptr, nullptr, nullptr, "the soft limit (a number)"};
-const ArgSyntax kLimitMax{Form::kNumber, &Op::addr, nullptr, nullptr, nullptr, "the hard limit (a number)"};
-const ArgSyntax kAdvice{Form::kFlags, nullptr, &Op::flags, MadviseAdviceName, nullptr,
+// RLIMIT_MEMLOCK's soft and hard limit in bytes.
+const ArgSyntax kLimitCur{Form::kNumber, &Op::limit_cur, nullptr, nullptr, nullptr, "the soft limit (a number)"};
+const ArgSyntax kLimitMax{Form::kNumber, &Op::limit_max, nullptr, nullptr, nullptr, "the hard limit (a number)"};
+const ArgSyntax kAdvice{Form::kFlags, nullptr, &Op::advice, MadviseAdviceName, nullptr,
                         "madvise advice (MADV_DONTNEED, MADV_FREE, ... or a number)"};
 const ArgSyntax kNewLen{Form::kNumber, &Op::new_len, nullptr, nullptr, nullptr, "a new length (a number)"};
 const ArgSyntax kMremapFlags{Form::kFlags, nullptr, &Op::flags, MremapFlagsName, nullptr,
                              "mremap flags (MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, 0 or a number)"};
 const ArgSyntax kNewAddr{Form::kArenaOffset, &Op::new_addr, nullptr, nullptr, nullptr, "a new address (arena+0xN)"};
 // brk's target as an offset in bytes from the break the child started with.
-const ArgSyntax kBrkOffset{Form::kNumber, &Op::len, nullptr, nullptr, nullptr,
+const ArgSyntax kBrkOffset{Form::kNumber, &Op::brk_offset, nullptr, nullptr, nullptr,
                            "the break's offset from the initial break (a number)"};
 }  // namespace arg
 

@@ -70,9 +70,19 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.kind = static_cast<uint32_t>(op.kind);
     w.prot = op.prot;
     w.flags = op.flags;
-    // prlimit64 carries the hard limit in `addr`, not an address.
-    w.addr = op.kind == OpKind::kSetMemlockLimit ? op.addr : AbsoluteAddress(op, arena_base);
+    w.addr = AbsoluteAddress(op, arena_base);
     w.len = op.len;
+    // Kinds whose arguments are not a range ride in the range's slots
+    // (runners/wire.h WireOp).
+    switch (op.kind) {
+      case OpKind::kMadvise: w.flags = op.advice; break;
+      case OpKind::kBrk: w.len = op.brk_offset; break;
+      case OpKind::kSetMemlockLimit:
+        w.len = op.limit_cur;
+        w.addr = op.limit_max;
+        break;
+      default: break;
+    }
     w.file = op.file;
     w.offset = op.offset;
     w.new_len = op.new_len;

@@ -41,6 +41,10 @@ enum : uint32_t {
   kSelfTestHang = 102,              // spins forever
   kSelfTestOtherRlimit = 110,       // prlimit64 on RLIMIT_CORE, which the filter forbids
 };
+// One call on the wire. Kinds whose arguments are not a range use the
+// range's slots (mlc::ToWire()): madvise's advice rides in `flags`, brk's
+// offset above the initial break in `len`, prlimit64's soft and hard limit
+// in `len` and `addr`.
 struct WireOp {
   uint32_t kind = 0;
   int32_t prot = 0;

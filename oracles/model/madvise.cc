@@ -25,7 +25,7 @@ using namespace model_outcome;
 // The model knows the advice below; any other value it takes as EINVAL, and
 // generators use only unassigned ones (5-7, 99).
 Outcome Model::Madvise(const Op& op, StepEffects& fx) {
-  const int advice = op.flags;
+  const int advice = op.advice;
   const KernelProfile& profile = config_.profile;
   bool known = false;
   switch (advice) {

@@ -124,11 +124,11 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
       // privilege; capable(CAP_IPC_LOCK) is false from here on.
       if (!Mutant(PlantedBug::kCapDropIgnored)) cap_ipc_lock_ = false;
       return Ok();
-    case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.len, op.addr, fx);
+    case OpKind::kSetMemlockLimit: return SetMemlockLimit(op.limit_cur, op.limit_max, fx);
     case OpKind::kFtruncate: return Ftruncate(op, fx);
     case OpKind::kMadvise: return Madvise(op, fx);
     case OpKind::kMremap: return Mremap(op, fx);
-    case OpKind::kBrk: return Brk(op.len, fx);
+    case OpKind::kBrk: return Brk(op.brk_offset, fx);
     case OpKind::kFork: return Fork(op, fx);
   }
   return Fail(uapi::kEinval);

@@ -54,7 +54,7 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
   if (huge_mmap && model.config().huge_page_pages == 0) return Why("hugetlb-without-pool");
   if (huge_mmap && model.config().thp) return Why("hugetlb-with-thp");
   if (model.config().thp && op.kind == OpKind::kMadvise &&
-      (op.flags == uapi::kMadvFree || op.flags == uapi::kMadvCold || op.flags == uapi::kMadvPageout)) {
+      (op.advice == uapi::kMadvFree || op.advice == uapi::kMadvCold || op.advice == uapi::kMadvPageout)) {
     return Why("thp-folio-split-advice");
   }
   const bool hugetlb_rules_missing = op.kind == OpKind::kMadvise || op.kind == OpKind::kMremap ||

@@ -91,7 +91,7 @@ Op MmapFilePages(int file, uint64_t window, uint64_t file_page, uint64_t pages, 
 
 Op MadvisePages(uint64_t first_page, uint64_t pages, int advice, uint64_t page_size) {
   Op op = RangePages(OpKind::kMadvise, first_page, pages, page_size);
-  op.flags = advice;
+  op.advice = advice;
   return op;
 }
 
@@ -106,7 +106,7 @@ Op FtruncateOp(int file, uint64_t bytes) {
 Op BrkOp(uint64_t offset) {
   Op op;
   op.kind = OpKind::kBrk;
-  op.len = offset;
+  op.brk_offset = offset;
   return op;
 }
 

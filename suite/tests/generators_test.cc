@@ -124,7 +124,7 @@ RC_GTEST_PROP(GenOpTest, EveryGeneratedCallStaysInsideTheArenaOrFailsBeforeAnyVm
   for (int step = 0; step < 40; ++step) {
     const Op op = *GenOp(model, options);
     RC_ASSERT(MayExecute(ToWire({op}, kBase)[0], arena));
-    if (op.kind == OpKind::kBrk) RC_ASSERT(op.len <= kHeapPages * kPage);
+    if (op.kind == OpKind::kBrk) RC_ASSERT(op.brk_offset <= kHeapPages * kPage);
     if (!Exempt(op)) {
       const Touched t = RoundedRange(op);
       RC_ASSERT(t.first <= t.end);
@@ -560,9 +560,9 @@ RC_GTEST_PROP(GenOpTest, GeneratedLimitsStayUnderTheHardLimitOutsideTheirNamedBr
     // Valid (cur <= max <= the hard limit), or one of the two named invalid
     // branches: cur > max (EINVAL) or a raised hard limit (EPERM unless
     // CAP_SYS_RESOURCE).
-    if (op.len > op.addr) {
+    if (op.limit_cur > op.limit_max) {
       RC_ASSERT(outcome.err == uapi::kEinval);
-    } else if (op.addr > hard) {
+    } else if (op.limit_max > hard) {
       RC_ASSERT(outcome.err == (config.cap_sys_resource ? 0 : uapi::kEperm));
     } else {
       RC_ASSERT(outcome.err == 0);

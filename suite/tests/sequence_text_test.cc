@@ -52,17 +52,17 @@ TEST(SequenceTextTest, MadviseAdviceRoundTripsByName) {
       "madvise(arena+0x0, 0x1000, MADV_WILLNEED)\nmadvise(arena+0x0, 0x1000, 0x5)\n");
   ASSERT_EQ(file.ops.size(), 4u);
   EXPECT_EQ(file.ops[0].kind, OpKind::kMadvise);
-  EXPECT_EQ(file.ops[0].flags, uapi::kMadvDontneedLocked);
-  EXPECT_EQ(file.ops[1].flags, uapi::kMadvPopulateWrite);
-  EXPECT_EQ(file.ops[2].flags, uapi::kMadvWillneed);
-  EXPECT_EQ(file.ops[3].flags, 5);
+  EXPECT_EQ(file.ops[0].advice, uapi::kMadvDontneedLocked);
+  EXPECT_EQ(file.ops[1].advice, uapi::kMadvPopulateWrite);
+  EXPECT_EQ(file.ops[2].advice, uapi::kMadvWillneed);
+  EXPECT_EQ(file.ops[3].advice, 5);
   EXPECT_EQ(FormatCall(file.ops[0], true), "madvise(arena+0x1000, 0x2000, MADV_DONTNEED_LOCKED)");
   EXPECT_EQ(FormatCall(file.ops[3], true), "madvise(arena+0x0, 0x1000, 0x5)");
   for (int advice : {uapi::kMadvWillneed, uapi::kMadvDontneed, uapi::kMadvFree, uapi::kMadvCold, uapi::kMadvPageout,
                      uapi::kMadvPopulateRead, uapi::kMadvPopulateWrite, uapi::kMadvDontneedLocked}) {
     const SequenceFile one = Parse("madvise(arena+0x0, 0x1000, " + MadviseAdviceName(advice) + ")\n");
     ASSERT_EQ(one.ops.size(), 1u);
-    EXPECT_EQ(one.ops[0].flags, advice) << MadviseAdviceName(advice);
+    EXPECT_EQ(one.ops[0].advice, advice) << MadviseAdviceName(advice);
   }
   EXPECT_THAT(ParseError("madvise(arena+0x0, 0x1000, MADV_BOGUS)\n"), HasSubstr("madvise advice"));
 }
@@ -198,7 +198,7 @@ TEST(SequenceTextTest, BrkAndForkRoundTrip) {
       "brk(0x0)\n");
   ASSERT_EQ(file.ops.size(), 5u);
   EXPECT_EQ(file.ops[1].kind, OpKind::kBrk);
-  EXPECT_EQ(file.ops[1].len, 0x1801u);
+  EXPECT_EQ(file.ops[1].brk_offset, 0x1801u);
   EXPECT_EQ(file.ops[2], ForkOp(3));
   EXPECT_EQ(file.ops[3].kind, OpKind::kFork);
   EXPECT_EQ(file.ops[3].region, 0);
