@@ -78,19 +78,14 @@ struct PageState {
   // that may or may not have been its whole VMA (Model::MovePages()).
   // Cleared when a fault gives the VMA one for certain.
   bool anon_vma_open = false;
-  // --thp: the page belongs to a huge folio (a THP, or the huge zero page
-  // while PMD-mapped) that the kernel reported PMD-mapped at some step and
-  // that is still mapped here (Model::AdoptThp).
-  bool thp_folio = false;
-  // Mutant kThpSplitKeepsMlocked only: the folio kept PG_mlocked at its split.
-  bool stale_mlock = false;
   // A MAP_HUGETLB mapping (VM_HUGETLB, "ht" in VmFlags). `shm_id` names its
-  // hugetlbfs file, one per mmap, private or shared. `hugetlb_vma_start`: a
-  // hugetlb VMA starts at this page. hugetlb VMAs never merge (VM_DONTEXPAND
-  // is in VM_SPECIAL, mm/vma.c), so their boundaries are exactly the mmap's
-  // ends and the splits since; model-internal, not compared.
+  // hugetlbfs file, one per mmap, private or shared.
   bool hugetlb = false;
-  bool hugetlb_vma_start = false;
+  // A VMA certainly starts at this page, where no merge can undo a
+  // boundary: hugetlb VMAs never merge (VM_DONTEXPAND is in VM_SPECIAL,
+  // mm/vma.c), so their boundaries are exactly the mmap's ends and the
+  // splits since (Model::NoteHugetlbVmaStart()). Model-internal.
+  bool vma_start = false;
 };
 bool operator==(const PageState& a, const PageState& b);
 
@@ -284,6 +279,10 @@ class Model {
   // follows from it; anything else is left out, so the thp channel
   // diverges. Call after Apply(), before Predict().
   void AdoptThp(const std::vector<ThpState>& observed, StepEffects* effects = nullptr);
+  // --thp: arena page i belongs to a huge folio (a THP, or the huge zero
+  // page while PMD-mapped) that the kernel reported PMD-mapped at some step
+  // and that is still mapped there (AdoptThp()).
+  bool ThpFolio(size_t i) const { return !thp_folio_.empty() && thp_folio_[i]; }
   // Whether KPF_MLOCKED of this present page is determined (ref 46: pages
   // of PTE-mapped large folios in a VM_LOCKED VMA "may be 0").
   bool MlockedOpenForThp(size_t index) const;
@@ -333,8 +332,8 @@ class Model {
   // on the child's CPU at the end of the last step (lru_add_drain()).
   bool drained() const { return drained_; }
   bool MlockUncertain(const PageState& page) const;
-  // KPF_MLOCKED that the rules determine for a present normal page.
-  bool PageMlocked(const PageState& page) const;
+  // KPF_MLOCKED that the rules determine for present arena page i.
+  bool PageMlocked(size_t i) const;
   // Whether mincore of this page is left open (PageState::open, or a
   // pte-less file page whose page cache state MADV_PAGEOUT left open).
   bool ResidencyOpen(const PageState& page) const;
@@ -400,6 +399,9 @@ class Model {
   bool CacheOpen(const PageState& page) const;
   Outcome Mremap(const Op& op, StepEffects& fx);
   void UnmapPages(uint64_t first, uint64_t count, StepEffects& fx);
+  // Arena page i becomes `state` (unmapped by default), its per-feature
+  // state (thp_folio_, mutant_stale_mlock_) dropped.
+  void ResetPage(size_t i, const PageState& state = PageState{});
   void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
   void MergeRepositionedVma(uint64_t to, uint64_t count);
   bool SameVmaAttrs(size_t a, size_t b) const;
@@ -457,6 +459,12 @@ class Model {
   std::shared_ptr<const Model> fork_child_;
   Outcome fork_probe_;
   std::vector<ThpState> thp_;
+  // Per arena page, beside the core records (pages_): --thp's huge folios
+  // (ThpFolio()), and the stale PG_mlocked that the mutant
+  // kThpSplitKeepsMlocked leaves at a split. Sized only where used; they
+  // move with their page (MovePages()) and go with it (ResetPage()).
+  std::vector<uint8_t> thp_folio_;
+  std::vector<uint8_t> mutant_stale_mlock_;
   // Shared hugetlb files: shm_id and size in huge pages.
   std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };

@@ -134,7 +134,7 @@ void PredictPageFlags(const Model& model, size_t index, uint8_t* flags, uint8_t*
   // ref 46: a page of a PTE-mapped large folio in a VM_LOCKED VMA "may be
   // 0" (Model::SplitThps); in an unlocked VMA it is 0 as any other.
   if (model.MlockedOpenForThp(index)) return;
-  const bool mlocked = model.PageMlocked(page);
+  const bool mlocked = model.PageMlocked(index);
   if (mlocked) *flags |= kPfMlocked;
   *care |= kPfMlocked;
   // A THP may have been collapsed by khugepaged on another CPU, whose mlock
@@ -142,7 +142,7 @@ void PredictPageFlags(const Model& model, size_t index, uint8_t* flags, uint8_t*
   // A memfd_secret page is unevictable whether or not its VMA is locked:
   // secretmem_file_create() marks the mapping unevictable
   // (mapping_set_unevictable()), so lru_add() sets PG_unevictable.
-  if (model.drained() && !page.thp_folio) {
+  if (model.drained() && !model.ThpFolio(index)) {
     if (mlocked || page.file == kSecretmem) *flags |= kPfUnevictable;
     *care |= kPfUnevictable;
   }

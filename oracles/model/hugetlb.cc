@@ -21,7 +21,7 @@ bool Model::HugetlbSplitRefused(int64_t index) const {
 void Model::NoteHugetlbVmaStart(int64_t index) {
   if (index < 0 || static_cast<uint64_t>(index) >= pages_.size()) return;
   PageState& page = pages_[static_cast<size_t>(index)];
-  if (page.mapped && page.hugetlb) page.hugetlb_vma_start = true;
+  if (page.mapped && page.hugetlb) page.vma_start = true;
 }
 
 // The huge page holding arena page `index`, all of whose base pages lie in

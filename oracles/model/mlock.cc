@@ -32,9 +32,10 @@ bool Model::MlockUncertain(const PageState& page) const {
 // 5.18+ (mm/mlock.c, mm/rmap.c): a page is PG_mlocked while a VM_LOCKED VMA
 // maps it; a page-cache page is shared by every mapping of its file page.
 // The zero page never is (ref 36, 45).
-bool Model::PageMlocked(const PageState& page) const {
+bool Model::PageMlocked(size_t index) const {
+  const PageState& page = pages_[index];
   if (page.residency != Residency::kPage) return false;
-  if (page.stale_mlock) return true;  // mutant kThpSplitKeepsMlocked
+  if (!mutant_stale_mlock_.empty() && mutant_stale_mlock_[index]) return true;
   if (page.file < 0 || page.cow) return page.lock != Lock::kNone;
   for (uint64_t w = 0; w < kFileWindows; ++w) {
     const uint64_t i = w * kFileWindowPages + page.file_page;

@@ -134,7 +134,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
         PageState& page = pages_[static_cast<size_t>(first) + p];
         NoteMlockDropped(page, /*zapped=*/true, fx);
         if (page.mapped) SetLock(page, Lock::kNone, fx);
-        page = PageState{};
+        ResetPage(static_cast<size_t>(first) + p);
       }
       NoteHugetlbVmaStart(first + static_cast<int64_t>(count));
       return Fail(uapi::kEnomem);
@@ -159,7 +159,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
       PageState& page = pages_[static_cast<size_t>(first) + p];
       NoteMlockDropped(page, /*zapped=*/true, fx);
       if (page.mapped) SetLock(page, Lock::kNone, fx);
-      page = PageState{};
+      ResetPage(static_cast<size_t>(first) + p);
     }
     return Fail(invalid ? uapi::kEinval : uapi::kEagain);
   }
@@ -193,7 +193,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
       fresh.file = static_cast<int8_t>(op.file);
       fresh.file_page = static_cast<uint32_t>(op.offset / config_.page_size + p);
     }
-    page = fresh;
+    ResetPage(static_cast<size_t>(first) + p, fresh);
     // __mmap_complete() (mmap_region() before 6.12) clears VM_LOCKED_MASK of
     // a hugetlb VMA and does not count it; populate still runs (ref 63).
     SetLock(page, huge && !Mutant(PlantedBug::kHugetlbMapLockedCounts) ? Lock::kNone : lock, fx);
@@ -254,7 +254,7 @@ Outcome Model::Munmap(const Op& op, StepEffects& fx) {
       if (Mutant(PlantedBug::kMunmapKeepsLockedVm)) ++vmlck_skew_pages_;
       SetLock(page, Lock::kNone, fx);
     }
-    page = PageState{};
+    ResetPage((addr - config_.arena_base) / config_.page_size);
   }
   return Ok();
 }
@@ -329,14 +329,14 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     // else it splits the VMA where the range cuts it, start first, and
     // hugetlb_vm_op_split() refuses a cut off the huge page boundary:
     // EINVAL, with the VMAs before it already changed.
-    if (page.hugetlb && (addr == start || page.hugetlb_vma_start) && page.prot != op.prot) {
+    if (page.hugetlb && (addr == start || page.vma_start) && page.prot != op.prot) {
       const size_t h = static_cast<size_t>(config_.huge_page_pages);
-      if (!page.hugetlb_vma_start && static_cast<size_t>(i) % h != 0) {
+      if (!page.vma_start && static_cast<size_t>(i) % h != 0) {
         fx.Note(Event::kHugetlbSplitRefused);
         populate();
         return Fail(uapi::kEinval);
       }
-      page.hugetlb_vma_start = true;
+      page.vma_start = true;
       size_t vma_end = static_cast<size_t>(i) + 1;
       while (vma_end < pages_.size() && SameVmaAttrs(vma_end - 1, vma_end)) ++vma_end;
       const int64_t end_index = PageIndex(end);
@@ -346,7 +346,7 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
           populate();
           return Fail(uapi::kEinval);
         }
-        pages_[static_cast<size_t>(end_index)].hugetlb_vma_start = true;
+        pages_[static_cast<size_t>(end_index)].vma_start = true;
       }
     }
     const bool was_writable = page.prot & uapi::kProtWrite;

@@ -15,8 +15,7 @@ bool operator==(const PageState& a, const PageState& b) {
   return a.mapped == b.mapped && a.shared == b.shared && a.prot == b.prot && a.lock == b.lock &&
          a.residency == b.residency && a.file == b.file && a.cow == b.cow && a.file_page == b.file_page &&
          a.account == b.account && a.open == b.open && a.shm_cached == b.shm_cached && a.shm_id == b.shm_id &&
-         a.shm_mlock_uncertain == b.shm_mlock_uncertain &&
-         a.thp_folio == b.thp_folio && a.stale_mlock == b.stale_mlock && a.hugetlb == b.hugetlb;
+         a.shm_mlock_uncertain == b.shm_mlock_uncertain && a.hugetlb == b.hugetlb;
 }
 
 const char* ThpStateName(ThpState s) {
@@ -50,7 +49,17 @@ Model::Model(const ModelConfig& config)
     f.mlock_uncertain.assign(kFileWindowPages, false);
     f.cache_open.assign(kFileWindowPages, false);
   }
-  if (config_.thp && config_.thp_pages > 0) thp_.assign(config_.arena_pages / config_.thp_pages, ThpState::kNone);
+  if (config_.thp && config_.thp_pages > 0) {
+    thp_.assign(config_.arena_pages / config_.thp_pages, ThpState::kNone);
+    thp_folio_.assign(config_.arena_pages, 0);
+    if (Mutant(PlantedBug::kThpSplitKeepsMlocked)) mutant_stale_mlock_.assign(config_.arena_pages, 0);
+  }
+}
+
+void Model::ResetPage(size_t i, const PageState& state) {
+  pages_[i] = state;
+  if (!thp_folio_.empty()) thp_folio_[i] = 0;
+  if (!mutant_stale_mlock_.empty()) mutant_stale_mlock_[i] = 0;
 }
 
 // Whether `op` ended with lru_add_drain() after its last addition to the

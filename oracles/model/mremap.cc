@@ -29,6 +29,14 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
                       StepEffects& fx) {
   std::vector<PageState> moved(pages_.begin() + static_cast<int64_t>(from),
                                pages_.begin() + static_cast<int64_t>(from + count));
+  // The per-feature state moves along (a moved THP stays a large folio).
+  std::vector<uint8_t> moved_folio, moved_stale;
+  if (!thp_folio_.empty()) moved_folio.assign(thp_folio_.begin() + static_cast<int64_t>(from),
+                                              thp_folio_.begin() + static_cast<int64_t>(from + count));
+  if (!mutant_stale_mlock_.empty()) {
+    moved_stale.assign(mutant_stale_mlock_.begin() + static_cast<int64_t>(from),
+                       mutant_stale_mlock_.begin() + static_cast<int64_t>(from + count));
+  }
   // MREMAP_DONTUNMAP: move_vma() (dontunmap_complete() since 6.16) unlinks
   // the old VMA's anon_vma when the range was the whole VMA
   // (unlink_anon_vmas() clears vma->anon_vma), as it is for a locked VMA,
@@ -74,7 +82,7 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
         old.anon_vma_open = whole == Whole::kOpen;
       }
     } else {
-      old = PageState{};
+      ResetPage(static_cast<size_t>(from + p));
     }
   }
   if (dontunmap) fx.Note(Event::kMremapDontunmap);
@@ -94,7 +102,9 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
     if (page.file < 0) {
       page.anon_pgoff_skew = repositioned ? 0 : page.anon_pgoff_skew + static_cast<int32_t>(from) - static_cast<int32_t>(to);
     }
-    pages_[static_cast<size_t>(to + p)] = page;
+    ResetPage(static_cast<size_t>(to + p), page);
+    if (p < count && !moved_folio.empty()) thp_folio_[static_cast<size_t>(to + p)] = moved_folio[p];
+    if (p < count && !moved_stale.empty()) mutant_stale_mlock_[static_cast<size_t>(to + p)] = moved_stale[p];
   }
   MarkSeam(to);
   MarkSeam(to + new_count);

@@ -40,7 +40,7 @@ bool Model::ThpIntact(size_t range) const {
   const Residency want = thp_[range] == ThpState::kHugeZero ? Residency::kZeroPage : Residency::kPage;
   for (size_t i = first; i < first + config_.thp_pages; ++i) {
     const PageState& p = pages_[i];
-    if (!p.mapped || p.shared || p.file >= 0 || !p.thp_folio || p.residency != want || p.prot != head.prot ||
+    if (!p.mapped || p.shared || p.file >= 0 || !thp_folio_[i] || p.residency != want || p.prot != head.prot ||
         p.lock != head.lock) {
       return false;
     }
@@ -76,10 +76,10 @@ void Model::SplitThps(const Op& op, StepEffects& fx) {
     }
     bool mlock_open = false;
     for (size_t i = first; i < first + config_.thp_pages; ++i) {
-      PageState& p = pages_[i];
-      if (thp_[r] == ThpState::kHugeZero || p.residency != Residency::kPage) p.thp_folio = false;
-      if (p.thp_folio && any_locked && Mutant(PlantedBug::kThpSplitKeepsMlocked)) p.stale_mlock = true;
-      mlock_open = mlock_open || (p.thp_folio && p.mapped && p.lock != Lock::kNone);
+      const PageState& p = pages_[i];
+      if (thp_[r] == ThpState::kHugeZero || p.residency != Residency::kPage) thp_folio_[i] = 0;
+      if (thp_folio_[i] && any_locked && !mutant_stale_mlock_.empty()) mutant_stale_mlock_[i] = 1;
+      mlock_open = mlock_open || (thp_folio_[i] && p.mapped && p.lock != Lock::kNone);
     }
     if (mlock_open) fx.Note(Event::kThpSplitMlockOpen);
     // zap_pmd_range(): MADV_DONTNEED of part of a PMD splits it
@@ -138,7 +138,7 @@ void Model::AdoptThp(const std::vector<ThpState>& observed, StepEffects* effects
       }
       for (size_t i = first; i < end; ++i) {
         pages_[i].residency = Residency::kZeroPage;
-        pages_[i].thp_folio = true;
+        thp_folio_[i] = 1;
       }
       thp_[r] = ThpState::kHugeZero;
       fx.Note(Event::kThpHugeZeroMapped);
@@ -152,8 +152,8 @@ void Model::AdoptThp(const std::vector<ThpState>& observed, StepEffects* effects
     for (size_t i = first; i < end; ++i) {
       if (pages_[i].residency == Residency::kZeroPage) fx.Note(Event::kZeroPageReplaced);
       pages_[i].residency = Residency::kPage;
-      pages_[i].thp_folio = true;
-      pages_[i].stale_mlock = false;
+      thp_folio_[i] = 1;
+      if (!mutant_stale_mlock_.empty()) mutant_stale_mlock_[i] = 0;
     }
     thp_[r] = ThpState::kPmdThp;
     fx.Note(Event::kThpPmdMapped);
@@ -164,7 +164,7 @@ void Model::AdoptThp(const std::vector<ThpState>& observed, StepEffects* effects
 bool Model::MlockedOpenForThp(size_t index) const {
   if (thp_.empty()) return false;
   const PageState& page = pages_[index];
-  if (!page.thp_folio || page.residency != Residency::kPage || page.lock == Lock::kNone) return false;
+  if (!thp_folio_[index] || page.residency != Residency::kPage || page.lock == Lock::kNone) return false;
   return thp_[index / config_.thp_pages] != ThpState::kPmdThp;
 }
 
@@ -179,7 +179,7 @@ bool Model::ThpFlagKnown(size_t index, bool* thp) const {
     *thp = true;
     return true;
   }
-  if (page.mapped && page.file < 0 && !page.shared && page.residency == Residency::kPage && !page.thp_folio) {
+  if (page.mapped && page.file < 0 && !page.shared && page.residency == Residency::kPage && !thp_folio_[index]) {
     *thp = false;
     return true;
   }

@@ -26,7 +26,7 @@ bool Model::SameVmaAttrs(size_t a, size_t b) const {
     return false;
   }
   if (DistinctAnonVmas(x, y)) return false;
-  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
+  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.vma_start;
   return x.file < 0 ? x.anon_pgoff_skew == y.anon_pgoff_skew : y.file_page == x.file_page + 1;
 }
 
@@ -54,7 +54,7 @@ void Model::UnmapPages(uint64_t first, uint64_t count, StepEffects& fx) {
     PageState& page = pages_[static_cast<size_t>(i)];
     NoteMlockDropped(page, /*zapped=*/true, fx);
     if (page.mapped && page.lock != Lock::kNone) SetLock(page, Lock::kNone, fx);
-    page = PageState{};
+    ResetPage(static_cast<size_t>(i));
   }
   MarkSeam(first + count);
 }
@@ -69,7 +69,7 @@ bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) con
       x.file != y.file || x.account != y.account || DistinctAnonVmas(x, y)) {
     return false;
   }
-  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.hugetlb_vma_start;
+  if (x.hugetlb || y.hugetlb) return x.hugetlb == y.hugetlb && x.shm_id == y.shm_id && !y.vma_start;
   return x.file < 0 ? x.anon_pgoff_skew == y.anon_pgoff_skew : y.file_page == x.file_page + 1;
 }
 

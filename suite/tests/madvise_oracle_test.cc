@@ -66,7 +66,7 @@ TEST(MadviseModelTest, DontneedLockedZapsLockedPagesKeepingLoAndVmLck) {
   // The next fault of the locked VMA maps and mlocks a page again.
   EXPECT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 1)), Ok());
   EXPECT_EQ(model.LockedKb(), 4u);
-  EXPECT_TRUE(model.PageMlocked(model.pages()[1]));
+  EXPECT_TRUE(model.PageMlocked(1));
 
   Model old(Config("5.17.0"));
   ASSERT_EQ(old.Apply(MmapPages(0, 0, 1, kRw, kAnonPrivate | uapi::kMapLocked)).err, 0);

@@ -89,7 +89,7 @@ TEST(ThpOracleTest, MadvDontneedZapsPartOfATHPAfterSplittingItsPmdOrAllOfIt) {
   EXPECT_EQ(o.anon_huge_kb, 0u);
   EXPECT_EQ(o.resident[7], 0);
   EXPECT_EQ(o.resident[9], 1);
-  EXPECT_TRUE(model.pages()[9].thp_folio);
+  EXPECT_TRUE(model.ThpFolio(9));
   Model whole = FaultedThp();
   EXPECT_EQ(whole.Apply(MadvisePages(0, kHuge, uapi::kMadvDontneed)), Outcome{});
   o = Predicted(whole);
