@@ -62,3 +62,106 @@ debian_kernel() {
   fi
   ls "$dir/$package"/boot/vmlinuz-* 2>/dev/null | head -n 1
 }
+
+# Files a guest sends home. The guest's /init (runners/vm/vm_init.c
+# SendFile()) and the kselftest package's run.sh print every file the suite
+# wrote under its output directory, framed and base64-encoded (run.sh with
+# "# " in front, as KTAP diagnostics):
+#   MLOCKCHECK-VM-FILE <path relative to the output directory>
+#   <base64 lines>
+#   MLOCKCHECK-VM-FILE-END
+# The paths: junit.xml (--junit), user/r[-N]/... (--report-dir, the suite's
+# first report directory and its -2, -3 siblings) and default/... (the
+# suite's working directory: default report directories).
+# Set before use: out_junit (the host's --junit file, or ""), out_reports
+# (the host's --report-dir, or ""). unpack_line LINE returns 0 when LINE was
+# part of a frame (and writes the file at its end), 1 otherwise.
+unpack_rel="" unpack_tmp="" out_junit="" out_reports=""
+declare -A unpack_dirs=()  # guest directory -> host directory
+unpack_written=()          # host paths written, in order
+
+# Sets host_dir: where a directory the guest wrote goes on the host; never
+# over an earlier report (a name that holds one gets -2, -3, ... as the
+# suite itself does).
+map_guest_dir() {
+  local g=$1 top rest base candidate k
+  if [ -n "${unpack_dirs[$g]:-}" ]; then host_dir=${unpack_dirs[$g]}; return 0; fi
+  case "$g" in
+    user/*)
+      rest=${g#user/} top=${rest%%/*} rest=${rest#"$top"}
+      case "$top" in
+        r) base=$out_reports ;;
+        r-*) base="$out_reports-${top#r-}" ;;
+        *) base="$out_reports/$top" ;;
+      esac
+      base="$base$rest"
+      ;;
+    default) base=. ;;
+    default/*) base=${g#default/} ;;
+    *) base="mlockcheck-guest-files/$g" ;;
+  esac
+  candidate=$base k=2
+  local taken
+  while :; do
+    taken=0
+    for d in "${unpack_dirs[@]}"; do [ "$d" = "$candidate" ] && taken=1; done
+    [ $taken -eq 0 ] && ! [ -e "$candidate/report.txt" ] && ! [ -e "$candidate/sequence.txt" ] &&
+      ! [ -e "$candidate/repro.c" ] && break
+    candidate="$base-$k" k=$((k + 1))
+  done
+  unpack_dirs[$g]=$candidate
+  host_dir=$candidate
+}
+
+# A guest path as the suite printed it (absolute under the output
+# directory, or relative to its working directory) -> the host's.
+host_path_of() {
+  local p=${1%/}
+  case "$p" in
+    /out/*) map_guest_dir "${p#/out/}" ;;
+    /*) host_dir=$p ;;
+    *) map_guest_dir "default/$p" ;;
+  esac
+}
+
+unpack_line() {
+  local line=${1#\# }
+  case "$line" in
+    "MLOCKCHECK-VM-FILE "*)
+      unpack_rel=${line#MLOCKCHECK-VM-FILE }
+      unpack_tmp=$(mktemp "${TMPDIR:-/tmp}/mlockcheck-file.XXXXXX") || die "cannot create a temporary file"
+      return 0
+      ;;
+    MLOCKCHECK-VM-FILE-END)
+      [ -n "$unpack_rel" ] || return 0
+      local dest
+      if [ "$unpack_rel" = junit.xml ]; then
+        dest=${out_junit:-junit.xml}
+      else
+        map_guest_dir "$(dirname "$unpack_rel")"
+        dest="$host_dir/$(basename "$unpack_rel")"
+      fi
+      mkdir -p "$(dirname "$dest")" && base64 -d <"$unpack_tmp" >"$dest" ||
+        note "cannot write $dest (from the guest's $unpack_rel)"
+      unpack_written+=("$dest")
+      rm -f "$unpack_tmp"
+      unpack_rel="" unpack_tmp=""
+      return 0
+      ;;
+  esac
+  [ -n "$unpack_rel" ] || return 1
+  printf '%s\n' "$line" >>"$unpack_tmp"
+  return 0
+}
+
+# Sets host_line: a suite line that names a report directory ("report:
+# DIR/ (report.txt, ...)", "# " in front in KTAP) with DIR as the host has
+# it; any other line as it is. (No subshell: the mapping is remembered.)
+rewrite_report_line() {
+  host_line=$1
+  if [[ "$host_line" =~ ^(\#\ )?(.*report: )([^ ]+)/(\ \(report\.txt.*)$ ]]; then
+    local prefix="${BASH_REMATCH[1]}${BASH_REMATCH[2]}" rest=${BASH_REMATCH[4]}
+    host_path_of "${BASH_REMATCH[3]}"
+    host_line="$prefix$host_dir/$rest"
+  fi
+}

@@ -3,7 +3,8 @@
 # 6.12 cloud kernels (apt-get download into the cache, dpkg -x) and on every
 # --kernel PATH, each under ./mlockcheck vm. Prints one table row per
 # kernel; with --report-dir DIR writes DIR/<release>.ktap and
-# DIR/<release>.junit.xml for each.
+# DIR/<release>.junit.xml for each, and each kernel's divergence reports in
+# DIR/<kernel>/ (running-kernel, debian-6.1-cloud, ...).
 #
 # Exit: 2 if any kernel gave no result, else 1 if any diverged, else 0
 # (4 if nothing could run anywhere).
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$timeout" =~ ^[0-9]+$ ]] && [ "$timeout" -ge 1 ] || die "--timeout needs a number of seconds"
 for a in "${run_args[@]}"; do
-  case "$a" in --ktap | --junit | --quiet) die "RUN-ARGS may not contain $a: the matrix sets the output itself" ;; esac
+  case "$a" in --ktap | --junit | --quiet | --report-dir) die "RUN-ARGS may not contain $a: the matrix sets the output itself" ;; esac
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlockcheck-matrix.XXXXXX") || die "cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
@@ -81,13 +82,21 @@ for i in "${!labels[@]}"; do
     continue
   fi
   note "$label: running${image:+ $image}"
+  # Divergence reports: DIR/<kernel>/ with --report-dir, else the suite's
+  # default (mlockcheck-reports/<release>-<time>/); from a guest, vm.sh
+  # brings them home.
+  report_args=()
+  if [ -n "$report_dir" ]; then
+    slug=${label// /-}
+    report_args=(--report-dir "$report_dir/${slug,,}")
+  fi
   start=$(now)
   if [ -z "$image" ]; then
-    "$bin_dir/mlockcheck-conformance" --ktap --junit "$junit" "${run_args[@]}" >"$out" 2>"$err"
+    "$bin_dir/mlockcheck-conformance" --ktap --junit "$junit" "${report_args[@]}" "${run_args[@]}" >"$out" 2>"$err"
     rc=$? where=host
   else
     MLOCKCHECK_BIN_DIR="$bin_dir" bash "$vm_dir/vm.sh" --kernel "$image" --timeout "$timeout" --accel "$accel" \
-      --append "$guest_append" -- --ktap --junit "$junit" "${run_args[@]}" >"$out" 2>"$err"
+      --append "$guest_append" -- --ktap --junit "$junit" "${report_args[@]}" "${run_args[@]}" >"$out" 2>"$err"
     rc=$?
     where=$(sed -nE 's/.*under (TCG|KVM).*/\1/p' "$err" | tail -n 1)
     [ "$accel" = auto ] && [ -n "$where" ] && accel=${where,,}
@@ -132,6 +141,6 @@ done
 echo "(seconds: wall time per kernel, boot included; boot: qemu start to the suite's first test;"
 echo " steps/s: verified steps per second of the suite itself, inside the guest or on the host)"
 echo "${#rows[@]} kernels in $(elapsed "$matrix_start") s"
-[ -n "$report_dir" ] && echo "reports: $report_dir/<release>.ktap and .junit.xml"
+[ -n "$report_dir" ] && echo "reports: $report_dir/<release>.ktap and .junit.xml; divergence reports in $report_dir/<kernel>/"
 [ $any_ran -eq 0 ] && [ $worst -eq 0 ] && exit 4
 exit $((worst < 0 ? 0 : worst))

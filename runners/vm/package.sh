@@ -2,7 +2,9 @@
 # ./mlockcheck package --kselftest DIR: the suite as a kselftest collection
 # directory that existing kernel CI (KernelCI, LKFT/TuxRun kselftest jobs,
 # virtme-ng) runs unchanged:
-#   DIR/run.sh                  the test: KTAP on stdout, exit 0 pass, 1 fail, 4 skip
+#   DIR/run.sh                  the test: KTAP on stdout, exit 0 pass, 1 fail, 4 skip;
+#                               report directories follow in the log, framed
+#                               (./mlockcheck unpack LOG writes them out)
 #   DIR/mlockcheck-conformance  the static suite, DIR/mlockcheck-executor beside it
 #   DIR/settings                timeout=<seconds>, read by kselftest's runner
 #   DIR/config                  the kernel config the suite needs (kselftest convention)
@@ -55,8 +57,24 @@ cat >"$dir/run.sh" <<EOF
 # The suite's own exit 2 (a harness error: it could not check) is a failure
 # here, since kselftest has no other code for it.
 cd "\$(dirname "\$0")" || exit 1
+before=\$(ls -d mlockcheck-reports/*/ 2>/dev/null)
 ./mlockcheck-conformance --ktap ${run_args[*]} "\$@"
 rc=\$?
+# The run's report directories reach the host through the log, as KTAP
+# diagnostics: './mlockcheck unpack LOG' there writes them to the same
+# relative paths (framing: runners/vm/lib.sh unpack_line).
+for d in \$(ls -d mlockcheck-reports/*/ 2>/dev/null); do
+  case "\$before" in *"\$d"*) continue ;; esac
+  if ! command -v base64 >/dev/null; then
+    echo "# mlockcheck: no base64 here: the report stays in \$PWD/\$d"
+    continue
+  fi
+  find "\$d" -type f | sort | while read -r f; do
+    echo "# MLOCKCHECK-VM-FILE default/\$f"
+    base64 "\$f" | sed 's/^/# /'
+    echo "# MLOCKCHECK-VM-FILE-END"
+  done
+done
 case \$rc in
   0 | 1 | 4) exit \$rc ;;
   *) echo "# mlockcheck: harness error (exit \$rc), reported as a failure"; exit 1 ;;

@@ -18,7 +18,9 @@ usage() {
   cat <<'USAGE'
 usage: ./mlockcheck vm --kernel PATH [--append ARGS] [--memory MB] [--timeout S]
                        [--accel auto|kvm|tcg] [-- RUN-ARGS]
-RUN-ARGS are `./mlockcheck run` flags; --junit FILE is written on the host.
+RUN-ARGS are `./mlockcheck run` (or soak) flags. Their output files come home:
+--junit FILE and the report directories (--report-dir DIR, or the default
+mlockcheck-reports/...) are written on the host, where the flags name them.
 USAGE
 }
 
@@ -67,18 +69,34 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --junit FILE: the guest writes /junit.xml, /init prints it framed, and we
-# write FILE here.
-junit_out="" guest_args=()
+# Output files: the guest's suite writes them under /out (--junit FILE to
+# /out/junit.xml, --report-dir DIR to /out/user/r, default report
+# directories below its working directory /out/default), its /init sends
+# them home framed, and unpack_line (lib.sh) writes them where the flags
+# named them here. The paths are checked on the host before the boot, by
+# the suite's own checks.
+guest_args=() path_args=()
 for ((i = 0; i < ${#run_args[@]}; i++)); do
-  if [ "${run_args[$i]}" = --junit ] && [ $((i + 1)) -lt ${#run_args[@]} ]; then
-    junit_out=${run_args[$((i + 1))]}
-    guest_args+=(--junit /junit.xml)
+  a=${run_args[$i]}
+  if { [ "$a" = --junit ] || [ "$a" = --report-dir ]; } && [ $((i + 1)) -lt ${#run_args[@]} ]; then
+    value=${run_args[$((i + 1))]}
+    path_args+=("$a" "$value")
+    if [ "$a" = --junit ]; then
+      out_junit=$value
+      guest_args+=(--junit /out/junit.xml)
+    else
+      out_reports=${value%/}
+      guest_args+=(--report-dir /out/user/r)
+    fi
     i=$((i + 1))
   else
-    guest_args+=("${run_args[$i]}")
+    guest_args+=("$a")
   fi
 done
+if [ ${#path_args[@]} -gt 0 ]; then
+  [ -x "$bin_dir/mlockcheck-conformance" ] || die "missing $bin_dir/mlockcheck-conformance (run through ./mlockcheck, which builds it)"
+  why=$("$bin_dir/mlockcheck-conformance" --check-output-paths "${path_args[@]}" 2>&1) || die "${why#mlockcheck: }"
+fi
 
 # The initramfs: /init, the static suite and executor, the arguments.
 make_initramfs() {  # $1: directory to build in, $2...: the suite's arguments
@@ -111,11 +129,10 @@ make_initramfs() {  # $1: directory to build in, $2...: the suite's arguments
 #   $1: accelerator, $2: timeout in seconds, $3: stream|quiet, $4: initramfs
 boot() {
   local accel=$1 limit=$2 mode=$3 initrd=$4
-  local out="$tmp/guest.out" log="$tmp/kernel.log" line in_junit=0
+  local out="$tmp/guest.out" log="$tmp/kernel.log" line
   : >"$out"
   : >"$log"
   : >"$tmp/guest.err"
-  : >"$tmp/junit.part"
   exit_marker="" unsupported="" init_seconds="" first_test_seconds="" qemu_rc="" timed_out=0
   local cmdline="console=ttyS1 panic=-1 quiet rdinit=/init${append:+ $append}"
   local start exit_device_args=()
@@ -132,11 +149,10 @@ boot() {
   )
   while IFS= read -r -u "$guest" line || [ -n "$line" ]; do
     line=${line%$'\r'}
+    unpack_line "$line" && continue
     case "$line" in
       MLOCKCHECK-VM-INIT*) init_seconds=$(elapsed "$start") ;;
       MLOCKCHECK-VM-UNSUPPORTED*) unsupported=${line#MLOCKCHECK-VM-UNSUPPORTED } ;;
-      "MLOCKCHECK-VM-FILE-BEGIN junit") in_junit=1 ;;
-      "MLOCKCHECK-VM-FILE-END junit") in_junit=0 ;;
       MLOCKCHECK-VM-EXIT*)
         exit_marker=${line#MLOCKCHECK-VM-EXIT }
         break
@@ -144,14 +160,13 @@ boot() {
       *)
         # The suite's first line is its header, printed as the first test starts.
         [ -n "$init_seconds" ] && [ -z "$first_test_seconds" ] && first_test_seconds=$(elapsed "$start")
-        # A replay hint names this command, so it can be pasted as it is.
+        # A rerun hint names this command, so it can be pasted as it is;
+        # a report directory is named as the host has it.
         line=${line/rerun: .\/mlockcheck run /rerun: ./mlockcheck vm --kernel $kernel -- }
-        if [ $in_junit -eq 1 ]; then
-          printf '%s\n' "$line" >>"$tmp/junit.part"
-        else
-          printf '%s\n' "$line" >>"$out"
-          [ "$mode" = stream ] && printf '%s\n' "$line"
-        fi
+        rewrite_report_line "$line"
+        line=$host_line
+        printf '%s\n' "$line" >>"$out"
+        [ "$mode" = stream ] && printf '%s\n' "$line"
         ;;
     esac
   done
@@ -207,13 +222,10 @@ if [ -n "$exit_marker" ]; then
     die "the guest printed exit code $exit_marker but signalled $(((qemu_rc - 1) / 2))"
   fi
   [ -n "$unsupported" ] && die "$kernel cannot run the suite: $unsupported"
-  if [ -n "$junit_out" ]; then
-    if [ -s "$tmp/junit.part" ]; then
-      cp "$tmp/junit.part" "$junit_out" || die "cannot write $junit_out"
-    else
-      note "the guest wrote no JUnit file"
-    fi
+  if [ -n "$out_junit" ] && ! [[ " ${unpack_written[*]} " == *" $out_junit "* ]]; then
+    note "the guest wrote no JUnit file"
   fi
+  [ ${#unpack_written[@]} -gt 0 ] && note "files from the guest: ${unpack_written[*]}"
   note "guest exit code $exit_marker; boot to /init ${init_seconds:-?} s, to the first test ${first_test_seconds:-?} s under ${chosen^^}"
   exit "$exit_marker"
 fi

@@ -3,8 +3,10 @@
 // Gives itself a console, mounts /proc, checks that the kernel has what the
 // suite needs, runs /mlockcheck-conformance with the arguments listed in
 // /mlockcheck.args (one per line) and the environment in /mlockcheck.env,
-// and ends the guest. The host reads the
-// suite's exit code from the last line this program prints,
+// sends home every file the suite wrote under /out (its report directories
+// and --junit file, which runners/vm/vm.sh points there), and ends the
+// guest. The host reads the suite's exit code from the last line this
+// program prints,
 //   MLOCKCHECK-VM-EXIT <code>
 // and, where the kernel allows ioperm(), qemu's isa-debug-exit device
 // confirms it (qemu exits with 2*code+1). Without ioperm the guest reboots,
@@ -12,6 +14,7 @@
 //
 // Static C with no dependencies: it must run on a tinyconfig kernel.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -31,7 +34,11 @@
 #define SUITE "/mlockcheck-conformance"
 #define ARGS_FILE "/mlockcheck.args"
 #define ENV_FILE "/mlockcheck.env"
-#define JUNIT_FILE "/junit.xml"
+// The suite's output files: /out/junit.xml, /out/user/... (--report-dir),
+// /out/default/... (its working directory, where default report
+// directories go).
+#define OUT_DIR "/out"
+#define DEFAULT_DIR "/out/default"
 #define DEBUG_EXIT_PORT 0xf4  // -device isa-debug-exit,iobase=0xf4,iosize=0x04
 #define MAX_ARGS 64
 
@@ -171,21 +178,67 @@ static int RunSuite(char** argv) {
   return -1;
 }
 
-// The JUnit file the suite wrote inside the guest, framed for the host.
-static void DumpJunit(void) {
-  const int fd = open(JUNIT_FILE, O_RDONLY);
-  if (fd < 0) return;
-  Say("MLOCKCHECK-VM-FILE-BEGIN junit");
-  char buf[4096];
-  ssize_t n;
-  int ends_with_newline = 1;
-  while ((n = read(fd, buf, sizeof buf)) > 0) {
-    if (write(1, buf, (size_t)n) < 0) break;
-    ends_with_newline = buf[n - 1] == '\n';
+// One file, framed for the host and base64-encoded, so that nothing the
+// serial line does to bytes (CR, control characters) can change it:
+//   MLOCKCHECK-VM-FILE <path relative to /out>
+//   <base64, 76 characters a line>
+//   MLOCKCHECK-VM-FILE-END
+static void SendFile(const char* path, const char* relative) {
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    Say("mlockcheck-vm-init: cannot read %s: %s", path, strerror(errno));
+    return;
+  }
+  Say("MLOCKCHECK-VM-FILE %s", relative);
+  unsigned char in[57];  // 57 bytes: one 76-character line
+  char line[80];
+  size_t have = 0;
+  for (;;) {
+    const ssize_t n = read(fd, in + have, sizeof in - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) have += (size_t)n;
+    if (have < sizeof in && n > 0) continue;
+    if (have == 0) break;
+    size_t out = 0;
+    for (size_t i = 0; i < have; i += 3) {
+      const unsigned v = (unsigned)in[i] << 16 | (i + 1 < have ? (unsigned)in[i + 1] << 8 : 0) |
+                         (i + 2 < have ? in[i + 2] : 0);
+      line[out++] = kAlphabet[v >> 18 & 63];
+      line[out++] = kAlphabet[v >> 12 & 63];
+      line[out++] = i + 1 < have ? kAlphabet[v >> 6 & 63] : '=';
+      line[out++] = i + 2 < have ? kAlphabet[v & 63] : '=';
+    }
+    line[out] = '\0';
+    Say("%s", line);
+    if (have < sizeof in) break;  // end of file
+    have = 0;
   }
   close(fd);
-  if (!ends_with_newline) Say("%s", "");
-  Say("MLOCKCHECK-VM-FILE-END junit");
+  Say("MLOCKCHECK-VM-FILE-END");
+}
+
+// Every regular file below `dir`, depth first, names sorted so the host sees
+// them in a stable order.
+static void SendTree(const char* dir, const char* relative) {
+  struct dirent** entries = NULL;
+  const int n = scandir(dir, &entries, NULL, alphasort);
+  for (int i = 0; i < n; ++i) {
+    const char* name = entries[i]->d_name;
+    if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+      char path[512], rel[512];
+      snprintf(path, sizeof path, "%s/%s", dir, name);
+      snprintf(rel, sizeof rel, "%s%s%s", relative, *relative ? "/" : "", name);
+      struct stat st;
+      if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        SendTree(path, rel);
+      } else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        SendFile(path, rel);
+      }
+    }
+    free(entries[i]);
+  }
+  free(entries);
 }
 
 int main(void) {
@@ -205,7 +258,11 @@ int main(void) {
   char* argv[MAX_ARGS + 1];
   ReadArgs(argv, buf, sizeof buf);
   ReadEnv(env, sizeof env);
+  mkdir(OUT_DIR, 0755);
+  mkdir(OUT_DIR "/user", 0755);
+  mkdir(DEFAULT_DIR, 0755);
+  if (chdir(DEFAULT_DIR) != 0) Say("mlockcheck-vm-init: cannot enter %s: %s", DEFAULT_DIR, strerror(errno));
   const int code = RunSuite(argv);
-  DumpJunit();
+  SendTree(OUT_DIR, "");
   End(code < 0 ? 2 : code);
 }

@@ -145,10 +145,41 @@ case "$case_name" in
     grep -q 'name="KernelMatchesModelAfterEveryStep"' "$tmp/junit.xml" || fail "no JUnit file from the guest"
     # Non-zero exit codes come out of the guest too: a planted model bug
     # (exit 1, with its shrunk report) and a bad flag (exit 2).
-    vm --kernel "$kernel" --accel tcg --timeout 300 -- --planted-bug --ktap --seed 7 --sequences 1000
+    # The failing run's report directories and JUnit file come home, to the
+    # paths the flags name on the host, and are the guest's own: report.txt
+    # says what the terminal said, sequence.txt replays, repro.c builds.
+    mkdir -p "$tmp/home" && cd "$tmp/home" || fail "no scratch directory"
+    vm --kernel "$kernel" --accel tcg --timeout 300 -- --planted-bug --ktap --seed 7 --sequences 1000 \
+      --report-dir "$tmp/reports" --junit "$tmp/failing.xml"
     expect_rc 1
     expect_out '^# DIVERGENCE: kernel 6\.1\.'
     expect_err 'guest exit code 1'
+    expect_out "^# report: $tmp/reports/ \\(report\\.txt, sequence\\.txt, repro\\.c\\)$"
+    for f in report.txt sequence.txt repro.c; do
+      [ -s "$tmp/reports/$f" ] || fail "the guest's $f did not reach $tmp/reports"
+    done
+    grep -qE '^DIVERGENCE: kernel 6\.1\.[0-9]+-[0-9]+-cloud-amd64 differs from the model' "$tmp/reports/report.txt" ||
+      fail "report.txt is not the guest's report"
+    grep -q '^# found: 6\.1\.' "$tmp/reports/sequence.txt" || fail "sequence.txt is not the guest's"
+    cc -static -o "$tmp/repro" "$tmp/reports/repro.c" 2>"$tmp/cc.err" || fail "repro.c from the guest does not build: $(head -n 3 "$tmp/cc.err")"
+    grep -q '<failure' "$tmp/failing.xml" || fail "the failing run's JUnit file did not come home with its failure"
+    # Later reports of the run go to the -2, -3 siblings, as the suite names them.
+    for d in "$tmp"/reports-*; do
+      [ -d "$d" ] || continue
+      [ -s "$d/report.txt" ] || fail "$d came home without report.txt"
+      expect_out "^# report: $d/ "
+    done
+    # Without --report-dir: the default directory, under the host's current one.
+    vm --kernel "$kernel" --accel tcg --timeout 300 -- --planted-bug --seed 7 --sequences 1000 --quiet
+    expect_rc 1
+    default_dir=$(sed -nE 's|^report: (mlockcheck-reports/6\.1\.[^/]+)/ \(report\.txt.*|\1|p' "$tmp/out" | head -n 1)
+    [ -n "$default_dir" ] || fail "no default report directory named"
+    [ -s "$tmp/home/$default_dir/report.txt" ] || fail "the default report directory did not come home to $tmp/home/$default_dir"
+    # An output path the host cannot write is refused before the boot.
+    vm --kernel "$kernel" --accel tcg --timeout 300 -- --junit /nonexistent/dir/x.xml
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: --junit: /nonexistent/dir/x\.xml: directory /nonexistent/dir does not exist$"
+    cd / || true
     vm --kernel "$kernel" --accel tcg --timeout 300 -- --frobnicate
     expect_rc 2
     expect_err "^mlockcheck: unknown flag '--frobnicate'$"
@@ -202,8 +233,17 @@ case "$case_name" in
     expect_rc 0
     [ "$(sed -n 1p "$tmp/out")" = "KTAP version 1" ] || fail "run.sh does not print KTAP"
     expect_out '30 sequences'
-    run "$tmp/ks/run.sh" --planted-bug --seed 7 --sequences 300
+    (cd "$tmp" && "$tmp/ks/run.sh" --planted-bug --seed 7 --sequences 300 >"$tmp/out" 2>"$tmp/err")
+    rc=$?
     expect_rc 1
+    # The report directories come home through the log: unpacked on the
+    # "host" (another directory), they are the files the run wrote.
+    expect_out '^# MLOCKCHECK-VM-FILE default/mlockcheck-reports/.*/report\.txt$'
+    mkdir -p "$tmp/host" && (cd "$tmp/host" && bash "$vm_dir/unpack.sh" "$tmp/out" >"$tmp/unpack.out" 2>&1) ||
+      fail "unpack failed: $(cat "$tmp/unpack.out")"
+    written=$(sed -n 's/^wrote //p' "$tmp/unpack.out" | grep '/report\.txt$' | head -n 1)
+    [ -n "$written" ] || fail "unpack wrote no report.txt: $(cat "$tmp/unpack.out")"
+    cmp -s "$tmp/host/$written" "$tmp/ks/$written" || fail "the unpacked $written differs from the one run.sh wrote"
     run "$tmp/ks/run.sh" --frobnicate
     expect_rc 1
     expect_out 'harness error \(exit 2\), reported as a failure'

@@ -59,6 +59,9 @@ struct SoakFlags {
   uint64_t steps_total = 1000000;
   uint64_t duration = 0;  // seconds, 0: no limit
   std::vector<std::string> run_flags;  // what every seed's run gets
+  // runners/vm/vm.sh: check --junit and --report-dir where the host will
+  // write what a guest sends home, then exit.
+  bool check_output_paths = false;
 };
 
 int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, SoakFlags* soak) {
@@ -142,6 +145,8 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       ++i;
     } else if (flag == "--planted-bug") {
       options->planted_bug = true;  // test hook, see suite/README.md "Testing mlockcheck"
+    } else if (flag == "--check-output-paths") {
+      soak->check_output_paths = true;  // for runners/vm/vm.sh
     } else if (flag == "--help" || flag == "-h") {
       std::cout << kUsage << kHelp;
       std::exit(0);
@@ -275,6 +280,7 @@ int Main(int argc, char** argv) {
   bool seed_given = false;
   SoakFlags soak;
   if (const int rc = ParseFlags(argc, argv, &options, &seed_given, &soak); rc != 0) return rc;
+  if (soak.check_output_paths) return kExitConformant;  // the paths passed ParseFlags()' checks
   if (!seed_given) options.seed = RandomSeed();
   if (soak.soak) {
     SoakOptions so;
