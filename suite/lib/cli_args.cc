@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
+
+#include <rapidcheck/detail/Configuration.h>
 
 #include "runners/host.h"
 
@@ -80,6 +83,18 @@ std::string OutputFileProblem(const std::string& flag, const std::string& path) 
     return flag + ": " + path + ": cannot create a file in " + parent.string() + ": " + why;
   }
   return "";
+}
+
+std::string LoadRapidCheckConfiguration() {
+  std::streambuf* saved = std::cerr.rdbuf(nullptr);
+  std::string error;
+  try {
+    rc::detail::configuration();
+  } catch (const std::exception& e) {
+    error = std::string("RC_PARAMS: ") + e.what();
+  }
+  std::cerr.rdbuf(saved);
+  return error;
 }
 
 bool HoldsReport(const std::string& dir) {

@@ -33,6 +33,11 @@ std::string ReportDirProblem(const std::string& flag, const std::string& dir);
 // Whether DIR holds a report (report.txt, sequence.txt or repro.c).
 bool HoldsReport(const std::string& dir);
 
+// Reads RapidCheck's configuration (RC_PARAMS) now, without the "Using
+// configuration: ..." line RapidCheck prints on std::cerr when it does: the
+// commands print their own header. "" or why RC_PARAMS is refused.
+std::string LoadRapidCheckConfiguration();
+
 }  // namespace mlc
 
 #endif  // MLOCKCHECK_SUITE_CLI_ARGS_H_

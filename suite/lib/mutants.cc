@@ -162,6 +162,10 @@ int ParseMutantsFlags(int argc, char** argv, MutantsOptions* o) {
 int MutantsMain(int argc, char** argv) {
   MutantsOptions options;
   if (const int rc = ParseMutantsFlags(argc, argv, &options); rc != 0) return rc;
+  if (const std::string why = LoadRapidCheckConfiguration(); !why.empty()) {
+    std::fprintf(stderr, "mlockcheck: %s\n", why.c_str());
+    return kExitHarness;
+  }
   // The host's profile, so that the findings' reproducers fit this machine;
   // no kernel runs, so an unmodelled host falls back to the newest profile.
   std::string why;

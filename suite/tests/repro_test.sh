@@ -101,6 +101,7 @@ case "$case_name" in
     tail -n 1 "$tmp/mutants.out" |
       grep -qE '^MUTANTS total=[0-9]+ detected=[0-9]+ minimal=[0-9]+ worst_excess=-?[0-9]+ median_seconds=[0-9.]+$' ||
       fail "last line is not the MUTANTS line"
+    ! grep -q '^Using configuration' "$tmp/mutants.out" || fail "RapidCheck's configuration line reaches the user"
     n=0
     for dir in "$tmp"/m/*/; do
       dir=${dir%/}
