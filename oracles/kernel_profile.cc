@@ -46,14 +46,16 @@ const std::vector<VersionBoundary>& VersionBoundaries() {
        "mm/madvise: introduce MADV_POPULATE_(READ|WRITE) to prefault page tables"},
       {"madv-dontneed-locked", {5, 18, 0}, "9457056ac426", "mm: madvise: MADV_DONTNEED_LOCKED"},
       {"smaps-lf", {6, 2, 0}, "8614d6c5eda0", "mm: do not show fs mm pc for VM_LOCKONFAULT pages"},
-      {"mprotect-unaccounts-unfaulted-anon", {6, 7, 0}, "",
+      {"mprotect-unaccounts-unfaulted-anon", {6, 7, 0}, "9b9143298585",
        "mm/mprotect: allow unfaulted VMAs to be unaccounted on mprotect()"},
-      {"madv-populate-stops-at-hole", {6, 10, 0}, "",
+      {"madv-populate-stops-at-hole", {6, 10, 0}, "fa9fcd8bb6e4",
        "mm/madvise: don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)"},
       {"mmap-unmap-error-returned", {6, 12, 0}, "9014b230d88d", "mm/vma: expand mmap_region() munmap call"},
       {"mremap-classic-modelled", {6, 1, 0}, "", "the classic rules are read from v6.1 mm/mremap.c"},
-      {"mremap-rework", {6, 15, 0}, "b714ccb02a76 d5c8aec0542e", "mm/mremap: complete refactor of move_vma()"},
-      {"mremap-multi-vma", {6, 17, 0}, "", "mm/mremap: permit mremap() move of multiple VMAs"},
+      {"mremap-rework", {6, 15, 0}, "b714ccb02a76 d5c8aec0542e",
+       "mm/mremap: complete refactor of move_vma(); check_mremap_params() checks new_addr before the lookup"},
+      {"mremap-multi-vma", {6, 17, 0}, "d23cb648e365",
+       "mm/mremap: permit mremap() move of multiple VMAs; mm/mremap: check remap conditions earlier"},
   };
   return table;
 }
@@ -107,8 +109,9 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.madv_populate = since("madv-populate");
   p.madv_dontneed_locked = since("madv-dontneed-locked");
   p.madv_populate_stops_at_hole = since("madv-populate-stops-at-hole");
-  p.mremap_classic = since("mremap-classic-modelled") && !since("mremap-rework");
-  p.mremap_modelled = p.mremap_classic || since("mremap-multi-vma");
+  p.mremap_modelled = since("mremap-classic-modelled");
+  p.mremap_classic = !since("mremap-multi-vma");
+  p.mremap_new_addr_checked_early = since("mremap-rework");
   p.mmap_unmap_failure_is_enomem = !since("mmap-unmap-error-returned");
   p.mprotect_unaccounts_unfaulted_anon = since("mprotect-unaccounts-unfaulted-anon");
   return p;

@@ -22,7 +22,7 @@ std::optional<KernelVersion> ParseKernelRelease(std::string_view release);
 struct KernelProfile {
   KernelVersion version;
   // smaps prints "lf" for VM_LOCKONFAULT since v6.2 (8614d6c5eda0 "mm: do not
-  // show ?? for VM_LOCKONFAULT pages"); before, the mnemonic table's "??".
+  // show fs mm pc for VM_LOCKONFAULT pages"); before, the mnemonic table's "??".
   SmapsDialect smaps;
   // mlockall(MCL_ONFAULT) without CURRENT or FUTURE is EINVAL since v5.2
   // (dedca63504a2 "mm/mlock.c: mlockall error for flag MCL_ONFAULT"); in
@@ -37,38 +37,42 @@ struct KernelProfile {
   bool madv_cold_pageout = true;
   bool madv_populate = true;
   bool madv_dontneed_locked = true;
-  // MADV_POPULATE_* stops with ENOMEM at the first hole since v6.10 ("mm/madvise:
-  // don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)", David
-  // Hildenbrand, 2024: madvise_populate() calls faultin_page_range() on the
+  // MADV_POPULATE_* stops with ENOMEM at the first hole since v6.10 (fa9fcd8bb6e4
+  // "mm/madvise: don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)",
+  // David Hildenbrand, 2024: madvise_populate() calls faultin_page_range() on the
   // whole range and __get_user_pages() answers FOLL_MADV_POPULATE's failed
   // vma_lookup() with -ENOMEM). Before, madvise_walk_vmas() skipped holes
   // and returned ENOMEM after populating the VMAs beyond them (v6.1
   // mm/madvise.c). Seen on 6.18: the VMA after the hole stays unpopulated.
   bool madv_populate_stops_at_hole = true;
-  // mremap as refactored in v6.15-6.17 (mm/mremap.c check_mremap_params(),
-  // check_prep_vma(), remap_move()): the TASK_SIZE and overlap EINVALs come
-  // before the VMA lookup, remap_is_valid() runs before anything is
-  // unmapped, and a pure MREMAP_FIXED move (old_len == new_len) may span
-  // several VMAs and gaps ("mm/mremap: permit mremap() move of multiple
-  // VMAs", v6.17, Lorenzo Stoakes). Older kernels check in another order and
-  // unmap the target before remap_is_valid() (mremap_classic below). Where
-  // neither applies (before 6.1, and 6.15-6.16) mremap is not generated
-  // (the run says so).
+  // mremap(2) in three check orders, read from the source of each
+  // (mm/mremap.c; the 6.15-6.16 code from mainline at the 6.17 merge
+  // window, the series' patches and 6.16's MM pull, which changes no order):
+  // * 6.1-6.14, "classic" (Debian's 6.1.192 and 6.12.117 read the same):
+  //   SYSCALL_DEFINE5(mremap) checks the flag combinations, then
+  //   vma_lookup() (EFAULT); mremap_to() checks new_addr, TASK_SIZE and the
+  //   overlap only then, unmaps the MREMAP_FIXED target and a shrunk tail,
+  //   and only then vma_to_resize() (resize_is_valid() since 6.13, "mm/mremap:
+  //   cleanup vma_to_resize()") checks the VMA (EFAULT, EAGAIN): a failure
+  //   leaves the target and the tail unmapped. A move covers one VMA.
+  // * 6.15-6.16: the rework of move_vma() (b714ccb02a76, d5c8aec0542e) and
+  //   check_mremap_params(), which checks new_addr's alignment before the
+  //   lookup; from the lookup on the order is classic (remap_is_valid() after
+  //   the unmaps, one VMA per move).
+  // * 6.17+: check_mremap_params() takes TASK_SIZE and the overlap too,
+  //   check_prep_vma() runs remap_is_valid() before anything is unmapped
+  //   ("mm/mremap: check remap conditions earlier"), and an MREMAP_FIXED
+  //   move of equal lengths (MREMAP_DONTUNMAP too) may span several VMAs and
+  //   gaps after the first page (d23cb648e365 "mm/mremap: permit mremap()
+  //   move of multiple VMAs").
+  // MREMAP_DONTUNMAP of a locked VMA splits it first and leaves locked_vm
+  // alone (move_vma()), as the model has it; unpatched kernels unlock the
+  // whole VMA (erratum mremap-dontunmap-unlocks-whole-vma) and 6.15+ count
+  // the moved pages again (mremap-dontunmap-locked-vm). Before 6.1 mremap
+  // is not generated (the run says so).
   bool mremap_modelled = true;
-  // mremap before that rework, as v6.1 and v6.12 have it (Debian's
-  // linux-source 6.1.192 and 6.12.117 read the same): SYSCALL_DEFINE5(mremap)
-  // checks the flag combinations first and new_addr only in mremap_to(),
-  // after the VMA lookup; mremap_to() unmaps the MREMAP_FIXED target and a
-  // shrunk tail before vma_to_resize() checks the VMA (EFAULT, EAGAIN), and
-  // moves one VMA only. MREMAP_DONTUNMAP of a locked VMA splits it first
-  // and leaves locked_vm alone (move_vma()), as the model has it (in those
-  // Debian releases a stable backport; unpatched, the whole VMA is
-  // unlocked: erratum mremap-dontunmap-unlocks-whole-vma). Modelled from
-  // 6.1 to 6.14: the rework of move_vma() landed in 6.15 (b714ccb02a76
-  // "mm/mremap: complete refactor of move_vma()", d5c8aec0542e), and
-  // neither 6.15's nor 6.16's check order has been read from their source
-  // yet, so 6.15 and 6.16 are not modelled.
-  bool mremap_classic = false;
+  bool mremap_classic = false;          // 6.1-6.16: validates after the unmaps, one VMA per move
+  bool mremap_new_addr_checked_early = true;  // 6.15+: new_addr's alignment before the lookup
   // mmap(MAP_FIXED) whose unmapping of the old range fails (a split that
   // hugetlb_vm_op_split() refuses, EINVAL) returns ENOMEM before v6.12:
   // mmap_region() answered any do_mas_munmap()/do_vmi_munmap() failure with

@@ -21,10 +21,11 @@ using namespace model_outcome;
 // there "by convention (it cannot be mlock()'d any longer, as pages in range
 // are no longer mapped)", leaving locked_vm alone ("Because we won't unmap
 // we don't need to touch locked_vm"): net, the lock and its accounting move
-// with the pages (ref 30; 5.7-6.15 move_vma() returns before adding
-// new_len). Since 6.16 the kernel adds new_len anyway and clears the lock
-// flags of the whole old VMA: a registered erratum
-// (suite/errata/known-kernel-bugs.txt, mremap-dontunmap-locked-vm).
+// with the pages (ref 30; 5.7-6.14 move_vma() returns before adding
+// new_len). Since 6.15 (d5c8aec0542e) the kernel adds new_len anyway
+// (vrm_stat_account()) and clears the lock flags of the whole old VMA: a
+// registered erratum (suite/errata/known-kernel-bugs.txt,
+// mremap-dontunmap-locked-vm), fixed by 397432cab17b.
 void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap,
                       StepEffects& fx) {
   std::vector<PageState> moved(pages_.begin() + static_cast<int64_t>(from),
@@ -37,10 +38,10 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
     moved_stale.assign(mutant_stale_mlock_.begin() + static_cast<int64_t>(from),
                        mutant_stale_mlock_.begin() + static_cast<int64_t>(from + count));
   }
-  // MREMAP_DONTUNMAP: move_vma() (dontunmap_complete() since 6.16) unlinks
+  // MREMAP_DONTUNMAP: move_vma() (dontunmap_complete() since 6.15) unlinks
   // the old VMA's anon_vma when the range was the whole VMA
   // (unlink_anon_vmas() clears vma->anon_vma), as it is for a locked VMA,
-  // split first (6.1-6.15; since 6.16 an erratum); a VMA that goes on
+  // split first (the stable backport of 597e4b9ab48a; unpatched, an erratum); a VMA that goes on
   // beyond the range keeps it. Where a seam leaves that open, so is the
   // anon_vma (PageState::anon_vma_open; found under qemu on 6.1).
   enum class Whole { kYes, kNo, kOpen };
@@ -157,7 +158,8 @@ void Model::MergeRepositionedVma(uint64_t to, uint64_t count) {
 // VMA is populated last (mm_populate(), errors ignored), which skips
 // VM_LOCKONFAULT (Michal Hocko: "Partially populated ... ranges do not have
 // the full mlock semantic so they are not populated on resize", ref 59).
-// 6.1-6.15 differ where `classic` is tested (KernelProfile::mremap_classic).
+// 6.1-6.16 differ where `classic` is tested, 6.15-6.16 from 6.1-6.14 where
+// `early_new_addr` is (KernelProfile::mremap_classic, ...new_addr_checked_early).
 Outcome Model::Mremap(const Op& op, StepEffects& fx) {
   const uint64_t ps = config_.page_size;
   const uint64_t mask = ps - 1;
@@ -170,20 +172,30 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
   const bool dontunmap = op.flags & uapi::kMremapDontunmap;
   const int known = uapi::kMremapMaymove | uapi::kMremapFixed | uapi::kMremapDontunmap;
   if (op.flags & ~known) return Fail(uapi::kEinval);
-  // Before 6.16 (KernelProfile::mremap_classic) SYSCALL_DEFINE5(mremap)
-  // checks the flags' combinations first, MREMAP_DONTUNMAP's lengths before
-  // PAGE_ALIGN, and new_addr only in mremap_to(), after the VMA lookup.
+  // Before 6.17 (KernelProfile::mremap_classic) SYSCALL_DEFINE5(mremap)
+  // (check_mremap_params() in 6.15-6.16) checks the flags' combinations
+  // first, MREMAP_DONTUNMAP's lengths before PAGE_ALIGN, and the rest of
+  // new_addr only in mremap_to(), after the VMA lookup; 6.15-6.16 check its
+  // alignment before the lookup too.
   const bool classic = config_.profile.mremap_classic;
   if (classic) {
     if (fixed && !maymove) return Fail(uapi::kEinval);
     if (dontunmap && (!maymove || op.len != op.new_len)) return Fail(uapi::kEinval);
+    if (config_.profile.mremap_new_addr_checked_early && (fixed || dontunmap) && (new_addr & mask)) {
+      return Fail(uapi::kEinval);
+    }
   }
   if (addr & mask) return Fail(uapi::kEinval);
   if (new_len == 0) return Fail(uapi::kEinval);
   const bool implies_new_addr = fixed || dontunmap;
+  // check_mremap_params() (6.17+; mremap_to() before): new_len beyond
+  // TASK_SIZE for every call, new_addr + new_len beyond it for a move (the
+  // 6.17 fix "mm/mremap: fix regression in vrm->new_addr check" keeps that
+  // to moves).
   auto check_new_addr = [&]() -> int {
-    if (new_len > config_.task_size || new_addr > config_.task_size - new_len) return uapi::kEinval;
+    if (new_len > config_.task_size) return uapi::kEinval;
     if (!implies_new_addr) return 0;
+    if (new_addr > config_.task_size - new_len) return uapi::kEinval;
     if (new_addr & mask) return uapi::kEinval;
     if (!maymove) return uapi::kEinval;
     if (dontunmap && old_len != new_len) return uapi::kEinval;
@@ -227,7 +239,8 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
   const Lock lock = pages_[static_cast<size_t>(first)].lock;
   const bool shrink = new_len < old_len;
   const bool expand = new_len > old_len;
-  // remap_is_valid() (vma_to_resize() before 6.16) of the range that stays
+  // remap_is_valid() (vma_to_resize() before 6.13, resize_is_valid() in
+  // 6.13-6.14) of the range that stays
   // to be moved or resized, `pages` long: old_len 0 of a private mapping is
   // EINVAL (VM_SHARED|VM_MAYSHARE: shared anonymous and shared file
   // mappings); beyond its VMA is EFAULT ("We can't remap across vm area
@@ -247,7 +260,7 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
     return 0;
   };
   const uint64_t staying = shrink ? new_pages : old_pages;
-  // Since 6.16 the checks come before anything is unmapped; before, a move
+  // Since 6.17 the checks come before anything is unmapped; before, a move
   // makes them in mremap_to() (below), a growth in place here too.
   if ((expand || implies_new_addr) && !(classic && implies_new_addr)) {
     if (const int err = remap_is_valid(staying)) return Fail(err);
@@ -268,9 +281,9 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
       }
       UnmapPages(from + new_pages, old_pages - new_pages, fx);
     }
-    // Before 6.16 vma_to_resize() checks only now, so a failure leaves the
-    // target and the tail unmapped; a pure move is one VMA's too (moves of
-    // several VMAs came with 6.17).
+    // Before 6.17 vma_to_resize()/resize_is_valid()/remap_is_valid() check
+    // only now, so a failure leaves the target and the tail unmapped; a pure
+    // move is one VMA's too (moves of several VMAs came with 6.17).
     if (classic) {
       if (const int err = remap_is_valid(staying)) return Fail(err);
     }
@@ -310,7 +323,7 @@ Outcome Model::Mremap(const Op& op, StepEffects& fx) {
       page.cow = false;
       page.seam = false;
       if (page.file >= 0) page.file_page = last.file_page + static_cast<uint32_t>(i - (from + old_pages) + 1);
-      pages_[static_cast<size_t>(i)] = page;
+      ResetPage(static_cast<size_t>(i), page);  // new pages: no huge folio
     }
     MarkSeam(from + new_pages);
     grown_from = from + old_pages;

@@ -153,8 +153,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   if (!config_.profile.mremap_modelled) {
     gen_options_.mremap = false;
-    notes_.push_back("SKIP mremap operations: the model covers mremap of 6.1-6.15 and of 6.17+ (check order, "
-                     "multi-VMA moves); 6.16 and kernels before 6.1 differ from both");
+    notes_.push_back("SKIP mremap operations: the model covers mremap from 6.1 on (its three check orders, "
+                     "read from mm/mremap.c); older kernels are not modelled");
   }
   if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
   if (!config_.read_fault_maps_zero_page) {

@@ -43,12 +43,20 @@ TEST(KernelProfileTest, MlockallOnFaultAloneIsEinvalSince52) {
   EXPECT_TRUE(ProfileForRelease("5.2.0", nullptr)->mlockall_onfault_alone_is_einval);
 }
 
-TEST(KernelProfileTest, MremapIsModelledFrom61To614AndSince617) {
+// Three check orders: classic 6.1-6.14, the same with new_addr's alignment
+// first in 6.15-6.16, checks before unmaps and multi-VMA moves since 6.17.
+TEST(KernelProfileTest, MremapIsModelledSince61InThreeCheckOrders) {
   for (const char* classic : {"6.1.0-56-cloud-amd64", "6.12.48+deb12-cloud-amd64", "6.14.11"}) {
     EXPECT_TRUE(ProfileForRelease(classic, nullptr)->mremap_modelled) << classic;
     EXPECT_TRUE(ProfileForRelease(classic, nullptr)->mremap_classic) << classic;
+    EXPECT_FALSE(ProfileForRelease(classic, nullptr)->mremap_new_addr_checked_early) << classic;
   }
-  for (const char* unmodelled : {"6.0.19", "5.15.170", "6.15.11", "6.16.9"}) {
+  for (const char* hybrid : {"6.15.11", "6.16.9"}) {
+    EXPECT_TRUE(ProfileForRelease(hybrid, nullptr)->mremap_modelled) << hybrid;
+    EXPECT_TRUE(ProfileForRelease(hybrid, nullptr)->mremap_classic) << hybrid;
+    EXPECT_TRUE(ProfileForRelease(hybrid, nullptr)->mremap_new_addr_checked_early) << hybrid;
+  }
+  for (const char* unmodelled : {"6.0.19", "5.15.170"}) {
     EXPECT_FALSE(ProfileForRelease(unmodelled, nullptr)->mremap_modelled) << unmodelled;
   }
   for (const char* current : {"6.17.0", "6.18.44-fc-v782"}) {
@@ -145,10 +153,12 @@ TEST(KernelProfileTest, ProfilesChangeExactlyAtTheirBoundaries) {
   EXPECT_FALSE(at("smaps-lf", 0).smaps.question_marks_mean_lock_on_fault);
   EXPECT_FALSE(at("mprotect-unaccounts-unfaulted-anon", -1).mprotect_unaccounts_unfaulted_anon);
   EXPECT_TRUE(at("mprotect-unaccounts-unfaulted-anon", 0).mprotect_unaccounts_unfaulted_anon);
-  EXPECT_TRUE(at("mremap-rework", -1).mremap_classic);
-  EXPECT_FALSE(at("mremap-rework", 0).mremap_classic);
-  EXPECT_FALSE(at("mremap-multi-vma", -1).mremap_modelled);
-  EXPECT_TRUE(at("mremap-multi-vma", 0).mremap_modelled);
+  EXPECT_FALSE(at("mremap-rework", -1).mremap_new_addr_checked_early);
+  EXPECT_TRUE(at("mremap-rework", 0).mremap_new_addr_checked_early);
+  EXPECT_TRUE(at("mremap-multi-vma", -1).mremap_classic);
+  EXPECT_FALSE(at("mremap-multi-vma", 0).mremap_classic);
+  EXPECT_FALSE(at("mremap-classic-modelled", -1).mremap_modelled);
+  EXPECT_TRUE(at("mremap-classic-modelled", 0).mremap_modelled);
   EXPECT_TRUE(at("mmap-unmap-error-returned", -1).mmap_unmap_failure_is_enomem);
   EXPECT_FALSE(at("mmap-unmap-error-returned", 0).mmap_unmap_failure_is_enomem);
 }

@@ -176,8 +176,9 @@ TEST(MremapModelTest, ParameterChecksAreEinvalBeforeTheLookup) {
 }
 
 // ---------------------------------------------------------------------------
-// 6.1-6.15 (KernelProfile::mremap_classic): SYSCALL_DEFINE5(mremap),
-// mremap_to() and vma_to_resize() as Debian's 6.1.192 and 6.12.117 have them.
+// 6.1-6.16 (KernelProfile::mremap_classic): SYSCALL_DEFINE5(mremap),
+// mremap_to() and vma_to_resize() as Debian's 6.1.192 and 6.12.117 have them;
+// 6.15-6.16 check new_addr's alignment before the lookup.
 
 ModelConfig ClassicConfig() {
   ModelConfig config = MremapConfig();
@@ -262,6 +263,30 @@ TEST(MremapModelTest, SeamsMarkWhereVmaBoundariesAreUndetermined) {
   ASSERT_EQ(m.Apply(RangePages(OpKind::kMunlock, 2, 2)).err, 0);
   EXPECT_EQ(m.SpanOf(0, 6), Model::VmaSpan::kUnknown);
   EXPECT_EQ(m.SpanOf(0, 2), Model::VmaSpan::kInside);
+}
+
+// 6.15-6.16 (mm/mremap.c check_mremap_params(), before the lock):
+// MREMAP_FIXED's new_addr must be aligned before vma_lookup() answers EFAULT
+// for an unmapped addr; 6.1-6.14 look the VMA up first. From the lookup on
+// the order is classic: the target is unmapped before remap_is_valid()
+// finds the range crossing a VMA boundary.
+TEST(MremapHybridModelTest, NewAddressAlignmentPrecedesTheLookupThenTheClassicOrder) {
+  ModelConfig hybrid = MremapConfig();
+  hybrid.profile = ProfileForRelease("6.15.11", nullptr).value();
+  Op misaligned = MremapPages(20, 1, 1, kMove, 30);
+  misaligned.new_addr += 1;
+  EXPECT_EQ(Model(hybrid).Apply(misaligned), Fails(uapi::kEinval));
+  EXPECT_EQ(Model(ClassicConfig()).Apply(misaligned), Fails(uapi::kEfault));
+
+  Model m(hybrid);
+  ASSERT_EQ(m.Apply(MmapPages(0, 0, 2, kRw, kAnon)).err, 0);
+  ASSERT_EQ(m.Apply(MmapPages(1, 2, 2, uapi::kProtRead, kAnon)).err, 0);
+  ASSERT_EQ(m.Apply(MmapPages(2, 30, 4, kRw, kAnon)).err, 0);
+  // A move of pages 0-3 (two VMAs) onto 30-33: the target goes first, then
+  // EFAULT (6.17+ moves both VMAs).
+  EXPECT_EQ(m.Apply(MremapPages(0, 4, 4, kMove, 30)), Fails(uapi::kEfault));
+  ExpectPages(m, 30, 4, false, Lock::kNone, Residency::kNone);
+  ExpectPages(m, 0, 2, true, Lock::kNone, Residency::kNone);
 }
 
 }  // namespace
