@@ -89,7 +89,7 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
   t.brk = model.brk_offset();
-  if (!model.config().secretmem_locked) {
+  if (!model.config().measured.secretmem_locked) {
     for (size_t i = 0; i < model.pages().size(); ++i) {
       Op touch;
       touch.kind = OpKind::kReadTouch;

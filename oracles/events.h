@@ -32,7 +32,7 @@ enum Gate : uint32_t {
   kGateMadvFolioSplit = 1u << 9,  // MADV_FREE/COLD/PAGEOUT generated (not under --thp)
   kGateFork = 1u << 10,           // fork generated
   kGateSecretmemLocked = 1u << 11,   // secretmem VMAs are VM_LOCKED (upstream)
-  kGateSecretmemCharged = 1u << 12,  // ... or charged per fault (ModelConfig::secretmem_locked false)
+  kGateSecretmemCharged = 1u << 12,  // ... or charged per fault (MeasuredBehaviour::secretmem_locked false)
   kGateCount = 13,
 };
 

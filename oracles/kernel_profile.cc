@@ -117,4 +117,51 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   return p;
 }
 
+// Stable releases that carry "mm/secretmem: properly account locked pages"
+// (Debian's changelogs: ChangeLog-6.1.191, ChangeLog-6.12.113); no mainline
+// release is known to have it yet.
+constexpr KernelVersion kSecretmemChargedSince[] = {{6, 1, 191}, {6, 12, 113}};
+
+MeasuredBehaviour PredictMeasured(const KernelProfile& profile, const HostFacts& facts) {
+  MeasuredBehaviour p;
+  // The switches known to forbid the zero page, as " word " or " word=1 ".
+  const std::string cmdline = " " + facts.cmdline + " ";
+  for (const char* word : {" pvm_no_zero_page ", " pvm_no_zero_page=1 "}) {
+    if (cmdline.find(word) != std::string::npos) p.read_fault_maps_zero_page = false;
+  }
+  for (const KernelVersion& v : kSecretmemChargedSince) {
+    const KernelVersion& k = profile.version;
+    if (k.major == v.major && k.minor == v.minor && !(k < v)) p.secretmem_locked = false;
+  }
+  p.exec_only_readable = !facts.ospke;
+  return p;
+}
+
+std::vector<std::string> UnexplainedMeasurements(const MeasuredBehaviour& measured,
+                                                 const MeasuredBehaviour& predicted) {
+  std::vector<std::string> out;
+  if (measured.read_fault_maps_zero_page != predicted.read_fault_maps_zero_page) {
+    out.push_back(measured.read_fault_maps_zero_page
+                      ? "read faults map the zero page, although the kernel command line forbids it "
+                        "(pvm_no_zero_page)"
+                      : "read faults of private anonymous memory allocate a page: no zero page, and no known "
+                        "switch on the kernel command line (pvm_no_zero_page) explains it (mm/memory.c "
+                        "do_anonymous_page(), mm_forbids_zeropage())");
+  }
+  if (measured.secretmem_locked != predicted.secretmem_locked) {
+    out.push_back(measured.secretmem_locked
+                      ? "memfd_secret mappings are VM_LOCKED, although this stable release carries \"mm/secretmem: "
+                        "properly account locked pages\" (6.1.191, 6.12.113)"
+                      : "memfd_secret mappings are not VM_LOCKED, and this release is not one known to carry "
+                        "\"mm/secretmem: properly account locked pages\" (6.1.191, 6.12.113; add it to "
+                        "oracles/kernel_profile.cc kSecretmemChargedSince if it does)");
+  }
+  if (measured.exec_only_readable != predicted.exec_only_readable) {
+    out.push_back(measured.exec_only_readable
+                      ? "PROT_EXEC mappings are readable, although the CPU and kernel use protection keys (ospke)"
+                      : "PROT_EXEC mappings are execute-only without protection keys (no ospke in /proc/cpuinfo)");
+  }
+  return out;
+}
+
 }  // namespace mlc

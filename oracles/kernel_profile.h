@@ -88,6 +88,45 @@ struct KernelProfile {
   std::string Describe() const;
 };
 
+// Kernel behaviour the runner measures on the machine itself (runners/host.h)
+// rather than taking from the version alone, because a vendor switch or a
+// stable backport can change it. The model follows the measurement; each one
+// is also predicted (PredictMeasured()), and a measurement the prediction
+// does not explain fails the run (a kernel regression must not become the
+// model's new normal).
+struct MeasuredBehaviour {
+  // A read fault of private anonymous memory maps the shared zero page
+  // (mm/memory.c do_anonymous_page()), or allocates a zeroed page where
+  // mm_forbids_zeropage() holds (s390 KVM hosts upstream) or a vendor
+  // switch forbids it (pvm_no_zero_page=1 on some cloud kernels).
+  bool read_fault_maps_zero_page = true;
+  // memfd_secret mappings are VM_LOCKED (secretmem_mmap(), 5.14+), or, after
+  // "mm/secretmem: properly account locked pages" (CVE-2026-93243; stable
+  // 6.1.191 and 6.12.113 per Debian's changelogs), unlocked and charged to
+  // the user's locked_vm at fault time (secretmem_fault()).
+  bool secretmem_locked = true;
+  // PROT_EXEC alone is readable, unless x86 protection keys make it
+  // execute-only (mmap(2); Documentation/core-api/protection-keys.rst:
+  // the kernel uses a pkey for PROT_EXEC-only mappings when the CPU and
+  // kernel support them, cpuinfo "ospke").
+  bool exec_only_readable = true;
+};
+
+// What the machine says about itself, for the prediction: the kernel's
+// command line (/proc/cmdline) and whether the CPU and kernel use
+// protection keys (cpuinfo "ospke").
+struct HostFacts {
+  std::string cmdline;
+  bool ospke = false;
+};
+
+// The measurements the profile and the host's facts explain.
+MeasuredBehaviour PredictMeasured(const KernelProfile& profile, const HostFacts& facts);
+// One line per measurement that differs from its prediction, saying what was
+// measured, what was predicted and why; empty when all are explained.
+std::vector<std::string> UnexplainedMeasurements(const MeasuredBehaviour& measured,
+                                                 const MeasuredBehaviour& predicted);
+
 // Every version boundary the profile draws, in one table that
 // ProfileForRelease() and the "Kernel versions" table of oracles/README.md both
 // follow (suite/tests/kernel_profile_test.cc checks the table against it): the first

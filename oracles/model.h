@@ -161,17 +161,12 @@ struct ModelConfig {
   // Pages of the executor's own VMAs that mlockall(MCL_CURRENT) locks
   // (VmaSupportsMlock), measured once by the runner before any step.
   uint64_t outside_lockable_pages = 0;
-  // x86: PROT_WRITE and PROT_EXEC imply read access unless protection keys
-  // make PROT_EXEC execute-only (mmap(2); Documentation/core-api/protection-keys.rst).
-  bool exec_only_readable = true;
+  // What the runner measured of the kernel (oracles/kernel_profile.h): the
+  // zero page, secretmem's locking, execute-only PROT_EXEC.
+  MeasuredBehaviour measured;
+  // x86: PROT_WRITE implies read access (mmap(2)).
   bool write_implies_read = true;
   bool has_mlock2 = true;  // false: the kernel answers ENOSYS
-  // Whether a read fault of private anonymous memory maps the shared zero
-  // page (mm/memory.c do_anonymous_page()) or allocates a zeroed page, as it
-  // does where mm_forbids_zeropage() holds (include/linux/mm.h; s390 KVM
-  // hosts upstream, and kernels booted with a vendor switch such as
-  // pvm_no_zero_page=1). The runner measures it (runners/host.h).
-  bool read_fault_maps_zero_page = true;
   // /proc/self/pagemap + /proc/kpageflags are observed (root, with
   // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
   bool page_flags = false;
@@ -214,14 +209,6 @@ struct ModelConfig {
   // measured before the run (mlockcheck never changes the reservation).
   uint64_t huge_page_pages = 0;
   uint64_t hugetlb_available = 0;
-  // memfd_secret: whether secretmem_mmap() makes the VMA VM_LOCKED (upstream
-  // since 5.14, ref 22), or, after "mm/secretmem: properly account locked
-  // pages" (CVE-2026-93243; stable 6.1.191 and 6.12.113 per Debian's
-  // changelogs), leaves it unlocked and charges each page it allocates to
-  // the user's locked_vm at fault time (secretmem_fault() ->
-  // __secretmem_account_pages(), SIGBUS over RLIMIT_MEMLOCK). The runner
-  // measures which (runners/host.h SecretmemMappingsAreLocked()).
-  bool secretmem_locked = true;
 };
 // The user's locked_vm that other processes may hold when a sequence
 // starts (a previous child still releasing its secretmem file, whose pages
@@ -310,7 +297,7 @@ class Model {
   uint64_t HugetlbHeldPages() const;
   bool AnyHugetlbMapped() const;
   // Pages of the memfd_secret file the page cache holds: what its faults
-  // have charged to the user's locked_vm (ModelConfig::secretmem_locked
+  // have charged to the user's locked_vm (MeasuredBehaviour::secretmem_locked
   // false); secretmem pages leave only with the file.
   uint64_t SecretmemChargedPages() const;
 

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,6 +55,11 @@ std::string KernelRelease() {
   return uname(&uts) == 0 ? uts.release : "unknown";
 }
 
+std::string KernelBuild() {
+  utsname uts{};
+  return uname(&uts) == 0 ? uts.version : "";
+}
+
 std::optional<bool> ParseCapIpcLock(std::string_view status_text) {
   const std::optional<uint64_t> caps = ParseCapEff(status_text);
   if (!caps) return std::nullopt;
@@ -79,13 +85,55 @@ HostPrivileges ReadHostPrivileges() {
   return p;
 }
 
-bool ExecOnlyIsReadable() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("flags", 0) == 0) return line.find(" ospke") == std::string::npos;
+std::optional<bool> ExecOnlyIsReadable() {
+  const long page_size = sysconf(_SC_PAGESIZE);
+  void* p = mmap(nullptr, static_cast<size_t>(page_size), PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return std::nullopt;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const char byte = *static_cast<volatile const char*>(p);  // SIGSEGV where execute-only
+    _exit(byte == 0 ? 0 : 1);
   }
-  return true;
+  int status = 0;
+  const bool waited = pid > 0 && waitpid(pid, &status, 0) == pid;
+  munmap(p, static_cast<size_t>(page_size));
+  if (!waited) return std::nullopt;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) return false;
+  return std::nullopt;
+}
+
+HostFacts ReadHostFacts(const std::string& cmdline_path) {
+  HostFacts facts;
+  facts.cmdline = ReadFile(cmdline_path);
+  while (!facts.cmdline.empty() && facts.cmdline.back() == '\n') facts.cmdline.pop_back();
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) == 0) {
+      facts.ospke = (line + " ").find(" ospke ") != std::string::npos;
+      break;
+    }
+  }
+  return facts;
+}
+
+std::optional<MeasuredBehaviour> MeasureBehaviour(const MeasuredBehaviour& fallback, std::string* why) {
+  MeasuredBehaviour m = fallback;
+  const std::optional<bool> zero_page = ReadFaultMapsZeroPage();
+  if (!zero_page) {
+    *why = "cannot tell whether read faults map the zero page (/proc/self/smaps unreadable)";
+    return std::nullopt;
+  }
+  m.read_fault_maps_zero_page = *zero_page;
+  const std::optional<bool> exec_readable = ExecOnlyIsReadable();
+  if (!exec_readable) {
+    *why = "cannot tell whether PROT_EXEC mappings are readable (the probe child failed)";
+    return std::nullopt;
+  }
+  m.exec_only_readable = *exec_readable;
+  // Without memfd_secret (the run skips it) the prediction stands for it.
+  m.secretmem_locked = SecretmemMappingsAreLocked().value_or(fallback.secretmem_locked);
+  return m;
 }
 
 // The line starting with `field` in this process's smaps entry of the VMA

@@ -7,10 +7,14 @@
 #include <vector>
 #include <string_view>
 
+#include "oracles/kernel_profile.h"
+
 namespace mlc {
 
 // uname -r.
 std::string KernelRelease();
+// uname -v, which names a Debian kernel's stable release (StableVersion()).
+std::string KernelBuild();
 
 // CAP_IPC_LOCK (bit 14) in CapEff of /proc/self/status; nullopt if unreadable.
 std::optional<bool> HasCapIpcLock();
@@ -27,11 +31,24 @@ struct HostPrivileges {
 };
 HostPrivileges ReadHostPrivileges();
 
-// x86 protection keys make mmap(PROT_EXEC) execute-only (cpuinfo flag "ospke").
-bool ExecOnlyIsReadable();
+// Whether a PROT_EXEC-only mapping can be read (x86 protection keys make it
+// execute-only): measured in a forked child that maps one page PROT_EXEC and
+// reads it (SIGSEGV: execute-only). nullopt if the probe itself failed.
+std::optional<bool> ExecOnlyIsReadable();
+
+// The machine's own account of itself, for PredictMeasured()
+// (oracles/kernel_profile.h): /proc/cmdline (or `cmdline_path`, a test
+// hook) and cpuinfo's "ospke".
+HostFacts ReadHostFacts(const std::string& cmdline_path = "/proc/cmdline");
+
+// Every measurement of MeasuredBehaviour, made on this machine; *why says
+// which could not be made (and the result is unusable). What the kernel
+// lacks the means to show (memfd_secret unavailable) keeps `fallback`'s
+// value, the prediction.
+std::optional<MeasuredBehaviour> MeasureBehaviour(const MeasuredBehaviour& fallback, std::string* why);
 
 // Whether a read fault of private anonymous memory maps the zero page here
-// (ModelConfig::read_fault_maps_zero_page): a page is mapped, read, and its
+// (MeasuredBehaviour::read_fault_maps_zero_page): a page is mapped, read, and its
 // smaps Rss read back (the zero page is not counted, fs/proc/task_mmu.c
 // smaps_pte_entry() skips it via vm_normal_page()). nullopt if smaps is
 // unreadable.
@@ -42,7 +59,7 @@ std::optional<bool> ReadFaultMapsZeroPage();
 // account locked pages" (CVE-2026-93243; in stable 6.1.191 and 6.12.113 per
 // Debian's changelogs, so in Debian's 6.1.192 and 6.12.117) it sets only
 // VM_DONTDUMP and secretmem_fault() charges each page to the user's
-// locked_vm (__secretmem_account_pages()); ModelConfig::secretmem_locked
+// locked_vm (__secretmem_account_pages()); MeasuredBehaviour::secretmem_locked
 // follows this. nullopt when memfd_secret is unavailable.
 std::optional<bool> SecretmemMappingsAreLocked();
 

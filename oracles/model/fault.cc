@@ -53,7 +53,7 @@ void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
     page.shm_cached = false;
   } else if (page.residency == Residency::kNone) {
     // do_anonymous_page(): reads map the zero page unless mm_forbids_zeropage().
-    page.residency = config_.read_fault_maps_zero_page ? Residency::kZeroPage : Residency::kPage;
+    page.residency = config_.measured.read_fault_maps_zero_page ? Residency::kZeroPage : Residency::kPage;
   }
 }
 
@@ -157,7 +157,7 @@ int Model::Populate(uint64_t start, uint64_t end, bool ignore_errors, StepEffect
     // With x86 protection keys PROT_EXEC alone is execute-only, and GUP's
     // check_vma_flags() -> arch_vma_access_permitted() refuses the data
     // access with -EFAULT as for PROT_NONE.
-    const bool exec_only_refused = page.prot == uapi::kProtExec && !config_.exec_only_readable;
+    const bool exec_only_refused = page.prot == uapi::kProtExec && !config_.measured.exec_only_readable;
     // Past its VM_LOCKONFAULT and !vma_is_accessible() returns,
     // populate_vma_page_range() ends with lru_add_drain() whatever GUP says.
     drain_this_step_ = drain_this_step_ || (page.prot & (uapi::kProtRead | uapi::kProtWrite | uapi::kProtExec));
@@ -237,7 +237,7 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   ReadFaultAround(static_cast<size_t>(i), write);
   // secretmem_fault() charging a new page to the user's locked_vm: over
   // RLIMIT_MEMLOCK (no CAP_IPC_LOCK exemption) it is VM_FAULT_SIGBUS.
-  if (!config_.secretmem_locked && page.file == kSecretmem && !BeyondEof(page) && !FilePageCached(page) &&
+  if (!config_.measured.secretmem_locked && page.file == kSecretmem && !BeyondEof(page) && !FilePageCached(page) &&
       SecretmemChargedPages() + 1 > LimitPages()) {
     fx.Note(Event::kSecretmemChargeSigbus);
     return {0, 0, uapi::kSigbus};
@@ -250,7 +250,7 @@ Outcome Model::Touch(const Op& op, bool write, StepEffects& fx) {
   // Mutants of the touch path only: a read fault taken like a write fault
   // (a real page), a write fault that leaves the zero page.
   if (write && page.residency == Residency::kZeroPage && Mutant(PlantedBug::kWriteKeepsZeroPage)) return Ok();
-  if (!config_.secretmem_locked && page.file == kSecretmem && !FilePageCached(page)) {
+  if (!config_.measured.secretmem_locked && page.file == kSecretmem && !FilePageCached(page)) {
     fx.Note(Event::kSecretmemCharged);
   }
   FaultIn(page, write || Mutant(PlantedBug::kReadTouchAllocates), fx);

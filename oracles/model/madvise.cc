@@ -144,7 +144,7 @@ int Model::MadvisePage(PageState& page, int advice, StepEffects& fx) {
     case uapi::kMadvPageout:
       if (locked) return -uapi::kEinval;  // can_madv_lru_vma()
       if (!present) return 0;  // the zero page is skipped (vm_normal_folio())
-      // An unlocked secretmem VMA (ModelConfig::secretmem_locked false):
+      // An unlocked secretmem VMA (MeasuredBehaviour::secretmem_locked false):
       // secretmem_file_create() makes its mapping unevictable
       // (mapping_set_unevictable()), and shrink_folio_list() keeps
       // unevictable folios mapped and cached.

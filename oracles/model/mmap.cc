@@ -23,7 +23,7 @@ bool Model::MappedAt(uint64_t addr) const {
 
 bool Model::CanRead(uint8_t prot) const {
   return (prot & uapi::kProtRead) || (config_.write_implies_read && (prot & uapi::kProtWrite)) ||
-         (config_.exec_only_readable && (prot & uapi::kProtExec));
+         (config_.measured.exec_only_readable && (prot & uapi::kProtExec));
 }
 
 bool Model::CanWrite(uint8_t prot) { return (prot & uapi::kProtWrite) != 0; }
@@ -149,10 +149,10 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // unmapped: "leaving a gap where the MAP_FIXED mapping failed"
   // (mm/vma.c vms_abort_munmap_vmas() once the ptes are cleared, since 6.12;
   // mmap_region() unmapped before calling ->mmap() until then).
-  // With the charge at fault time (ModelConfig::secretmem_locked false) the
+  // With the charge at fault time (MeasuredBehaviour::secretmem_locked false) the
   // hook checks the sharing only and sets just VM_DONTDUMP.
   if (secret &&
-      (type != uapi::kMapShared || (config_.secretmem_locked && !MlockFutureOk(Lock::kLocked, len)))) {
+      (type != uapi::kMapShared || (config_.measured.secretmem_locked && !MlockFutureOk(Lock::kLocked, len)))) {
     const bool invalid = type != uapi::kMapShared;
     if (!invalid) fx.Note(Event::kLockedMmapOverLimit);
     for (uint64_t p = 0; p < count; ++p) {
@@ -172,7 +172,7 @@ Outcome Model::Mmap(const Op& op, StepEffects& fx) {
   // secretmem_mmap() sets VM_LOCKED itself (see above); where it does not,
   // a MAP_LOCKED or MCL_FUTURE lock stays (__mmap_complete() filters
   // secretmem no more than any file VMA), and mlock_fixup() never removes it.
-  if (secret && config_.secretmem_locked && lock == Lock::kNone) lock = Lock::kLocked;
+  if (secret && config_.measured.secretmem_locked && lock == Lock::kNone) lock = Lock::kLocked;
   // MAP_FIXED unmaps what was there first (ref 27): fresh pages, not resident.
   for (uint64_t p = 0; p < count; ++p) {
     PageState& page = pages_[static_cast<size_t>(first) + p];

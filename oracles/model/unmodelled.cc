@@ -62,7 +62,7 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
   if (hugetlb_rules_missing && model.AnyHugetlbMapped()) return Why("hugetlb-madvise-mremap-fork");
   const bool touch = op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch;
   const uint64_t index = op.addr / model.config().page_size;
-  if (touch && !model.config().secretmem_locked && op.region != kAbsoluteAddr && index < model.pages().size()) {
+  if (touch && !model.config().measured.secretmem_locked && op.region != kAbsoluteAddr && index < model.pages().size()) {
     const PageState& page = model.pages()[index];
     const uint64_t limit = model.memlock_cur() / model.config().page_size;
     const uint64_t after = model.SecretmemChargedPages() + 1;

@@ -178,7 +178,7 @@ int MutantsMain(int argc, char** argv) {
   // upstream, whatever this host does: the zero-page mutants need it. The
   // reproducers of the findings still follow the host (`config`).
   ModelConfig simulated = config;
-  simulated.read_fault_maps_zero_page = true;
+  simulated.measured.read_fault_maps_zero_page = true;
   std::printf("mutants: the conformance property against a model with one injected bug each\n"
               "%d sequences of up to %d steps per mutant; seed %llu; %s\n", options.sequences, options.steps,
               static_cast<unsigned long long>(options.seed), config.profile.Describe().c_str());

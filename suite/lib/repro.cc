@@ -248,15 +248,18 @@ ModelConfig HostModelConfig(std::string* why) {
   const ExecutorOptions defaults;
   config.arena_base = defaults.arena_base;
   config.arena_pages = defaults.arena_pages;
-  const auto profile = ProfileForRelease(KernelRelease(), why);
+  const auto profile = ProfileForRelease(KernelRelease(), why, KernelBuild());
   if (!profile) {
     if (why->empty()) *why = "kernel " + KernelRelease() + " is not modelled";
     return config;
   }
   why->clear();
   config.profile = *profile;
-  config.exec_only_readable = ExecOnlyIsReadable();
-  config.read_fault_maps_zero_page = ReadFaultMapsZeroPage().value_or(true);
+  // The same measurements as a run's (MakeModelConfig()); a failed one
+  // keeps the prediction.
+  const MeasuredBehaviour predicted = PredictMeasured(config.profile, ReadHostFacts());
+  config.measured = MeasureBehaviour(predicted, why).value_or(predicted);
+  why->clear();
   const HostPrivileges privileges = ReadHostPrivileges();
   config.cap_ipc_lock = privileges.cap_ipc_lock;
   config.cap_sys_resource = privileges.cap_sys_resource;
@@ -265,7 +268,6 @@ ModelConfig HostModelConfig(std::string* why) {
   const SwapState swap = ReadSwapState();
   config.swap_active = swap.active;
   config.config_swap = swap.config_swap;
-  config.secretmem_locked = SecretmemMappingsAreLocked().value_or(true);
   const HugetlbState huge = ReadHugetlbState();
   SetHugetlbConfig(huge.page_size, huge.free, huge.reserved, huge.overcommit, &config);
   return config;

@@ -15,7 +15,7 @@
 
 namespace mlc {
 
-bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why) {
+bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why, const HostFacts& facts) {
   const auto profile = ProfileForRelease(info.release, why, info.build);
   if (!profile) return false;
   config->page_size = info.page_size;
@@ -24,7 +24,6 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->profile = *profile;
   config->outside_lockable_pages = info.outside_lockable_pages;
   config->has_mlock2 = info.has_mlock2;
-  config->exec_only_readable = ExecOnlyIsReadable();
   config->cap_ipc_lock = info.cap_ipc_lock;
   config->cap_sys_resource = info.cap_sys_resource;
   config->memlock_cur = info.memlock_cur;
@@ -33,13 +32,10 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->page_flags = info.has_page_flags;
   config->noexec_files = info.noexec_files;
   config->fault_around_pages = FaultAroundPages(info.page_size);
-  const std::optional<bool> zero_page = ReadFaultMapsZeroPage();
-  if (!zero_page) {
-    *why = "cannot tell whether read faults map the zero page (/proc/self/smaps unreadable)";
-    return false;
-  }
-  config->read_fault_maps_zero_page = *zero_page;
-  config->secretmem_locked = SecretmemMappingsAreLocked().value_or(true);
+  const std::optional<MeasuredBehaviour> measured =
+      MeasureBehaviour(PredictMeasured(*profile, facts), why);
+  if (!measured) return false;
+  config->measured = *measured;
   const SwapState swap = ReadSwapState();
   config->swap_active = swap.active;
   config->config_swap = swap.config_swap;
@@ -83,7 +79,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     executor_.reset();
     return kExitNothingRan;
   }
-  if (!MakeModelConfig(executor_->info(), &config_, message)) {
+  const HostFacts facts = ReadHostFacts(options.proc_cmdline);
+  if (!MakeModelConfig(executor_->info(), &config_, message, facts)) {
     executor_.reset();
     return kExitNothingRan;
   }
@@ -156,11 +153,19 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP mremap operations: the model covers mremap from 6.1 on (its three check orders, "
                      "read from mm/mremap.c); older kernels are not modelled");
   }
-  if (!config_.exec_only_readable) notes_.push_back("PROT_EXEC is execute-only here (protection keys)");
-  if (!config_.read_fault_maps_zero_page) {
-    notes_.push_back("read faults of private anonymous memory allocate a page here, no zero page "
-                     "(as where mm_forbids_zeropage() holds; measured)");
-  }
+  // What was measured rather than taken from the version, and whether the
+  // profile explains it (oracles/kernel_profile.h MeasuredBehaviour).
+  const MeasuredBehaviour predicted = PredictMeasured(config_.profile, facts);
+  if (options.proc_cmdline != "/proc/cmdline") notes_.push_back("TEST HOOK: kernel command line from " + options.proc_cmdline);
+  unexplained_ = UnexplainedMeasurements(config_.measured, predicted);
+  notes_.push_back(std::string("measured: read faults map ") +
+                   (config_.measured.read_fault_maps_zero_page ? "the zero page" : "a page of their own (no zero page)") +
+                   ", memfd_secret mappings " +
+                   (config_.measured.secretmem_locked ? "VM_LOCKED" : "charged per fault") + ", PROT_EXEC " +
+                   (config_.measured.exec_only_readable ? "readable" : "execute-only") +
+                   (unexplained_.empty() ? "; as the profile and the machine predict"
+                                         : "; " + std::to_string(unexplained_.size()) + " not explained (see below)"));
+  for (const std::string& why : unexplained_) notes_.push_back("DIVERGENCE measured behaviour: " + why);
   if (!executor_->info().initial_user_namespace) {
     notes_.push_back("in a user namespace: its capabilities do not count for the kernel's capable() checks, "
                      "which look at the initial one; modelled as absent");
@@ -200,10 +205,9 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP memfd_secret mappings: memfd_secret fails with " +
                      ErrnoName(executor_->info().secretmem_err) +
                      " (needs CONFIG_SECRETMEM; before 6.5 also the secretmem.enable=1 boot parameter)");
-  } else if (!config_.secretmem_locked) {
+  } else if (!config_.measured.secretmem_locked) {
     notes_.push_back("memfd_secret: mappings are not VM_LOCKED here; each page is charged to the user's locked_vm "
-                     "when faulted (\"mm/secretmem: properly account locked pages\", stable 6.1.191/6.12.113; "
-                     "measured)");
+                     "when faulted (\"mm/secretmem: properly account locked pages\", stable 6.1.191/6.12.113)");
   }
   if (!config_.page_flags) {
     notes_.push_back("SKIP page-flags channel: " + executor_->info().page_flags_reason);
@@ -217,7 +221,7 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
 
 void SuiteContext::MarkUnreachableEvents() {
   const auto close = [this](Gate gate, const std::string& why) { coverage_.CloseGate(gate, why); };
-  if (!config_.read_fault_maps_zero_page) close(kGateZeroPage, "no zero page on this kernel");
+  if (!config_.measured.read_fault_maps_zero_page) close(kGateZeroPage, "no zero page on this kernel");
   if (!gen_options_.thp) close(kGateThp, "THP is off without --thp");
   if (config_.huge_page_pages == 0) {
     close(kGateHugetlb, "hugetlb is not generated (see the header)");
@@ -230,8 +234,8 @@ void SuiteContext::MarkUnreachableEvents() {
     close(kGateMremapMultiVma, "moves of several VMAs came with 6.17");
   }
   if (!gen_options_.secretmem) close(kGateSecretmem, "memfd_secret is not generated");
-  close(config_.secretmem_locked ? kGateSecretmemCharged : kGateSecretmemLocked,
-        config_.secretmem_locked ? "secretmem VMAs are VM_LOCKED here, not charged per fault (see the header)"
+  close(config_.measured.secretmem_locked ? kGateSecretmemCharged : kGateSecretmemLocked,
+        config_.measured.secretmem_locked ? "secretmem VMAs are VM_LOCKED here, not charged per fault (see the header)"
                                  : "secretmem pages are charged per fault here, not VM_LOCKED (see the header)");
   if (!config_.page_flags) close(kGatePageFlags, "no page-flags channel");
   if (!gen_options_.madvise) {

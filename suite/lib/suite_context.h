@@ -13,6 +13,7 @@
 #include "generators/gen_ops.h"
 #include "oracles/model.h"
 #include "runners/executor.h"
+#include "runners/host.h"
 #include "suite/lib/coverage.h"
 #include "suite/lib/errata.h"
 #include "suite/lib/verify.h"
@@ -35,6 +36,7 @@ struct RunOptions {
   std::string report_dir;      // where divergence reports go; empty: DefaultReportDir()
   bool thp = false;            // --thp: the THP profile (oracles/README.md "Transparent huge pages")
   std::string thp_sysfs = "/sys/kernel/mm/transparent_hugepage";  // test hook: --thp-sysfs DIR
+  std::string proc_cmdline = "/proc/cmdline";                     // test hook: --proc-cmdline FILE
 };
 
 // Exit codes (README "Exit codes"; kselftest's 0 pass, 1 fail, 4 skip).
@@ -42,7 +44,8 @@ enum ExitCode : int { kExitConformant = 0, kExitDivergence = 1, kExitHarness = 2
 
 // Builds the oracle's configuration for the kernel the executor runs on.
 // Returns false with *why when the kernel is outside what the model covers.
-bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why);
+bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string* why,
+                     const HostFacts& facts = ReadHostFacts());
 
 // What the run's privileges and RLIMIT_MEMLOCK mean for the checks, one
 // line each, e.g. that without CAP_IPC_LOCK every sequence runs under the
@@ -64,6 +67,9 @@ class SuiteContext {
   const GenOptions& gen_options() const { return gen_options_; }
   const std::string& release() const { return executor_->info().release; }
   const std::vector<std::string>& notes() const { return notes_; }
+  // Measurements of the kernel's behaviour that its profile does not
+  // explain (UnexplainedMeasurements()): each fails the run.
+  const std::vector<std::string>& unexplained_measurements() const { return unexplained_; }
   const Coverage& coverage() const { return coverage_; }
 
   // Runs and checks one sequence. Runs that shrink an earlier failure of the
@@ -112,6 +118,7 @@ class SuiteContext {
   ModelConfig config_;
   GenOptions gen_options_;
   std::vector<std::string> notes_;
+  std::vector<std::string> unexplained_;
   Coverage coverage_;
   bool failing_ = false;
   Verdict last_failure_ = Verdict::kConformant;

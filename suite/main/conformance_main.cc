@@ -90,7 +90,8 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     // Flags a soak passes on to each seed's run as they are.
     if (flag == "--thp" || flag == "--strict" || flag == "--planted-bug" || flag == "--mlock2-enosys") {
       soak->run_flags.push_back(flag);
-    } else if ((flag == "--arena-mib" || flag == "--errata-file" || flag == "--thp-sysfs") && value != nullptr) {
+    } else if ((flag == "--arena-mib" || flag == "--errata-file" || flag == "--thp-sysfs" || flag == "--proc-cmdline") &&
+               value != nullptr) {
       soak->run_flags.insert(soak->run_flags.end(), {flag, value});
     }
     if (flag == "--soak") {
@@ -121,6 +122,14 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       options->ktap = true;
     } else if (flag == "--thp") {
       options->thp = true;
+    } else if (flag == "--proc-cmdline") {
+      // test hook: the kernel command line from FILE (cli_test.sh measured)
+      if (value == nullptr || *value == '\0') {
+        std::cerr << "mlockcheck: --proc-cmdline needs a file\n";
+        return kExitHarness;
+      }
+      options->proc_cmdline = value;
+      ++i;
     } else if (flag == "--thp-sysfs") {
       // test hook: read the THP settings from DIR (cli_test.sh thp-unavailable)
       if (value == nullptr || *value == '\0') {

@@ -43,6 +43,19 @@ RC_GTEST_PROP(Conformance, KernelMatchesModelAfterEveryStep, ()) {
   CheckOnKernel(sequence.ops);
 }
 
+// What the runner measured of the kernel rather than took from its version
+// (the zero page, secretmem's locking, execute-only PROT_EXEC) must be what
+// the profile and the machine's own facts predict: a kernel whose behaviour
+// flipped without a known reason fails, instead of becoming the model.
+TEST(Measured, KernelBehaviourIsWhatItsProfilePredicts) {
+  auto& ctx = SuiteContext::Get();
+  if (ctx.unexplained_measurements().empty()) return;
+  std::string why;
+  for (const std::string& line : ctx.unexplained_measurements()) why += "DIVERGENCE measured behaviour: " + line + "\n";
+  ctx.RecordFailure(Verdict::kDivergence);
+  FAIL() << why;
+}
+
 class ReferenceScenarioTest : public ::testing::TestWithParam<Scenario> {};
 
 TEST_P(ReferenceScenarioTest, KernelMatchesModel) {

@@ -155,6 +155,26 @@ case "$case_name" in
     tail -n 1 "$tmp/out" | grep -qE 'divergences=[1-9][0-9]* ' || fail "RESULT does not count the divergence"
     last_line_is_result
     ;;
+  measured)
+    # A measurement the profile and the machine do not explain fails the run
+    # (exit 1, a not-ok test, counted in RESULT): the kernel command line is
+    # replaced by one that predicts the opposite of this machine's zero page.
+    if grep -qE '(^| )pvm_no_zero_page(=1)?( |$)' /proc/cmdline; then
+      sed -E 's/(^| )pvm_no_zero_page(=1)?( |$)/ /' /proc/cmdline >"$tmp/cmdline"
+    else
+      { tr -d '\n' </proc/cmdline; echo " pvm_no_zero_page=1"; } >"$tmp/cmdline"
+    fi
+    run "$bin" --ktap --proc-cmdline "$tmp/cmdline" --sequences 20
+    expect_rc 1
+    expect_out '^# DIVERGENCE measured behaviour: read faults '
+    expect_out '^not ok [0-9]+ Measured\.KernelBehaviourIsWhatItsProfilePredicts$'
+    tail -n 1 "$tmp/out" | grep -qE 'divergences=1 ' || fail "RESULT does not count the unexplained measurement"
+    # The machine's own command line explains it.
+    run "$bin" --ktap --sequences 20
+    expect_rc 0
+    expect_out '^# measured: read faults map .*; as the profile and the machine predict$'
+    expect_out '^ok [0-9]+ Measured\.KernelBehaviourIsWhatItsProfilePredicts$'
+    ;;
   no-cap-ipc-lock)
     # Root without CAP_IPC_LOCK: every call runs under RLIMIT_MEMLOCK, which
     # the model follows; the header says so.

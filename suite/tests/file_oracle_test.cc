@@ -264,13 +264,13 @@ TEST(PageFlagsModelTest, UnevictableIsComparedOnlyAfterAStepThatDrains) {
 }
 
 // memfd_secret after "mm/secretmem: properly account locked pages"
-// (ModelConfig::secretmem_locked false; stable 6.1.191, 6.12.113):
+// (MeasuredBehaviour::secretmem_locked false; stable 6.1.191, 6.12.113):
 // secretmem_mmap() sets only VM_DONTDUMP, secretmem_fault() charges each new
 // page to the user's locked_vm against RLIMIT_MEMLOCK (SIGBUS over it, no
 // CAP_IPC_LOCK exemption), and mlock_fixup() still skips secretmem VMAs.
 ModelConfig ChargedSecretmemConfig() {
   ModelConfig config = FileConfig();
-  config.secretmem_locked = false;
+  config.measured.secretmem_locked = false;
   config.page_flags = true;
   return config;
 }

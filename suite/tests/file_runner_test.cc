@@ -131,7 +131,7 @@ TEST_F(FileRunnerTest, PageFlagsShowMlockedUnevictableAndTheZeroPage) {
   EXPECT_EQ(seen[0].page_flags[0], 0);
   EXPECT_EQ(seen[2].page_flags[0], kPfPresent | kPfMlocked | kPfUnevictable);
   // A read-populated private page is the zero page, or a page of its own
-  // where the kernel forbids the zero page (ModelConfig::read_fault_maps_zero_page).
+  // where the kernel forbids the zero page (MeasuredBehaviour::read_fault_maps_zero_page).
   if (ReadFaultMapsZeroPage().value_or(true)) {
     EXPECT_EQ(seen[2].page_flags[2], kPfPresent | kPfZeroPage);
   } else {

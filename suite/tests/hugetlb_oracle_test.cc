@@ -126,7 +126,7 @@ TEST(HugetlbOracleTest, MlockallCurrentOnFaultPopulatesHugetlbAndLocksTheRest) {
 
 TEST(HugetlbOracleTest, AReadTouchAllocatesTheWholeHugePage) {
   ModelConfig config = HugetlbConfig();
-  ASSERT_TRUE(config.read_fault_maps_zero_page);  // hugetlb has no zero page regardless
+  ASSERT_TRUE(config.measured.read_fault_maps_zero_page);  // hugetlb has no zero page regardless
   Model model(config);
   ASSERT_EQ(model.Apply(MmapPages(0, 0, 2 * kHuge, uapi::kProtRead, kHugePrivate)).err, 0);
   EXPECT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, kHuge + 100)), Outcome{});

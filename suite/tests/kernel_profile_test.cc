@@ -1,5 +1,6 @@
 #include "oracles/kernel_profile.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -161,6 +162,49 @@ TEST(KernelProfileTest, ProfilesChangeExactlyAtTheirBoundaries) {
   EXPECT_TRUE(at("mremap-classic-modelled", 0).mremap_modelled);
   EXPECT_TRUE(at("mmap-unmap-error-returned", -1).mmap_unmap_failure_is_enomem);
   EXPECT_FALSE(at("mmap-unmap-error-returned", 0).mmap_unmap_failure_is_enomem);
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// MeasuredBehaviour: what the profile and the machine's facts predict, and
+// the one-line reasons a measurement they do not explain fails the run.
+TEST(MeasuredBehaviourTest, TheZeroPageIsPredictedUnlessAKnownSwitchForbidsIt) {
+  const KernelProfile p = *ProfileForRelease("6.18.44", nullptr);
+  EXPECT_TRUE(PredictMeasured(p, {"console=ttyS0 quiet", false}).read_fault_maps_zero_page);
+  EXPECT_FALSE(PredictMeasured(p, {"quiet pvm_no_zero_page=1 tsc=unstable", false}).read_fault_maps_zero_page);
+  EXPECT_FALSE(PredictMeasured(p, {"pvm_no_zero_page", false}).read_fault_maps_zero_page);
+  EXPECT_TRUE(PredictMeasured(p, {"xpvm_no_zero_page=1", false}).read_fault_maps_zero_page);
+  MeasuredBehaviour measured = PredictMeasured(p, {"quiet", false});
+  EXPECT_THAT(UnexplainedMeasurements(measured, measured), ::testing::IsEmpty());
+  measured.read_fault_maps_zero_page = false;  // a regression, or an unknown switch
+  const auto why = UnexplainedMeasurements(measured, PredictMeasured(p, {"quiet", false}));
+  ASSERT_EQ(why.size(), 1u);
+  EXPECT_THAT(why[0], ::testing::HasSubstr("no zero page, and no known switch"));
+}
+
+TEST(MeasuredBehaviourTest, SecretmemIsChargedPerFaultFromTheStableReleasesThatCarryTheFix) {
+  const HostFacts none;
+  EXPECT_TRUE(PredictMeasured(*ProfileForRelease("6.1.190", nullptr), none).secretmem_locked);
+  EXPECT_FALSE(PredictMeasured(*ProfileForRelease("6.1.191", nullptr), none).secretmem_locked);
+  EXPECT_FALSE(PredictMeasured(*ProfileForRelease("6.1.0-57-cloud-amd64", nullptr, "#1 SMP Debian 6.1.192-3"), none)
+                   .secretmem_locked);
+  EXPECT_TRUE(PredictMeasured(*ProfileForRelease("6.12.112", nullptr), none).secretmem_locked);
+  EXPECT_FALSE(PredictMeasured(*ProfileForRelease("6.12.118", nullptr), none).secretmem_locked);
+  EXPECT_TRUE(PredictMeasured(*ProfileForRelease("6.18.44", nullptr), none).secretmem_locked);  // no 6.18.y known
+}
+
+TEST(MeasuredBehaviourTest, ExecuteOnlyProtExecFollowsProtectionKeys) {
+  const KernelProfile p = *ProfileForRelease("6.12.0", nullptr);
+  EXPECT_TRUE(PredictMeasured(p, {"", false}).exec_only_readable);
+  EXPECT_FALSE(PredictMeasured(p, {"", true}).exec_only_readable);
+  MeasuredBehaviour measured = PredictMeasured(p, {"", false});
+  measured.exec_only_readable = false;
+  EXPECT_THAT(UnexplainedMeasurements(measured, PredictMeasured(p, {"", false})),
+              ::testing::ElementsAre(::testing::HasSubstr("execute-only without protection keys")));
 }
 
 }  // namespace

@@ -894,7 +894,7 @@ TEST(TouchModelTest, ReadOfWriteOnlyPrivateSucceedsOnX86AndMapsTheZeroPage) {
 // (check_vma_flags() -> arch_vma_access_permitted()).
 TEST(MlockModelTest, MlockOfExecuteOnlyPagesFailsLikeProtNoneUnderProtectionKeys) {
   ModelConfig config = TestConfig();
-  config.exec_only_readable = false;
+  config.measured.exec_only_readable = false;
   Model m(config);
   m.Apply(MmapPages(0, 0, 2, kX, kAnonPrivate));
   EXPECT_EQ(m.Apply(RangePages(OpKind::kMlock, 0, 2)), Fails(uapi::kEnomem));
@@ -904,7 +904,7 @@ TEST(MlockModelTest, MlockOfExecuteOnlyPagesFailsLikeProtNoneUnderProtectionKeys
 
 TEST(TouchModelTest, ExecOnlyIsReadableIffConfiguredSo) {
   ModelConfig readable = TestConfig();
-  readable.exec_only_readable = true;
+  readable.measured.exec_only_readable = true;
   Model m(readable);
   m.Apply(MmapPages(0, 0, 1, kX, kAnonPrivate));
   EXPECT_EQ(m.Apply(TouchPage(OpKind::kReadTouch, 0)), Ok());
@@ -912,7 +912,7 @@ TEST(TouchModelTest, ExecOnlyIsReadableIffConfiguredSo) {
   EXPECT_EQ(m.Apply(TouchPage(OpKind::kWriteTouch, 0)), Segv());
 
   ModelConfig pkeys = TestConfig();
-  pkeys.exec_only_readable = false;
+  pkeys.measured.exec_only_readable = false;
   Model n(pkeys);
   n.Apply(MmapPages(0, 0, 1, kX, kAnonPrivate));
   n.Apply(MmapPages(1, 1, 1, kR | kX, kAnonPrivate));
@@ -1106,7 +1106,7 @@ TEST(CompareTest, EachScalarChannelIsReportedSeparately) {
 // page on a read fault: resident, in Rss, and in Locked under VM_LOCKED.
 TEST(ZeroPageForbidden, ReadFaultAndPopulateAllocatePages) {
   ModelConfig config;
-  config.read_fault_maps_zero_page = false;
+  config.measured.read_fault_maps_zero_page = false;
   Model m(config);
   Op map{OpKind::kMmap, 0, 2 * 4096, uapi::kProtRead,
          uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace | uapi::kMapLocked};
