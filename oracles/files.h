@@ -1,5 +1,5 @@
 // The files that generated mmaps can map: created fresh by every executor
-// child before its seccomp filter (runners/executor_main.cc), so each
+// child before its seccomp filter (runners/executor/child.cc), so each
 // sequence starts with empty page caches and the child never needs open().
 //
 // Placement rule (generators keep it, the model relies on it only for

@@ -31,7 +31,7 @@ constexpr const char* kAllowed[] = {
     // Touches catch SIGSEGV/SIGBUS: siglongjmp restores the mask and the
     // one-shot handler is re-armed; clock_gettime is the vDSO's fallback.
     "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "clock_gettime",
-    // Waiting for the huge page pool to refill (executor_main.cc
+    // Waiting for the huge page pool to refill (executor/child.cc
     // WaitForHugePagePool()) without spinning against the exiting child.
     "sched_yield",
 };

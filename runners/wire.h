@@ -1,5 +1,5 @@
 // The protocol between the runner (in the test process) and the executor
-// (a small static fork server, runners/executor_main.cc). Fixed-size,
+// (a small static fork server, runners/executor/). Fixed-size,
 // trivially copyable records over pipes: the executor's child must not
 // allocate between acting and observing, so nothing here owns memory.
 #pragma once

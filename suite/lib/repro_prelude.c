@@ -1,7 +1,7 @@
 /* The fixed part of every C reproducer mlockcheck writes (suite/lib/repro.cc
  * appends the calls and the checks, after defining PAGE, ARENA, ARENA_PAGES
  * and GUARD_PAGES). Plain C with libc only; each helper reads what the
- * executor reads (runners/executor_main.cc): smaps per VMA, mincore per
+ * executor reads (runners/executor/observe.cc): smaps per VMA, mincore per
  * page, VmLck. Embedded at build time (suite/CMakeLists.txt). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -315,7 +315,7 @@ static __attribute__((unused)) void check_pages(const struct run *runs, int n, i
   flush_diff("residency", &res);
 }
 
-/* The msync witness (runners/executor_main.cc): msync(MS_INVALIDATE) of a
+/* The msync witness (runners/executor/observe.cc): msync(MS_INVALIDATE) of a
  * page of a VM_LOCKED VMA is EBUSY (mm/msync.c). */
 static __attribute__((unused)) void check_msync(const struct run *runs, int n) {
   struct diff_run d = {0};

@@ -1,0 +1,147 @@
+// The probes (see probe.h). The server's run once, in Main(), before the
+// first fork; MeasureAddressSpace() comes last, as nothing may be mapped
+// after it. ProbeChild() runs in a waiting child that received a probe
+// request, under the same filter as a run.
+#include "runners/executor/probe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "oracles/vm_flags.h"
+#include "runners/arena_guard.h"
+#include "runners/executor/observe.h"
+#include "runners/executor/state.h"
+#include "runners/executor/wire_io.h"
+#include "runners/raw_syscalls.h"
+#include "runners/smaps_parser.h"
+
+namespace mlc::executor {
+
+// Feature detection under the same filter as a run: mlock2 with an invalid
+// flag is EINVAL where it exists (the flag check comes first, mm/mlock.c) and
+// ENOSYS where it does not; MCL_ONFAULT is EINVAL before 4.4.
+[[noreturn]] void ProbeChild() {
+  wire::ProbeRecord r{};
+  r.header = {wire::RecordType::kProbe, sizeof r, g_run, g_pid};
+  r.mlock2_err = raw::Mlock2(0, 0, ~0).err;
+  const Outcome future = raw::Mlockall(uapi::kMclFuture | uapi::kMclOnfault);
+  r.mcl_onfault_err = future.err;
+  if (future.ret == 0) raw::Munlockall();
+  WriteAll(kRecordFd, &r, sizeof r);
+  raw::ExitGroup(kExitOk);
+}
+
+// The initial user namespace is the one capable() checks (IsInitialUserNamespace).
+bool InInitialUserNamespace() {
+  auto read = [](const char* path, char* buf, size_t cap) -> const char* {
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    const long n = ReadProcFile(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0) return nullptr;
+    buf[n] = '\0';
+    return buf;
+  };
+  char uid_map[256], setgroups[64];
+  return IsInitialUserNamespace(read("/proc/self/uid_map", uid_map, sizeof uid_map),
+                                read("/proc/self/setgroups", setgroups, sizeof setgroups));
+}
+
+// Whether page flags can be observed: /proc/kpageflags opens (root,
+// CONFIG_PROC_PAGE_MONITOR) and pagemap shows PFNs (CAP_SYS_ADMIN since
+// 4.2, ref 50). Keeps /proc/kpageflags open for the children.
+bool ProbePageFlags(wire::HelloRecord* hello) {
+  g_kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  if (g_kpageflags_fd < 0) {
+    CopyMessage(hello->page_flags_reason,
+                "cannot open /proc/kpageflags (needs root and CONFIG_PROC_PAGE_MONITOR)");
+    return false;
+  }
+  const int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  g_record[0] = 1;  // present
+  const bool read = pagemap >= 0 && pread(pagemap, &entry, 8, reinterpret_cast<uintptr_t>(g_record) / g_page_size * 8) == 8;
+  if (pagemap >= 0) close(pagemap);
+  if (!read || (entry & ((uint64_t{1} << 55) - 1)) == 0) {
+    CopyMessage(hello->page_flags_reason, "/proc/self/pagemap hides page frame numbers (needs CAP_SYS_ADMIN)");
+    close(g_kpageflags_fd);
+    g_kpageflags_fd = -1;
+    return false;
+  }
+  return true;
+}
+
+// Measures the executor's own mappings once. Nothing may be mapped near the
+// arena, and the lockable size of everything else is what mlockall(MCL_CURRENT)
+// adds to VmLck.
+bool MeasureAddressSpace(wire::HelloRecord* hello) {
+  const int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    CopyMessage(hello->message,
+                "cannot open /proc/self/smaps (the kernel needs CONFIG_PROC_PAGE_MONITOR)");
+    hello->status = wire::HelloStatus::kUnsupported;
+    return false;
+  }
+  const long len = ReadProcFile(fd, g_smaps_buf, g_smaps_cap);
+  close(fd);
+  if (len < 0) {
+    CopyMessage(hello->message, "cannot read /proc/self/smaps");
+    return false;
+  }
+  const uint64_t guard_start = g_config.arena_base - kArenaGuardPages * g_page_size;
+  const uint64_t guard_end = g_config.arena_base + (g_config.arena_pages + kArenaGuardPages) * g_page_size;
+  bool overlaps = false;
+  bool heap_blocked = false;
+  const uint64_t heap_limit = g_heap_base + kHeapPages * g_page_size + (2u << 20);
+  bool has_flags = true;
+  uint64_t lockable = 0;
+  uint32_t vmas = 0;
+  const bool parsed = ParseSmaps(std::string_view(g_smaps_buf, static_cast<size_t>(len)), g_dialect,
+                                 [&](const SmapsVma& vma) {
+                                   ++vmas;
+                                   has_flags = has_flags && vma.has_vm_flags;
+                                   if (vma.start < guard_end && vma.end > guard_start) overlaps = true;
+                                   // brk growth needs its pages free, and the
+                                   // stack guard gap above (sys_brk()).
+                                   if (vma.end > g_heap_base && vma.start < heap_limit) heap_blocked = true;
+                                   if (VmaSupportsMlock(vma.vm_flags, vma.name == "[vsyscall]")) {
+                                     lockable += (vma.end - vma.start) / g_page_size;
+                                   }
+                                 });
+  if (!parsed || !has_flags) {
+    CopyMessage(hello->message, "cannot parse /proc/self/smaps (no VmFlags lines: kernel older than 3.8?)");
+    hello->status = wire::HelloStatus::kUnsupported;
+    return false;
+  }
+  if (overlaps) {
+    CopyMessage(hello->message, "the arena's address range is already in use; choose another --arena-base");
+    return false;
+  }
+  if (heap_blocked) {
+    CopyMessage(hello->message, "a mapping lies within 2 MiB above the heap region (brk could not grow)");
+    return false;
+  }
+  hello->outside_lockable_pages = lockable;
+  hello->outside_vmas = vmas;
+  // mm->total_vm, which mlockall(MCL_CURRENT) compares against the limit,
+  // is what status prints as VmSize (fs/proc/task_mmu.c task_mem()); a
+  // forked child starts with the same (dup_mmap()).
+  const int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  const long status_len = status_fd < 0 ? -1 : ReadProcFile(status_fd, g_status_buf, kStatusCap);
+  if (status_fd >= 0) close(status_fd);
+  const auto vm_size =
+      status_len < 0 ? std::nullopt
+                     : ParseStatusKb(std::string_view(g_status_buf, static_cast<size_t>(status_len)), "VmSize");
+  if (!vm_size) {
+    CopyMessage(hello->message, "cannot read VmSize from /proc/self/status");
+    return false;
+  }
+  hello->outside_total_pages = *vm_size * 1024 / g_page_size;
+  return true;
+}
+
+}  // namespace mlc::executor

@@ -1,0 +1,20 @@
+// The probes: what the executor finds out about the kernel and about itself
+// for the hello record before the first fork (page flags, its own address
+// space, the user namespace), and the probe request's child (mlock2,
+// MCL_ONFAULT under the filter).
+#pragma once
+
+#include "runners/wire.h"
+
+namespace mlc::executor {
+
+// Whether this process runs in the initial user namespace.
+bool InInitialUserNamespace();
+// Whether page flags can be observed; keeps /proc/kpageflags open if so.
+bool ProbePageFlags(wire::HelloRecord* hello);
+// Measures the executor's own mappings into `hello`; false with its message set.
+bool MeasureAddressSpace(wire::HelloRecord* hello);
+// A child's answer to a probe request (kProbe), then its exit.
+[[noreturn]] void ProbeChild();
+
+}  // namespace mlc::executor

@@ -1,0 +1,43 @@
+// The definitions of runners/executor/state.h's globals, with their
+// initial values (the comments are at the declarations).
+#include "runners/executor/state.h"
+
+namespace mlc::executor {
+
+Config g_config;
+uint64_t g_page_size = 4096;
+uint64_t g_huge_page_size = 0;
+SmapsDialect g_dialect;
+sock_filter g_filter[kMaxFilter];
+sock_fprog g_program;
+char* g_smaps_buf = nullptr;
+size_t g_smaps_cap = 0;
+char* g_status_buf = nullptr;
+unsigned char* g_mincore = nullptr;
+char* g_record = nullptr;
+size_t g_record_cap = 0;
+wire::WireOp* g_ops = nullptr;
+int g_smaps_fd = -1;
+int g_status_fd = -1;
+raw::CapSets g_caps{};
+bool g_page_flags = false;
+bool g_has_secretmem = false;
+bool g_has_tmpfile = false;
+int g_kpageflags_fd = -1;
+int g_pagemap_fd = -1;
+uint64_t* g_pagemap = nullptr;
+PfnPage* g_pfns = nullptr;
+uint64_t* g_kpf = nullptr;
+int g_pid = 0;
+uint64_t g_heap_base = 0;
+wire::WireVma g_heap_vmas[kHeapPages];
+raw::PageRegion g_regions[64];
+int g_meminfo_fd = -1;
+HugetlbPool g_huge_pool;
+
+volatile uint32_t g_step = 0;
+uint32_t g_run = 0;
+const char* g_setup_error = nullptr;
+int g_setup_errno = 0;
+
+}  // namespace mlc::executor
