@@ -425,6 +425,7 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
         if (!d.expected.empty()) d.expected = "fork child: " + d.expected;
         if (!d.observed.empty()) d.observed = "fork child: " + d.observed;
         if (!d.detail.empty()) d.detail = "  in the fork child:\n" + d.detail;
+        d.fork_child = true;
         diffs.push_back(std::move(d));
       }
     }

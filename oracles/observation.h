@@ -114,6 +114,7 @@ struct ChannelDiff {
   std::string expected;  // one line, or one line per run of pages
   std::string observed;
   std::string detail;    // per-page runs for the per-page channels
+  bool fork_child = false;  // the fork child's view of itself differs, not the parent's
 };
 
 // Empty when every channel agrees. The cross-check compares observed values

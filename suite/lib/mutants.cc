@@ -36,9 +36,9 @@ ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
 }
 }  // namespace
 
-SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& base, PlantedBug bug) {
+SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& base, PlantedBug bug, bool as_given) {
   SequenceResult result;
-  const ModelConfig config = ConfigForMutant(base, bug);
+  const ModelConfig config = as_given ? base : ConfigForMutant(base, bug);
   ModelConfig mutant_config = config;
   mutant_config.thp_simulate = config.thp;
   mutant_config.planted_bug = bug;

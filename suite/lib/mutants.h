@@ -16,7 +16,10 @@ namespace mlc {
 // Runs `ops` on the simulated kernel (the model with `bug`) and checks every
 // channel after every step against the correct model, as VerifySequence()
 // does for a real kernel.
-SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& config, PlantedBug bug);
+// With `as_given`, `config` is used as it is (a host's), not given the THP
+// profile or the huge pages the mutant needs to show.
+SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& config, PlantedBug bug,
+                                bool as_given = false);
 
 struct MutantHunt {
   bool detected = false;

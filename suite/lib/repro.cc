@@ -67,23 +67,21 @@ std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) 
   return os.str();
 }
 
-// Runs of arena pages in the same expected state, for the C table.
-std::string ExpectedRuns(const Observation& expected) {
+// Runs of a region's pages in the same expected state, for the C table:
+// `bits` and `resident` per page, `care` 0 where residency is left open.
+std::string ExpectedRuns(const std::vector<uint8_t>& bits, const std::vector<uint8_t>& resident_bits,
+                         const std::vector<uint8_t>& care) {
   std::ostringstream os;
   size_t n = 0;
-  const size_t pages = expected.page_bits.size();
+  const size_t pages = bits.size();
   // 2 marks a page whose residency madvise left open (Observation::resident_care).
-  const auto resident = [&](size_t i) {
-    return !expected.resident_care.empty() && !expected.resident_care[i] ? 2 : int{expected.resident[i]};
-  };
+  const auto resident = [&](size_t i) { return !care.empty() && !care[i] ? 2 : int{resident_bits[i]}; };
   for (size_t i = 0; i < pages;) {
     size_t j = i;
-    while (j + 1 < pages && expected.page_bits[j + 1] == expected.page_bits[i] && resident(j + 1) == resident(i)) {
-      ++j;
-    }
-    if (expected.page_bits[i] & kPageMapped) {
-      os << "    { " << i << ", " << (j - i + 1) << ", " << CString(PageBitsString(expected.page_bits[i])) << ", "
-         << resident(i) << " },\n";
+    while (j + 1 < pages && bits[j + 1] == bits[i] && resident(j + 1) == resident(i)) ++j;
+    if (bits[i] & kPageMapped) {
+      os << "    { " << i << ", " << (j - i + 1) << ", " << CString(PageBitsString(bits[i])) << ", " << resident(i)
+         << " },\n";
       ++n;
     }
     i = j + 1;
@@ -91,9 +89,75 @@ std::string ExpectedRuns(const Observation& expected) {
   if (n == 0) os << "    { 0, 0, \"unmapped\", 0 },\n";
   return os.str();
 }
+std::string ExpectedRuns(const Observation& expected) {
+  return ExpectedRuns(expected.page_bits, expected.resident, expected.resident_care);
+}
+std::string ExpectedHeapRuns(const Observation& expected) {
+  return ExpectedRuns(expected.heap_bits, expected.heap_resident, {});
+}
 
 bool Has(const std::vector<Channel>& channels, Channel c) {
   return std::find(channels.begin(), channels.end(), c) != channels.end();
+}
+
+// The C checks of `channels` against what `model` (the process's, or a fork
+// child's) predicts, `expected` being its Predict(); `table` names the
+// expected_pages array they read. The page flags, PMD mappings and hugetlb
+// sizes are not read by the C program (ReproCheck::Unread()).
+void EmitChecks(std::ostream& c, const Model& model, const Observation& expected, const std::vector<Channel>& channels,
+                const std::string& table) {
+  const ModelConfig& config = model.config();
+  const MemoryTotals totals = model.Totals();
+  const bool flags = Has(channels, Channel::kVma), residency = Has(channels, Channel::kResidency);
+  const std::string heap_table = table + "_heap";
+  if (flags || residency) {
+    c << "  check_pages(" << table << ", (int)(sizeof " << table << " / sizeof " << table << "[0]), " << flags
+      << ", " << residency << ");\n"
+      << "  check_heap_pages(" << heap_table << ", (int)(sizeof " << heap_table << " / sizeof " << heap_table
+      << "[0]), " << flags << ", " << residency << ");\n";
+  }
+  if (Has(channels, Channel::kRss)) {
+    // Pages madvise left open make a range; a fork child's open anon_vmas
+    // may add their page-cache pages (Observation::rss_open_kb).
+    const uint64_t lo = expected.ranges ? expected.rss_min_kb : totals.rss_kb;
+    const uint64_t hi = totals.rss_kb + expected.rss_open_kb;
+    if (lo != hi) {
+      c << "  check_kb_range(\"smaps Rss (arena)\", " << lo << ", " << hi << ", sum_kb(0));\n";
+    } else {
+      c << "  check_kb(\"smaps Rss (arena)\", " << totals.rss_kb << ", sum_kb(0));\n";
+    }
+    c << "  check_kb(\"smaps Rss (heap)\", " << totals.heap_rss_kb << ", sum_kb_of(0, 1));\n";
+  }
+  if (Has(channels, Channel::kLocked)) {
+    if (expected.ranges) {
+      c << "  check_kb_range(\"smaps Locked (arena)\", " << expected.locked_min_kb << ", " << expected.locked_max_kb
+        << ", sum_kb(1));\n";
+    } else {
+      c << "  check_kb(\"smaps Locked (arena)\", " << totals.locked_kb << ", sum_kb(1));\n";
+    }
+    c << "  check_kb(\"smaps Locked (heap)\", " << totals.heap_locked_kb << ", sum_kb_of(1, 1));\n";
+  }
+  if (Has(channels, Channel::kVmLck)) {
+    // The model's VmLck adds the executor's own mappings under
+    // mlockall(MCL_CURRENT); this program's own locked mappings (MCL_CURRENT,
+    // or its heap under MCL_FUTURE) are what smaps shows locked outside the
+    // arena, so both sides compare the arena alone. The heap's locked pages
+    // are among this program's own too.
+    const uint64_t outside_kb =
+        model.outside_lock() != Lock::kNone ? config.outside_lockable_pages * config.page_size / 1024 : 0;
+    uint64_t heap_locked_kb = 0;
+    for (const PageState& page : model.heap()) heap_locked_kb += page.mapped && page.lock != Lock::kNone;
+    heap_locked_kb *= config.page_size / 1024;
+    c << "  check_kb(\"VmLck (arena)\", " << totals.vmlck_kb - outside_kb - heap_locked_kb
+      << ", vmlck_kb - lo_outside_kb);\n";
+  }
+  if (Has(channels, Channel::kMsyncBusy)) {
+    c << "  check_msync(" << table << ", (int)(sizeof " << table << " / sizeof " << table << "[0]));\n";
+  }
+  if (Has(channels, Channel::kVmLckVsSmaps)) {
+    // As the report words it: VmLck expected, the lo VMAs' sizes observed.
+    c << "  check_kb(\"lo VMAs in smaps vs VmLck\", vmlck_kb, lo_total_kb);\n";
+  }
 }
 
 }  // namespace
@@ -105,10 +169,27 @@ ReproCheck ReproCheck::AllChannelsAfterLastStep(size_t steps) {
   return check;
 }
 
+std::string ReproCheck::Unread() const {
+  std::string unread;
+  for (const auto* list : {&channels, &fork_child_channels}) {
+    for (Channel ch : *list) {
+      if (ch == Channel::kPageFlags || ch == Channel::kThp || ch == Channel::kHugetlb) {
+        unread += (unread.empty() ? "" : ", ") + std::string(list == &channels ? "" : "the fork child's ") +
+                  ChannelName(ch);
+      }
+    }
+  }
+  return unread;
+}
+
 ReproCheck ReproCheck::ForDivergence(const SequenceResult& result) {
   ReproCheck check;
+  check.divergence = true;
   check.step = result.diverging_step;
-  for (const ChannelDiff& d : result.diffs) check.channels.push_back(d.channel);
+  for (const ChannelDiff& d : result.diffs) {
+    auto& list = d.fork_child ? check.fork_child_channels : check.channels;
+    if (std::find(list.begin(), list.end(), d.channel) == list.end()) list.push_back(d.channel);
+  }
   return check;
 }
 
@@ -118,6 +199,9 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
   const size_t last = std::min(check.step, ops.empty() ? 0 : ops.size() - 1);
   std::string channels;
   for (Channel ch : check.channels) channels += (channels.empty() ? "" : ", ") + std::string(ChannelName(ch));
+  for (Channel ch : check.fork_child_channels) {
+    channels += (channels.empty() ? "" : ", ") + std::string("the fork child's ") + ChannelName(ch);
+  }
   c << "/* mlockcheck reproducer (" << origin << ").\n"
     << " *\n"
     << " * Makes " << (last + 1) << (last == 0 ? " call" : " calls") << " with syscall(2) in an arena at a fixed address, checks each\n"
@@ -133,7 +217,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "#define ARENA " << HexString(config.arena_base) << "UL\n"
     << "#define ARENA_PAGES " << config.arena_pages << "UL\n"
     << "#define GUARD_PAGES " << kArenaGuardPages << "UL\n"
-    << "#define FILE_INITIAL_PAGES " << kFileInitialPages << "UL\n";
+    << "#define FILE_INITIAL_PAGES " << kFileInitialPages << "UL\n"
+    << "#define HEAP_PAGES " << config.heap_pages << "UL\n";
   const auto has = [&](OpKind kind) {
     return std::any_of(ops.begin(), ops.end(), [&](const Op& op) { return op.kind == kind; });
   };
@@ -157,9 +242,10 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
       body << "  /* step " << i << ": " << OpKindName(op.kind) << " has no C form */\n";
       continue;
     }
-    const std::string call = syntax->is_syscall ? "sys_result(syscall(" + std::string(syntax->c_callee) + ", " +
-                                                      CArgs(op, *syntax) + "))"
-                                                : std::string(syntax->c_callee) + "(" + CArgs(op, *syntax) + ")";
+    const bool check_child = op.kind == OpKind::kFork && i == last && !check.fork_child_channels.empty();
+    const std::string callee = check_child ? "fork_and_check" : syntax->c_callee;
+    const std::string call = syntax->is_syscall ? "sys_result(syscall(" + callee + ", " + CArgs(op, *syntax) + "))"
+                                                : callee + "(" + CArgs(op, *syntax) + ")";
     // A call without arguments: drop the trailing ", ".
     std::string fixed = call;
     const std::string empty_args = ", ))";
@@ -169,12 +255,29 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
   }
   const Model& model = stepper.model();
   const Observation& expected = stepper.expected();
-  const MemoryTotals totals = model.Totals();
-  const uint64_t outside_kb =
-      model.outside_lock() != Lock::kNone ? config.outside_lockable_pages * config.page_size / 1024 : 0;
   const PageWindow window = WindowOf(ops, config.page_size, config.arena_pages);
 
-  c << "static const struct run expected_pages[] __attribute__((unused)) = {\n" << ExpectedRuns(expected) << "};\n\n";
+  c << "static const struct run expected_pages[] __attribute__((unused)) = {\n" << ExpectedRuns(expected) << "};\n"
+    << "static const struct run expected_pages_heap[] __attribute__((unused)) = {\n" << ExpectedHeapRuns(expected)
+    << "};\n\n";
+  // A fork child's divergence is checked in the child itself (the prelude's
+  // fork_and_check()), against the child's own expectations.
+  c << "static void check_child(void) {\n";
+  if (!check.fork_child_channels.empty() && model.fork_child() != nullptr) {
+    Observation child;
+    PredictForkChild(*model.fork_child(), model.fork_probe(), &child);
+    Op probe = ops[last];
+    probe.kind = OpKind::kMmap;
+    c << "  static const struct run expected_child_pages[] __attribute__((unused)) = {\n" << ExpectedRuns(child)
+      << "  };\n"
+      << "  static const struct run expected_child_pages_heap[] __attribute__((unused)) = {\n"
+      << ExpectedHeapRuns(child) << "  };\n"
+      << "  printf(\"fork child, its own view after its mmap:\\n\");\n"
+      << "  step_done(" << last << ", \"fork child: mmap of its probe\", child_probe, "
+      << COutcome(model.fork_probe(), probe, config) << ", 1);\n";
+    EmitChecks(c, *model.fork_child(), child, check.fork_child_channels, "expected_child_pages");
+  }
+  c << "}\n\n";
   c << "int main(void) {\n"
     << "  prepare();\n"
     << "  printf(\"arena A = 0x%lx; calls (>> where the result differs):\\n\", ARENA);\n"
@@ -188,49 +291,15 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
       << "  for (unsigned long p = " << window.first << "; p < " << window.end << "; p++) putchar(page_char(p));\n"
       << "  printf(\"\\n\");\n";
   }
-  const bool flags = Has(check.channels, Channel::kVma), residency = Has(check.channels, Channel::kResidency);
-  if (flags || residency) {
-    c << "  check_pages(expected_pages, (int)(sizeof expected_pages / sizeof expected_pages[0]), " << flags << ", "
-      << residency << ");\n";
-  }
-  if (Has(check.channels, Channel::kRss)) {
-    if (expected.ranges) {
-      c << "  check_kb_range(\"smaps Rss (arena)\", " << expected.rss_min_kb << ", " << totals.rss_kb << ", sum_kb(0));\n";
-    } else {
-      c << "  check_kb(\"smaps Rss (arena)\", " << totals.rss_kb << ", sum_kb(0));\n";
-    }
-  }
-  if (Has(check.channels, Channel::kLocked)) {
-    if (expected.ranges) {
-      c << "  check_kb_range(\"smaps Locked (arena)\", " << expected.locked_min_kb << ", " << expected.locked_max_kb
-        << ", sum_kb(1));\n";
-    } else {
-      c << "  check_kb(\"smaps Locked (arena)\", " << totals.locked_kb << ", sum_kb(1));\n";
-    }
-  }
-  if (Has(check.channels, Channel::kVmLck)) {
-    // The model's VmLck adds the executor's own mappings under
-    // mlockall(MCL_CURRENT); this program's own locked mappings (MCL_CURRENT,
-    // or its heap under MCL_FUTURE) are what smaps shows locked outside the
-    // arena, so both sides compare the arena alone.
-    // The heap's locked pages are among this program's own too.
-    uint64_t heap_locked_kb = 0;
-    for (const PageState& page : model.heap()) heap_locked_kb += page.mapped && page.lock != Lock::kNone;
-    heap_locked_kb *= config.page_size / 1024;
-    c << "  check_kb(\"VmLck (arena)\", " << totals.vmlck_kb - outside_kb - heap_locked_kb
-      << ", vmlck_kb - lo_outside_kb);\n";
-  }
-  if (Has(check.channels, Channel::kMsyncBusy)) {
-    c << "  check_msync(expected_pages, (int)(sizeof expected_pages / sizeof expected_pages[0]));\n";
-  }
-  if (Has(check.channels, Channel::kPageFlags) && check.channels.size() == 1) {
-    // Not reproduced in C: say so rather than answer "no bug".
-    c << "  printf(\"cannot check: only the page-flags channel (/proc/kpageflags) diverged, which this "
-         "reproducer does not read; use ./mlockcheck replay\\n\");\n  return 2;\n";
-  }
-  if (Has(check.channels, Channel::kVmLckVsSmaps)) {
-    // As the report words it: VmLck expected, the lo VMAs' sizes observed.
-    c << "  check_kb(\"lo VMAs in smaps vs VmLck\", vmlck_kb, lo_total_kb);\n";
+  EmitChecks(c, model, expected, check.channels, "expected_pages");
+  if (const std::string unread = check.Unread(); check.divergence && !unread.empty()) {
+    // A divergence in what this program cannot read: without another
+    // difference it cannot confirm the bug, and says so rather than "no bug".
+    c << "  if (!bug_present) {\n"
+      << "    printf(\"cannot check: what diverged (" << unread
+      << ") is not read by this reproducer; use ./mlockcheck replay\\n\");\n"
+      << "    return 2;\n"
+      << "  }\n";
   }
   c << "  if (bug_present) {\n"
     << "    printf(\"BUG PRESENT: the kernel differs from the model\\n\");\n"
@@ -240,6 +309,20 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "  return 0;\n"
     << "}\n";
   return c.str();
+}
+
+std::string RefusedByExecutor(const std::vector<Op>& ops, const ModelConfig& config) {
+  const ArenaBounds arena{config.arena_base, config.arena_pages * config.page_size, config.page_size,
+                          config.huge_page_pages * config.page_size};
+  const std::vector<wire::WireOp> wire = ToWire(ops, config.arena_base);
+  for (size_t i = 0; i < wire.size(); ++i) {
+    if (!MayExecute(wire[i], arena)) {
+      return "step " + std::to_string(i) + ": " + FormatCall(ops[i], false) +
+             ": it could touch memory outside the arena, which the executor refuses (replay reports a harness "
+             "error)";
+    }
+  }
+  return "";
 }
 
 ModelConfig HostModelConfig(std::string* why) {

@@ -95,13 +95,15 @@ static __attribute__((unused)) struct outcome touch_write(unsigned long addr) { 
 
 /* brk(initial break + offset): the kernel's answer, the new or the unchanged
  * break (never -1). */
+/* "fork child: " while the child of fork_and_check() checks itself. */
+static const char *channel_prefix = "";
+
 static __attribute__((unused)) struct outcome brk_to(unsigned long offset) {
   struct outcome o = { syscall(SYS_brk, brk_base + offset), 0, 0 };
   return o;
 }
 /* fork(): the child maps its probe (not locked: def_flags is not inherited)
- * and exits; the parent waits. The child's own view is checked by
- * ./mlockcheck replay, not here. */
+ * and exits; the parent waits. */
 static __attribute__((unused)) struct outcome fork_and_probe(unsigned long addr, unsigned long len) {
   pid_t pid = fork();
   if (pid < 0) return sys_result(-1);
@@ -183,8 +185,8 @@ static void step_done(int step, const char *call, struct outcome got, struct out
   printf("\n");
 }
 
-/* The arena as smaps and mincore show it. */
-struct vma { unsigned long start, end; char perms[5]; int lo, lf; unsigned long rss_kb, locked_kb; };
+/* The arena and the heap region as smaps and mincore show them. */
+struct vma { unsigned long start, end; char perms[5]; int lo, lf, heap; unsigned long rss_kb, locked_kb; };
 static struct vma vmas[8192];
 static int nvmas;
 static unsigned long vmlck_kb, lo_total_kb, lo_outside_kb;
@@ -219,11 +221,12 @@ static __attribute__((unused)) void observe(void) {
   fclose(f);
   for (int i = 0; i < n; i++) {
     int inside = all[i].start >= ARENA && all[i].end <= ARENA + ARENA_PAGES * PAGE;
+    all[i].heap = brk_base && all[i].start >= brk_base && all[i].end <= brk_base + HEAP_PAGES * PAGE;
     if (all[i].lo) {
       lo_total_kb += (all[i].end - all[i].start) / 1024;
       if (!inside) lo_outside_kb += (all[i].end - all[i].start) / 1024;
     }
-    if (inside) vmas[nvmas++] = all[i];
+    if (inside || all[i].heap) vmas[nvmas++] = all[i];
   }
   f = fopen("/proc/self/status", "r");
   if (!f) { perror("/proc/self/status"); exit(2); }
@@ -233,9 +236,8 @@ static __attribute__((unused)) void observe(void) {
 }
 
 /* "rw-p lo lf" or "unmapped", as mlockcheck prints per-page flags. */
-static __attribute__((unused)) const char *page_flags(unsigned long page) {
+static __attribute__((unused)) const char *flags_at(unsigned long addr) {
   static char buf[16];
-  unsigned long addr = ARENA + page * PAGE;
   for (int i = 0; i < nvmas; i++) {
     if (addr >= vmas[i].start && addr < vmas[i].end) {
       snprintf(buf, sizeof buf, "%.4s%s%s", vmas[i].perms, vmas[i].lo ? " lo" : "", vmas[i].lf ? " lf" : "");
@@ -245,12 +247,14 @@ static __attribute__((unused)) const char *page_flags(unsigned long page) {
   return "unmapped";
 }
 
-static __attribute__((unused)) int page_resident(unsigned long page) {
+static __attribute__((unused)) int resident_at(unsigned long addr) {
   unsigned char v = 0;
-  if (strcmp(page_flags(page), "unmapped") == 0) return 0;
-  if (syscall(SYS_mincore, ARENA + page * PAGE, PAGE, &v) != 0) { perror("mincore"); exit(2); }
+  if (strcmp(flags_at(addr), "unmapped") == 0) return 0;
+  if (syscall(SYS_mincore, addr, PAGE, &v) != 0) { perror("mincore"); exit(2); }
   return v & 1;
 }
+static __attribute__((unused)) const char *page_flags(unsigned long page) { return flags_at(ARENA + page * PAGE); }
+static __attribute__((unused)) int page_resident(unsigned long page) { return resident_at(ARENA + page * PAGE); }
 
 /* One character per page: '.' unmapped, 'm' mapped, 'l' lo, 'f' lo lf; upper case resident. */
 static __attribute__((unused)) char page_char(unsigned long page) {
@@ -274,11 +278,11 @@ struct diff_run { unsigned long first, end; char want[32], got[32]; };
 static __attribute__((unused)) void flush_diff(const char *channel, struct diff_run *d) {
   if (d->end == d->first) return;
   if (d->end - d->first == 1)
-    printf("  %s: page %lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel, d->first, d->first * PAGE,
-           d->end * PAGE, d->want, d->got);
-  else
-    printf("  %s: pages %lu-%lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel, d->first, d->end - 1,
+    printf("  %s%s: page %lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel_prefix, channel, d->first,
            d->first * PAGE, d->end * PAGE, d->want, d->got);
+  else
+    printf("  %s%s: pages %lu-%lu (A+0x%lx..A+0x%lx): expected %s, observed %s\n", channel_prefix, channel, d->first,
+           d->end - 1, d->first * PAGE, d->end * PAGE, d->want, d->got);
   bug_present = 1;
   d->first = d->end = 0;
 }
@@ -298,21 +302,31 @@ static __attribute__((unused)) void note_page(const char *channel, struct diff_r
   snprintf(d->got, sizeof d->got, "%s", got);
 }
 
-static __attribute__((unused)) void check_pages(const struct run *runs, int n, int flags, int residency) {
+/* Pages of a region (the arena, or the heap above brk_base) against their
+ * expected runs; page numbers count from the region's start. */
+static __attribute__((unused)) void check_region(const char *vma_channel, const char *res_channel, unsigned long base,
+                                                 unsigned long pages, const struct run *runs, int n, int flags,
+                                                 int residency) {
   struct diff_run vma = {0}, res = {0};
-  for (unsigned long p = 0; p < ARENA_PAGES; p++) {
+  for (unsigned long p = 0; p < pages; p++) {
     const struct run *r = expected_run(runs, n, p);
     const char *want = r ? r->flags : "unmapped";
-    const char *got = page_flags(p);
-    note_page("vma-flags", &vma, p, flags && strcmp(want, got) != 0 ? want : NULL, got);
+    const char *got = flags_at(base + p * PAGE);
+    note_page(vma_channel, &vma, p, flags && strcmp(want, got) != 0 ? want : NULL, got);
     int want_resident = r ? r->resident : 0;
     /* 2: madvise left this page's residency open (MADV_FREE, MADV_PAGEOUT). */
-    const int res_differs = residency && want_resident != 2 && want_resident != page_resident(p);
-    note_page("residency", &res, p, res_differs ? (want_resident ? "resident" : "absent") : NULL,
+    const int res_differs = residency && want_resident != 2 && want_resident != resident_at(base + p * PAGE);
+    note_page(res_channel, &res, p, res_differs ? (want_resident ? "resident" : "absent") : NULL,
               want_resident ? "absent" : "resident");
   }
-  flush_diff("vma-flags", &vma);
-  flush_diff("residency", &res);
+  flush_diff(vma_channel, &vma);
+  flush_diff(res_channel, &res);
+}
+static __attribute__((unused)) void check_pages(const struct run *runs, int n, int flags, int residency) {
+  check_region("vma-flags", "residency", ARENA, ARENA_PAGES, runs, n, flags, residency);
+}
+static __attribute__((unused)) void check_heap_pages(const struct run *runs, int n, int flags, int residency) {
+  check_region("vma-flags (heap)", "residency (heap)", brk_base, HEAP_PAGES, runs, n, flags, residency);
 }
 
 /* The msync witness (runners/executor/observe.cc): msync(MS_INVALIDATE) of a
@@ -333,7 +347,8 @@ static __attribute__((unused)) void check_msync(const struct run *runs, int n) {
 }
 
 static __attribute__((unused)) void check_kb(const char *channel, unsigned long want, unsigned long got) {
-  printf("  %s: expected %lu kB, observed %lu kB%s\n", channel, want, got, want == got ? "" : "  <-- differs");
+  printf("  %s%s: expected %lu kB, observed %lu kB%s\n", channel_prefix, channel, want, got,
+         want == got ? "" : "  <-- differs");
   if (want != got) bug_present = 1;
 }
 
@@ -341,14 +356,43 @@ static __attribute__((unused)) void check_kb(const char *channel, unsigned long 
 static __attribute__((unused)) void check_kb_range(const char *channel, unsigned long lo, unsigned long hi,
                                                    unsigned long got) {
   const int ok = got >= lo && got <= hi;
-  printf("  %s: expected %lu to %lu kB, observed %lu kB%s\n", channel, lo, hi, got, ok ? "" : "  <-- differs");
+  printf("  %s%s: expected %lu to %lu kB, observed %lu kB%s\n", channel_prefix, channel, lo, hi, got,
+         ok ? "" : "  <-- differs");
   if (!ok) bug_present = 1;
 }
 
-static __attribute__((unused)) unsigned long sum_kb(int locked) {
+/* smaps Rss (locked 0) or Locked (1) summed over the arena, or the heap. */
+static __attribute__((unused)) unsigned long sum_kb_of(int locked, int heap) {
   unsigned long kb = 0;
-  for (int i = 0; i < nvmas; i++) kb += locked ? vmas[i].locked_kb : vmas[i].rss_kb;
+  for (int i = 0; i < nvmas; i++)
+    if (vmas[i].heap == heap) kb += locked ? vmas[i].locked_kb : vmas[i].rss_kb;
   return kb;
+}
+static __attribute__((unused)) unsigned long sum_kb(int locked) { return sum_kb_of(locked, 0); }
+
+/* fork() at the diverging step of a fork child's divergence: the child
+ * maps its probe, then checks its own view with check_child(), which the
+ * generated part defines with the child's expectations, and exits 1 where
+ * it differs; the parent takes that verdict as its own. */
+static struct outcome child_probe; /* the child's mmap, for check_child() */
+static void check_child(void);
+static __attribute__((unused)) struct outcome fork_and_check(unsigned long addr, unsigned long len) {
+  pid_t pid = fork();
+  if (pid < 0) return sys_result(-1);
+  if (pid == 0) {
+    child_probe = sys_result(syscall(SYS_mmap, addr, len, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0));
+    channel_prefix = "fork child: ";
+    bug_present = 0;
+    observe();
+    check_child();
+    _exit(bug_present ? 1 : 0);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) > 1) return sys_result(-1);
+  if (WEXITSTATUS(status) == 1) bug_present = 1;
+  struct outcome o = { 0, 0, 0 };
+  return o;
 }
 
 /* The privileges the expectations were computed with (defined by the

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "oracles/mutants.h"
 #include "oracles/page_map.h"
 #include "runners/host.h"
 #include "suite/lib/errata.h"
@@ -25,7 +26,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mlockcheck replay FILE\n"
-    "       mlockcheck repro FILE\n"
+    "       mlockcheck repro [--mutant NAME] FILE\n"
     "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n";
 
 constexpr const char* kReplayHelp =
@@ -37,11 +38,15 @@ constexpr const char* kReplayHelp =
     "            error, 4 the file needs something this kernel or host lacks\n";
 
 constexpr const char* kReproHelp =
-    "usage: mlockcheck repro FILE\n"
+    "usage: mlockcheck repro [--mutant NAME] FILE\n"
     "Prints a standalone C program for the sequence file FILE: every call with its\n"
     "result checked, and every channel after the last call, as this kernel's profile\n"
     "predicts. Build it with 'cc -o repro repro.c'; it exits 0 where the kernel behaves.\n"
-    "exit codes: 0 printed, 2 usage or file error, 4 the file needs what this host lacks\n";
+    "  --mutant NAME  expectations of the model with mutant NAME (./mlockcheck mutants),\n"
+    "                 checking the channels where it differs from the correct model: the\n"
+    "                 program exits 1 on a correct kernel (a test of the reproducers)\n"
+    "exit codes: 0 printed, 2 usage or file error, 4 the file needs what this host lacks\n"
+    "            (or, with --mutant, the mutant does not show on this host's configuration)\n";
 
 int Usage(const std::string& why) {
   std::cerr << "mlockcheck: " << why << "\n" << kUsage;
@@ -170,8 +175,10 @@ int Replay(const std::string& path) {
 }
 
 // The C reproducer of a file: every call, each result checked, and every
-// channel after the last call, with this kernel's profile.
-int Repro(const std::string& path) {
+// channel after the last call, with this kernel's profile. With a mutant:
+// that model's expectations, checked where it differs from the correct
+// model, as the report of a finding against it names them.
+int Repro(const std::string& path, const MutantInfo* mutant) {
   SequenceFile file;
   if (!LoadFile(path, &file)) return kExitHarness;
   std::string why;
@@ -185,8 +192,26 @@ int Repro(const std::string& path) {
     std::cerr << "mlockcheck: " << path << ": step " << step << ": " << unmodelled << "\n";
     return kExitNothingRan;
   }
-  std::cout << WriteReproducer(file.ops, config, ReproCheck::AllChannelsAfterLastStep(file.ops.size()),
-                               "sequence file " + path);
+  if (const std::string refused = RefusedByExecutor(file.ops, config); !refused.empty()) {
+    std::cerr << "mlockcheck: " << path << ": " << refused << "\n";
+    return kExitHarness;
+  }
+  if (mutant == nullptr) {
+    std::cout << WriteReproducer(file.ops, config, ReproCheck::AllChannelsAfterLastStep(file.ops.size()),
+                                 "sequence file " + path);
+    return kExitConformant;
+  }
+  const SequenceResult simulated = SimulateSequence(file.ops, config, mutant->bug, /*as_given=*/true);
+  if (simulated.verdict != Verdict::kDivergence) {
+    std::cerr << "mlockcheck: " << path << ": mutant " << mutant->name
+              << " does not diverge from the correct model on this host's configuration\n";
+    return kExitNothingRan;
+  }
+  ReproCheck check = ReproCheck::ForDivergence(simulated);
+  check.why = std::string("Expectations of mutant ") + mutant->name + ": a correct kernel exits 1.";
+  ModelConfig mutated = config;
+  mutated.planted_bug = mutant->bug;
+  std::cout << WriteReproducer(file.ops, mutated, check, "mutant " + std::string(mutant->name) + ", " + path);
   return kExitConformant;
 }
 
@@ -198,8 +223,13 @@ int Main(int argc, char** argv) {
       std::cout << (command == "replay" ? kReplayHelp : kReproHelp);
       return kExitConformant;
     }
+    if (command == "repro" && argc == 5 && std::string(argv[2]) == "--mutant") {
+      const MutantInfo* mutant = MutantNamed(argv[3]);
+      if (mutant == nullptr) return Usage("no mutant named '" + std::string(argv[3]) + "' (./mlockcheck mutants lists them)");
+      return Repro(argv[4], mutant);
+    }
     if (argc != 3) return Usage("'" + command + "' takes one sequence file");
-    return command == "replay" ? Replay(argv[2]) : Repro(argv[2]);
+    return command == "replay" ? Replay(argv[2]) : Repro(argv[2], nullptr);
   }
   if (command == "mutants") return MutantsMain(argc - 1, argv + 1);
   return Usage("unknown command '" + command + "'");

@@ -106,19 +106,42 @@ case "$case_name" in
     for dir in "$tmp"/m/*/; do
       dir=${dir%/}
       for f in sequence.txt report.txt repro.c; do [ -s "$dir/$f" ] || fail "$dir lacks $f"; done
+      name=$(basename "$dir")
       build_and_run "$dir"
       # A mutant seen only in kpageflags (thp-split-keeps-mlocked): the C
       # reproducer does not read them and says so with exit 2.
-      if [ "$rc" -eq 2 ] && grep -q "^cannot check: only the page-flags channel" "$dir/repro.out"; then
-        echo "$(basename "$dir"): page flags only, the reproducer cannot check them (replay can)"
+      if [ "$rc" -eq 2 ] && grep -q "^cannot check: what diverged (page-flags) is not read" "$dir/repro.out"; then
+        echo "$name: page flags only, the reproducer cannot check them (replay can)"
         continue
       fi
-      [ "$rc" -eq 0 ] || { cat "$dir/repro.out"; fail "$(basename "$dir"): repro.c exits $rc on a correct kernel"; }
-      grep -q "no bug: the kernel agrees with the model" "$dir/repro.out" || fail "$(basename "$dir"): no verdict line"
+      [ "$rc" -eq 0 ] || { cat "$dir/repro.out"; fail "$name: repro.c exits $rc on a correct kernel"; }
+      grep -q "no bug: the kernel agrees with the model" "$dir/repro.out" || fail "$name: no verdict line"
       n=$((n + 1))
+      # The same finding the other way round: a reproducer expecting what the
+      # mutant's model expects checks the channels the report names (a fork
+      # child's in the child) and so finds the correct kernel "buggy", never
+      # "no bug".
+      mkdir -p "$dir/inverse"
+      "$tools" repro --mutant "$name" "$dir/sequence.txt" >"$dir/inverse/repro.c" 2>"$dir/inverse/err"
+      tool_rc=$?
+      if [ "$tool_rc" -eq 4 ]; then
+        echo "$name: $(cat "$dir/inverse/err")"
+        continue
+      fi
+      [ "$tool_rc" -eq 0 ] || { cat "$dir/inverse/err"; fail "repro --mutant $name failed"; }
+      build_and_run "$dir/inverse"
+      if [ "$rc" -eq 2 ] && grep -q "^cannot check: what diverged" "$dir/inverse/repro.out"; then continue; fi
+      [ "$rc" -eq 1 ] && grep -q "BUG PRESENT" "$dir/inverse/repro.out" || {
+        cat "$dir/inverse/repro.out"
+        fail "$name: the reproducer with the mutant's expectations exits $rc, not 1: it does not check what diverged"
+      }
+      inverse=$((${inverse:-0} + 1))
+      grep -q '^fork child, its own view' "$dir/inverse/repro.out" && forks=$((${forks:-0} + 1))
     done
     [ "$n" -ge 12 ] || fail "only $n mutant reports"
-    echo "$n mutant reproducers exit 0 on this kernel"
+    [ "${inverse:-0}" -ge 12 ] || fail "only ${inverse:-0} reproducers with a mutant's expectations found it"
+    [ "${forks:-0}" -ge 1 ] || fail "no fork mutant's reproducer checked the fork child"
+    echo "$n mutant reproducers exit 0 on this kernel; $inverse with the mutants' expectations exit 1 (${forks} in a fork child)"
     ;;
   planted)
     # The planted model bug stands for a kernel bug: the run writes a report
@@ -159,6 +182,15 @@ case "$case_name" in
         fail "$command of a binary file: $(head -c 200 "$tmp/err")"
       [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$command of a binary file printed more than one line"
     done
+    # A call that could touch memory outside the arena: replay's executor
+    # refuses it (a harness error), and repro refuses it too, naming the step.
+    printf 'r0 = mmap(arena+0x0, 0x1000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\nmlock(arena-0x1000000, 0x2000)\n' >"$tmp/outside.seq"
+    "$tools" replay "$tmp/outside.seq" >"$tmp/out" 2>"$tmp/err"
+    [ $? -eq 2 ] || fail "replay of a call outside the arena did not exit 2"
+    "$tools" repro "$tmp/outside.seq" >"$tmp/out" 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "^mlockcheck: $tmp/outside.seq: step 1: mlock(arena-0x1000000, 0x2000): it could touch memory outside the arena" "$tmp/err" ||
+      fail "repro of a call outside the arena: $(cat "$tmp/err")"
+    [ ! -s "$tmp/out" ] || fail "repro printed a program for a call outside the arena"
     # Numbers: decimal or 0x hex; a leading zero is not octal; one too long
     # is shown whole.
     printf 'mlock(arena+010, 0x1000)\n' >"$tmp/octal.seq"
