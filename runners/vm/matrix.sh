@@ -102,7 +102,7 @@ for i in "${!labels[@]}"; do
     [ "$accel" = auto ] && [ -n "$where" ] && accel=${where,,}
   fi
   seconds=$(elapsed "$start")
-  result_line=$(grep -E '^RESULT kernel=' "$out" | tail -n 1)
+  result_line=$(grep -E '^(# )?RESULT kernel=' "$out" | tail -n 1)
   field() { sed -nE "s/.* $1=([^ ]+).*/\\1/p" <<<" $result_line"; }
   release=$(field kernel) sequences=$(field sequences) steps=$(field steps)
   divergences=$(field divergences) errata=$(field errata) suite_seconds=$(field seconds)

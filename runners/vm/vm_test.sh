@@ -30,7 +30,7 @@ expect_first_err() {
   grep -v '^mlockcheck vm: booting ' "$tmp/err" | head -n 1 | grep -qE -- "$1" || fail "the reason line is not /$1/"
 }
 expect_result() {  # $1: regex the RESULT line must match
-  tail -n 1 "$tmp/out" | grep -qE "^RESULT kernel=$1" || fail "last line is not a RESULT line matching /$1/"
+  tail -n 1 "$tmp/out" | grep -qE "^(# )?RESULT kernel=$1" || fail "last line is not a RESULT line matching /$1/"
 }
 vm() { run bash "$vm_dir/vm.sh" "$@"; }
 shrunk_calls() { sed -nE 's/^# sequence \(([0-9]+) calls?[;,].*/\1/p' "$tmp/out" | head -n 1; }

@@ -128,6 +128,24 @@ void DropDanglingLabels(std::vector<Op>& ops) {
   }
 }
 
+// Region labels in the order their mmaps come, from r0: a shrunk sequence
+// that kept r2 and r5 reads r0 and r1. Labels mean nothing to the kernel,
+// so the sequence runs the same.
+std::vector<Op> RenumberRegions(std::vector<Op> ops) {
+  std::vector<int> order;  // old label at position new label
+  for (const Op& op : ops) {
+    if (IsMmap(op.kind) && op.region >= 0 && std::find(order.begin(), order.end(), op.region) == order.end()) {
+      order.push_back(op.region);
+    }
+  }
+  for (Op& op : ops) {
+    if (op.region < 0) continue;
+    const auto it = std::find(order.begin(), order.end(), op.region);
+    if (it != order.end()) op.region = static_cast<int>(it - order.begin());
+  }
+  return ops;
+}
+
 std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(const std::vector<Op>&)>& still_fails,
                                  int budget) {
   DropDanglingLabels(ops);
@@ -158,7 +176,7 @@ std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(c
       }
     }
   }
-  return ops;
+  return RenumberRegions(std::move(ops));
 }
 
 }  // namespace mlc

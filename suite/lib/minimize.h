@@ -16,7 +16,9 @@
 namespace mlc {
 
 // `still_fails` runs a candidate (region labels resolved) and says whether
-// it still diverges. At most `budget` candidates are tried.
+// it still diverges. At most `budget` candidates are tried. The result's
+// region labels are renumbered from r0 (RenumberRegions()).
+std::vector<Op> RenumberRegions(std::vector<Op> ops);
 std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(const std::vector<Op>&)>& still_fails,
                                  int budget = 400);
 

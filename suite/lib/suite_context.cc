@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "oracles/sequence_text.h"
 #include "runners/host.h"
 #include "suite/lib/cli_args.h"
 #include "suite/lib/limit_scenarios.h"
@@ -357,6 +358,11 @@ void SuiteContext::WriteReport() {
   } else {
     std::printf("%smlockcheck: %s\n", prefix, error.c_str());
   }
+  // The sequence printed last is the final one: what the last pass made of
+  // RapidCheck's counterexample, as sequence.txt has it.
+  std::printf("%sfinal sequence (%zu %s; RapidCheck's had %zu; shrunk further and renumbered):\n", prefix,
+              in.ops.size(), in.ops.size() == 1 ? "call" : "calls", failing_ops_.size());
+  for (const std::string& call : FormatCalls(in.ops)) std::printf("%s  %s\n", prefix, call.c_str());
   std::fflush(stdout);
 }
 

@@ -39,7 +39,8 @@ constexpr const char* kHelp =
     "  --junit FILE     also write JUnit XML to FILE (its directory must exist)\n"
     "  --quiet          failures, one line per known kernel bug, and RESULT only\n"
     "  --arena-mib N    the arena the sequences may use (1 to 1024; default 16)\n"
-    "  --strict         a known kernel bug fails the run\n"
+    "  --strict         a known kernel bug fails the run: its test fails (KTAP not ok,\n"
+    "                   JUnit failure), it counts as a divergence and gets a report\n"
     "  --report-dir DIR where a divergence's report goes (default\n"
     "                   mlockcheck-reports/<kernel>-<time>; later ones DIR-2, DIR-3, ...);\n"
     "                   DIR must not hold a report already\n"
@@ -232,20 +233,24 @@ class Printer : public ::testing::EmptyTestEventListener {
   void OnTestEnd(const ::testing::TestInfo& test) override {
     auto& ctx = SuiteContext::Get();
     const bool failed = test.result()->Failed();
-    ctx.EndTest(failed);
     if (options_.progress) std::cerr << "\r\033[K" << std::flush;
+    // The failure (RapidCheck's counterexample and the report), then what
+    // EndTest() adds after it: the report directory and the final, further
+    // shrunk sequence, so the sequence printed last is the final one.
+    if (failed) PrintPrefixed(std::cout, FailureText(test), options_.ktap ? "# " : "");
+    std::cout << std::flush;
+    ctx.EndTest(failed);
     ++number_;
     const std::string name = std::string(test.test_suite_name()) + "." + test.name();
     const bool skipped = test.result()->Skipped();
     if (options_.ktap) {
-      if (failed) PrintPrefixed(std::cout, FailureText(test), "# ");
       std::cout << (failed ? "not ok " : "ok ") << number_ << " " << name;
       if (skipped) std::cout << " # SKIP " << FirstLine(FailureText(test));
       std::cout << "\n" << std::flush;
       return;
     }
     if (failed) {
-      std::cout << FailureText(test) << "FAIL  " << name << "\n" << std::flush;
+      std::cout << "FAIL  " << name << "\n" << std::flush;
     } else if (!options_.quiet) {
       std::cout << (skipped ? "SKIP  " : "ok    ") << name;
       if (skipped) std::cout << " (" << FirstLine(FailureText(test)) << ")";
@@ -310,15 +315,17 @@ int Main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   const char* diag = options.ktap ? "# " : "";
 
+  // The machine-readable last line; a `# ` diagnostic in KTAP.
   auto result_line = [&](const std::string& release, uint64_t sequences, uint64_t steps,
-                         uint64_t divergences, uint64_t errata) {
+                         uint64_t divergences, uint64_t errata, uint64_t harness_errors) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::ostringstream os;
     os.setf(std::ios::fixed);
     os.precision(1);
-    os << "RESULT kernel=" << release << " sequences=" << sequences << " steps=" << steps
-       << " divergences=" << divergences << " errata=" << errata << " seconds=" << seconds;
+    os << diag << "RESULT kernel=" << release << " sequences=" << sequences << " steps=" << steps
+       << " divergences=" << divergences << " errata=" << errata << " harness_errors=" << harness_errors
+       << " seconds=" << seconds;
     std::cout << os.str() << "\n" << std::flush;
   };
   auto nothing_ran = [&](const std::string& why, int code) {
@@ -327,7 +334,7 @@ int Main(int argc, char** argv) {
     } else {
       std::cout << (code == kExitNothingRan ? "SKIP: " : "mlockcheck: harness error: ") << why << "\n";
     }
-    result_line(KernelRelease(), 0, 0, 0, 0);
+    result_line(KernelRelease(), 0, 0, 0, 0, code == kExitHarness ? 1 : 0);
     return code;
   };
 
@@ -379,7 +386,8 @@ int Main(int argc, char** argv) {
     std::cout << summary.str() << std::flush;
   }
   PrintKnownBugs(ctx, options, diag);
-  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences(), ctx.known_bugs().size());
+  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences(), ctx.known_bugs().size(),
+              ctx.harness_errors());
   if (ctx.divergences() > 0) return kExitDivergence;
   if (options.strict && !ctx.known_bugs().empty()) return kExitDivergence;
   if (ctx.harness_errors() > 0 || gtest_rc != 0) return kExitHarness;

@@ -23,6 +23,13 @@ void RecordFailed(SuiteContext& ctx, const std::vector<Op>& ops, const SequenceR
   }
 }
 
+// The first line of a known kernel bug's failure under --strict.
+std::string KnownBugLine(const Erratum* known) {
+  if (known == nullptr) return "";
+  return "KNOWN KERNEL BUG " + known->id + " (fails the run: --strict; kernels " + known->KernelRange() +
+         ", fix: " + known->fix + ")\n";
+}
+
 void CheckOnKernel(const std::vector<Op>& ops) {
   auto& ctx = SuiteContext::Get();
   const bool counting = !ctx.failing();
@@ -32,9 +39,11 @@ void CheckOnKernel(const std::vector<Op>& ops) {
       RenderReport(ops, result, ctx.model_config(), ctx.release(), ctx.ReplayHint());
   // A known kernel bug ends this sequence's checks (kernel and model have
   // parted ways) without failing the property; the summary reports it.
-  if (ctx.MatchKnownBug(ops, result, report, counting) != nullptr) return;
+  // With --strict it fails like any divergence, named as the known bug.
+  const Erratum* known = ctx.MatchKnownBug(ops, result, report, counting);
+  if (known != nullptr && !ctx.options().strict) return;
   RecordFailed(ctx, ops, result, ctx.ReplayHint());
-  RC_FAIL(report);
+  RC_FAIL(KnownBugLine(known) + report);
 }
 
 RC_GTEST_PROP(Conformance, KernelMatchesModelAfterEveryStep, ()) {
@@ -69,9 +78,10 @@ TEST_P(ReferenceScenarioTest, KernelMatchesModel) {
                                   ? "./mlockcheck run --sequences 0 (reference scenarios run every time)"
                                   : "./mlockcheck replay " + scenario.path + " (the corpus runs every time)";
     const std::string report = RenderReport(scenario.ops, result, ctx.model_config(), ctx.release(), rerun);
-    if (ctx.MatchKnownBug(scenario.ops, result, report, /*counting=*/true) != nullptr) return;
+    const Erratum* known = ctx.MatchKnownBug(scenario.ops, result, report, /*counting=*/true);
+    if (known != nullptr && !ctx.options().strict) return;
     RecordFailed(ctx, scenario.ops, result, rerun);
-    FAIL() << scenario.rule << "\n" << report;
+    FAIL() << KnownBugLine(known) << scenario.rule << "\n" << report;
   }
 }
 

@@ -21,7 +21,8 @@ run() {
 expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
 expect_out() { grep -qE -- "$1" "$tmp/out" || fail "stdout lacks /$1/"; }
 last_line_is_result() {
-  tail -n 1 "$tmp/out" | grep -qE '^RESULT kernel=[^ ]+ sequences=[0-9]+ steps=[0-9]+ divergences=[0-9]+ errata=[0-9]+ seconds=[0-9.]+$' ||
+  # A `# ` diagnostic in KTAP.
+  tail -n 1 "$tmp/out" | grep -qE '^(# )?RESULT kernel=[^ ]+ sequences=[0-9]+ steps=[0-9]+ divergences=[0-9]+ errata=[0-9]+ harness_errors=[0-9]+ seconds=[0-9.]+$' ||
     fail "last line is not the RESULT line"
 }
 
@@ -249,6 +250,17 @@ REGISTRY
     run "$bin" "${planted[@]}" --strict
     expect_rc 1
     expect_out '^KNOWN KERNEL BUG planted-onfault-over-lo: .*\(fails the run: --strict\)$'
+    last_line_is_result
+    # --strict: each known bug that fails the run is a failed test (KTAP not
+    # ok, a JUnit failure), a divergence in RESULT, and a report directory.
+    run "$bin" "${planted[@]}" --strict --ktap --junit "$tmp/strict.xml" --report-dir "$tmp/strict"
+    expect_rc 1
+    expect_out '^not ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
+    expect_out '^# KNOWN KERNEL BUG planted-onfault-over-lo \(fails the run: --strict; kernels 4\.17 -'
+    tail -n 1 "$tmp/out" | grep -qE '^# RESULT .* divergences=[1-9][0-9]* errata=[1-9][0-9]* ' ||
+      fail "RESULT does not count the strict known bug as a divergence"
+    grep -q '<failure' "$tmp/strict.xml" || fail "no JUnit failure for the strict known bug"
+    [ -s "$tmp/strict/report.txt" ] || fail "no report directory for the strict known bug"
     last_line_is_result
     # --quiet: one line per known kernel bug, not its whole block.
     run "$bin" "${planted[@]}" --quiet

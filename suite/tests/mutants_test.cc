@@ -153,10 +153,27 @@ TEST(MinimizeTest, DropsCallsAndSimplifiesArgumentsWhileTheSequenceStillFails) {
     ++runs;
     return SimulateSequence(ops, config, bug).verdict == Verdict::kDivergence;
   });
+  // Regions renumbered from r0.
   EXPECT_EQ(FormatSequence(minimal),
-            "r4 = mmap(arena+0x0, 0x1000, PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
+            "r0 = mmap(arena+0x0, 0x1000, PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
             "munmap(arena+0x0, 0x1000)\n")
       << "after " << runs << " runs";
+}
+
+TEST(MinimizeTest, RenumbersRegionsInTheOrderTheirMmapsCome) {
+  SequenceFile file;
+  std::string error;
+  ASSERT_TRUE(ParseSequence("r5 = mmap(arena+0x0, 0x1000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+                            "r2 = mmap(arena+0x4000, 0x1000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+                            "mlock(r2, 0x1000)\n"
+                            "munlock(r5+0x10, 0x10)\n",
+                            "labels.seq", &file, &error))
+      << error;
+  EXPECT_EQ(FormatSequence(RenumberRegions(file.ops)),
+            "r0 = mmap(arena+0x0, 0x1000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+            "r1 = mmap(arena+0x4000, 0x1000, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+            "mlock(r1, 0x1000)\n"
+            "munlock(r0+0x10, 0x10)\n");
 }
 
 }  // namespace
