@@ -14,6 +14,7 @@
 #include "suite/lib/cli_args.h"
 #include "suite/lib/minimize.h"
 #include "suite/lib/report_dir.h"
+#include "suite/lib/soak.h"
 #include "suite/lib/repro.h"
 #include "suite/lib/sequence_gen.h"
 #include "suite/lib/suite_context.h"
@@ -54,7 +55,7 @@ SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& b
 }
 
 MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const GenOptions& gen,
-                      uint64_t seed, int sequences, int steps) {
+                      uint64_t seed, int sequences, int steps, bool shrink) {
   MutantHunt hunt;
   const auto start = std::chrono::steady_clock::now();
   const ModelConfig hunt_config = ConfigForMutant(config, mutant.bug);
@@ -81,8 +82,9 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   params.seed = seed;
   params.maxSuccess = sequences;
   params.maxSize = steps - 1;  // as ./mlockcheck run: sequences of 1 to `steps` calls
+  params.disableShrinking = !shrink;
   rc::detail::checkTestable(property, rc::detail::TestMetadata{}, params);
-  if (hunt.detected) {
+  if (hunt.detected && shrink) {
     hunt.rapidcheck_length = hunt.shrunk.size();
     hunt.shrunk = MinimizeSequence(hunt.shrunk, [&](const std::vector<Op>& ops) {
       return SimulateSequence(ops, config, mutant.bug).verdict == Verdict::kDivergence;
@@ -90,6 +92,17 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
     hunt.result = SimulateSequence(hunt.shrunk, config, mutant.bug);
   }
   return hunt;
+}
+
+std::vector<uint64_t> MutantReach(const MutantInfo& mutant, const ModelConfig& config, const GenOptions& gen,
+                                  uint64_t seed, int seeds, int sequences, int steps) {
+  std::vector<uint64_t> reach;
+  for (int i = 0; i < seeds; ++i) {
+    const MutantHunt hunt = HuntMutant(mutant, config, gen, SoakSeed(seed, static_cast<uint64_t>(i)), sequences,
+                                       steps, /*shrink=*/false);
+    reach.push_back(hunt.detected ? hunt.sequences : static_cast<uint64_t>(sequences) + 1);
+  }
+  return reach;
 }
 
 std::vector<Op> MinimalSequence(const MutantInfo& mutant) {
@@ -110,18 +123,22 @@ struct MutantsOptions {
   int sequences = 1000;
   int steps = 40;
   uint64_t seed = 1;
+  int seeds = 1;  // > 1: measure each mutant's reach over this many seeds
   std::string only;
   std::string report_dir;
 };
 
 constexpr const char* kMutantsHelp =
-    "usage: mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n"
+    "usage: mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--seeds N] [--only NAME] [--report-dir DIR]\n"
     "Runs the suite's own generator and checks against simulated kernel bugs (each a\n"
     "wrong rule in a copy of the model) and prints, per mutant, whether and how fast it\n"
     "was found and how far it shrank.\n"
     "  --sequences N    sequences per mutant (1 to 100000000; default 1000)\n"
     "  --steps N        longest sequence, in calls (1 to 4096; default 40)\n"
     "  --seed S         the generator's seed (default 1)\n"
+    "  --seeds N        also measure each mutant's reach: the sequences the property\n"
+    "                   needs to find it from N seeds derived from S (median and worst;\n"
+    "                   goal: worst under 500, median under 100); default 1 (off)\n"
     "  --only NAME      only this mutant\n"
     "  --report-dir DIR a report per detected mutant, in DIR/<mutant>\n"
     "exit codes: 0 every mutant detected, 1 a mutant survived, 2 usage error\n";
@@ -143,13 +160,15 @@ int ParseMutantsFlags(int argc, char** argv, MutantsOptions* o) {
       o->steps = static_cast<int>(n);
     } else if (flag == "--seed" && number(0, UINT64_MAX, &n)) {
       o->seed = n;
+    } else if (flag == "--seeds" && number(1, 1000, &n)) {
+      o->seeds = static_cast<int>(n);
     } else if (flag == "--only" && v && MutantNamed(v)) {
       o->only = v;
     } else if (flag == "--report-dir" && v && *v) {
       o->report_dir = v;
     } else {
       std::cerr << "mlockcheck: bad or unknown flag '" << flag << (v ? std::string(" ") + v : "")
-                << "' (usage: mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR])\n";
+                << "' (usage: mutants [--sequences N] [--steps N] [--seed S] [--seeds N] [--only NAME] [--report-dir DIR])\n";
       return kExitHarness;
     }
     ++i;
@@ -182,8 +201,11 @@ int MutantsMain(int argc, char** argv) {
   std::printf("mutants: the conformance property against a model with one injected bug each\n"
               "%d sequences of up to %d steps per mutant; seed %llu; %s\n", options.sequences, options.steps,
               static_cast<unsigned long long>(options.seed), config.profile.Describe().c_str());
-  std::printf("%-34s %-10s %-8s %9s %8s %6s %7s\n", "mutant", "operation", "detected", "sequences", "seconds",
-              "shrunk", "minimal");
+  const bool reach = options.seeds > 1;
+  std::printf("%-34s %-10s %-8s %9s %8s %6s %7s%s\n", "mutant", "operation", "detected", "sequences", "seconds",
+              "shrunk", "minimal", reach ? "  reach: median  worst" : "");
+  uint64_t worst_reach = 0, worst_median = 0;
+  std::string slowest;
   int total = 0, detected = 0, at_minimal = 0;
   long worst_excess = 0;
   std::vector<double> seconds;
@@ -192,9 +214,26 @@ int MutantsMain(int argc, char** argv) {
     ++total;
     const size_t minimal = MinimalSequence(mutant).size();
     const MutantHunt hunt = HuntMutant(mutant, simulated, GenOptions{}, options.seed, options.sequences, options.steps);
+    // Reach over the seeds: a seed that never found it counts as sequences + 1.
+    std::string reach_text;
+    if (reach) {
+      std::vector<uint64_t> r =
+          MutantReach(mutant, simulated, GenOptions{}, options.seed, options.seeds, options.sequences, options.steps);
+      std::sort(r.begin(), r.end());
+      const uint64_t median = r[r.size() / 2], worst = r.back();
+      const auto shown = [&](uint64_t v) {
+        return v > static_cast<uint64_t>(options.sequences) ? ">" + std::to_string(options.sequences) : std::to_string(v);
+      };
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "  %13s %6s", shown(median).c_str(), shown(worst).c_str());
+      reach_text = buf;
+      if (worst > worst_reach) slowest = mutant.name;
+      worst_reach = std::max(worst_reach, worst);
+      worst_median = std::max(worst_median, median);
+    }
     if (!hunt.detected) {
-      std::printf("%-34s %-10s %-8s %9d %8s %6s %7zu\n", mutant.name, mutant.op, "MISSED", options.sequences, "-", "-",
-                  minimal);
+      std::printf("%-34s %-10s %-8s %9d %8s %6s %7zu%s\n", mutant.name, mutant.op, "MISSED", options.sequences, "-",
+                  "-", minimal, reach_text.c_str());
       seconds.push_back(kNeverSeconds);
       continue;
     }
@@ -205,8 +244,9 @@ int MutantsMain(int argc, char** argv) {
     at_minimal += excess == 0;
     worst_excess = std::max(worst_excess, excess);
     seconds.push_back(hunt.seconds);
-    std::printf("%-34s %-10s %-8s %9llu %8.3f %6zu %7zu\n", mutant.name, mutant.op, "yes",
-                static_cast<unsigned long long>(hunt.sequences), hunt.seconds, hunt.shrunk.size(), minimal);
+    std::printf("%-34s %-10s %-8s %9llu %8.3f %6zu %7zu%s\n", mutant.name, mutant.op, "yes",
+                static_cast<unsigned long long>(hunt.sequences), hunt.seconds, hunt.shrunk.size(), minimal,
+                reach_text.c_str());
     if (!options.report_dir.empty()) {
       ReportInputs in;
       in.ops = hunt.shrunk;
@@ -233,6 +273,12 @@ int MutantsMain(int argc, char** argv) {
     std::snprintf(median_text, sizeof median_text, "inf");
   } else {
     std::snprintf(median_text, sizeof median_text, "%.3f", median);
+  }
+  if (reach) {
+    std::printf("REACH seeds=%d worst=%llu (%s) worst_median=%llu goal: worst < 500, median < 100: %s\n",
+                options.seeds, static_cast<unsigned long long>(worst_reach), slowest.c_str(),
+                static_cast<unsigned long long>(worst_median),
+                worst_reach < 500 && worst_median < 100 ? "met" : "NOT MET");
   }
   std::printf("MUTANTS total=%d detected=%d minimal=%d worst_excess=%ld median_seconds=%s\n", total, detected,
               at_minimal, worst_excess, median_text);

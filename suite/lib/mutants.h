@@ -32,8 +32,16 @@ struct MutantHunt {
 
 // The conformance property against one mutant: `sequences` random sequences
 // of up to `steps` calls from `seed`, as `./mlockcheck run` would generate.
+// With `shrink` false the hunt stops at the first detecting sequence (its
+// reach, `sequences`), as a measurement of how soon the property finds it.
 MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const GenOptions& gen,
-                      uint64_t seed, int sequences, int steps);
+                      uint64_t seed, int sequences, int steps, bool shrink = true);
+
+// How many sequences the property needs to find `mutant` from each of
+// `seeds` seeds derived from `seed` (SoakSeed()); `sequences` + 1 where a
+// seed's run of `sequences` never found it.
+std::vector<uint64_t> MutantReach(const MutantInfo& mutant, const ModelConfig& config, const GenOptions& gen,
+                                  uint64_t seed, int seeds, int sequences, int steps);
 
 // A mutant's minimal sequence, parsed (it is part of the catalogue, so a
 // parse error is a bug of the catalogue).
