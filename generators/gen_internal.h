@@ -1,0 +1,125 @@
+// What the generator files share (internal to generators/): the shrinking
+// choices, what the generators know of a model (Targets) and the ranges
+// they aim calls at, and each call family's generator, defined in the file
+// named after it and dispatched by GenOp() (gen_ops.cc).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "generators/gen_ops.h"
+#include "oracles/model.h"
+#include "oracles/op.h"
+
+namespace mlc {
+namespace gen_internal {
+
+// Like rc::gen::weightedElement, with the same distribution, but shrinking
+// towards the earlier elements: RapidCheck's own element choices never
+// shrink, so a shrunk sequence kept every optional flag, special case and
+// placement it was generated with. List the simplest choice first.
+template <typename T>
+rc::Gen<T> Shrinking(std::vector<std::pair<size_t, T>> pairs) {
+  pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [](const auto& p) { return p.first == 0; }), pairs.end());
+  return rc::Gen<T>([pairs](const rc::Random& random, int) {
+    size_t total = 0;
+    for (const auto& p : pairs) total += p.first;
+    size_t pick = rc::Random(random).next() % total;
+    size_t index = 0;
+    while (pick >= pairs[index].first) pick -= pairs[index++].first;
+    return rc::shrinkable::map(
+        rc::shrinkable::shrinkRecur(index, [](size_t i) { return rc::shrink::towards<size_t>(i, 0); }),
+        [pairs](size_t i) { return pairs[i].second; });
+  });
+}
+
+// rc::gen::weightedOneOf whose choice of generator shrinks too, towards the
+// first.
+template <typename T>
+rc::Gen<T> ShrinkingOneOf(std::vector<std::pair<size_t, rc::Gen<T>>> pairs) {
+  return rc::gen::join(Shrinking<rc::Gen<T>>(std::move(pairs)));
+}
+
+// What the generators need to know of a model, small enough to capture by
+// value in every generator.
+struct Targets {
+  uint64_t page_size = 4096;
+  uint64_t arena_pages = 0;
+  uint64_t hot_pages = 0;
+  int next_region = 0;
+  std::vector<Region> live;  // regions with at least one page still mapped
+  std::vector<Region> all;
+  GenOptions options;
+  // Privileges and RLIMIT_MEMLOCK (limit values are generated around these).
+  bool cap_ipc_lock = true;
+  bool cap_sys_resource = true;
+  uint64_t memlock_cur = 0;
+  uint64_t memlock_max = 0;
+  uint64_t locked_vm_pages = 0;
+  uint64_t total_vm_pages = 0;
+  // mremap: runs of anonymous pages the model knows to lie in one VMA
+  // (Model::SpanOf()), and per arena page: bit 0 mapped, bit 1 file-backed.
+  struct VmaRun {
+    uint64_t first = 0;
+    uint64_t pages = 0;
+    bool private_anon = false;
+    bool end_certain = false;  // the page after it is certainly not in its VMA
+  };
+  std::vector<VmaRun> runs;
+  std::vector<uint8_t> page_bits;
+  uint64_t brk = 0;  // the break's offset above the initial one (Model::brk_offset())
+  // hugetlb: base pages per huge page, whether any hugetlb page is mapped,
+  // huge pages still free for reservations (ModelConfig::hugetlb_available
+  // less what the arena holds), and per huge page slot of the arena whether
+  // anything is mapped there.
+  uint64_t huge_page_pages = 0;
+  bool hugetlb_mapped = false;
+  uint64_t hugetlb_room = 0;
+  std::vector<bool> slot_used;
+  // Arena pages a touch must avoid: secretmem faults whose charge the model
+  // cannot decide (UnmodelledReason()); empty when there are none.
+  std::vector<bool> undecided_touch;
+};
+
+template <typename T>
+T Pick(const std::vector<T>& items) {
+  return items[*rc::gen::inRange<size_t>(0, items.size())];
+}
+
+// gen_ops.cc: the model's targets, a region to aim at, a range on or around
+// one, and the call of a range.
+Targets TargetsOf(const Model& model, const GenOptions& options);
+const Region* PickRegion(const Targets& t, std::vector<Region>& storage);
+
+struct Range {
+  uint64_t addr = 0;  // arena offset
+  uint64_t len = 0;
+  int region = kNoRegion;
+  uint64_t region_base = 0;
+};
+
+Range GenRange(const Targets& t, bool allow_unaligned_start);
+Op RangeOp(OpKind kind, const Range& r);
+
+// gen_mmap.cc: mmap (anonymous, --thp, MAP_HUGETLB), the touches, mmap of
+// the executor's files and ftruncate.
+Op GenMmap(const Targets& t);
+Op GenTouch(const Targets& t, OpKind kind);
+Op GenMmapFile(const Targets& t);
+Op GenFtruncate(const Targets& t);
+// gen_mlock.cc: mlock, mlock2, munlock.
+Op GenLockRangeOp(const Targets& t, OpKind kind);
+// gen_limits.cc: prlimit64(RLIMIT_MEMLOCK).
+Op GenSetMemlockLimit(const Targets& t);
+// gen_madvise_mremap.cc: madvise and mremap.
+Op GenMadvise(const Targets& t);
+Op GenMremap(const Targets& t);
+// gen_heap_fork.cc: brk and fork.
+Op GenBrk(const Targets& t);
+Op GenFork(const Targets& t);
+
+}  // namespace gen_internal
+}  // namespace mlc

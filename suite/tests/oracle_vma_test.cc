@@ -1,0 +1,283 @@
+// Tests of the pure oracle (no kernel) for VMA boundaries and anon_vmas:
+// merges and splits, fault-around stopping at a VMA, copied ptes of a fork
+// child, VM_ACCOUNT and mremap across VMAs (oracles/model/vma.cc);
+// each expectation below is written out by hand from the rule text of
+// oracles/README.md ("ref N" is its rule N), never by re-running the model.
+// Shared helpers: suite/testing/oracle_testing.h.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "oracles/kernel_profile.h"
+#include "oracles/model.h"
+#include "oracles/observation.h"
+#include "oracles/op.h"
+#include "suite/lib/scenarios.h"
+#include "suite/testing/model_testing.h"
+#include "suite/testing/oracle_testing.h"
+
+namespace mlc {
+
+namespace {
+
+using namespace test;  // NOLINT(google-build-using-namespace): shared test vocabulary
+
+// do_cow_fault() runs vmf_anon_prepare() before __do_fault() finds the page
+// beyond EOF: the write's SIGBUS leaves the VMA with an anon_vma, so the fork
+// child gets a copy of the read-faulted page-cache pte (in its Rss).
+TEST_F(ReferenceScenarioOracleTest, FailedCowFaultBeyondEofStillGivesTheVmaAnAnonVma) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), (Outcome{0, 0, uapi::kSigbus}));
+  EXPECT_TRUE(model_.pages()[0].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  EXPECT_EQ(predicted.fork_child->rss_kb, 4u);  // page 0's copied pte
+}
+
+// MADV_PAGEOUT may have dropped page 2's pte: the read may fault, and
+// fault-around then maps page 3 from the shmem object, or may not. Page 3
+// is left open: its mincore is not compared and Rss lies in a range.
+TEST_F(ReferenceScenarioOracleTest, ReadAfterPageoutMayFaultAroundShmemNeighbours) {
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[3].open);
+  EXPECT_EQ(model_.pages()[3].residency, Residency::kPage);
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_FALSE(predicted.resident_care.empty());
+  EXPECT_EQ(predicted.resident_care[3], 0);
+  EXPECT_LT(predicted.rss_min_kb, predicted.rss_kb);
+}
+
+TEST_F(ReferenceScenarioOracleTest, MremapOfAnUnfaultedVmaMergesAtItsNewPlace) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), AtPage(4));
+  EXPECT_EQ(model_.SpanOf(4, 28), Model::VmaSpan::kInside);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[4].anon_vma, 0u);
+  EXPECT_EQ(model_.pages()[31].anon_vma, model_.pages()[4].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[30].anon_vma, model_.pages()[4].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), AtPage(29));
+}
+
+// Pages 0-4 get page 5's flags and merge with it before they are
+// populated, so their faults take its anon_vma: pages 0-6 are one VMA.
+TEST_F(ReferenceScenarioOracleTest, MprotectPopulatesEachVmaAfterItsMerge) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  const uint32_t id = model_.pages()[5].anon_vma;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[0].anon_vma, id);
+  EXPECT_EQ(model_.pages()[6].anon_vma, id);
+  EXPECT_EQ(Step(), AtPage(4));
+}
+
+// Pages 13-27 join the locked pages 10-12 (anon_vma of their mlock), not
+// the write-only page 28's anon_vma: growth inside the VMA is ENOMEM.
+TEST_F(ReferenceScenarioOracleTest, MlockallMergeBeatsAnAnonVmaOfADifferentlyProtectedNeighbour) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), AtPage(28));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[10].anon_vma, model_.pages()[28].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[20].anon_vma, model_.pages()[10].anon_vma);
+  EXPECT_EQ(model_.pages()[0].anon_vma, model_.pages()[10].anon_vma);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
+// Page 57's failed COW fault and page 54's COW give two anon_vmas; after
+// munlockall() page 57 stays a VMA of its own, so its SIGBUS read does not
+// map page 53, whose file page r5's populate brought into the page cache.
+TEST_F(ReferenceScenarioOracleTest, FaultAroundStopsAtAVmaWithAnotherAnonVma) {
+  EXPECT_EQ(Step(), AtPage(53));
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[57].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[54].anon_vma, model_.pages()[57].anon_vma);
+  EXPECT_EQ(Step(), (Outcome{0, 0, uapi::kSigbus}));
+  EXPECT_EQ(model_.pages()[53].residency, Residency::kNone);
+}
+
+// The munlock changes nothing, so the write gives pages 0-2 one anon_vma
+// that page 1's mlock split keeps: one VMA again after munlockall().
+TEST_F(ReferenceScenarioOracleTest, MunlockOfUnlockedPagesSplitsNothing) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  const uint32_t id = model_.pages()[2].anon_vma;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(model_.pages()[0].anon_vma, id);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[1].anon_vma, id);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), AtPage(1));
+}
+
+// copy_vma() keeps the pgoff of a VMA that has an anon_vma: moved next to
+// the rest of its old VMA it stays a VMA of its own, so mremap() across
+// both is EFAULT.
+TEST(MremapOracleTest, AFaultedVmaMovedNextToItsOldNeighbourStaysApart) {
+  Model model(TestConfig());
+  ASSERT_EQ(model.Apply(MmapPages(0, 0, 16, uapi::kProtRead | uapi::kProtWrite, uapi::kMapPrivate | uapi::kMapAnonymous)),
+            AtPage(0));
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 0)), Ok());
+  ASSERT_EQ(model.Apply(MremapPages(0, 4, 4, uapi::kMremapMaymove | uapi::kMremapFixed, 4)), AtPage(4));
+  EXPECT_EQ(model.SpanOf(4, 5), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(model.Apply(MremapPages(7, 2, 3, 0)), Fails(uapi::kEfault));
+}
+
+// mlock's COW write fault gives page 0's VMA an anon_vma; munlockall() may
+// merge the rest of the mapping into it (is_mergeable_anon_vma()), and the
+// merged VMA keeps it after page 0 is unmapped: the neighbours are left open
+// from the merge on, so the child's copy of page 20's pte is allowed, not
+// required.
+TEST_F(ReferenceScenarioOracleTest, AnonVmaOutlivesTheNeighbourItMergedWith) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[0].anon_vma);
+  EXPECT_FALSE(model_.pages()[1].anon_vma_open);  // a locked page 0 is its own VMA
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[1].anon_vma_open);
+  EXPECT_FALSE(model_.pages()[1].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[20].anon_vma_open);  // outlives page 0
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  EXPECT_EQ(predicted.fork_child->rss_kb, 0u);
+  EXPECT_EQ(predicted.fork_child->rss_open_kb, 4u);
+}
+
+// Only page 0 is COWed by mlockall(MCL_CURRENT); the PROT_NONE mprotect may
+// merge pages 1-2 into its VMA, and the mlock2 split leaves them the
+// anon_vma: their copied ptes are allowed (up to 12 kB), page 0's required.
+TEST_F(ReferenceScenarioOracleTest, AnonVmaSurvivesAMergeAndTheNextSplit) {
+  EXPECT_EQ(Step(), AtPage(13));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[13].anon_vma);
+  EXPECT_FALSE(model_.pages()[14].anon_vma_open);  // other flags: another VMA
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[14].anon_vma_open);
+  EXPECT_TRUE(model_.pages()[15].anon_vma_open);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  Observation predicted;
+  Predict(model_, Ok(), &predicted);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  EXPECT_EQ(predicted.fork_child->rss_kb, 4u);
+  EXPECT_EQ(predicted.fork_child->rss_open_kb, 8u);
+}
+
+// Page 6's VMA (locked) and page 0's get anon_vmas of their own; after the
+// munlock they look alike but stay two VMAs, so the read of page 0 maps no
+// page of page 6's VMA by fault-around.
+TEST_F(ReferenceScenarioOracleTest, DistinctAnonVmasKeepAlikeVmasApart) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[0].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[6].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[0].anon_vma, model_.pages()[6].anon_vma);
+  EXPECT_EQ(model_.pages()[5].anon_vma, model_.pages()[0].anon_vma);  // one VMA, one anon_vma
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(model_.SpanOf(0, 7), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[0].residency, Residency::kPage);
+  EXPECT_EQ(model_.pages()[5].residency, Residency::kNone);  // never in the page cache
+  EXPECT_EQ(model_.pages()[6].residency, Residency::kNone);  // cached, but another VMA
+}
+
+// Seams at pages 4 and 15 (the mprotect that changed nothing) and 22 (the
+// second mlock) may be VMA boundaries; every fault still finds the anon_vma
+// of the first write, so the pages stay one VMA for mremap.
+TEST_F(ReferenceScenarioOracleTest, FaultsBeyondASeamShareTheVmasAnonVma) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  const uint32_t id = model_.pages()[4].anon_vma;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[22].anon_vma, id);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[15].anon_vma, id);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
+// mlockall locks pages 7-11 between two locked VMAs with anon_vmas of
+// their own: they join page 6's VMA and its anon_vma, not page 12's.
+TEST_F(ReferenceScenarioOracleTest, MlockallMergesAVmaWithItsPredecessorsAnonVma) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[1].anon_vma, model_.pages()[12].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[7].anon_vma, model_.pages()[1].anon_vma);
+  EXPECT_EQ(model_.pages()[13].anon_vma, model_.pages()[12].anon_vma);
+  EXPECT_NE(model_.SpanOf(6, 6), Model::VmaSpan::kCrosses);
+  // Not the VMA's end: no growth in place, and no MREMAP_MAYMOVE.
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
+// A written private anonymous mapping keeps VM_ACCOUNT when it turns
+// PROT_NONE, so it stays apart from its never-writable neighbour.
+TEST_F(ReferenceScenarioOracleTest, MprotectKeepsTheChargeOfAFaultedAnonVma) {
+  EXPECT_EQ(Step(), AtPage(1));
+  EXPECT_TRUE(model_.pages()[1].account);
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_FALSE(model_.pages()[0].account);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_NE(model_.pages()[1].anon_vma, 0u);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[1].account);
+  EXPECT_EQ(model_.SpanOf(0, 2), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), Fails(uapi::kEfault));
+}
+
+// Never written, it loses the charge (v6.7+) and merges: mremap grows it.
+TEST_F(ReferenceScenarioOracleTest, MprotectUnchargesAnUnfaultedAnonVma) {
+  EXPECT_EQ(Step(), AtPage(1));
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_FALSE(model_.pages()[1].account);
+  EXPECT_NE(model_.SpanOf(0, 2), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), AtPage(0));
+}
+
+// v6.1 keeps the charge of any VMA made read-only: the two stay apart.
+TEST(MprotectAccountTest, SixOneKeepsTheChargeOfAnUnfaultedAnonVma) {
+  ModelConfig config = TestConfig();
+  config.profile = *ProfileForRelease("6.1.0-27-cloud-amd64", nullptr);
+  Model model(config);
+  Scenario scenario;
+  for (const Scenario& s : ReferenceScenarios()) {
+    if (s.name == "MprotectUnchargesAnUnfaultedAnonVma") scenario = s;
+  }
+  ASSERT_EQ(scenario.ops.size(), 4u);
+  for (size_t i = 0; i < 3; ++i) model.Apply(scenario.ops[i], nullptr);
+  EXPECT_TRUE(model.pages()[1].account);
+  EXPECT_EQ(model.Apply(scenario.ops[3], nullptr), Fails(uapi::kEfault));
+}
+
+}  // namespace
+}  // namespace mlc
