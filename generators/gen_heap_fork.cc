@@ -18,7 +18,12 @@ Op GenBrk(const Targets& t) {
   Op op;
   op.kind = OpKind::kBrk;
   const uint64_t top = (t.brk + p - 1) / p * p;
-  switch (*Shrinking<int>({{30, 0}, {20, 1}, {20, 2}, {10, 3}, {10, 4}, {10, 5}})) {
+  // A locked heap is shrunk more often (its pages leave locked_vm, ref 27),
+  // an empty one under MCL_FUTURE grown more often (locked and populated,
+  // ref 28).
+  const size_t shrink = t.heap_locked ? 60 : 20;
+  const size_t grow = !t.heap_mapped && t.future != Lock::kNone ? 60 : 30;
+  switch (*Shrinking<int>({{grow, 0}, {20, 1}, {shrink, 2}, {10, 3}, {10, 4}, {10, 5}})) {
     case 0: op.brk_offset = top + *rc::gen::inRange<uint64_t>(1, 9) * p; break;         // grow by pages
     case 1: op.brk_offset = t.brk + *rc::gen::inRange<uint64_t>(1, 3 * p); break;        // grow by bytes
     case 2: op.brk_offset = *rc::gen::inRange<uint64_t>(0, t.brk + 1); break;            // shrink (or stay)

@@ -58,6 +58,7 @@ struct Targets {
   bool cap_sys_resource = true;
   uint64_t memlock_cur = 0;
   uint64_t memlock_max = 0;
+  bool limit_set = false;  // a prlimit64 changed it from what the sequence started with
   uint64_t locked_vm_pages = 0;
   uint64_t total_vm_pages = 0;
   // mremap: runs of anonymous pages the model knows to lie in one VMA
@@ -67,6 +68,7 @@ struct Targets {
     uint64_t pages = 0;
     bool private_anon = false;
     bool end_certain = false;  // the page after it is certainly not in its VMA
+    bool locked = false;       // VM_LOCKED: a growth is populated (ref 59)
   };
   std::vector<VmaRun> runs;
   std::vector<uint8_t> page_bits;
@@ -82,7 +84,28 @@ struct Targets {
   // Arena pages a touch must avoid: secretmem faults whose charge the model
   // cannot decide (UnmodelledReason()); empty when there are none.
   std::vector<bool> undecided_touch;
+  // The state the next call can build on, so that the property reaches the
+  // rules that need two or three calls in a row (a write to a zero page, a
+  // lock over a locked range, a new mapping under MCL_FUTURE, a shrink of a
+  // locked heap, ...) within a default run: a few pages of each kind.
+  Lock future = Lock::kNone;             // mm->def_flags' lock bits (Model::future_lock())
+  std::vector<uint64_t> zero_pages;       // arena pages mapping the zero page
+  std::vector<uint64_t> locked_pages;     // arena pages of VM_LOCKED VMAs
+  // ... and for each of those, how many pages from it on are locked alike
+  // (same lock, same protection): a relock that stays inside them.
+  std::vector<uint64_t> locked_run_pages;
+  std::vector<uint8_t> locked_onfault;    // ... and whether it is VM_LOCKONFAULT
+  std::vector<uint64_t> onfault_pages;    // arena pages of VM_LOCKONFAULT VMAs
+  std::vector<uint64_t> locked_readonly;  // ... private and not writable (mprotect +W pre-COWs them)
+  std::vector<uint64_t> beyond_eof;       // file pages mapped beyond their file's EOF
+  // Per file: the lowest file page a VM_LOCKED mapping maps, or -1.
+  int64_t lowest_locked_file_page[kFileCount] = {-1, -1, -1};
+  bool heap_mapped = false;
+  bool heap_locked = false;
 };
+
+// Up to `most` of the indices in `from`, spread over it.
+void Sample(std::vector<uint64_t>* list, uint64_t index, size_t most);
 
 template <typename T>
 T Pick(const std::vector<T>& items) {
@@ -90,7 +113,8 @@ T Pick(const std::vector<T>& items) {
 }
 
 // gen_ops.cc: the model's targets, a region to aim at, a range on or around
-// one, and the call of a range.
+// one, a short range over one of `pages` (the state a call builds on), and
+// the call of a range.
 Targets TargetsOf(const Model& model, const GenOptions& options);
 const Region* PickRegion(const Targets& t, std::vector<Region>& storage);
 
@@ -102,6 +126,13 @@ struct Range {
 };
 
 Range GenRange(const Targets& t, bool allow_unaligned_start);
+Range GenRangeAround(const Targets& t, const std::vector<uint64_t>& pages);
+// A range over locked pages, inside a run of them half of the time (always
+// under a tight limit).
+Range GenRangeOverLocked(const Targets& t);
+// Without CAP_IPC_LOCK, RLIMIT_MEMLOCK leaves room for at most a few pages
+// beyond locked_vm: the next lock call meets it.
+bool TightLimit(const Targets& t);
 Op RangeOp(OpKind kind, const Range& r);
 
 // gen_mmap.cc: mmap (anonymous, --thp, MAP_HUGETLB), the touches, mmap of
@@ -110,8 +141,9 @@ Op GenMmap(const Targets& t);
 Op GenTouch(const Targets& t, OpKind kind);
 Op GenMmapFile(const Targets& t);
 Op GenFtruncate(const Targets& t);
-// gen_mlock.cc: mlock, mlock2, munlock.
+// gen_mlock.cc: mlock, mlock2, munlock, and mlockall's flags.
 Op GenLockRangeOp(const Targets& t, OpKind kind);
+int GenMlockallFlagsFor(const Targets& t);
 // gen_limits.cc: prlimit64(RLIMIT_MEMLOCK).
 Op GenSetMemlockLimit(const Targets& t);
 // gen_madvise_mremap.cc: madvise and mremap.

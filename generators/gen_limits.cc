@@ -24,12 +24,18 @@ uint64_t GenMemlockLimitValue(const Targets& t) {
     return static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(pages) + delta)) * p;
   };
   uint64_t bytes = 0;
-  switch (*rc::gen::weightedElement<int>({{14, 0}, {6, 1}, {22, 2}, {16, 3}, {14, 4}, {12, 5}, {6, 6}, {10, 7}})) {
+  // Around locked_vm more often once pages are locked without CAP_IPC_LOCK.
+  const int near_locked = !t.cap_ipc_lock && t.locked_vm_pages > 0 ? 40 : 14;
+  switch (*rc::gen::weightedElement<int>({{14, 0}, {6, 1}, {22, 2}, {16, 3}, {near_locked, 4}, {12, 5}, {6, 6}, {10, 7}})) {
     case 0: return 0;
     case 1: return *rc::gen::inRange<uint64_t>(1, p);
     case 2: bytes = *rc::gen::inRange<uint64_t>(1, 5) * p; break;
     case 3: bytes = *rc::gen::inRange<uint64_t>(5, 65) * p; break;
-    case 4: bytes = near(t.locked_vm_pages); break;
+    case 4:
+      // Exactly locked_vm often: every new page is then over the limit and
+      // a relock of locked pages fits only after the discount (ref 7).
+      bytes = *Shrinking<int>({{60, 0}, {40, 1}}) ? t.locked_vm_pages * p : near(t.locked_vm_pages);
+      break;
     case 5: bytes = near(t.total_vm_pages); break;
     case 6: bytes = near(t.arena_pages); break;
     default: return uapi::kRlimInfinity;

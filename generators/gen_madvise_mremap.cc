@@ -17,6 +17,12 @@ namespace gen_internal {
 // rare), with the edges of do_madvise()'s arithmetic and an unassigned
 // advice as low-weight branches.
 Op GenMadvise(const Targets& t) {
+  if (!t.beyond_eof.empty() && *Shrinking<int>({{60, 0}, {40, 1}})) {
+    // MADV_POPULATE_* of file pages beyond EOF: VM_FAULT_SIGBUS is EFAULT.
+    Op op = RangeOp(OpKind::kMadvise, GenRangeAround(t, t.beyond_eof));
+    op.advice = *Shrinking<int>({{1, uapi::kMadvPopulateRead}, {1, uapi::kMadvPopulateWrite}});
+    return op;
+  }
   const bool unaligned = *Shrinking<int>({{94, 0}, {6, 1}});
   Op op = RangeOp(OpKind::kMadvise, GenRange(t, unaligned));
   op.advice = *GenMadviseAdvice(t.options.madvise_dontneed_locked, t.options.madvise_without_folio_splits);
@@ -59,7 +65,13 @@ Op GenMremap(const Targets& t) {
     op.len = op.new_len = p;
     return op;
   }
-  const Targets::VmaRun run = Pick(runs);
+  // A locked run half of the time where there is one: its growth is
+  // populated (ref 59), its moves keep the lock (ref 30).
+  std::vector<Targets::VmaRun> locked;
+  for (const auto& r : runs) {
+    if (r.locked) locked.push_back(r);
+  }
+  const Targets::VmaRun run = !locked.empty() && *Shrinking<int>({{50, 0}, {50, 1}}) ? Pick(locked) : Pick(runs);
   const uint64_t start = run.first + *rc::gen::inRange<uint64_t>(0, run.pages);
   const uint64_t room = run.first + run.pages - start;  // pages to the run's end
   uint64_t old_pages = *rc::gen::inRange<uint64_t>(1, room + 1);
@@ -67,7 +79,8 @@ Op GenMremap(const Targets& t) {
   // Mostly the whole tail of the run, so that growth can happen in place.
   if (*Shrinking<int>({{60, 0}, {40, 1}})) old_pages = room;
   enum Mode { kShrink, kGrow, kMove, kMoveResize, kDontunmap, kNoResize, kAcross, kInvalid };
-  const int mode = *Shrinking<int>({{14, kShrink}, {run.private_anon ? 20u : 0u, kGrow}, {16, kMove}, {10, kMoveResize},
+  const size_t grow = run.private_anon ? (run.locked ? 35u : 20u) : 0u;  // a locked growth is populated
+  const int mode = *Shrinking<int>({{14, kShrink}, {grow, kGrow}, {16, kMove}, {10, kMoveResize},
                                     {run.private_anon ? 12u : 0u, kDontunmap}, {4, kNoResize},
                                     {run.end_certain ? 12u : 0u, kAcross}, {6, kInvalid}});
   auto destination = [&](uint64_t from, uint64_t pages, uint64_t new_pages) {

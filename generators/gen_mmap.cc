@@ -134,7 +134,10 @@ Op GenTouch(const Targets& t, OpKind kind) {
   const Region* r = PickRegion(t, storage);
   Op op;
   op.kind = kind;
-  if (r && *Shrinking<int>({{90, 1}, {10, 0}})) {
+  if (kind == OpKind::kWriteTouch && !t.zero_pages.empty() && *Shrinking<int>({{60, 0}, {40, 1}})) {
+    // A write to a page that maps the zero page: do_wp_page() replaces it.
+    op.addr = Pick(t.zero_pages) * t.page_size + *rc::gen::inRange<uint64_t>(0, t.page_size);
+  } else if (r && *Shrinking<int>({{90, 1}, {10, 0}})) {
     op.region = r->id;
     op.region_base = r->first_page * t.page_size;
     op.addr = op.region_base + *rc::gen::inRange<uint64_t>(0, r->pages) * t.page_size +
@@ -191,6 +194,12 @@ Op GenFtruncate(const Targets& t) {
   op.kind = OpKind::kFtruncate;
   op.file = t.options.tmpfile ? *rc::gen::element(kMemfd, kTmpfile) : kMemfd;  // IsTruncatable()
   op.len = *rc::gen::inRange<uint64_t>(0, kFileWindowPages + 1) * t.page_size;
+  // Often below a page a locked mapping maps: truncation zaps locked pages
+  // too (unmap_mapping_range(), ref 39).
+  const int64_t lowest = t.lowest_locked_file_page[op.file];
+  if (lowest >= 0 && *Shrinking<int>({{30, 0}, {70, 1}})) {
+    op.len = *rc::gen::inRange<uint64_t>(0, static_cast<uint64_t>(lowest) + 1) * t.page_size;
+  }
   if (op.len > 0 && *rc::gen::weightedElement<int>({{80, 0}, {20, 1}})) {
     op.len -= *rc::gen::inRange<uint64_t>(1, t.page_size);
   }

@@ -26,9 +26,45 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.cap_sys_resource = model.config().cap_sys_resource;
   t.memlock_cur = model.memlock_cur();
   t.memlock_max = model.memlock_max();
+  t.limit_set = model.memlock_cur() != model.config().memlock_cur || model.memlock_max() != model.config().memlock_max;
   t.locked_vm_pages = model.LockedVmPages();
   t.total_vm_pages = model.TotalVmPages();
   t.brk = model.brk_offset();
+  t.future = model.future_lock();
+  for (size_t i = 0; i < model.pages().size(); ++i) {
+    const PageState& page = model.pages()[i];
+    if (!page.mapped) continue;
+    if (page.residency == Residency::kZeroPage) Sample(&t.zero_pages, i, 8);
+    if (page.lock != Lock::kNone && page.file != kSecretmem && !page.hugetlb) {
+      const size_t before = t.locked_pages.size();
+      Sample(&t.locked_pages, i, 16);
+      uint64_t run = 1;
+      while (i + run < model.pages().size() && run < 16) {
+        const PageState& next = model.pages()[i + run];
+        if (!next.mapped || next.lock != page.lock || next.prot != page.prot || next.file == kSecretmem) break;
+        ++run;
+      }
+      const uint8_t onfault = page.lock == Lock::kOnFault;
+      if (t.locked_pages.size() > before) {
+        t.locked_run_pages.push_back(run);
+        t.locked_onfault.push_back(onfault);
+      } else {
+        t.locked_run_pages[i % 16] = run;  // Sample() replaced that slot
+        t.locked_onfault[i % 16] = onfault;
+      }
+      if (!page.shared && !(page.prot & uapi::kProtWrite)) Sample(&t.locked_readonly, i, 8);
+      if (page.lock == Lock::kOnFault) Sample(&t.onfault_pages, i, 8);
+      int64_t& lowest = t.lowest_locked_file_page[page.file >= 0 ? page.file : 0];
+      if (page.file >= 0 && page.file != kSecretmem && (lowest < 0 || page.file_page < lowest)) {
+        lowest = page.file_page;
+      }
+    }
+    if (page.file >= 0 && page.file != kSecretmem && model.BeyondEof(page)) Sample(&t.beyond_eof, i, 8);
+  }
+  for (const PageState& page : model.heap()) {
+    t.heap_mapped = t.heap_mapped || page.mapped;
+    t.heap_locked = t.heap_locked || (page.mapped && page.lock != Lock::kNone);
+  }
   if (!model.config().measured.secretmem_locked) {
     for (size_t i = 0; i < model.pages().size(); ++i) {
       Op touch;
@@ -67,7 +103,7 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
       while (i + n < pages.size() && model.SpanOf(i + n - 1, 2) == Model::VmaSpan::kInside) ++n;
       const uint64_t end = i + n;
       const bool certain = end >= pages.size() || !pages[end].mapped || model.SpanOf(end - 1, 2) == Model::VmaSpan::kCrosses;
-      t.runs.push_back({i, n, !pages[i].shared, certain});
+      t.runs.push_back({i, n, !pages[i].shared, certain, pages[i].lock != Lock::kNone});
       i = end;
     }
   }
@@ -84,6 +120,16 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
     }
   }
   return t;
+}
+
+void Sample(std::vector<uint64_t>* list, uint64_t index, size_t most) {
+  // The first `most`, then every other one replaces an earlier one in turn:
+  // enough variety for the generators, bounded work per call.
+  if (list->size() < most) {
+    list->push_back(index);
+  } else {
+    (*list)[index % most] = index;
+  }
 }
 
 // A region to aim at: a live one mostly, a stale one sometimes.
@@ -147,6 +193,48 @@ Range GenRange(const Targets& t, bool allow_unaligned_start) {
   return range;
 }
 
+// One to four pages starting at or just before one of `pages`: a call
+// aimed at the state an earlier call built (a locked page, a zero page, a
+// page beyond EOF). Unlabelled: the page is where it is now.
+Range GenRangeAround(const Targets& t, const std::vector<uint64_t>& pages) {
+  const uint64_t page = Pick(pages);
+  const uint64_t before = std::min<uint64_t>(page, *Shrinking<uint64_t>({{60, 0}, {25, 1}, {15, 2}}));
+  const uint64_t first = page - before;
+  const uint64_t count = std::min<uint64_t>(t.arena_pages - first, before + *rc::gen::inRange<uint64_t>(1, 4));
+  Range r;
+  r.addr = first * t.page_size;
+  r.len = count * t.page_size;
+  return r;
+}
+
+bool TightLimit(const Targets& t) {
+  const uint64_t limit_pages = t.memlock_cur / t.page_size;
+  return !t.cap_ipc_lock && !t.locked_pages.empty() && limit_pages >= t.locked_vm_pages &&
+         limit_pages < t.locked_vm_pages + 4;
+}
+
+Range GenRangeOverLocked(const Targets& t) {
+  // Under a tight limit only a range inside locked pages can pass.
+  const bool tight = TightLimit(t);
+  // ONFAULT pages are the ones whose relock most rules decide (mlock over
+  // lo lf, the limit's discount): half of the relocks where there are some.
+  if (!tight && !t.onfault_pages.empty() && *Shrinking<int>({{50, 0}, {50, 1}})) {
+    return GenRangeAround(t, t.onfault_pages);
+  }
+  if (!tight && *Shrinking<int>({{50, 0}, {50, 1}})) return GenRangeAround(t, t.locked_pages);
+  std::vector<size_t> onfault;
+  for (size_t i = 0; i < t.locked_onfault.size(); ++i) {
+    if (t.locked_onfault[i]) onfault.push_back(i);
+  }
+  const size_t k = !onfault.empty() && *Shrinking<int>({{50, 0}, {50, 1}})
+                       ? Pick(onfault)
+                       : *rc::gen::inRange<size_t>(0, t.locked_pages.size());
+  Range r;
+  r.addr = t.locked_pages[k] * t.page_size;
+  r.len = *rc::gen::inRange<uint64_t>(1, t.locked_run_pages[k] + 1) * t.page_size;
+  return r;
+}
+
 Op RangeOp(OpKind kind, const Range& r) {
   Op op;
   op.kind = kind;
@@ -172,30 +260,56 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
     // that a third of the sequences run as an unprivileged caller would,
     // and now and then changed mid-sequence.
     const bool fresh = t.all.empty();
+    // Calls that build on what earlier calls made weigh more while it
+    // exists: under MCL_FUTURE, the calls whose result it changes (another
+    // mlockall, munlockall, new mappings, brk, fork); a zero page, its
+    // write; a locked read-only private VMA, mprotect(+W); a locked file
+    // mapping, ftruncate; pages beyond EOF, madvise; a locked heap, brk.
+    const bool future = t.future != Lock::kNone;
+    const bool tight = TightLimit(t);
+    bool locked_file = false;
+    for (int64_t lowest : t.lowest_locked_file_page) locked_file = locked_file || lowest >= 0;
     const OpKind kind = *rc::gen::weightedElement<OpKind>({
-        {fresh && t.cap_ipc_lock ? 30u : 1u, OpKind::kDropCapIpcLock},
-        {fresh ? 30u : 2u, OpKind::kSetMemlockLimit},
-        {empty ? 100u : 14u, OpKind::kMmap},
+        // The two go together: a limit set under CAP_IPC_LOCK matters once
+        // it is dropped, and a dropped capability under the host's large
+        // limit decides little.
+        {fresh && t.cap_ipc_lock ? (t.limit_set ? 80u : 50u) : (t.cap_ipc_lock && !t.locked_pages.empty() ? 5u : 1u),
+         OpKind::kDropCapIpcLock},
+        // Without CAP_IPC_LOCK and with pages locked, a limit around
+        // locked_vm decides the next lock call (the discount, ref 7).
+        {fresh ? (!t.cap_ipc_lock && !t.limit_set ? 80u : 30u)
+               : (!t.cap_ipc_lock && !t.locked_pages.empty() ? 14u : 2u),
+         OpKind::kSetMemlockLimit},
+        {empty ? 100u : 14u + (future ? 14u : 0u), OpKind::kMmap},
         {5, OpKind::kMunmap},
-        {8, OpKind::kMprotect},
-        {12, OpKind::kMlock},
-        {t.options.mlock2 ? 12u : 0u, OpKind::kMlock2},
+        {8u + (t.locked_readonly.empty() ? 0u : 8u), OpKind::kMprotect},
+        // Under a limit that locked_vm nearly fills, lock calls meet it.
+        {12u + (tight ? 12u : 0u), OpKind::kMlock},
+        {t.options.mlock2 ? 12u + (tight ? 12u : 0u) + (t.cap_ipc_lock ? 0u : 6u) : 0u, OpKind::kMlock2},
         {10, OpKind::kMunlock},
-        {5, OpKind::kMlockall},
-        {3, OpKind::kMunlockall},
+        {7u + (future ? 14u : 0u), OpKind::kMlockall},
+        {3u + (future ? 6u : 0u), OpKind::kMunlockall},
         {8, OpKind::kReadTouch},
-        {8, OpKind::kWriteTouch},
+        {8u + (t.zero_pages.empty() ? 0u : 8u), OpKind::kWriteTouch},
         {t.options.files ? 7u : 0u, OpKind::kMmapFile},
-        {t.options.files ? 3u : 0u, OpKind::kFtruncate},
-        {t.options.madvise && !t.hugetlb_mapped ? 6u : 0u, OpKind::kMadvise},
-        {t.options.mremap && !empty && !t.hugetlb_mapped ? 7u : 0u, OpKind::kMremap},
-        {t.options.brk ? 4u : 0u, OpKind::kBrk},
-        {t.options.fork && !t.hugetlb_mapped ? 2u : 0u, OpKind::kFork},
+        {t.options.files ? 3u + (locked_file ? 8u : 0u) : 0u, OpKind::kFtruncate},
+        {t.options.madvise && !t.hugetlb_mapped ? 6u + (t.beyond_eof.empty() ? 0u : 6u) : 0u, OpKind::kMadvise},
+        {t.options.mremap && !empty && !t.hugetlb_mapped ? 7u + (t.locked_pages.empty() ? 0u : 3u) : 0u,
+         OpKind::kMremap},
+        {t.options.brk ? 4u + (future ? 12u : 0u) + (t.heap_locked ? 14u : 0u) : 0u, OpKind::kBrk},
+        {t.options.fork && !t.hugetlb_mapped ? 2u + (future ? 4u : 0u) : 0u, OpKind::kFork},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
       case OpKind::kMunmap:
       case OpKind::kMprotect: {
+        // mprotect(+W) of a locked read-only private VMA: the pre-COW rule
+        // (mprotect_fixup() populates it, ref 41).
+        if (kind == OpKind::kMprotect && !t.locked_readonly.empty() && *Shrinking<int>({{60, 0}, {40, 1}})) {
+          Op op = RangeOp(kind, GenRangeAround(t, t.locked_readonly));
+          op.prot = *Shrinking<int>({{1, uapi::kProtRead | uapi::kProtWrite}, {1, uapi::kProtWrite}});
+          return op;
+        }
         // Unaligned starts are EINVAL here; keep them rare.
         const bool unaligned = *Shrinking<int>({{92, 0}, {8, 1}});
         Op op = RangeOp(kind, GenRange(t, unaligned));
@@ -207,13 +321,17 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kMunlock: return GenLockRangeOp(t, kind);
       case OpKind::kMlock2: {
         Op op = GenLockRangeOp(t, kind);
-        op.flags = *GenMlock2Flags();
+        // Without CAP_IPC_LOCK, MLOCK_ONFAULT more often: ONFAULT pages and
+        // plain ones under one limit (ref 7, 19).
+        op.flags = !t.cap_ipc_lock && t.onfault_pages.empty() && *Shrinking<int>({{60, 0}, {40, 1}})
+                       ? uapi::kMlockOnfault
+                       : *GenMlock2Flags();
         return op;
       }
       case OpKind::kMlockall: {
         Op op;
         op.kind = kind;
-        op.flags = *GenMlockallFlags(t.options.mcl_onfault);
+        op.flags = GenMlockallFlagsFor(t);
         return op;
       }
       case OpKind::kMunlockall: {

@@ -39,6 +39,13 @@ struct GenOptions {
   // While any is mapped, madvise, mremap and fork are not generated: the
   // model has no hugetlb rules for them (UnmodelledReason()).
   bool hugetlb = false;
+  // The longest sequence (RapidCheck's max_size, ./mlockcheck run --steps
+  // less one). A sequence is drawn at up to twice RapidCheck's size for it,
+  // capped here: the rules that need three to five calls in a row (a
+  // future lock changed, then a new mapping) come within reach of a default
+  // run, where sizes cycle through 0..max_length and lengths up to the size
+  // would average a quarter of it.
+  int max_length = 39;
 };
 
 rc::Gen<Op> GenOp(const Model& model, const GenOptions& options);

@@ -144,8 +144,11 @@ enum class PlantedBug : uint8_t {
   kForkChildInheritsFuture,        // the fork child inherits MCL_FUTURE in def_flags
   kThpSplitKeepsMlocked,           // a PMD split at a lock boundary leaves the THP mlocked
   kHugetlbMapLockedCounts,         // MAP_LOCKED leaves a hugetlb VMA VM_LOCKED and counted in locked_vm
+  kLimitDiscountSkipsOnFault,      // the RLIMIT_MEMLOCK discount of locked pages skips VM_LOCKONFAULT ones
+  kMlockallFutureKeepsOnFault,     // mlockall(MCL_FUTURE) after MCL_FUTURE|MCL_ONFAULT keeps VM_LOCKONFAULT in def_flags
+  kRelockAcrossSeamDoubleCounts,   // mlock() from an unlocked VMA into a locked one counts the locked one again
 };
-constexpr int kPlantedBugCount = 31;
+constexpr int kPlantedBugCount = 34;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).

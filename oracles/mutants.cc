@@ -214,6 +214,34 @@ const std::vector<MutantInfo>& Mutants() {
        "now vma_supports_mlock()); the class of d239462787b0 \"mm: prevent droppable mappings from being "
        "locked\", where one path missed the filter; ref 21, 63",
        "r0 = mmap(arena+0x0, 0x200000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED|MAP_HUGETLB, -1, 0)\n"},
+      {PlantedBug::kLimitDiscountSkipsOnFault, "limit-discount-skips-onfault", "mlock",
+       "without CAP_IPC_LOCK, mlock() over an MLOCK_ONFAULT range near RLIMIT_MEMLOCK is ENOMEM: the discount "
+       "of pages already locked counts only VMAs without VM_LOCKONFAULT",
+       "count_mm_mlocked_page_nr() (mm/mlock.c) counts every VM_LOCKED VMA, VM_LOCKONFAULT included "
+       "(0cf2f6f6dc60 \"mm: mlock: check against vma for actual mlock() size\", v4.9, Simon Guo; the same "
+       "series as b155b4fde5bd); ref 7, 19",
+       "prlimit64(0x1000, 0x1000)\n"
+       "capset()\n"
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "mlock2(r0, 0x1000, MLOCK_ONFAULT)\n"
+       "mlock(r0, 0x1000)\n"},
+      {PlantedBug::kMlockallFutureKeepsOnFault, "mlockall-future-keeps-onfault", "mlockall",
+       "mlockall(MCL_FUTURE) after mlockall(MCL_FUTURE|MCL_ONFAULT) keeps VM_LOCKONFAULT in def_flags: new "
+       "mappings are lo lf and not populated",
+       "apply_mlockall_flags() (mm/mlock.c) clears all of VM_LOCKED_MASK from mm->def_flags before setting "
+       "the new bits (b0f205c2a308); the def_flags leak class of d239462787b0; ref 51-53",
+       "mlockall(MCL_FUTURE|MCL_ONFAULT)\n"
+       "mlockall(MCL_FUTURE)\n"
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"},
+      {PlantedBug::kRelockAcrossSeamDoubleCounts, "relock-across-seam-double-counts", "mlock",
+       "mlock() of a range that starts in an unlocked VMA and goes on into a locked one adds the locked VMA's "
+       "pages to locked_vm again",
+       "mlock_fixup() (mm/mlock.c) decides per VMA: \"if (!(newflags & VM_LOCKED)) nr_pages = -nr_pages; else "
+       "if (old_flags & VM_LOCKED) nr_pages = 0\", each VMA's own old flags; the accounting class of "
+       "b155b4fde5bd; ref 24, 25",
+       "r0 = mmap(arena+0x0, 0x2000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+       "mlock(r0+0x1000, 0x1000)\n"
+       "mlock(r0, 0x2000)\n"},
   };
   return kMutants;
 }

@@ -52,7 +52,9 @@ uint64_t Model::LockedPagesIn(uint64_t start, uint64_t len) const {
   for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(end, arena_end);
        addr += config_.page_size) {
     const PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
-    count += page.mapped && page.lock != Lock::kNone;
+    const bool discounted = Mutant(PlantedBug::kLimitDiscountSkipsOnFault) ? page.lock == Lock::kLocked
+                                                                           : page.lock != Lock::kNone;
+    count += page.mapped && discounted;
   }
   return count;
 }

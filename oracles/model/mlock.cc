@@ -124,6 +124,9 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     const PageState& page = pages_[static_cast<size_t>(i)];
     return page.file != kSecretmem && !page.hugetlb && page.lock != lock;
   };
+  // Mutant kRelockAcrossSeamDoubleCounts: the first VMA's old flags
+  // decide the count of every VMA in the range.
+  const bool first_unlocked = pages_[static_cast<size_t>(PageIndex(start))].lock == Lock::kNone;
   if (splits(start)) MarkSeam(static_cast<uint64_t>(PageIndex(start)));
   if (splits(end - config_.page_size)) MarkSeam(static_cast<uint64_t>(PageIndex(start)) + len / config_.page_size);
   for (uint64_t addr = start; addr < end; addr += config_.page_size) {
@@ -154,6 +157,10 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     if (lock == Lock::kLocked && page.lock == Lock::kOnFault) {
       if (Mutant(PlantedBug::kMlockOverOnFaultKeepsLf)) continue;
       if (Mutant(PlantedBug::kMlockOverOnFaultDoubleCounts)) ++vmlck_skew_pages_;
+    }
+    if (lock != Lock::kNone && page.lock != Lock::kNone && first_unlocked &&
+        Mutant(PlantedBug::kRelockAcrossSeamDoubleCounts)) {
+      ++vmlck_skew_pages_;
     }
     // mlock_vma_pages_range() walks (and drains) when VM_LOCKED changes.
     if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
@@ -247,7 +254,10 @@ Outcome Model::Mlockall(int flags, StepEffects& fx) {
   if (flags == uapi::kMclOnfault) return Munlockall(fx);  // 4.4-5.1: to_add == 0 unlocks everything
   const Lock lock = (flags & uapi::kMclOnfault) ? Lock::kOnFault : Lock::kLocked;
   if (flags & uapi::kMclFuture) {
-    future_lock_ = lock == Lock::kOnFault && Mutant(PlantedBug::kFutureOnFaultLosesLf) ? Lock::kLocked : lock;
+    const bool onfault_kept = future_lock_ == Lock::kOnFault && Mutant(PlantedBug::kMlockallFutureKeepsOnFault);
+    future_lock_ = lock == Lock::kOnFault && Mutant(PlantedBug::kFutureOnFaultLosesLf) ? Lock::kLocked
+                   : onfault_kept                                                     ? Lock::kOnFault
+                                                                                      : lock;
   } else if (!Mutant(PlantedBug::kMlockallCurrentKeepsFuture)) {
     future_lock_ = Lock::kNone;
   }

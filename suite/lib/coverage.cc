@@ -27,7 +27,17 @@ void Coverage::Add(const Op& op, const Outcome& outcome, const StepEffects& effe
       if (from != to) transitions_[from][to] += effects.lock_transitions[from][to];
     }
   }
-  for (size_t e = 0; e < events_.size(); ++e) events_[e] += effects.events[e];
+  for (size_t e = 0; e < events_.size(); ++e) {
+    events_[e] += effects.events[e];
+    in_sequence_[e] = in_sequence_[e] || effects.events[e] > 0;
+  }
+}
+
+void Coverage::EndSequence() {
+  for (size_t e = 0; e < reach_.size(); ++e) {
+    reach_[e] += in_sequence_[e];
+    in_sequence_[e] = false;
+  }
 }
 
 uint64_t Coverage::OutcomeCount(const std::string& key) const {
@@ -61,7 +71,8 @@ void Coverage::Print(std::ostream& os, const char* p) const {
          << transitions_[from][to] << "\n";
     }
   }
-  os << p << "  events, by rule family (oracles/events.h has each one's source):\n";
+  os << p << "  events, by rule family (oracles/events.h has each one's source); steps, and the sequences\n"
+     << p << "  that reached the rule:\n";
   for (int f = 0; f <= static_cast<int>(Family::kHugetlb); ++f) {
     os << p << "   " << FamilyName(static_cast<Family>(f)) << ":\n";
     for (size_t e = 0; e < events_.size(); ++e) {
@@ -70,6 +81,7 @@ void Coverage::Print(std::ostream& os, const char* p) const {
       os << p << "    " << std::left << std::setw(58) << EventName(event) << std::right << std::setw(9) << events_[e];
       const std::string* why = UnreachableReason(event);
       if (events_[e] == 0 && why != nullptr) os << "  (not possible here: " << *why << ")";
+      if (reach_[e] > 0) os << "  in " << reach_[e] << (reach_[e] == 1 ? " sequence" : " sequences");
       os << "\n";
     }
   }

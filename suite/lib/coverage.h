@@ -16,6 +16,9 @@ namespace mlc {
 class Coverage {
  public:
   void Add(const Op& op, const Outcome& outcome, const StepEffects& effects);
+  // The sequence whose steps were just added ended: each event it reached
+  // counts once more in EventReach().
+  void EndSequence();
   // Lines of "name count", grouped, for the summary and for KTAP diagnostics.
   void Print(std::ostream& os, const char* line_prefix) const;
   uint64_t steps() const { return steps_; }
@@ -23,6 +26,8 @@ class Coverage {
   uint64_t OutcomeCount(const std::string& key) const;
   uint64_t TransitionCount(Lock from, Lock to) const;
   uint64_t EventCount(Event e) const { return events_[static_cast<size_t>(e)]; }
+  // Sequences that reached `e` at least once: the reach of its rule.
+  uint64_t EventReach(Event e) const { return reach_[static_cast<size_t>(e)]; }
   // A gate this run has closed (the kernel lacks the feature, or the run
   // leaves it out): the 0 of every event that needs it (oracles/events.h)
   // is printed with the reason.
@@ -36,6 +41,8 @@ class Coverage {
   std::map<std::string, uint64_t> outcomes_;  // "mlock -> ENOMEM"
   std::array<std::array<uint64_t, 3>, 3> transitions_{};  // pages, [from][to]
   std::array<uint64_t, static_cast<size_t>(Event::kCount)> events_{};
+  std::array<uint64_t, static_cast<size_t>(Event::kCount)> reach_{};
+  std::array<bool, static_cast<size_t>(Event::kCount)> in_sequence_{};
   std::map<Gate, std::string> closed_;
 };
 

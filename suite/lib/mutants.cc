@@ -63,6 +63,7 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   gen_options.thp = hunt_config.thp;
   gen_options.madvise_without_folio_splits = hunt_config.thp;  // as a --thp run (UnmodelledReason())
   gen_options.hugetlb = hunt_config.huge_page_pages > 0;
+  gen_options.max_length = steps - 1;
   const auto property = [&] {
     const Sequence sequence = *GenSequence(Model(hunt_config), gen_options);
     if (!hunt.detected) ++hunt.sequences;

@@ -2,6 +2,7 @@
 
 #include <rapidcheck/state.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "oracles/sequence_text.h"
@@ -38,7 +39,13 @@ rc::Gen<Sequence> GenSequence(const Model& initial, const GenOptions& options) {
     return rc::gen::map(GenOp(model, options),
                         [](const Op& op) -> CommandPtr { return std::make_shared<const OpCommand>(op); });
   });
-  return rc::gen::map(std::move(commands), [](const auto& cmds) {
+  // Up to twice RapidCheck's size, capped at the longest sequence
+  // (GenOptions::max_length).
+  const int max_length = std::max(options.max_length, 0);
+  auto scaled = rc::gen::withSize([commands, max_length](int size) {
+    return rc::gen::resize(std::min(max_length, 2 * size), commands);
+  });
+  return rc::gen::map(std::move(scaled), [](const auto& cmds) {
     std::vector<Op> ops;
     ops.reserve(cmds.size());
     for (const auto& command : cmds) ops.push_back(static_cast<const OpCommand&>(*command).op);

@@ -58,6 +58,7 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   // --steps bounds the random sequences; the reference, limit and corpus
   // scenarios run whole whatever it is.
   ex.max_steps = options.steps;
+  gen_options_.max_length = static_cast<int>(options.steps) - 1;
   for (const auto& scenarios : {ReferenceScenarios(), LimitScenarios()}) {
     for (const Scenario& s : scenarios) ex.max_steps = std::max<uint32_t>(ex.max_steps, static_cast<uint32_t>(s.ops.size()));
   }

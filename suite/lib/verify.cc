@@ -27,6 +27,7 @@ SequenceResult VerifySequence(const std::vector<Op>& ops, const ModelConfig& con
     return true;
   };
   result.run = executor.Run(ToWire(ops, config.arena_base), on_step);
+  if (coverage) coverage->EndSequence();
   if (result.verdict == Verdict::kConformant && result.run.status != RunStatus::kCompleted) {
     result.verdict = Verdict::kHarnessError;
   }

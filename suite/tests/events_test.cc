@@ -13,6 +13,12 @@
 namespace mlc {
 namespace {
 
+Op RangeOp() {
+  Op op;
+  op.kind = OpKind::kMlock;
+  return op;
+}
+
 TEST(EventTableTest, EveryEventHasAUniqueNameAFamilyAndACitedSource) {
   std::set<std::string> names;
   for (size_t e = 0; e < static_cast<size_t>(Event::kCount); ++e) {
@@ -34,8 +40,18 @@ TEST(EventTableTest, AClosedGateNamesItsReasonForEveryEventThatNeedsIt) {
   EXPECT_EQ(*coverage.UnreachableReason(Event::kMremapMovedLocked), "mremap is not generated");
   coverage.CloseGate(kGateZeroPage, "no zero page");
   ASSERT_NE(coverage.UnreachableReason(Event::kThpHugeZeroMapped), nullptr);  // needs --thp and the zero page
+  StepEffects fx;
+  fx.Note(Event::kLockAcrossHole);
+  coverage.Add(RangeOp(), {0, 0, 0}, fx);
+  coverage.Add(RangeOp(), {0, 0, 0}, fx);
+  coverage.EndSequence();
+  coverage.Add(RangeOp(), {0, 0, 0}, fx);
+  coverage.EndSequence();
+  EXPECT_EQ(coverage.EventCount(Event::kLockAcrossHole), 3u);
+  EXPECT_EQ(coverage.EventReach(Event::kLockAcrossHole), 2u);  // two sequences reached it
   std::ostringstream printed;
   coverage.Print(printed, "");
+  EXPECT_THAT(printed.str(), ::testing::ContainsRegex("lock call crossed a hole after changing pages \\(ENOMEM\\) +3  in 2 sequences\n"));
   EXPECT_THAT(printed.str(), ::testing::HasSubstr("(not possible here: mremap is not generated)"));
   EXPECT_THAT(printed.str(), ::testing::HasSubstr("   mremap:\n"));
 }
