@@ -269,7 +269,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
     const bool tight = TightLimit(t);
     bool locked_file = false;
     for (int64_t lowest : t.lowest_locked_file_page) locked_file = locked_file || lowest >= 0;
-    const OpKind kind = *rc::gen::weightedElement<OpKind>({
+    const OpKind kind = *Shrinking<OpKind>({
         // The two go together: a limit set under CAP_IPC_LOCK matters once
         // it is dropped, and a dropped capability under the host's large
         // limit decides little.
