@@ -78,6 +78,15 @@ struct PageState {
   // that may or may not have been its whole VMA (Model::MovePages()).
   // Cleared when a fault gives the VMA one for certain.
   bool anon_vma_open = false;
+  // Another anon_vma the VMA may have instead: with anon_vma_open, the one
+  // of the alike VMA it may have merged with; once a fault gave it one
+  // (anon_vma set), the one it had if that merge happened, since
+  // __anon_vma_prepare() makes a new one only for a VMA without (found by
+  // a 6.18 host soak: munlockall() merged a VMA into a faulted neighbour,
+  // mlock split it off again with the neighbour's anon_vma, and a fault in
+  // it then found that one). Pages whose anon_vma or alternative agree may
+  // be one VMA (Model::DistinctAnonVmas()).
+  uint32_t anon_vma_alt = 0;
   // A MAP_HUGETLB mapping (VM_HUGETLB, "ht" in VmFlags). `shm_id` names its
   // hugetlbfs file, one per mmap, private or shared.
   bool hugetlb = false;
@@ -395,7 +404,10 @@ class Model {
   void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
   void MergeRepositionedVma(uint64_t to, uint64_t count);
   bool SameVmaAttrs(size_t a, size_t b) const;
+  // Whether two pages' VMAs certainly have different anon_vmas, and whether
+  // the model cannot tell (each has one, they may agree).
   static bool DistinctAnonVmas(const PageState& x, const PageState& y);
+  static bool AnonVmasUndecided(const PageState& x, const PageState& y);
   // Every call that may split a VMA marks the pages at its range's ends
   // (PageState::seam); mremap's one-VMA rule relies on it (new operations
   // that change vm_flags on part of a VMA, e.g. madvise, must do the same).

@@ -108,24 +108,42 @@ void Model::FaultAround(size_t index, bool maybe) {
   // even where the pages between look alike (found on 6.18 by a --thp soak:
   // munlockall() leaves a VMA whose failed COW fault beyond EOF gave it an
   // anon_vma of its own next to one merged with a COWed page's VMA).
-  uint32_t id = pages_[index].anon_vma;
-  for (size_t k = index; id == 0 && k > 0 && !pages_[k].seam && SameFileVma(k - 1, k); --k) id = pages_[k - 1].anon_vma;
-  for (size_t k = index; id == 0 && k + 1 < pages_.size() && !pages_[k + 1].seam && SameFileVma(k, k + 1); ++k) {
-    id = pages_[k + 1].anon_vma;
+  // An anon_vma that may be the faulting VMA's (PageState::anon_vma_alt)
+  // leaves open whether the pages beyond are in it.
+  size_t owner = index;
+  for (size_t k = index; pages_[owner].anon_vma == 0 && k > 0 && !pages_[k].seam && SameFileVma(k - 1, k); --k) owner = k - 1;
+  for (size_t k = index; pages_[owner].anon_vma == 0 && k + 1 < pages_.size() && !pages_[k + 1].seam && SameFileVma(k, k + 1); ++k) {
+    owner = k + 1;
   }
-  auto foreign = [&](size_t k) { return id != 0 && pages_[k].anon_vma != 0 && pages_[k].anon_vma != id; };
-  size_t from = index;
-  while (from > index - index % block && SameFileVma(from - 1, from) && !foreign(from - 1)) --from;
+  if (pages_[owner].anon_vma == 0) owner = index;
+  auto foreign = [&](size_t k) { return DistinctAnonVmas(pages_[owner], pages_[k]); };
+  auto undecided = [&](size_t k) { return AnonVmasUndecided(pages_[owner], pages_[k]); };
+  // [from, to]: pages fault-around may map; [sure_from, sure_to]: those it
+  // certainly maps. The window starts at the VMA's start if that is later
+  // than the fault's block, so an undecided start moves its end too.
+  size_t from = index, sure_from = index;
+  bool sure = true;
+  while (from > index - index % block && SameFileVma(from - 1, from) && !foreign(from - 1)) {
+    --from;
+    sure = sure && !undecided(from);
+    if (sure) sure_from = from;
+  }
   const size_t end = std::min<size_t>(table_end, from + block);
-  size_t to = index;
-  while (to + 1 < end && SameFileVma(to, to + 1) && !foreign(to + 1)) ++to;
+  const size_t far_end = std::min<size_t>(table_end, sure_from + block);
+  size_t to = index, sure_to = index;
+  sure = true;
+  while (to + 1 < far_end && SameFileVma(to, to + 1) && !foreign(to + 1)) {
+    ++to;
+    sure = sure && !undecided(to);
+    if (sure && to < end) sure_to = to;
+  }
   for (size_t j = from; j <= to; ++j) {
     PageState& page = pages_[j];
     if (page.residency == Residency::kNone && CachedWithoutPte(page) && !BeyondEof(page)) {
       page.residency = Residency::kPage;
       // A page MADV_PAGEOUT may have dropped from the page cache is mapped
       // only if it is still there.
-      if (CacheOpen(page) || maybe) page.open = true;
+      if (CacheOpen(page) || maybe || j < sure_from || j > sure_to) page.open = true;
       if (page.file < 0) page.shm_cached = false;
     }
   }

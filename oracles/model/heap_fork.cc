@@ -116,6 +116,7 @@ Outcome Model::Fork(const Op& op, StepEffects& fx) {
       // in their VMA: 6.1 did not merge an anon_vma-less VMA back into one
       // with an anon_vma on munlockall() (found under qemu).
       page.anon_vma = (*from)[i].anon_vma;
+      page.anon_vma_alt = (*from)[i].anon_vma_alt;
       page.anon_vma_open = (*from)[i].anon_vma_open || (!page.anon_vma && VmaHasAnonVma(*from, i));
       if (!keep_locks) page.lock = Lock::kNone;
     }

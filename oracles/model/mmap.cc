@@ -299,7 +299,16 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
   auto populate = [&]() {
     for (const size_t at : to_populate) {
       PageState& page = pages_[at];
-      if (BeyondEof(page)) continue;  // populate_vma_page_range()'s errors are ignored there
+      // A write fault of a private file page beyond EOF: do_cow_fault()
+      // gives the VMA its anon_vma (vmf_anon_prepare(); 6.1:
+      // anon_vma_prepare()) before __do_fault() finds no page (found by a
+      // 6.18 host soak: mlockall() then merged the VMA with its neighbour,
+      // whose resident pages a fork child got). populate_vma_page_range()'s
+      // errors are ignored there.
+      if (BeyondEof(page)) {
+        NoteAnonVma(pages_, at, /*prepared=*/true);
+        continue;
+      }
       fx.Note(Event::kMprotectPopulated);
       FaultIn(page, /*write=*/true, fx);
       NoteAnonVma(pages_, at);

@@ -79,6 +79,8 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
       old.residency = Residency::kNone;
       old.cow = false;
       if (whole != Whole::kNo && old.anon_vma) {
+        // Open: the VMA kept the anon_vma it had, or lost it.
+        old.anon_vma_alt = whole == Whole::kOpen ? old.anon_vma : 0;
         old.anon_vma = 0;
         old.anon_vma_open = whole == Whole::kOpen;
       }

@@ -33,6 +33,11 @@ constexpr UnmodelledRule kRules[] = {
     {"secretmem-charge-near-limit",
      "a secretmem fault this close to RLIMIT_MEMLOCK depends on the user's locked pages elsewhere",
      "mm/secretmem.c secretmem_fault(): the charge is the user's (user->locked_vm), not the process's"},
+    // The placement rule of oracles/files.h: file page k only at arena page
+    // k of a window, which Model::PageMlocked() and FileMapcount() rely on.
+    {"file-page-off-its-window",
+     "a file page mapped off its window (file page k maps only at arena page k or 32+k, oracles/files.h)",
+     "mm/mlock.c mlock_folio() and smaps' PSS: a page cache page's mappings elsewhere, which the model finds by placement"},
 };
 
 const char* Why(const char* id) {
@@ -82,6 +87,14 @@ const char* UnmodelledStep(const ModelConfig& config, const std::vector<Op>& ops
       return why;
     }
     model.Apply(ops[i]);
+    const std::vector<PageState>& pages = model.pages();
+    for (size_t p = 0; p < pages.size(); ++p) {
+      const bool placed = p == pages[p].file_page || p == kFileWindowPages + pages[p].file_page;
+      if (pages[p].mapped && pages[p].file >= 0 && !placed) {
+        *step = i;
+        return Why("file-page-off-its-window");
+      }
+    }
   }
   return nullptr;
 }

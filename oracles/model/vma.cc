@@ -6,6 +6,7 @@
 #include "oracles/model/outcome.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace mlc {
 
@@ -31,9 +32,18 @@ bool Model::SameVmaAttrs(size_t a, size_t b) const {
 }
 
 // mm/vma.c is_mergeable_anon_vma(): "return anon_vma1 == anon_vma2" unless
-// one of them is NULL; VMAs with anon_vmas of their own never merge.
+// one of them is NULL; VMAs with anon_vmas of their own never merge. Where
+// either may have another one (PageState::anon_vma_alt), only if no pair
+// agrees.
 bool Model::DistinctAnonVmas(const PageState& x, const PageState& y) {
-  return x.anon_vma != 0 && y.anon_vma != 0 && x.anon_vma != y.anon_vma;
+  if (x.anon_vma == 0 || y.anon_vma == 0 || x.anon_vma == y.anon_vma) return false;
+  const auto agree = [](uint32_t a, uint32_t b) { return a != 0 && a == b; };
+  return !agree(x.anon_vma_alt, y.anon_vma) && !agree(x.anon_vma, y.anon_vma_alt) &&
+         !agree(x.anon_vma_alt, y.anon_vma_alt);
+}
+
+bool Model::AnonVmasUndecided(const PageState& x, const PageState& y) {
+  return x.anon_vma != 0 && y.anon_vma != 0 && x.anon_vma != y.anon_vma && !DistinctAnonVmas(x, y);
 }
 
 Model::VmaSpan Model::SpanOf(uint64_t first, uint64_t count) const {
@@ -42,7 +52,8 @@ Model::VmaSpan Model::SpanOf(uint64_t first, uint64_t count) const {
     if (i >= pages_.size() || !SameVmaAttrs(static_cast<size_t>(i - 1), static_cast<size_t>(i))) {
       return VmaSpan::kCrosses;
     }
-    unknown = unknown || pages_[static_cast<size_t>(i)].seam;
+    unknown = unknown || pages_[static_cast<size_t>(i)].seam ||
+              AnonVmasUndecided(pages_[static_cast<size_t>(i - 1)], pages_[static_cast<size_t>(i)]);
   }
   return unknown ? VmaSpan::kUnknown : VmaSpan::kInside;
 }
@@ -140,9 +151,15 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
   if (id == 0 && to + 1 < pages.size() && compatible(to, to + 1)) id = pages[to + 1].anon_vma;
   if (id == 0 && from > 0 && compatible(from - 1, from)) id = pages[from - 1].anon_vma;
   if (id == 0) id = ++last_anon_vma_;
+  // A VMA that may have merged with one that had an anon_vma may have that
+  // one instead (PageState::anon_vma_alt).
+  uint32_t alt = 0;
+  for (size_t j = from; j <= to && alt == 0; ++j) alt = pages[j].anon_vma_alt;
+  if (alt == id) alt = 0;
   for (size_t j = from; j <= to; ++j) {
     pages[j].anon_vma = id;
     pages[j].anon_vma_open = false;
+    pages[j].anon_vma_alt = alt;
   }
 }
 
@@ -158,15 +175,29 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
 // seams) is marked open, and stays so until its mapping is replaced or a
 // fault settles it (NoteAnonVma()).
 void Model::SpreadAnonVmaOpenness(std::vector<PageState>& pages) {
+  // Each open page's alternative: the anon_vma of the nearest marked page.
+  std::vector<size_t> marked_before(pages.size());
   size_t start = 0;
   while (start < pages.size()) {
     size_t end = start + 1;
     while (end < pages.size() && SameVma(pages, end - 1, end)) ++end;
-    bool marked = false;
-    for (size_t j = start; j < end && !marked; ++j) marked = pages[j].mapped && !pages[j].shared && pages[j].anon_vma != 0;
-    if (marked) {
-      for (size_t j = start; j < end; ++j) {
-        if (pages[j].anon_vma == 0) pages[j].anon_vma_open = true;
+    size_t last = SIZE_MAX;
+    for (size_t j = start; j < end; ++j) {
+      if (pages[j].mapped && !pages[j].shared && pages[j].anon_vma != 0) last = j;
+      marked_before[j] = last;
+    }
+    if (last != SIZE_MAX) {
+      size_t after = SIZE_MAX;
+      for (size_t j = end; j-- > start;) {
+        if (pages[j].anon_vma != 0) {
+          after = j;
+          continue;
+        }
+        pages[j].anon_vma_open = true;
+        if (pages[j].anon_vma_alt != 0) continue;
+        const size_t before = marked_before[j];
+        const bool use_after = after != SIZE_MAX && (before == SIZE_MAX || after - j <= j - before);
+        pages[j].anon_vma_alt = pages[use_after ? after : before].anon_vma;
       }
     }
     start = end;

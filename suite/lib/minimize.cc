@@ -24,10 +24,13 @@ std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
   };
   const Op& op = ops[i];
   if (IsMmap(op.kind)) {
-    if (op.addr != 0 && op.region != kAbsoluteAddr) {
+    // Towards the arena's start: a file mapping only as far as its window
+    // allows (file page k at arena page k, oracles/files.h).
+    const uint64_t lowest = op.kind == OpKind::kMmapFile ? op.offset / kPage * kPage : 0;
+    if (op.addr > lowest && op.region != kAbsoluteAddr) {
       Op moved = op;
-      moved.addr = 0;
-      moved.region_base = 0;
+      moved.addr = lowest;
+      moved.region_base = lowest;
       with(moved);
       // The same, with the unlabelled calls aimed inside the mapping moved
       // along.
@@ -36,7 +39,7 @@ std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
       for (size_t j = i + 1; j < c.size(); ++j) {
         if (c[j].region == kNoRegion && !IsMmap(c[j].kind) && c[j].addr >= op.addr &&
             c[j].addr < op.addr + op.len) {
-          c[j].addr -= op.addr;
+          c[j].addr -= op.addr - lowest;
         }
       }
       out.push_back(ResolveRegions(c));

@@ -88,7 +88,9 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   if (hunt.detected && shrink) {
     hunt.rapidcheck_length = hunt.shrunk.size();
     hunt.shrunk = MinimizeSequence(hunt.shrunk, [&](const std::vector<Op>& ops) {
-      return SimulateSequence(ops, config, mutant.bug).verdict == Verdict::kDivergence;
+      size_t step = 0;
+      return UnmodelledStep(config, ops, &step) == nullptr &&
+             SimulateSequence(ops, config, mutant.bug).verdict == Verdict::kDivergence;
     });
     hunt.result = SimulateSequence(hunt.shrunk, config, mutant.bug);
   }

@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "oracles/model.h"
 #include "oracles/sequence_text.h"
 #include "suite/lib/mutants.h"
 #include "suite/lib/minimize.h"
@@ -158,6 +159,36 @@ TEST(MinimizeTest, DropsCallsAndSimplifiesArgumentsWhileTheSequenceStillFails) {
             "r0 = mmap(arena+0x0, 0x1000, PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE|MAP_LOCKED, -1, 0)\n"
             "munmap(arena+0x0, 0x1000)\n")
       << "after " << runs << " runs";
+}
+
+// A file page maps only at arena page k of a window (oracles/files.h): the
+// minimizer moves a file mapping at most to window 0, never to the arena's
+// start, and a sequence that breaks the rule is not the model's to judge
+// (found when a soak's shrunk report moved file page 20 to arena page 0).
+TEST(MinimizeTest, KeepsAFileMappingInItsWindow) {
+  SequenceFile file;
+  std::string error;
+  ASSERT_TRUE(ParseSequence("r0 = mmap_file(arena+0x34000, 0x2000, PROT_READ, MAP_PRIVATE|MAP_FIXED_NOREPLACE, MEMFD, 0x14000)\n"
+                            "mlock(arena+0x34000, 0x1000)\n",
+                            "window.seq", &file, &error))
+      << error;
+  const ModelConfig config = SimulatedConfig();
+  size_t step = 0;
+  ASSERT_EQ(UnmodelledStep(config, file.ops, &step), nullptr);
+  // "Fails" while the model covers it and the mlock still locks a page.
+  const std::vector<Op> minimal = MinimizeSequence(file.ops, [&](const std::vector<Op>& ops) {
+    if (ops.size() != 2 || UnmodelledStep(config, ops, &step) != nullptr) return false;
+    Model model(config);
+    model.Apply(ops[0]);
+    return model.Apply(ops[1]) == Ok() && model.VmLckKb() > 0;
+  });
+  EXPECT_EQ(FormatSequence(minimal),
+            "r0 = mmap_file(arena+0x14000, 0x1000, PROT_READ, MAP_PRIVATE|MAP_FIXED_NOREPLACE, MEMFD, 0x14000)\n"
+            "mlock(arena+0x14000, 0x1000)\n");
+  std::vector<Op> off_window = file.ops;
+  off_window[0].addr = 0;
+  EXPECT_THAT(UnmodelledStep(config, off_window, &step), ::testing::HasSubstr("off its window"));
+  EXPECT_EQ(step, 0u);
 }
 
 TEST(MinimizeTest, RenumbersRegionsInTheOrderTheirMmapsCome) {
