@@ -45,41 +45,66 @@ uint32_t PageBitsFor(const SmapsVma& vma) {
   return bits;
 }
 
-// Reads the pagemap entries of every page of the arena's VMAs (one pread per
-// run of adjacent VMAs) and the kpageflags of the present ones (PFNs
-// sorted, nearby ones read together), and writes one PageFlagBit byte per
-// VMA page into `out`. Returns the number of bytes written.
-size_t ObservePageFlags(const wire::WireVma* vmas, uint32_t count, unsigned char* out, uint64_t* kernel_ns) {
-  constexpr uint64_t kPresent = uint64_t{1} << 63;
-  constexpr uint64_t kPfnMask = (uint64_t{1} << 55) - 1;
-  const uint64_t t0 = raw::MonotonicNs();
-  size_t present = 0;
+// Reads the pagemap entries of the arena's VMAs into `entries` (one pread
+// per run of adjacent VMAs).
+void ReadPagemap(const wire::WireVma* vmas, uint32_t count, uint64_t* entries) {
   for (uint32_t i = 0; i < count;) {
     uint32_t j = i;
     while (j + 1 < count && vmas[j + 1].first_page == vmas[j].first_page + vmas[j].pages) ++j;
     const uint64_t first = vmas[i].first_page;
     const uint64_t pages = vmas[j].first_page + vmas[j].pages - first;
     const uint64_t vpn = g_config.arena_base / g_page_size + first;
-    if (raw::Pread(g_pagemap_fd, g_pagemap + first, pages * 8, vpn * 8) != static_cast<long>(pages * 8)) {
+    if (raw::Pread(g_pagemap_fd, entries + first, pages * 8, vpn * 8) != static_cast<long>(pages * 8)) {
       ChildFail("cannot read /proc/self/pagemap", errno);
-    }
-    for (uint64_t p = first; p < first + pages; ++p) {
-      if (g_pagemap[p] & kPresent) g_pfns[present++] = {g_pagemap[p] & kPfnMask, p};
     }
     i = j + 1;
   }
-  std::sort(g_pfns, g_pfns + present, [](const PfnPage& a, const PfnPage& b) { return a.pfn < b.pfn; });
-  // kpageflags of each present page, in place of its pagemap entry.
-  for (size_t i = 0; i < present;) {
-    size_t j = i;
-    while (j + 1 < present && g_pfns[j + 1].pfn - g_pfns[i].pfn < kKpfBatch) ++j;
-    const uint64_t base = g_pfns[i].pfn;
-    const uint64_t n = g_pfns[j].pfn - base + 1;
-    if (raw::Pread(g_kpageflags_fd, g_kpf, n * 8, base * 8) != static_cast<long>(n * 8)) {
-      ChildFail("cannot read /proc/kpageflags", errno);
+}
+
+// Reads the pagemap entries of every page of the arena's VMAs and the
+// kpageflags of the present ones (PFNs sorted, nearby ones read together),
+// and writes one PageFlagBit byte per VMA page into `out`. Returns the
+// number of bytes written. A page may move between the two reads
+// (compaction or NUMA balancing migrates it, mm/migrate.c; a migration
+// entry is no present pte meanwhile), and its old PFN may by then hold
+// anyone's page: the pagemap is read again afterwards, and everything is
+// read again until no page moved.
+size_t ObservePageFlags(const wire::WireVma* vmas, uint32_t count, unsigned char* out, uint64_t* kernel_ns) {
+  constexpr uint64_t kPresent = uint64_t{1} << 63;
+  constexpr uint64_t kPfnMask = (uint64_t{1} << 55) - 1;
+  constexpr int kAttempts = 64;
+  const uint64_t t0 = raw::MonotonicNs();
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == kAttempts) ChildFail("arena pages kept moving while their kpageflags were read", 0);
+    ReadPagemap(vmas, count, g_pagemap);
+    size_t present = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      for (uint64_t p = vmas[i].first_page; p < vmas[i].first_page + vmas[i].pages; ++p) {
+        if (g_pagemap[p] & kPresent) g_pfns[present++] = {g_pagemap[p] & kPfnMask, p};
+      }
     }
-    for (size_t k = i; k <= j; ++k) g_pagemap[g_pfns[k].page] = g_kpf[g_pfns[k].pfn - base] | kPresent;
-    i = j + 1;
+    std::sort(g_pfns, g_pfns + present, [](const PfnPage& a, const PfnPage& b) { return a.pfn < b.pfn; });
+    // kpageflags of each present page, in place of its pagemap entry.
+    for (size_t i = 0; i < present;) {
+      size_t j = i;
+      while (j + 1 < present && g_pfns[j + 1].pfn - g_pfns[i].pfn < kKpfBatch) ++j;
+      const uint64_t base = g_pfns[i].pfn;
+      const uint64_t n = g_pfns[j].pfn - base + 1;
+      if (raw::Pread(g_kpageflags_fd, g_kpf, n * 8, base * 8) != static_cast<long>(n * 8)) {
+        ChildFail("cannot read /proc/kpageflags", errno);
+      }
+      for (size_t k = i; k <= j; ++k) g_pagemap[g_pfns[k].page] = g_kpf[g_pfns[k].pfn - base] | kPresent;
+      i = j + 1;
+    }
+    ReadPagemap(vmas, count, g_pagemap_again);
+    bool moved = false;
+    for (uint32_t i = 0; i < count && !moved; ++i) {
+      for (uint64_t p = vmas[i].first_page; p < vmas[i].first_page + vmas[i].pages && !moved; ++p) {
+        moved = (g_pagemap[p] & kPresent) != (g_pagemap_again[p] & kPresent);
+      }
+    }
+    for (size_t k = 0; k < present && !moved; ++k) moved = (g_pagemap_again[g_pfns[k].page] & kPfnMask) != g_pfns[k].pfn;
+    if (!moved) break;
   }
   *kernel_ns += raw::MonotonicNs() - t0;
   // include/uapi/linux/kernel-page-flags.h

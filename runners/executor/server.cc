@@ -294,6 +294,7 @@ int Main(int argc, char** argv) {
   hello.page_flags = g_page_flags;
   if (g_page_flags) {
     g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+    g_pagemap_again = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
     g_pfns = static_cast<PfnPage*>(MapBuffer(g_config.arena_pages * sizeof(PfnPage)));
     g_kpf = static_cast<uint64_t*>(MapBuffer(kKpfBatch * sizeof(uint64_t)));
   }

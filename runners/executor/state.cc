@@ -26,6 +26,7 @@ bool g_has_tmpfile = false;
 int g_kpageflags_fd = -1;
 int g_pagemap_fd = -1;
 uint64_t* g_pagemap = nullptr;
+uint64_t* g_pagemap_again = nullptr;
 PfnPage* g_pfns = nullptr;
 uint64_t* g_kpf = nullptr;
 int g_pid = 0;

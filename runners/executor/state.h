@@ -67,6 +67,7 @@ extern bool g_has_tmpfile;
 extern int g_kpageflags_fd;
 extern int g_pagemap_fd;
 extern uint64_t* g_pagemap;  // one entry per arena page
+extern uint64_t* g_pagemap_again;  // the same, read after kpageflags (ObservePageFlags())
 struct PfnPage {
   uint64_t pfn;
   uint64_t page;

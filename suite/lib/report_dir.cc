@@ -25,11 +25,12 @@ bool WriteReportDir(const std::string& dir, const ReportInputs& in, std::string*
   // The header makes the file ready for the regression corpus: its rule is
   // the one the first diverging channel broke.
   const std::string rule = BrokenRule(in);
-  const std::vector<std::pair<std::string, std::string>> header = {
+  std::vector<std::pair<std::string, std::string>> header = {
       {"rule", rule},
       {"found", in.release},
       {"diverging-step", std::to_string(in.result.diverging_step)},
       {"rerun", in.rerun}};
+  if (in.config.thp) header.emplace_back("profile", "thp");  // replay runs it under --thp too
   const std::pair<const char*, std::string> files[] = {
       {"sequence.txt", FormatSequence(in.ops, header)},
       {"report.txt", RenderReport(report_txt)},

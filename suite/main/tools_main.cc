@@ -33,7 +33,8 @@ constexpr const char* kReplayHelp =
     "usage: mlockcheck replay FILE\n"
     "Runs the sequence file FILE on this kernel step by step and prints every channel\n"
     "after every call; a step where kernel and model differ is marked '!!' and explained,\n"
-    "and a divergence that is a registered kernel erratum is named.\n"
+    "and a divergence that is a registered kernel erratum is named. A file whose header\n"
+    "has '# profile: thp' (found by a --thp run) replays under the THP profile.\n"
     "exit codes: 0 kernel and model agree, 1 a step diverged, 2 usage, file or harness\n"
     "            error, 4 the file needs something this kernel or host lacks\n";
 
@@ -51,6 +52,16 @@ constexpr const char* kReproHelp =
 int Usage(const std::string& why) {
   std::cerr << "mlockcheck: " << why << "\n" << kUsage;
   return kExitHarness;
+}
+
+// The run profile a sequence file's header names ("# profile: thp" from a
+// --thp run's report); false, with the error printed, for one not known.
+bool ProfileOf(const std::string& path, const SequenceFile& file, bool* thp) {
+  const auto it = file.header.find("profile");
+  *thp = it != file.header.end() && it->second == "thp";
+  if (it == file.header.end() || *thp) return true;
+  std::cerr << "mlockcheck: " << path << ": unknown profile '" << it->second << "' (known: thp)\n";
+  return false;
 }
 
 bool LoadFile(const std::string& path, SequenceFile* file) {
@@ -93,6 +104,7 @@ int Replay(const std::string& path) {
   SequenceFile file;
   if (!LoadFile(path, &file)) return kExitHarness;
   RunOptions options;
+  if (!ProfileOf(path, file, &options.thp)) return kExitHarness;
   options.steps = static_cast<uint32_t>(std::max<size_t>(file.ops.size(), 1));
   auto& ctx = SuiteContext::Get();
   std::string message;
@@ -110,6 +122,10 @@ int Replay(const std::string& path) {
             << config.profile.Describe() << "\n"
             << "arena A = " << HexString(config.arena_base) << "; page map of pages " << window.first << "-"
             << (window.end == 0 ? 0 : window.end - 1) << ": " << kPageMapLegend << "\n";
+  if (config.thp) {
+    std::cout << "THP profile (the file's '# profile: thp'): private anonymous mappings MADV_HUGEPAGE, the "
+                 "kernel's PMD mappings adopted after every step\n";
+  }
   if (file.header.count("rule")) std::cout << "rule: " << file.header.at("rule") << "\n";
   Stepper stepper(config);
   size_t divergent_steps = 0;
@@ -181,6 +197,14 @@ int Replay(const std::string& path) {
 int Repro(const std::string& path, const MutantInfo* mutant) {
   SequenceFile file;
   if (!LoadFile(path, &file)) return kExitHarness;
+  bool thp = false;
+  if (!ProfileOf(path, file, &thp)) return kExitHarness;
+  if (thp) {
+    // Which ranges the kernel PMD-maps is an input of the THP profile that a
+    // standalone program cannot know in advance.
+    std::cerr << "mlockcheck: " << path << ": found under --thp; a reproducer runs with THP off, use ./mlockcheck replay\n";
+    return kExitNothingRan;
+  }
   std::string why;
   ModelConfig config = HostModelConfig(&why);
   if (!why.empty()) {
