@@ -56,6 +56,9 @@ const std::vector<VersionBoundary>& VersionBoundaries() {
        "mm/mremap: complete refactor of move_vma(); check_mremap_params() checks new_addr before the lookup"},
       {"mremap-multi-vma", {6, 17, 0}, "d23cb648e365",
        "mm/mremap: permit mremap() move of multiple VMAs; mm/mremap: check remap conditions earlier"},
+      {"anon-vma-merge-into-unfaulted", {6, 16, 0}, "879bca0a2c4f", "mm/vma: fix incorrectly disallowed anonymous VMA merges"},
+      {"mremap-dontunmap-no-self-merge", {7, 3, 0}, "838bb60dc215",
+       "mm/mremap: fix locked_vm leak from MREMAP_DONTUNMAP self-merge"},
   };
   return table;
 }
@@ -86,6 +89,16 @@ KernelVersion StableVersion(const KernelVersion& from_release, std::string_view 
   return from_release;
 }
 
+// The stable backports of 838bb60dc215 (Debian's changelogs: ChangeLog-6.1.191
+// and ChangeLog-6.12.114 list it), each in its own form.
+static KernelProfile::DontunmapMerge DontunmapMergeOf(const KernelVersion& v) {
+  using M = KernelProfile::DontunmapMerge;
+  if (!(v < Since("mremap-dontunmap-no-self-merge"))) return M::kNotWithSource;
+  if (v.major == 6 && v.minor == 1 && !(v < KernelVersion{6, 1, 191})) return M::kNotWhenTouchingSource;
+  if (v.major == 6 && v.minor == 12 && !(v < KernelVersion{6, 12, 114})) return M::kNotWithSource;
+  return M::kWithSource;
+}
+
 std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::string* why, std::string_view build) {
   auto version = ParseKernelRelease(release);
   if (version) version = StableVersion(*version, build);
@@ -114,6 +127,8 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.mremap_new_addr_checked_early = since("mremap-rework");
   p.mmap_unmap_failure_is_enomem = !since("mmap-unmap-error-returned");
   p.mprotect_unaccounts_unfaulted_anon = since("mprotect-unaccounts-unfaulted-anon");
+  p.anon_vma_merges_into_unfaulted = since("anon-vma-merge-into-unfaulted");
+  p.dontunmap_merge = DontunmapMergeOf(*version);
   return p;
 }
 

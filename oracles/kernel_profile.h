@@ -73,6 +73,24 @@ struct KernelProfile {
   bool mremap_modelled = true;
   bool mremap_classic = false;          // 6.1-6.16: validates after the unmaps, one VMA per move
   bool mremap_new_addr_checked_early = true;  // 6.15+: new_addr's alignment before the lookup
+  // MREMAP_DONTUNMAP of an unfaulted anonymous VMA (copy_vma() gives the
+  // copy the pgoff of its new address, so it may merge): unfixed kernels
+  // let the copy merge with any alike neighbour, the source VMA included;
+  // "mm/mremap: fix locked_vm leak from MREMAP_DONTUNMAP self-merge"
+  // (838bb60dc215, 7.3) keeps it from merging with the source: 6.12.114+
+  // and mainline leave the source out of prev/next (6.12.118 mm/vma.c
+  // copy_vma()), 6.1.191+ does not merge at all when the new range touches
+  // the source (6.1.192 mm/mmap.c copy_vma(): "simply do not attempt to
+  // merge in that case").
+  // A VMA with an anon_vma whose flags change may merge into an alike
+  // neighbour without one since v6.16 (879bca0a2c4f "mm/vma: fix incorrectly
+  // disallowed anonymous VMA merges"); before, is_mergeable_anon_vma()
+  // refused it: the neighbour's empty anon_vma_chain is not
+  // list_is_singular() (v6.1 mm/mmap.c, v6.12 mm/vma.c), "incorrectly
+  // rejecting merge cases for 15 years".
+  bool anon_vma_merges_into_unfaulted = true;
+  enum class DontunmapMerge : uint8_t { kWithSource, kNotWhenTouchingSource, kNotWithSource };
+  DontunmapMerge dontunmap_merge = DontunmapMerge::kNotWithSource;
   // mmap(MAP_FIXED) whose unmapping of the old range fails (a split that
   // hugetlb_vm_op_split() refuses, EINVAL) returns ENOMEM before v6.12:
   // mmap_region() answered any do_mas_munmap()/do_vmi_munmap() failure with

@@ -55,6 +55,12 @@ struct PageState {
   // attributes and no seam between them are certainly one VMA, which
   // mremap's "within one VMA" rule needs. Not compared (model-internal).
   bool seam = false;
+  // A VMA boundary certainly lies just before this page although both sides
+  // look alike: a merge the kernel refused (MREMAP_DONTUNMAP's copy next to
+  // its source, KernelProfile::dontunmap_merge) that no call since had a
+  // chance to make (MarkSeam() clears it, as do lock changes of mlockall()
+  // and munlockall(), whose vma_modify_flags() may merge). Model-internal.
+  bool unmerged_start = false;
   // Pages without a file: vm_pgoff minus the page's own index. do_mmap()
   // gives a private anonymous VMA "pgoff = addr >> PAGE_SHIFT" (0 here);
   // move_vma() -> copy_vma() keeps the old pgoff of a VMA with an anon_vma
@@ -402,7 +408,12 @@ class Model {
   // state (thp_folio_, mutant_stale_mlock_) dropped.
   void ResetPage(size_t i, const PageState& state = PageState{});
   void MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_count, bool dontunmap, StepEffects& fx);
-  void MergeRepositionedVma(uint64_t to, uint64_t count);
+  // Whether the copy of a repositioned VMA merges with its neighbour on one
+  // side: as the rules of MergeRepositionedVma() say, refused (a certain
+  // boundary), or not determined.
+  enum class MergeSide : uint8_t { kRules, kRefused, kOpen };
+  void MergeRepositionedVma(uint64_t to, uint64_t count, MergeSide prev = MergeSide::kRules,
+                            MergeSide next = MergeSide::kRules);
   bool SameVmaAttrs(size_t a, size_t b) const;
   // Whether two pages' VMAs certainly have different anon_vmas, and whether
   // the model cannot tell (each has one, they may agree).
@@ -421,6 +432,11 @@ class Model {
   void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
   // Marks alike neighbours of anon_vma VMAs open (vma.cc); after every call.
   void SpreadAnonVmaOpenness(std::vector<PageState>& pages);
+  // Before 6.16 (KernelProfile::anon_vma_merges_into_unfaulted): the merges
+  // that the call's flag changes attempted and is_mergeable_anon_vma()
+  // refused, as certain boundaries (PageState::unmerged_start); `before` is
+  // the arena as the call found it.
+  void NoteRefusedMerges(const std::vector<PageState>& before);
   bool SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const;
 
   Outcome ApplyOp(const Op& op, StepEffects& fx);

@@ -82,6 +82,18 @@ void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
 }
 
 void Model::SetAllLocks(Lock lock, StepEffects& fx) {
+  // mlock_fixup() -> vma_modify_flags() of a VMA whose flags change may
+  // merge it with its neighbours: a refused merge is open again.
+  for (size_t i = 0; i < pages_.size(); ++i) {
+    PageState& page = pages_[i];
+    const bool changes = page.mapped && page.file != kSecretmem && !page.hugetlb && page.lock != lock;
+    const bool prev_changes = i > 0 && pages_[i - 1].mapped && pages_[i - 1].file != kSecretmem &&
+                              !pages_[i - 1].hugetlb && pages_[i - 1].lock != lock;
+    if (page.unmerged_start && (changes || prev_changes)) {
+      page.unmerged_start = false;
+      page.seam = true;
+    }
+  }
   for (auto& page : pages_) {
     if (page.mapped && page.file == kSecretmem) fx.Note(Event::kSecretmemStaysLocked);  // mlock_fixup()
     // mlock_fixup() leaves hugetlb VMAs alone too: "don't set VM_LOCKED or

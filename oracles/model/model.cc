@@ -94,7 +94,13 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   StepEffects& fx = effects ? *effects : scratch;
   drain_this_step_ = false;
   fork_child_.reset();
+  const bool changes_flags = op.kind == OpKind::kMprotect || op.kind == OpKind::kMlock || op.kind == OpKind::kMlock2 ||
+                             op.kind == OpKind::kMunlock || op.kind == OpKind::kMlockall ||
+                             op.kind == OpKind::kMunlockall;
+  std::vector<PageState> before;
+  if (changes_flags && !config_.profile.anon_vma_merges_into_unfaulted) before = pages_;
   const Outcome outcome = ApplyOp(op, fx);
+  if (!before.empty()) NoteRefusedMerges(before);
   SpreadAnonVmaOpenness(pages_);
   SpreadAnonVmaOpenness(heap_);
   if (!thp_.empty()) {

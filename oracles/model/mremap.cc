@@ -68,6 +68,44 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
   bool faulted = VmaHasAnonVma(pages_, static_cast<size_t>(from));
   for (const PageState& page : moved) faulted = faulted || page.anon_vma_open;
   const bool repositioned = first.file < 0 && !first.shared && !first.hugetlb && !faulted;
+  // MREMAP_DONTUNMAP keeps the source VMA (the one holding the range, split
+  // to the range first when VM_LOCKED): which sides of the copy touch it.
+  MergeSide prev_side = MergeSide::kRules, next_side = MergeSide::kRules;
+  if (dontunmap && repositioned && config_.profile.dontunmap_merge != KernelProfile::DontunmapMerge::kWithSource) {
+    const bool split_first = first.lock != Lock::kNone;
+    // 1: pages a..b are certainly one VMA, 0: certainly not, 2: not determined.
+    auto one_vma = [&](uint64_t a, uint64_t b) {
+      bool open = false;
+      for (uint64_t i = a + 1; i <= b; ++i) {
+        if (!SameVma(pages_, static_cast<size_t>(i - 1), static_cast<size_t>(i))) return 0;
+        open = open || pages_[static_cast<size_t>(i)].seam;
+      }
+      return open ? 2 : 1;
+    };
+    int touches_prev = 0, touches_next = 0;
+    const uint64_t end = to + new_count;
+    if (SpanOf(from, count) != VmaSpan::kInside) {
+      touches_prev = touches_next = 2;  // several VMAs (a 6.17+ move): not followed
+    } else {
+      if (to == from + count) touches_prev = 1;
+      if (to > from + count && !split_first) touches_prev = one_vma(from + count - 1, to - 1);
+      if (end == from) touches_next = 1;
+      if (end < from && !split_first) touches_next = one_vma(end, from);
+    }
+    auto side = [](int touches) { return touches == 1 ? MergeSide::kRefused : touches == 2 ? MergeSide::kOpen : MergeSide::kRules; };
+    if (config_.profile.dontunmap_merge == KernelProfile::DontunmapMerge::kNotWithSource) {
+      // 6.12.114+, 7.3+ copy_vma(): "if (vmg.prev == vma) vmg.prev = NULL;
+      // if (vmg.next == vma) vmg.next = NULL;".
+      prev_side = side(touches_prev);
+      next_side = side(touches_next);
+    } else if (touches_prev == 1 || touches_next == 1) {
+      // 6.1.191+ copy_vma(): "if (can_self_merge && keep_source && (addr ==
+      // vma->vm_end || vma->vm_start == addr + len)) new_vma = NULL".
+      prev_side = next_side = MergeSide::kRefused;
+    } else if (touches_prev == 2 || touches_next == 2) {
+      prev_side = next_side = MergeSide::kOpen;
+    }
+  }
   // The new VMA's flags; old_len 0 (a shared mapping "duplicated") takes
   // the VMA's own, though the aliasing that creates is not modelled.
   const PageState last = count > 0 ? moved.back() : first;
@@ -111,7 +149,7 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
   }
   MarkSeam(to);
   MarkSeam(to + new_count);
-  if (repositioned) MergeRepositionedVma(to, new_count);
+  if (repositioned) MergeRepositionedVma(to, new_count, prev_side, next_side);
 }
 
 // copy_vma() -> vma_merge_new_range() (6.1: vma_merge()) merges the new VMA
@@ -120,8 +158,9 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
 // do); prev and next both only when their anon_vmas agree (6.1 vma_merge():
 // is_mergeable_anon_vma(prev->anon_vma, next->anon_vma); can_vma_merge_right()
 // since 6.12), else it stays apart from next. Where an anon_vma of either is
-// open, so is that boundary (the seam stays).
-void Model::MergeRepositionedVma(uint64_t to, uint64_t count) {
+// open, so is that boundary (the seam stays). A side whose merge is refused
+// keeps a certain boundary (PageState::unmerged_start), an open one its seam.
+void Model::MergeRepositionedVma(uint64_t to, uint64_t count, MergeSide prev, MergeSide next) {
   const auto alike = [&](uint64_t a) { return a + 1 < pages_.size() && SameVma(pages_, a, a + 1); };
   // Whether the alike pages from `start` on, towards `dir`, carry an
   // anon_vma or may carry one.
@@ -132,12 +171,16 @@ void Model::MergeRepositionedVma(uint64_t to, uint64_t count) {
       if ((dir < 0 && (j == 0 || !alike(j - 1))) || (dir > 0 && !alike(j))) return false;
     }
   };
-  const bool merges_prev = to > 0 && alike(to - 1);
-  if (merges_prev) pages_[static_cast<size_t>(to)].seam = false;
+  const bool alike_prev = to > 0 && alike(to - 1);
   const uint64_t end = to + count;
-  if (end < pages_.size() && alike(end - 1) && !(merges_prev && marked(to - 1, -1) && marked(end, 1))) {
+  const bool alike_next = end < pages_.size() && alike(end - 1);
+  const bool may_merge_prev = alike_prev && prev != MergeSide::kRefused;
+  if (alike_prev && prev == MergeSide::kRules) pages_[static_cast<size_t>(to)].seam = false;
+  if (alike_next && next == MergeSide::kRules && !(may_merge_prev && marked(to - 1, -1) && marked(end, 1))) {
     pages_[static_cast<size_t>(end)].seam = false;
   }
+  if (alike_prev && prev == MergeSide::kRefused) pages_[static_cast<size_t>(to)].unmerged_start = true;
+  if (alike_next && next == MergeSide::kRefused) pages_[static_cast<size_t>(end)].unmerged_start = true;
 }
 
 // mremap(2), mm/mremap.c as of 6.17/6.18 (ref 30, 59), in the order of

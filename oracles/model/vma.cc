@@ -13,7 +13,9 @@ namespace mlc {
 using namespace model_outcome;
 
 void Model::MarkSeam(uint64_t index) {
-  if (index < pages_.size()) pages_[index].seam = true;
+  if (index >= pages_.size()) return;
+  pages_[index].seam = true;
+  pages_[index].unmerged_start = false;  // the call may merge here now
 }
 
 // Flags and offsets that two pages of one VMA share: different values mean
@@ -22,7 +24,7 @@ void Model::MarkSeam(uint64_t index) {
 bool Model::SameVmaAttrs(size_t a, size_t b) const {
   const PageState& x = pages_[a];
   const PageState& y = pages_[b];
-  if (!x.mapped || !y.mapped) return false;
+  if (!x.mapped || !y.mapped || y.unmerged_start) return false;
   if (x.shared != y.shared || x.prot != y.prot || x.lock != y.lock || x.file != y.file || x.account != y.account) {
     return false;
   }
@@ -76,7 +78,7 @@ void Model::UnmapPages(uint64_t first, uint64_t count, StepEffects& fx) {
 bool Model::SameVma(const std::vector<PageState>& pages, size_t a, size_t b) const {
   const PageState& x = pages[a];
   const PageState& y = pages[b];
-  if (!x.mapped || !y.mapped || x.shared != y.shared || x.prot != y.prot || x.lock != y.lock ||
+  if (!x.mapped || !y.mapped || y.unmerged_start || x.shared != y.shared || x.prot != y.prot || x.lock != y.lock ||
       x.file != y.file || x.account != y.account || DistinctAnonVmas(x, y)) {
     return false;
   }
@@ -166,9 +168,9 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
 // Whether alike neighbours of a VMA with an anon_vma are merged into it, and
 // so share it, is decided by history the model does not track: mm/vma.c
 // is_mergeable_anon_vma() lets a VMA without one merge with one that has one
-// (unless either had uncowed fork parents, vma_had_uncowed_parents(), 6.16+),
-// and 6.1's mlock_fixup() -> vma_merge() with apply_mlockall_flags()'s stale
-// prev merged less than later kernels. The merged VMA keeps the anon_vma
+// (unless either had uncowed fork parents, vma_had_uncowed_parents(), 6.16+;
+// before 6.16 only a VMA without one merging into one with one, the refusals
+// NoteRefusedMerges() makes certain). The merged VMA keeps the anon_vma
 // after its marked pages are unmapped or change flags again (__split_vma()
 // copies it to both halves), so the question outlives the neighbour. After
 // every call, each unmarked private page alike with a marked one (ignoring
@@ -201,6 +203,33 @@ void Model::SpreadAnonVmaOpenness(std::vector<PageState>& pages) {
       }
     }
     start = end;
+  }
+}
+
+// vma_modify_flags() of the VMA whose flags changed (M) tries to merge it
+// with each alike neighbour (N); when both sides of a boundary changed, the
+// right one was modified last and merges with its prev (apply_vma_lock_flags(),
+// apply_mlockall_flags() and do_mprotect_pkey() walk upwards). Before 6.16,
+// is_mergeable_anon_vma(M's anon_vma, N's, N) refuses when only M has one:
+// "(!anon_vma1 || !anon_vma2) && list_is_singular(&vma->anon_vma_chain)" is
+// false for N's empty chain (v6.1 mm/mmap.c, v6.12 mm/vma.c; found under
+// qemu on Debian's 6.1 and 6.12: a locked page faulted into an anon_vma of
+// its own stayed apart after munlock). Only certain states count: M with an
+// anon_vma when the call began, N without one before and after it.
+void Model::NoteRefusedMerges(const std::vector<PageState>& before) {
+  auto changed = [&](size_t i) {
+    return before[i].mapped && pages_[i].mapped &&
+           (before[i].prot != pages_[i].prot || before[i].lock != pages_[i].lock);
+  };
+  auto without = [](const PageState& page) { return page.anon_vma == 0 && !page.anon_vma_open; };
+  for (size_t i = 1; i < pages_.size(); ++i) {
+    if (!pages_[i].seam || pages_[i].unmerged_start || !SameVmaAttrs(i - 1, i)) continue;
+    if (pages_[i].shared || pages_[i].hugetlb) continue;  // no anon_vma; hugetlb VMAs never merge
+    const bool right = changed(i);
+    if (!right && !changed(i - 1)) continue;
+    const size_t m = right ? i : i - 1;
+    const size_t n = right ? i - 1 : i;
+    if (before[m].anon_vma != 0 && without(before[n]) && without(pages_[n])) pages_[i].unmerged_start = true;
   }
 }
 

@@ -272,6 +272,79 @@ TEST_F(ReferenceScenarioOracleTest, MprotectPopulateBeyondEofGivesTheVmaAnAnonVm
   EXPECT_EQ(predicted.fork_child->rss_open_kb, 8u);
 }
 
+// 6.18 (no 838bb60dc215): the DONTUNMAP copy at page 0x18 merges with its
+// source (pages 0-0x17) and with pages 0x20-0x2f, one VMA again.
+TEST_F(ReferenceScenarioOracleTest, DontunmapCopyNextToItsSourceMergesByVersion) {
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), AtPage(0x18));
+  EXPECT_FALSE(model_.pages()[0x18].unmerged_start);
+  EXPECT_NE(model_.SpanOf(0, 0x30), Model::VmaSpan::kCrosses);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // one VMA that ends at 0x30, not 0x19
+  EXPECT_EQ(Step(), AtPage(0x18));           // [0x18, 0x30) ends the VMA: it grows
+  EXPECT_TRUE(model_.pages()[0x30].mapped);
+}
+
+// The same calls where the fix of the self-merge is in: 6.12.114+ leaves
+// the source out (the copy merges with pages 0x20-0x2f only), 6.1.191+ merges
+// nothing when the copy touches the source; 6.1.190 merges as 6.18 does.
+TEST(DontunmapMergeTest, TheCopyKeepsApartFromItsSourceWhereTheFixIsIn) {
+  std::vector<Op> ops;
+  for (const Scenario& s : ReferenceScenarios()) {
+    if (s.name == "DontunmapCopyNextToItsSourceMergesByVersion") ops = s.ops;
+  }
+  ASSERT_EQ(ops.size(), 4u);
+  struct Case {
+    const char* release;
+    const char* build;
+    Outcome across, grow;
+  };
+  const Case cases[] = {
+      {"6.12.118+deb12-cloud-amd64", "", Fails(uapi::kEfault), AtPage(0x18)},
+      {"6.1.0-57-cloud-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-1 (2026-11-02)", Fails(uapi::kEfault),
+       Fails(uapi::kEfault)},
+      {"6.1.190", "", Fails(uapi::kEnomem), AtPage(0x18)},
+      {"7.3.0", "", Fails(uapi::kEfault), AtPage(0x18)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.release);
+    ModelConfig config = TestConfig();
+    config.profile = ProfileForRelease(c.release, nullptr, c.build).value();
+    Model model(config);
+    EXPECT_EQ(model.Apply(ops[0]), AtPage(0));
+    EXPECT_EQ(model.Apply(ops[1]), AtPage(0x18));
+    EXPECT_EQ(model.Apply(ops[2]), c.across);
+    EXPECT_EQ(model.Apply(ops[3]), c.grow);
+  }
+}
+
+// Before 6.16 the locked page, faulted into an anon_vma of its own, does
+// not merge back into the unfaulted VMA before it when munlock makes them
+// alike (is_mergeable_anon_vma(): that VMA's anon_vma_chain is empty): two
+// VMAs, so mremap across them is EFAULT; 6.16+ merges them, and the VMA
+// grows in place (found under qemu on Debian's 6.1.192 and 6.12.118).
+TEST(AnonVmaMergeTest, BeforeSixSixteenAFaultedVmaDoesNotMergeIntoAnUnfaultedOne) {
+  const std::vector<Op> ops = {
+      MmapPages(0, 0, 13, kRw, kAnonPrivate),
+      RangePages(OpKind::kMlock, 12, 1),
+      RangePages(OpKind::kMunlock, 0, 17),
+  };
+  for (const char* release : {"6.1.192", "6.12.118", "6.15.11", "6.16.0"}) {
+    SCOPED_TRACE(release);
+    ModelConfig config = TestConfig();
+    config.profile = ProfileForRelease(release, nullptr).value();
+    Model model(config);
+    EXPECT_EQ(model.Apply(ops[0]), AtPage(0));
+    EXPECT_EQ(model.Apply(ops[1]), Ok());
+    EXPECT_NE(model.pages()[12].anon_vma, 0u);
+    EXPECT_EQ(model.Apply(ops[2]), Fails(uapi::kEnomem));
+    const bool merged = config.profile.anon_vma_merges_into_unfaulted;
+    EXPECT_EQ(merged, std::string(release) == "6.16.0");
+    EXPECT_EQ(model.pages()[12].unmerged_start, !merged);
+    EXPECT_EQ(model.SpanOf(8, 5), merged ? Model::VmaSpan::kUnknown : Model::VmaSpan::kCrosses);
+    EXPECT_EQ(model.Apply(MremapPages(8, 5, 6, 0)), merged ? AtPage(8) : Fails(uapi::kEfault));
+  }
+}
+
 // Seams at pages 4 and 15 (the mprotect that changed nothing) and 22 (the
 // second mlock) may be VMA boundaries; every fault still finds the anon_vma
 // of the first write, so the pages stay one VMA for mremap.
