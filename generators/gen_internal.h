@@ -100,6 +100,14 @@ struct Targets {
   std::vector<uint64_t> beyond_eof;       // file pages mapped beyond their file's EOF
   // Per file: the lowest file page a VM_LOCKED mapping maps, or -1.
   int64_t lowest_locked_file_page[kFileCount] = {-1, -1, -1};
+  // A present page-cache page mapped twice, locked in one mapping only:
+  // reclaim must keep it in both (ref 66).
+  bool file_page_locked_once = false;
+  // A present page-cache page (arena page, its file, whether its VMA is
+  // locked): GenMmapFile() maps it again in the other window, for reclaim.
+  int64_t present_file_page = -1;
+  int present_file = -1;
+  bool present_file_locked = false;
   bool heap_mapped = false;
   bool heap_locked = false;
 };
@@ -152,6 +160,7 @@ Op GenMremap(const Targets& t);
 // gen_heap_fork.cc: brk and fork.
 Op GenBrk(const Targets& t);
 Op GenFork(const Targets& t);
+Op GenReclaim(const Targets& t);
 
 }  // namespace gen_internal
 }  // namespace mlc

@@ -163,14 +163,30 @@ Op GenMmapFile(const Targets& t) {
   op.file = *rc::gen::weightedElement<int>({{40, kMemfd},
                                             {t.options.tmpfile ? 40u : 0u, kTmpfile},
                                             {t.options.secretmem ? 20u : 0u, kSecretmem}});
-  const uint64_t window = *rc::gen::inRange<uint64_t>(0, kFileWindows);
-  const uint64_t first = *rc::gen::inRange<uint64_t>(0, kFileWindowPages);
-  const uint64_t pages = *rc::gen::inRange<uint64_t>(1, kFileWindowPages - first + 1);
+  uint64_t window = *rc::gen::inRange<uint64_t>(0, kFileWindows);
+  uint64_t first = *rc::gen::inRange<uint64_t>(0, kFileWindowPages);
+  uint64_t pages = *rc::gen::inRange<uint64_t>(1, kFileWindowPages - first + 1);
+  // Under reclaim, a present page again in the other window, locked where
+  // it is not and populated where it is: one page, two mappings, one lock
+  // (reclaim keeps it in both, ref 66).
+  const bool again = t.options.reclaim && t.present_file_page >= 0 && *Shrinking<int>({{50, 0}, {50, 1}});
+  if (again) {
+    const uint64_t page = static_cast<uint64_t>(t.present_file_page);
+    op.file = t.present_file;
+    window = kFileWindows - 1 - page / kFileWindowPages;
+    first = page % kFileWindowPages;
+    pages = 1;
+  }
   op.addr = (window * kFileWindowPages + first) * p;
   op.len = pages * p;
   op.offset = first * p;
   op.prot = *GenProt();
   op.flags = *GenMmapFlags() & ~uapi::kMapAnonymous;
+  if (again) {
+    op.prot = uapi::kProtRead | uapi::kProtWrite;
+    op.flags = uapi::kMapShared | uapi::kMapFixedNoreplace |
+               (t.present_file_locked ? uapi::kMapPopulate : uapi::kMapLocked);
+  }
   // secretmem_mmap() takes shared mappings only; a private one is an EINVAL
   // branch, asked only where nothing would be replaced (MAP_FIXED_NOREPLACE).
   if (op.file == kSecretmem) {

@@ -60,6 +60,20 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
       }
     }
     if (page.file >= 0 && page.file != kSecretmem && model.BeyondEof(page)) Sample(&t.beyond_eof, i, 8);
+    if (page.mapped && page.file >= 0 && page.file != kSecretmem && !page.cow && page.residency == Residency::kPage &&
+        i < kFileWindows * kFileWindowPages && (t.present_file_page < 0 || page.lock != Lock::kNone)) {
+      t.present_file_page = static_cast<int64_t>(i);
+      t.present_file = page.file;
+      t.present_file_locked = page.lock != Lock::kNone;
+    }
+    if (i + kFileWindowPages < model.pages().size() && page.mapped && page.file >= 0 && !page.cow &&
+        page.residency == Residency::kPage) {
+      const PageState& other = model.pages()[i + kFileWindowPages];
+      t.file_page_locked_once = t.file_page_locked_once ||
+                                (other.mapped && other.file == page.file && other.file_page == page.file_page &&
+                                 !other.cow && other.residency == Residency::kPage &&
+                                 (other.lock == Lock::kNone) != (page.lock == Lock::kNone));
+    }
   }
   for (const PageState& page : model.heap()) {
     t.heap_mapped = t.heap_mapped || page.mapped;
@@ -291,13 +305,18 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         {3u + (future ? 6u : 0u), OpKind::kMunlockall},
         {8, OpKind::kReadTouch},
         {8u + (t.zero_pages.empty() ? 0u : 8u), OpKind::kWriteTouch},
-        {t.options.files ? 7u : 0u, OpKind::kMmapFile},
+        {t.options.files ? 7u + (t.options.reclaim && t.present_file_page >= 0 && !t.file_page_locked_once ? 14u : 0u)
+                         : 0u,
+         OpKind::kMmapFile},
         {t.options.files ? 3u + (locked_file ? 8u : 0u) : 0u, OpKind::kFtruncate},
         {t.options.madvise && !t.hugetlb_mapped ? 6u + (t.beyond_eof.empty() ? 0u : 6u) : 0u, OpKind::kMadvise},
         {t.options.mremap && !empty && !t.hugetlb_mapped ? 7u + (t.locked_pages.empty() ? 0u : 3u) : 0u,
          OpKind::kMremap},
         {t.options.brk ? 4u + (future ? 12u : 0u) + (t.heap_locked ? 14u : 0u) : 0u, OpKind::kBrk},
         {t.options.fork && !t.hugetlb_mapped ? 2u + (future ? 4u : 0u) : 0u, OpKind::kFork},
+        // Reclaim matters once pages are locked (they must stay) or present.
+        {t.options.reclaim ? 3u + (t.locked_pages.empty() ? 0u : 9u) + (t.file_page_locked_once ? 60u : 0u) : 0u,
+         OpKind::kReclaim},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -349,6 +368,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kMremap: return GenMremap(t);
       case OpKind::kBrk: return GenBrk(t);
       case OpKind::kFork: return GenFork(t);
+      case OpKind::kReclaim: return GenReclaim(t);
     }
     return Op{};
   }));

@@ -30,6 +30,7 @@ struct GenOptions {
   bool mremap = true;     // false where the model does not cover mremap (KernelProfile)
   bool brk = true;   // brk of the executor's heap region (Model::heap())
   bool fork = true;  // fork with the child's own view observed
+  bool reclaim = false;  // reclaim() of the child's own memory cgroup (ModelConfig::memcg_reclaim)
   // --thp: half of the anonymous mmaps are private, PMD-aligned and a
   // multiple of thp_pages long, so that faults can get THPs; lock calls
   // aimed at them put boundaries inside them.

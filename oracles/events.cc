@@ -30,6 +30,7 @@ const char* FamilyName(Family f) {
     case Family::kBrkFork: return "brk and fork";
     case Family::kThp: return "thp";
     case Family::kHugetlb: return "hugetlb";
+    case Family::kReclaim: return "reclaim";
   }
   return "?";
 }

@@ -13,7 +13,7 @@ namespace mlc {
 
 // The rule families, as oracles/model/ splits them (one file each).
 enum class Family : uint8_t { kMlock, kMmap, kFault, kLimits, kFiles, kSecretmem, kPageFlags, kMadvise, kMremap,
-                              kBrkFork, kThp, kHugetlb };
+                              kBrkFork, kThp, kHugetlb, kReclaim };
 const char* FamilyName(Family f);
 
 // What an event needs of the run; the suite closes the gates its kernel and
@@ -33,7 +33,9 @@ enum Gate : uint32_t {
   kGateFork = 1u << 10,           // fork generated
   kGateSecretmemLocked = 1u << 11,   // secretmem VMAs are VM_LOCKED (upstream)
   kGateSecretmemCharged = 1u << 12,  // ... or charged per fault (MeasuredBehaviour::secretmem_locked false)
-  kGateCount = 13,
+  kGateReclaim = 1u << 13,           // reclaim() generated (the child's own memory cgroup)
+  kGateSwap = 1u << 14,              // an active swap area
+  kGateCount = 15,
 };
 
 // X(enumerator, family, gates, name, citation)
@@ -186,7 +188,15 @@ enum Gate : uint32_t {
     "split of a hugetlb VMA off its huge page boundary refused",                                                      \
     "mm/hugetlb.c hugetlb_vm_op_split(): EINVAL (mmap(MAP_FIXED) ENOMEM before 9014b230d88d, 6.12)")                  \
   X(kHugetlbNoReserve, kHugetlb, kGateHugetlb, "MAP_HUGETLB without free huge pages (ENOMEM)",                        \
-    "mm/hugetlb.c hugetlb_reserve_pages(): the mapping's huge pages are reserved at mmap time")
+    "mm/hugetlb.c hugetlb_reserve_pages(): the mapping's huge pages are reserved at mmap time")                      \
+  X(kReclaimKeptLocked, kReclaim, kGateReclaim, "reclaim kept a page of a VM_LOCKED VMA",                            \
+    "mm/rmap.c folio_referenced_one(): VM_LOCKED mlocks the folio and reclaim keeps it (ref 66)")                   \
+  X(kReclaimOpen, kReclaim, kGateReclaim | kGateSwap, "reclaim left an unlocked page's residency open",              \
+    "mm/vmscan.c shrink_folio_list(): with swap an unlocked page may be paged out (ref 67)")                          \
+  X(kReclaimKeptNoSwap, kReclaim, kGateReclaim, "reclaim without swap kept a swap-backed page",                      \
+    "mm/vmscan.c get_scan_count(): SCAN_FILE when !can_reclaim_anon_pages() (ref 65)")                               \
+  X(kReclaimNothing, kReclaim, kGateReclaim, "reclaim of less than a page (nothing to do)",                          \
+    "mm/memcontrol.c memory_reclaim(): the amount is rounded down to pages (ref 68)")
 
 enum class Event : uint8_t {
 #define MLC_EVENT_ENUMERATOR(e, family, gates, name, citation) e,

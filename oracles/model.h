@@ -162,12 +162,20 @@ enum class PlantedBug : uint8_t {
   kLimitDiscountSkipsOnFault,      // the RLIMIT_MEMLOCK discount of locked pages skips VM_LOCKONFAULT ones
   kMlockallFutureKeepsOnFault,     // mlockall(MCL_FUTURE) after MCL_FUTURE|MCL_ONFAULT keeps VM_LOCKONFAULT in def_flags
   kRelockAcrossSeamDoubleCounts,   // mlock() from an unlocked VMA into a locked one counts the locked one again
+  kReclaimTakesLockedPage,         // memcg reclaim swaps out a page of a VM_LOCKED VMA
+  kReclaimClearsMlocked,           // memcg reclaim leaves locked pages resident but not PG_mlocked
+  kReclaimIgnoresOtherMapping,     // reclaim takes a page-cache page mapped locked by another mapping
 };
-constexpr int kPlantedBugCount = 34;
+constexpr int kPlantedBugCount = 37;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).
 inline bool IsHugetlbMutant(PlantedBug bug) { return bug == PlantedBug::kHugetlbMapLockedCounts; }
+// Mutants of memcg reclaim: they need reclaim(), swap, and the page flags.
+inline bool IsReclaimMutant(PlantedBug bug) {
+  return bug == PlantedBug::kReclaimTakesLockedPage || bug == PlantedBug::kReclaimClearsMlocked ||
+         bug == PlantedBug::kReclaimIgnoresOtherMapping;
+}
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -208,6 +216,9 @@ struct ModelConfig {
   // (EBADF without it, mm/madvise.c madvise_willneed()).
   bool swap_active = false;
   bool config_swap = true;
+  // reclaim() is generated: the child runs alone in a cgroup v2 group of
+  // its own whose memory.reclaim it can write (the runner's probe).
+  bool memcg_reclaim = false;
   // The heap (OpKind::kBrk): the child's initial break, page aligned (the
   // executor ends its own heap there, below a PROT_NONE guard page it
   // counts among its own mappings), and the pages above it that brk may map.
@@ -429,6 +440,9 @@ class Model {
   void FaultInHugePage(size_t index);
   Outcome Brk(uint64_t offset, StepEffects& fx);
   Outcome Fork(const Op& op, StepEffects& fx);
+  Outcome Reclaim(const Op& op, StepEffects& fx);
+  void ReclaimPage(PageState& page, StepEffects& fx);
+  bool MappedLocked(const PageState& page) const;
   void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
   // Marks alike neighbours of anon_vma VMAs open (vma.cc); after every call.
   void SpreadAnonVmaOpenness(std::vector<PageState>& pages);
@@ -483,6 +497,9 @@ class Model {
   // move with their page (MovePages()) and go with it (ResetPage()).
   std::vector<uint8_t> thp_folio_;
   std::vector<uint8_t> mutant_stale_mlock_;
+  // The mutant kReclaimClearsMlocked: pages whose PG_mlocked reclaim
+  // cleared although their VMA stays locked (until a lock call sets it).
+  std::vector<uint8_t> mutant_lost_mlock_;
   // Shared hugetlb files: shm_id and size in huge pages.
   std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };

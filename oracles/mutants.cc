@@ -242,6 +242,34 @@ const std::vector<MutantInfo>& Mutants() {
        "r0 = mmap(arena+0x0, 0x2000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
        "mlock(r0+0x1000, 0x1000)\n"
        "mlock(r0, 0x2000)\n"},
+      {PlantedBug::kReclaimTakesLockedPage, "reclaim-takes-locked-page", "reclaim",
+       "memcg reclaim with swap pages out a present page of a VM_LOCKED VMA",
+       "folio_referenced_one()/try_to_unmap_one() (mm/rmap.c) find VM_LOCKED, mlock the folio and keep it; the "
+       "class of the 5.18-6.5 PTE-mapped large folios of VM_LOCKED VMAs that were never mlocked and so stayed "
+       "on the evictable LRU (mlock(2): locked pages stay in RAM); ref 66",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "reclaim(0x1000)\n"},
+      {PlantedBug::kReclaimClearsMlocked, "reclaim-clears-mlocked", "reclaim",
+       "memcg reclaim leaves the pages of VM_LOCKED VMAs resident but clears PG_mlocked (and so takes them off "
+       "the unevictable list)",
+       "reclaim only ever sets PG_mlocked on a page a VM_LOCKED VMA maps (mm/rmap.c folio_referenced_one() -> "
+       "mlock_vma_folio()), never clears it; the \"mlock state lost\" class (mlock_count, mm/mlock.c); ref 43, "
+       "66",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "reclaim(0x1000)\n"},
+      {PlantedBug::kReclaimIgnoresOtherMapping, "reclaim-ignores-other-mapping", "reclaim",
+       "memcg reclaim takes a memfd page through its unlocked mapping although another mapping of it is "
+       "VM_LOCKED: the locked mapping loses its page",
+       "the rmap walk of shrink_folio_list() visits every mapping; folio_referenced_one() stops at the VM_LOCKED "
+       "one and the folio is kept (mm/rmap.c); a page mapped locked anywhere is mlocked (mlock_count, "
+       "mm/mlock.c); ref 66",
+       "r0 = mmap_file(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE|MAP_FIXED_NOREPLACE, "
+       "MEMFD, 0)\n"
+       "r1 = mmap_file(arena+0x20000, 0x1000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "MEMFD, 0)\n"
+       "reclaim(0x1000)\n"},
   };
   return kMutants;
 }

@@ -304,7 +304,7 @@ void PredictForkChild(const Model& child, const Outcome& probe, Observation* out
 std::vector<ChannelDiff> Compare(const Observation& expected, const Observation& observed,
                                  const Op& op, const ModelConfig& config) {
   std::vector<ChannelDiff> diffs;
-  if (expected.outcome != observed.outcome) {
+  if (!OutcomeAllows(expected.outcome, observed.outcome)) {
     diffs.push_back({Channel::kResult, OutcomeString(expected.outcome, op, config.arena_base),
                      OutcomeString(observed.outcome, op, config.arena_base), ""});
   }

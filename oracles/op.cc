@@ -57,6 +57,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kMremap: return "mremap";
     case OpKind::kBrk: return "brk";
     case OpKind::kFork: return "fork";
+    case OpKind::kReclaim: return "reclaim";
   }
   return "?";
 }
@@ -66,7 +67,7 @@ bool operator==(const Op& a, const Op& b) {
          a.flags == b.flags && a.region == b.region && a.region_base == b.region_base &&
          a.file == b.file && a.offset == b.offset && a.new_len == b.new_len && a.new_addr == b.new_addr &&
          a.advice == b.advice && a.brk_offset == b.brk_offset && a.limit_cur == b.limit_cur &&
-         a.limit_max == b.limit_max;
+         a.limit_max == b.limit_max && a.reclaim_bytes == b.reclaim_bytes;
 }
 
 std::string ErrnoName(int err) {
@@ -143,6 +144,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
                                               : "signal " + std::to_string(outcome.signal);
   }
   if (outcome.ret == -1) return "-1 " + ErrnoName(outcome.err);
+  if (outcome.or_err != 0) return std::to_string(outcome.ret) + " or -1 " + ErrnoName(outcome.or_err);
   if (ReturnsAddress(op.kind)) {
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);
     return addr >= arena_base ? "A+" + HexString(addr - arena_base) : HexString(addr);

@@ -93,8 +93,14 @@ enum class OpKind : uint8_t {
   // private anonymous, read/write), observes its own view and exits; the
   // parent waits for it. Returns 0 once the child was reaped.
   kFork,
+  // reclaim(bytes): writes the amount to memory.reclaim of the cgroup v2
+  // group the child runs in alone (created by the executor; guests, or hosts
+  // whose root cgroup delegates the memory controller). Returns 0 when the
+  // write took it, -1 EAGAIN when less was reclaimed (mm/memcontrol.c
+  // memory_reclaim()).
+  kReclaim,
 };
-constexpr int kOpKindCount = 18;
+constexpr int kOpKindCount = 19;
 // The heap the executor owns: brk targets stay within this many pages above
 // the initial break (the model's second region, Model::heap()).
 constexpr uint64_t kHeapPages = 64;
@@ -128,6 +134,7 @@ struct Op {
   uint64_t brk_offset = 0;   // kBrk: the break's target above the initial break, bytes
   uint64_t limit_cur = 0;    // kSetMemlockLimit: RLIMIT_MEMLOCK's soft limit, bytes
   uint64_t limit_max = 0;    // ... and its hard one (uapi::kRlimInfinity: unlimited)
+  uint64_t reclaim_bytes = 0;  // kReclaim: what memory.reclaim is asked to reclaim
 };
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max);
 Op DropCapIpcLockOp();
@@ -149,11 +156,21 @@ struct Outcome {
   int64_t ret = 0;
   int err = 0;
   int signal = 0;
+  // Expected side only: the call may as well fail with this errno (ret -1),
+  // where the documented answer is a range (memory.reclaim's EAGAIN).
+  // Not part of ==; OutcomeAllows() honours it.
+  int or_err = 0;
 };
 inline bool operator==(const Outcome& a, const Outcome& b) {
   return a.ret == b.ret && a.err == b.err && a.signal == b.signal;
 }
 inline bool operator!=(const Outcome& a, const Outcome& b) { return !(a == b); }
+// Whether `observed` is an outcome `expected` allows: equal, or the
+// failure its or_err names.
+inline bool OutcomeAllows(const Outcome& expected, const Outcome& observed) {
+  return expected == observed ||
+         (expected.or_err != 0 && observed.ret == -1 && observed.err == expected.or_err && observed.signal == 0);
+}
 
 std::string HexString(uint64_t value);  // "0x1000"
 std::string ErrnoName(int err);

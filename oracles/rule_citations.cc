@@ -92,6 +92,9 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kFork:
       return "kernel/fork.c: fork succeeds; the child's own mmap uses def_flags without VM_LOCKED (mm_init(), "
              "VM_INIT_DEF_MASK, ref 55)";
+    case OpKind::kReclaim:
+      return "mm/memcontrol.c memory_reclaim(): the bytes written once that much was reclaimed, -EAGAIN when "
+             "retries found nothing more; less than a page asks for nothing (ref 68)";
   }
   return "oracles/model/";
 }
@@ -159,6 +162,11 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
         return "kernel/fork.c dup_mmap() -> copy_page_range(): ptes are copied only for VMAs with an anon_vma "
                "(vma_needs_copy()); mincore falls back to the page cache (ref 44, 47)";
       }
+      if (op.kind == OpKind::kReclaim) {
+        return "mm/rmap.c folio_referenced_one()/try_to_unmap_one(): reclaim keeps every page a VM_LOCKED VMA "
+               "maps, with all its ptes (ref 66); mm/vmscan.c get_scan_count(): without swap no swap-backed "
+               "page is scanned (ref 65); with swap an unlocked one may go (ref 67)";
+      }
       return "mm/gup.c populate_vma_page_range(): VM_LOCKONFAULT is never populated (ref 33), PROT_NONE fails "
              "(ref 34), private writable VMAs take write faults (ref 35-37); fs/proc/task_mmu.c smaps_account(): "
              "Locked is the PSS of present normal pages of VM_LOCKED VMAs (ref 48, 49)";
@@ -182,6 +190,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       return "mm/msync.c msync(): MS_INVALIDATE over a VM_LOCKED VMA is EBUSY (the lock flags, witnessed "
              "without smaps)";
     case Channel::kPageFlags:
+      if (op.kind == OpKind::kReclaim) {
+        return "mm/rmap.c folio_referenced_one(): reclaim meeting a page of a VM_LOCKED VMA mlocks it "
+               "(mlock_vma_folio()) and keeps it; PG_mlocked is never cleared by reclaim (ref 66)";
+      }
       return "mm/mlock.c mlock_folio()/munlock_folio(): PG_mlocked while a VM_LOCKED VMA maps the page "
              "(5.18+), PG_unevictable once the batches are drained (ref 43); the zero page is never "
              "mlocked (fs/proc/page.c stable_page_flags(), ref 36); a PTE-mapped large folio in a locked VMA "

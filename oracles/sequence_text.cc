@@ -303,6 +303,9 @@ const ArgSyntax kNewAddr{Form::kArenaOffset, &Op::new_addr, nullptr, nullptr, nu
 // brk's target as an offset in bytes from the break the child started with.
 const ArgSyntax kBrkOffset{Form::kNumber, &Op::brk_offset, nullptr, nullptr, nullptr,
                            "the break's offset from the initial break (a number)"};
+// memory.reclaim's amount in bytes.
+const ArgSyntax kReclaimBytes{Form::kNumber, &Op::reclaim_bytes, nullptr, nullptr, nullptr,
+                              "the bytes to reclaim (a number)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -330,6 +333,8 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       // suite/lib/repro_prelude.c).
       {OpKind::kBrk, "brk", {&kBrkOffset}, "brk_to", false},
       {OpKind::kFork, "fork", {&kAddr, &kLen}, "fork_and_probe", false},
+      // A write of the amount to memory.reclaim of the child's own cgroup.
+      {OpKind::kReclaim, "reclaim", {&kReclaimBytes}, "reclaim_memcg", false},
   };
   return kTable;
 }

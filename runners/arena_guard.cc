@@ -93,6 +93,10 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
     }
     case OpKind::kBrk:
       return op.len <= kHeapPages * arena.page_size;  // within the heap region, never below its start
+    case OpKind::kReclaim:
+      // memory.reclaim of the child's own cgroup: only pages charged to it
+      // (its arena, files, stack and copies) can go, to swap.
+      return true;
     case OpKind::kFork: {
       // The child's probe mapping, in its own copy of the arena.
       const uint64_t len = (op.len + mask) & ~mask;

@@ -77,6 +77,7 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     switch (op.kind) {
       case OpKind::kMadvise: w.flags = op.advice; break;
       case OpKind::kBrk: w.len = op.brk_offset; break;
+      case OpKind::kReclaim: w.len = op.reclaim_bytes; break;
       case OpKind::kSetMemlockLimit:
         w.len = op.limit_cur;
         w.addr = op.limit_max;
@@ -181,6 +182,9 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
   info.tmpfile_err = hello.tmpfile_err;
+  info.memcg_reclaim = hello.memcg_reclaim != 0;
+  info.memcg_path = std::string(hello.memcg_path, strnlen(hello.memcg_path, sizeof hello.memcg_path));
+  info.memcg_reason = std::string(hello.memcg_reason, strnlen(hello.memcg_reason, sizeof hello.memcg_reason));
   info.heap_base = hello.heap_base;
   info.thp = hello.thp != 0;
   info.pagemap_scan_err = hello.pagemap_scan_err;
@@ -228,18 +232,34 @@ Executor::~Executor() {
     Send(&quit, sizeof quit);
     close(request_fd_);
   }
+
   if (record_fd_ >= 0) close(record_fd_);
   if (control_fd_ >= 0) close(control_fd_);
   if (taken_fd_ >= 0) close(taken_fd_);
   if (pid_ > 0) {
     int status;
     // The server exits on quit or EOF; do not leave it behind either way.
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) return;
-      usleep(10000);
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {
+      exited = waitpid(pid_, &status, WNOHANG) == pid_;
+      if (!exited) usleep(10000);
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
+    if (!exited) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+  }
+  RemoveMemcg();
+}
+
+// The executor removes its cgroup as it ends; if it was killed first, the
+// group is removed here, once its last child has left it.
+void Executor::RemoveMemcg() {
+  if (info_.memcg_path.empty()) return;
+  for (int i = 0; i < 100; ++i) {
+    if (rmdir(info_.memcg_path.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) return;
+    usleep(10000);
   }
 }
 

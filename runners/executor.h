@@ -61,6 +61,9 @@ struct ExecutorInfo {
   uint64_t huge_page_size = 0;     // Hugepagesize in bytes, 0 without hugetlbfs
   uint64_t huge_pages_free = 0;    // HugePages_Free at start
   uint64_t huge_pages_rsvd = 0;    // HugePages_Rsvd at start
+  bool memcg_reclaim = false;      // children run in their own memory cgroup (reclaim steps)
+  std::string memcg_path;          // ... this one, created by the executor
+  std::string memcg_reason;        // why not
 };
 
 enum class RunStatus {
@@ -119,6 +122,7 @@ class Executor {
 
   ExecutorOptions options_;
   ExecutorInfo info_;
+  void RemoveMemcg();
   int pid_ = -1;
   int request_fd_ = -1;
   int record_fd_ = -1;   // children's run records

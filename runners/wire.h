@@ -23,6 +23,9 @@ constexpr int kFileFdBase = 64;  // far above the descriptors opened before it
 // its own self/smaps and self/status relative to it (the only openat the
 // filter allows).
 constexpr int kProcDirFd = 70;
+// memory.reclaim of the cgroup the child joined before its filter
+// (OpKind::kReclaim writes the amount to it).
+constexpr int kReclaimFd = 71;
 
 // Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
@@ -131,6 +134,11 @@ struct HelloRecord {
   uint64_t huge_page_size;
   uint64_t huge_pages_free;
   uint64_t huge_pages_rsvd;
+  // The child's own memory cgroup (OpKind::kReclaim): 1 when every child
+  // joins `memcg_path` and can write its memory.reclaim; else why not.
+  uint32_t memcg_reclaim;
+  char memcg_path[kMaxMessage];
+  char memcg_reason[kMaxMessage];
 };
 
 struct StartedRecord {

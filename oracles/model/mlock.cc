@@ -36,7 +36,16 @@ bool Model::PageMlocked(size_t index) const {
   const PageState& page = pages_[index];
   if (page.residency != Residency::kPage) return false;
   if (!mutant_stale_mlock_.empty() && mutant_stale_mlock_[index]) return true;
+  if (!mutant_lost_mlock_.empty() && mutant_lost_mlock_[index]) return false;
   if (page.file < 0 || page.cow) return page.lock != Lock::kNone;
+  return MappedLocked(page);
+}
+
+// Whether a VM_LOCKED VMA maps this page: its own, or for a page-cache page
+// any mapping of it with a pte (mlock_count, mm/mlock.c).
+bool Model::MappedLocked(const PageState& page) const {
+  if (page.lock != Lock::kNone) return true;
+  if (page.file < 0 || page.cow) return false;
   for (uint64_t w = 0; w < kFileWindows; ++w) {
     const uint64_t i = w * kFileWindowPages + page.file_page;
     if (i >= pages_.size()) break;
@@ -77,6 +86,10 @@ void Model::NoteMlockDropped(PageState& page, bool zapped, StepEffects& fx) {
 
 void Model::SetLock(PageState& page, Lock lock, StepEffects& fx) {
   if (lock == Lock::kNone) NoteMlockDropped(page, /*zapped=*/false, fx);
+  // The mutant's lost PG_mlocked comes back with the next lock change's walk.
+  if (!mutant_lost_mlock_.empty() && &page >= pages_.data() && &page < pages_.data() + pages_.size()) {
+    mutant_lost_mlock_[static_cast<size_t>(&page - pages_.data())] = 0;
+  }
   ++fx.lock_transitions[static_cast<size_t>(page.lock)][static_cast<size_t>(lock)];
   page.lock = lock;
 }

@@ -60,6 +60,7 @@ void Model::ResetPage(size_t i, const PageState& state) {
   pages_[i] = state;
   if (!thp_folio_.empty()) thp_folio_[i] = 0;
   if (!mutant_stale_mlock_.empty()) mutant_stale_mlock_[i] = 0;
+  if (!mutant_lost_mlock_.empty()) mutant_lost_mlock_[i] = 0;
 }
 
 // Whether `op` ended with lru_add_drain() after its last addition to the
@@ -145,6 +146,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
     case OpKind::kMremap: return Mremap(op, fx);
     case OpKind::kBrk: return Brk(op.brk_offset, fx);
     case OpKind::kFork: return Fork(op, fx);
+    case OpKind::kReclaim: return Reclaim(op, fx);
   }
   return Fail(uapi::kEinval);
 }

@@ -102,6 +102,20 @@ void PrepareChild() {
     return;
   }
   close(proc);
+  // Into the children's memory cgroup before anything is charged: the
+  // arena and the files are allocated after this (ProbeMemcg()).
+  if (g_memcg_dir_fd >= 0) {
+    const int procs = openat(g_memcg_dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    const bool joined = procs >= 0 && write(procs, "0", 1) == 1;  // 0: the writer itself
+    if (procs >= 0) close(procs);
+    const int reclaim = joined ? openat(g_memcg_dir_fd, "memory.reclaim", O_WRONLY | O_CLOEXEC) : -1;
+    if (reclaim < 0 || dup3(reclaim, wire::kReclaimFd, O_CLOEXEC) < 0) {
+      g_setup_error = "cannot join the children's memory cgroup";
+      g_setup_errno = errno;
+      return;
+    }
+    close(reclaim);
+  }
   if (const char* failed = CreateFiles()) {
     g_setup_error = failed;
     g_setup_errno = errno;

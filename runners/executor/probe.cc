@@ -5,7 +5,13 @@
 #include "runners/executor/probe.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <cstdint>
 #include <optional>
@@ -73,6 +79,68 @@ bool ProbePageFlags(wire::HelloRecord* hello) {
     return false;
   }
   return true;
+}
+
+// The children's memory cgroup, for reclaim steps: a group of the executor's
+// own, /sys/fs/cgroup/mlockcheck-<pid>, directly below the cgroup v2 root of
+// this namespace, which must already enable the memory controller for its
+// children (cgroup.subtree_control): the executor changes no other group.
+// Each child joins it before its filter (JoinMemcg()); the executor and the
+// runner remove it (RemoveMemcg(), Executor::RemoveMemcg()). memory.reclaim
+// came with 5.19 (94968384dde1).
+bool ProbeMemcg(wire::HelloRecord* hello) {
+  constexpr long kCgroup2Magic = 0x63677270;  // include/uapi/linux/magic.h CGROUP2_SUPER_MAGIC
+  struct statfs fs {};
+  if (statfs("/sys/fs/cgroup", &fs) != 0 || fs.f_type != kCgroup2Magic) {
+    CopyMessage(hello->memcg_reason, "no cgroup v2 hierarchy at /sys/fs/cgroup");
+    return false;
+  }
+  char controllers[256] = {};
+  const int sc = open("/sys/fs/cgroup/cgroup.subtree_control", O_RDONLY | O_CLOEXEC);
+  const long n = sc < 0 ? -1 : ReadProcFile(sc, controllers, sizeof controllers - 1);
+  if (sc >= 0) close(sc);
+  const std::string_view enabled(controllers, n > 0 ? static_cast<size_t>(n) : 0);
+  bool memory = false;
+  for (size_t pos = 0; pos < enabled.size();) {
+    size_t end = enabled.find_first_of(" \n", pos);
+    if (end == std::string_view::npos) end = enabled.size();
+    memory = memory || enabled.substr(pos, end - pos) == "memory";
+    pos = end + 1;
+  }
+  if (!memory) {
+    CopyMessage(hello->memcg_reason,
+                "the cgroup v2 root does not enable the memory controller for its children (cgroup.subtree_control)");
+    return false;
+  }
+  std::snprintf(g_memcg_path, sizeof g_memcg_path, "/sys/fs/cgroup/mlockcheck-%d", static_cast<int>(getpid()));
+  if (mkdir(g_memcg_path, 0700) != 0) {
+    char why[wire::kMaxMessage + 300];
+    std::snprintf(why, sizeof why, "cannot create the cgroup %s (%s)", g_memcg_path, strerror(errno));
+    CopyMessage(hello->memcg_reason, why);
+    g_memcg_path[0] = '\0';
+    return false;
+  }
+  g_memcg_dir_fd = open(g_memcg_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (g_memcg_dir_fd < 0 || faccessat(g_memcg_dir_fd, "memory.reclaim", W_OK, 0) != 0) {
+    CopyMessage(hello->memcg_reason, "the memory cgroup has no memory.reclaim (5.19+)");
+    RemoveMemcg();
+    return false;
+  }
+  CopyMessage(hello->memcg_path, g_memcg_path);
+  return true;
+}
+
+// Removes the children's group once the last child left it (a child that
+// was reaped may take a moment to leave its css_set).
+void RemoveMemcg() {
+  if (g_memcg_dir_fd >= 0) close(g_memcg_dir_fd);
+  g_memcg_dir_fd = -1;
+  if (g_memcg_path[0] == '\0') return;
+  for (int i = 0; i < 100; ++i) {
+    if (rmdir(g_memcg_path) == 0 || errno != EBUSY) break;
+    usleep(10000);
+  }
+  g_memcg_path[0] = '\0';
 }
 
 // Measures the executor's own mappings once. Nothing may be mapped near the

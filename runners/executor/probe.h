@@ -14,6 +14,11 @@ bool InInitialUserNamespace();
 bool ProbePageFlags(wire::HelloRecord* hello);
 // Measures the executor's own mappings into `hello`; false with its message set.
 bool MeasureAddressSpace(wire::HelloRecord* hello);
+// Whether the children can run in a memory cgroup of their own (reclaim
+// steps); creates it if so, else says why in hello->memcg_reason.
+bool ProbeMemcg(wire::HelloRecord* hello);
+// Removes that cgroup (at the executor's end).
+void RemoveMemcg();
 // A child's answer to a probe request (kProbe), then its exit.
 [[noreturn]] void ProbeChild();
 

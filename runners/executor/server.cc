@@ -292,6 +292,7 @@ int Main(int argc, char** argv) {
     close(probe_fds[f]);
   }
   hello.page_flags = g_page_flags;
+  hello.memcg_reclaim = ProbeMemcg(&hello);
   if (g_page_flags) {
     g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
     g_pagemap_again = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
@@ -354,7 +355,9 @@ int Main(int argc, char** argv) {
     hello.status = wire::HelloStatus::kOk;
   }
   if (!WriteAll(kControlFd, &hello, sizeof hello)) return 2;
-  return hello.status == wire::HelloStatus::kOk ? Serve() : 0;
+  const int rc = hello.status == wire::HelloStatus::kOk ? Serve() : 0;
+  RemoveMemcg();
+  return rc;
 }
 
 }  // namespace

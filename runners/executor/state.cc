@@ -34,6 +34,8 @@ uint64_t g_heap_base = 0;
 wire::WireVma g_heap_vmas[kHeapPages];
 raw::PageRegion g_regions[64];
 int g_meminfo_fd = -1;
+int g_memcg_dir_fd = -1;
+char g_memcg_path[256] = {};
 HugetlbPool g_huge_pool;
 
 volatile uint32_t g_step = 0;

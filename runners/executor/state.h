@@ -84,6 +84,9 @@ extern wire::WireVma g_heap_vmas[kHeapPages];
 extern raw::PageRegion g_regions[64];
 // The pool as the executor found it; every sequence's model starts there.
 extern int g_meminfo_fd;
+// The children's memory cgroup (ProbeMemcg()): its directory, open, or -1.
+extern int g_memcg_dir_fd;
+extern char g_memcg_path[256];
 extern HugetlbPool g_huge_pool;
 
 // The child's own: set once it runs.

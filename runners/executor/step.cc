@@ -107,6 +107,22 @@ Outcome ExecuteFork(const wire::WireOp& op) {
   return {0, 0, 0};
 }
 
+// memory.reclaim takes the amount as a decimal number of bytes
+// (mm/memcontrol.c memory_reclaim() -> page_counter_memparse()); the write
+// answers the bytes written, or -EAGAIN when less was reclaimed.
+Outcome ExecuteReclaim(uint64_t bytes) {
+  if (g_memcg_dir_fd < 0) ChildFail("a reclaim step without the children's memory cgroup", 0);
+  char text[24];
+  size_t n = sizeof text;
+  do {
+    text[--n] = static_cast<char>('0' + bytes % 10);
+    bytes /= 10;
+  } while (bytes != 0);
+  const long written = raw::Write(wire::kReclaimFd, text + n, sizeof text - n);
+  if (written < 0) return {-1, errno, 0};
+  return {0, 0, 0};
+}
+
 [[noreturn]] void Hang() {
   for (;;) {
     asm volatile("" ::: "memory");
@@ -148,6 +164,7 @@ Outcome Execute(const wire::WireOp& op) {
       return raw::Mremap(op.addr, op.len, op.new_len, op.flags, op.new_addr);
     case static_cast<uint32_t>(OpKind::kBrk): return raw::Brk(g_heap_base + op.len);
     case static_cast<uint32_t>(OpKind::kFork): return ExecuteFork(op);
+    case static_cast<uint32_t>(OpKind::kReclaim): return ExecuteReclaim(op.len);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.

@@ -33,6 +33,13 @@ ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
     config.huge_page_pages = 0;  // hugetlb is not modelled with --thp
   }
   if (IsHugetlbMutant(bug)) SetHugetlbConfig(2 << 20, 4, 0, 0, &config);
+  // Reclaim mutants need reclaim() with swap (else nothing may go) and the
+  // page flags; the others run without reclaim, whatever the host has.
+  config.memcg_reclaim = IsReclaimMutant(bug);
+  if (IsReclaimMutant(bug)) {
+    config.swap_active = true;
+    config.page_flags = true;
+  }
   return config;
 }
 }  // namespace
@@ -63,6 +70,7 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   gen_options.thp = hunt_config.thp;
   gen_options.madvise_without_folio_splits = hunt_config.thp;  // as a --thp run (UnmodelledReason())
   gen_options.hugetlb = hunt_config.huge_page_pages > 0;
+  gen_options.reclaim = hunt_config.memcg_reclaim;
   gen_options.max_length = steps - 1;
   const auto property = [&] {
     const Sequence sequence = *GenSequence(Model(hunt_config), gen_options);

@@ -62,7 +62,9 @@ std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) 
     os << "(struct outcome){ (long)(ARENA + " << HexString(static_cast<uint64_t>(o.ret) - config.arena_base)
        << "UL), 0, 0 }";
   } else {
-    os << "(struct outcome){ " << o.ret << ", " << o.err << ", " << o.signal << " }";
+    os << "(struct outcome){ " << o.ret << ", " << o.err << ", " << o.signal;
+    if (o.or_err != 0) os << ", " << o.or_err;
+    os << " }";
   }
   return os.str();
 }
@@ -227,7 +229,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "#define EXPECT_MEMLOCK_CUR " << HexString(config.memlock_cur) << "UL\n"
     << "#define EXPECT_MEMLOCK_MAX " << HexString(config.memlock_max) << "UL\n"
     << "#define CHECK_CAP_SYS_RESOURCE " << has(OpKind::kSetMemlockLimit) << "\n"
-    << "#define EXPECT_CAP_SYS_RESOURCE " << config.cap_sys_resource << "\n";
+    << "#define EXPECT_CAP_SYS_RESOURCE " << config.cap_sys_resource << "\n"
+    << "#define USES_RECLAIM " << has(OpKind::kReclaim) << "\n";
   c << kPrelude << "\n";
 
   // The program runs with THP off (PR_SET_THP_DISABLE): no PMD mappings to

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,7 +61,9 @@
 #define PR_SET_THP_DISABLE 41
 #endif
 
-struct outcome { long ret; int err; int sig; };
+/* or_err, expected side only: the call may as well fail with this errno
+ * (memory.reclaim's EAGAIN, oracles/op.h Outcome). */
+struct outcome { long ret; int err; int sig; int or_err; };
 static unsigned long brk_base; /* the initial break, set by prepare() */
 static int bug_present;
 
@@ -147,6 +151,75 @@ static __attribute__((unused)) struct outcome set_memlock_limit(unsigned long cu
   return sys_result(syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &limit, NULL));
 }
 
+/* reclaim steps: this process runs in a memory cgroup of its own, as the
+ * executor's children do (runners/executor/probe.cc ProbeMemcg()), below
+ * the cgroup v2 root, which must enable the memory controller; it goes back
+ * to its own group and removes the new one at exit. */
+static int reclaim_fd = -1;
+static char memcg_path[64], memcg_home[512];
+/* Writes "0" (the writer itself) to an existing cgroup.procs; never creates
+ * a file. */
+static int move_self_to(const char *procs) {
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
+  int ok = fd >= 0 && write(fd, "0", 1) == 1;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+static void leave_memcg(void) {
+  char path[600];
+  snprintf(path, sizeof path, "/sys/fs/cgroup%s/cgroup.procs", memcg_home);
+  move_self_to(path);
+  rmdir(memcg_path);
+}
+static __attribute__((unused)) void join_memcg(void) {
+  char line[600];
+  /* cgroup v2 at /sys/fs/cgroup (CGROUP2_SUPER_MAGIC), its root enabling
+   * the memory controller: else mkdir would make a plain directory. */
+  struct statfs fs;
+  char controllers[256] = "";
+  FILE *sc = fopen("/sys/fs/cgroup/cgroup.subtree_control", "r");
+  if (sc && !fgets(controllers, sizeof controllers, sc)) controllers[0] = 0;
+  if (sc) fclose(sc);
+  snprintf(line, sizeof line, " %.250s ", controllers);
+  line[strcspn(line, "\n")] = ' ';
+  if (statfs("/sys/fs/cgroup", &fs) != 0 || fs.f_type != 0x63677270 || !strstr(line, " memory ")) {
+    printf("cannot run: reclaim needs cgroup v2 at /sys/fs/cgroup with the memory controller enabled in its "
+           "root's cgroup.subtree_control\n");
+    exit(2);
+  }
+  FILE *self = fopen("/proc/self/cgroup", "r");
+  while (self && fgets(line, sizeof line, self))
+    if (strncmp(line, "0::", 3) == 0) snprintf(memcg_home, sizeof memcg_home, "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
+  if (self) fclose(self);
+  if (strcmp(memcg_home, "/") == 0) memcg_home[0] = 0;
+  snprintf(memcg_path, sizeof memcg_path, "/sys/fs/cgroup/mlockcheck-repro-%d", (int)getpid());
+  if (mkdir(memcg_path, 0700) != 0) {
+    printf("cannot run: cannot create the cgroup %s (%s); reclaim needs root and a cgroup v2 root that enables "
+           "the memory controller\n", memcg_path, strerror(errno));
+    exit(2);
+  }
+  snprintf(line, sizeof line, "%s/cgroup.procs", memcg_path);
+  if (!move_self_to(line)) {
+    printf("cannot run: cannot join the cgroup %s (%s)\n", memcg_path, strerror(errno));
+    rmdir(memcg_path);
+    exit(2);
+  }
+  atexit(leave_memcg);
+  snprintf(line, sizeof line, "%s/memory.reclaim", memcg_path);
+  reclaim_fd = open(line, O_WRONLY | O_CLOEXEC);
+  if (reclaim_fd < 0) {
+    printf("cannot run: no %s (memory.reclaim needs 5.19)\n", line);
+    exit(2);
+  }
+}
+/* The amount in bytes, as the executor writes it (runners/executor/step.cc). */
+static __attribute__((unused)) struct outcome reclaim_memcg(unsigned long bytes) {
+  char text[32];
+  int n = snprintf(text, sizeof text, "%lu", bytes);
+  struct outcome ok = { 0, 0, 0, 0 };
+  return write(reclaim_fd, text, (size_t)n) < 0 ? sys_result(-1) : ok;
+}
+
 static const char *errno_name(int e) {
   static char buf[32];
   switch (e) {
@@ -169,6 +242,7 @@ static const char *outcome_text(struct outcome o, int is_mmap) {
   char *b = buf[which ^= 1];
   if (o.sig) snprintf(b, 64, "%s", o.sig == SIGSEGV ? "SIGSEGV" : o.sig == SIGBUS ? "SIGBUS" : "signal");
   else if (o.ret == -1) snprintf(b, 64, "-1 %s", errno_name(o.err));
+  else if (o.or_err) snprintf(b, 64, "%ld or -1 %s", o.ret, errno_name(o.or_err));
   else if (is_mmap && (unsigned long)o.ret >= ARENA) snprintf(b, 64, "A+0x%lx", (unsigned long)o.ret - ARENA);
   else snprintf(b, 64, "%ld", o.ret);
   return b;
@@ -176,7 +250,8 @@ static const char *outcome_text(struct outcome o, int is_mmap) {
 
 /* Prints one call; with `check`, compares its outcome with the model's. */
 static void step_done(int step, const char *call, struct outcome got, struct outcome want, int is_mmap) {
-  int same = got.ret == want.ret && got.err == want.err && got.sig == want.sig;
+  int same = (got.ret == want.ret && got.err == want.err && got.sig == want.sig) ||
+             (want.or_err && got.ret == -1 && got.err == want.or_err && !got.sig);
   printf("%s %2d  %s  = %s", same ? "  " : ">>", step, call, outcome_text(got, is_mmap));
   if (!same) {
     printf("  (expected %s)", outcome_text(want, is_mmap));
@@ -431,6 +506,8 @@ static void prepare(void) {
     exit(2);
   }
   munmap(p, len);
+  /* Into the cgroup before anything of the arena or the files is charged. */
+  if (USES_RECLAIM) join_memcg();
   create_files();
   /* As the executor: no transparent huge pages, so every page is its own. */
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);

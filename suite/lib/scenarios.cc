@@ -118,6 +118,13 @@ Op ForkOp(uint64_t probe_page, uint64_t pages, uint64_t page_size) {
   return op;
 }
 
+Op ReclaimOp(uint64_t bytes) {
+  Op op;
+  op.kind = OpKind::kReclaim;
+  op.reclaim_bytes = bytes;
+  return op;
+}
+
 bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {

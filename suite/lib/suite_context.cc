@@ -41,6 +41,7 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->swap_active = swap.active;
   config->config_swap = swap.config_swap;
   config->heap_base = info.heap_base;
+  config->memcg_reclaim = info.memcg_reclaim;
   SetHugetlbConfig(info.huge_page_size, info.huge_pages_free, info.huge_pages_rsvd, ReadHugetlbState().overcommit,
                    config);
   return true;
@@ -217,6 +218,19 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (config_.swap_active) {
     notes_.push_back("swap is active: MADV_PAGEOUT of anonymous pages is left open (it may page them out)");
   }
+  // reclaim(): THP reclaim splits or swaps whole folios, which no rule here
+  // decides yet.
+  gen_options_.reclaim = config_.memcg_reclaim && !gen_options_.thp;
+  if (!config_.memcg_reclaim) {
+    notes_.push_back("SKIP reclaim operations: " + executor_->info().memcg_reason);
+  } else if (gen_options_.thp) {
+    config_.memcg_reclaim = false;
+    notes_.push_back("SKIP reclaim operations under --thp: how reclaim splits or swaps a THP is not modelled yet");
+  } else {
+    notes_.push_back("reclaim: each child runs alone in the memory cgroup " + executor_->info().memcg_path +
+                     (config_.swap_active ? ", with swap: unlocked pages may go, locked ones must stay"
+                                          : ", without swap: no page of the arena may go"));
+  }
   MarkUnreachableEvents();
   return kExitConformant;
 }
@@ -246,6 +260,8 @@ void SuiteContext::MarkUnreachableEvents() {
     close(kGateMadvFolioSplit, "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not generated under --thp");
   }
   if (!gen_options_.fork) close(kGateFork, "fork is not generated (see the header)");
+  if (!gen_options_.reclaim) close(kGateReclaim, "reclaim is not generated (see the header)");
+  if (!config_.swap_active) close(kGateSwap, "no active swap area");
 }
 
 SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
@@ -273,6 +289,9 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     if (op.kind == OpKind::kMlock2 && !gen_options_.mlock2) return "mlock2 returns ENOSYS";
     if (op.kind == OpKind::kMlockall && (op.flags & uapi::kMclOnfault) && !gen_options_.mcl_onfault) {
       return "MCL_ONFAULT is not supported";
+    }
+    if (op.kind == OpKind::kReclaim && !gen_options_.reclaim) {
+      return "reclaim needs the child's own memory cgroup (see the header)";
     }
     if (op.kind == OpKind::kMremap && !config_.profile.mremap_modelled) {
       return "mremap is modelled for 6.1-6.15 and 6.17+ only";

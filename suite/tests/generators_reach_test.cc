@@ -72,6 +72,8 @@ Reached Explore(const ModelConfig& config, int sequences, int steps, uint64_t se
 
 void ExpectInterestingStatesReached(const Reached& r) {
   for (int k = 0; k < kOpKindCount; ++k) {
+    // reclaim needs the child's memory cgroup (its own test below).
+    if (static_cast<OpKind>(k) == OpKind::kReclaim) continue;
     EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
   }
   for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
@@ -111,6 +113,29 @@ TEST(GenReachTest, SequencesInTheConformanceArenaReachTheInterestingStates) {
 
 TEST(GenReachTest, SequencesInASmallArenaReachTheInterestingStates) {
   ExpectInterestingStatesReached(Explore(TestConfig(64), /*sequences=*/300, /*steps=*/40, 12));
+}
+
+// reclaim(): with the child's memory cgroup, with swap (unlocked pages go
+// open, locked ones stay, a page mapped locked once stays in both mappings)
+// and without (nothing of the arena may go); never without the cgroup.
+TEST(GenReachTest, ReclaimReachesEveryRuleWithAndWithoutSwap) {
+  GenOptions options;
+  options.reclaim = true;
+  for (bool swap : {true, false}) {
+    ModelConfig config = TestConfig(4096);
+    config.memcg_reclaim = true;
+    config.swap_active = swap;
+    const Reached r = Explore(config, /*sequences=*/300, /*steps=*/40, swap ? 13 : 14, options);
+    EXPECT_GT(r.kinds[static_cast<size_t>(OpKind::kReclaim)], 0u);
+    EXPECT_GT(r.outcomes.count("reclaim ok"), 0u);
+    for (Event e : {Event::kReclaimKeptLocked, Event::kReclaimNothing}) {
+      EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e) << (swap ? " with swap" : " without swap");
+    }
+    const Event either = swap ? Event::kReclaimOpen : Event::kReclaimKeptNoSwap;
+    EXPECT_GT(r.events[static_cast<size_t>(either)], 0u) << EventName(either);
+  }
+  const Reached without = Explore(TestConfig(4096), /*sequences=*/100, /*steps=*/40, 15);
+  EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kReclaim)], 0u);
 }
 
 // The limit rules, as root without CAP_SYS_RESOURCE under an 8 MiB limit
