@@ -9,6 +9,7 @@
 #include "oracles/op.h"
 #include "suite/lib/scenarios.h"
 #include "suite/testing/model_testing.h"
+#include "suite/testing/oracle_testing.h"
 
 namespace mlc {
 namespace {
@@ -128,6 +129,48 @@ TEST(ReclaimModelTest, ZeroPagesStayWithSwap) {
   model.Apply(ReclaimOp(kPage));
   EXPECT_FALSE(model.pages()[0].open);
   EXPECT_EQ(model.pages()[0].residency, Residency::kZeroPage);
+}
+
+// The corpus scenario, with swap and without: the locked pages (0, the
+// memfd page at 4 and 0x24, the ONFAULT page 8) stay, mlocked; page 1 is
+// open with swap only.
+TEST_F(ReferenceScenarioOracleTest, ReclaimKeepsEveryPageALockedVmaMaps) {
+  for (bool swap : {false, true}) {
+    ModelConfig config = TestConfig();
+    config.memcg_reclaim = true;
+    config.swap_active = swap;
+    config.page_flags = true;
+    model_ = Model(config);
+    next_ = 0;
+    EXPECT_EQ(Step(), AtPage(0));
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_EQ(Step(), AtPage(4));
+    EXPECT_EQ(Step(), AtPage(0x24));
+    EXPECT_EQ(Step(), AtPage(8));
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_EQ(Step(), Ok());
+    const Outcome reclaimed = Step();
+    EXPECT_TRUE(OutcomeAllows(reclaimed, Ok()));
+    EXPECT_TRUE(OutcomeAllows(reclaimed, Fails(uapi::kEagain)));
+    EXPECT_EQ(model_.pages()[1].open, swap);
+    for (uint64_t i : {0, 4, 0x24, 8}) {
+      EXPECT_FALSE(model_.pages()[i].open) << i;
+      EXPECT_EQ(model_.pages()[i].residency, Residency::kPage) << i;
+    }
+    const Observation o = Predicted(model_);
+    for (uint64_t i : {0, 4, 0x24, 8}) {
+      EXPECT_EQ(o.page_flags[i] & (kPfPresent | kPfMlocked), kPfPresent | kPfMlocked) << i;
+      EXPECT_NE(o.page_flags_care[i] & kPfMlocked, 0) << i;
+    }
+    // Locked: a PSS (ref 48): pages 0 and 8 whole, the memfd page half.
+    if (swap) {
+      EXPECT_TRUE(o.ranges);
+      EXPECT_EQ(o.locked_min_kb, 10u);
+      EXPECT_EQ(o.locked_max_kb, 10u);
+    } else {
+      EXPECT_EQ(o.locked_kb, 10u);
+    }
+  }
 }
 
 }  // namespace
