@@ -82,6 +82,12 @@ struct Observation {
   std::vector<uint8_t> heap_msync_busy;
   uint64_t heap_rss_kb = 0;
   uint64_t heap_locked_kb = 0;
+  // Expected side, as resident_care and rss_open_kb for the arena: heap
+  // pages whose residency reclaim left open (PageState::open; 0 = not
+  // compared, empty = all compared), and how much Rss they may add to
+  // heap_rss_kb.
+  std::vector<uint8_t> heap_resident_care;
+  uint64_t heap_rss_open_kb = 0;
   // After a kFork step: the child's observation of itself (its probe
   // mmap's outcome, every channel above but page flags), made before it
   // exited; null after other steps.

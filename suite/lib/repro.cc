@@ -95,7 +95,7 @@ std::string ExpectedRuns(const Observation& expected) {
   return ExpectedRuns(expected.page_bits, expected.resident, expected.resident_care);
 }
 std::string ExpectedHeapRuns(const Observation& expected) {
-  return ExpectedRuns(expected.heap_bits, expected.heap_resident, {});
+  return ExpectedRuns(expected.heap_bits, expected.heap_resident, expected.heap_resident_care);
 }
 
 bool Has(const std::vector<Channel>& channels, Channel c) {
@@ -128,7 +128,12 @@ void EmitChecks(std::ostream& c, const Model& model, const Observation& expected
     } else {
       c << "  check_kb(\"smaps Rss (arena)\", " << totals.rss_kb << ", sum_kb(0));\n";
     }
-    c << "  check_kb(\"smaps Rss (heap)\", " << totals.heap_rss_kb << ", sum_kb_of(0, 1));\n";
+    if (expected.heap_rss_open_kb != 0) {
+      c << "  check_kb_range(\"smaps Rss (heap)\", " << expected.heap_rss_kb << ", "
+        << expected.heap_rss_kb + expected.heap_rss_open_kb << ", sum_kb_of(0, 1));\n";
+    } else {
+      c << "  check_kb(\"smaps Rss (heap)\", " << expected.heap_rss_kb << ", sum_kb_of(0, 1));\n";
+    }
   }
   if (Has(channels, Channel::kLocked)) {
     if (expected.ranges) {

@@ -173,5 +173,33 @@ TEST_F(ReferenceScenarioOracleTest, ReclaimKeepsEveryPageALockedVmaMaps) {
   }
 }
 
+// The corpus scenario: the heap MCL_FUTURE locked and populated, unlocked
+// by munlockall(), may be paged out with swap (ref 67), stays without.
+TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutTheUnlockedHeap) {
+  for (bool swap : {false, true}) {
+    ModelConfig config = TestConfig();
+    config.memcg_reclaim = true;
+    config.swap_active = swap;
+    model_ = Model(config);
+    next_ = 0;
+    EXPECT_EQ(Step(), Ok());
+    Step();  // brk answers the new break
+    ASSERT_EQ(model_.heap()[5].residency, Residency::kPage);
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_TRUE(OutcomeAllows(Step(), Ok()));
+    const Observation o = Predicted(model_);
+    if (swap) {
+      ASSERT_EQ(o.heap_resident_care.size(), model_.heap().size());
+      for (size_t i = 0; i < 6; ++i) EXPECT_EQ(o.heap_resident_care[i], 0) << i;
+      EXPECT_EQ(o.heap_rss_kb, 0u);
+      EXPECT_EQ(o.heap_rss_open_kb, 24u);
+    } else {
+      EXPECT_TRUE(o.heap_resident_care.empty());
+      EXPECT_EQ(o.heap_rss_kb, 24u);
+      EXPECT_EQ(o.heap_rss_open_kb, 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mlc
