@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define SUITE "/mlockcheck-conformance"
@@ -55,9 +56,20 @@ static void Say(const char* fmt, ...) {
   if (write(1, line, (size_t)n) < 0) return;
 }
 
+// The suite's standard error, on the third serial port (or with stdout).
+static int g_suite_stderr = 1;
+
 // Never returns: init must not exit (the kernel would panic).
 static void End(int code) {
   Say("MLOCKCHECK-VM-EXIT %d", code);
+  // write() to a serial tty returns once the bytes are in its buffer; the
+  // UART sends the rest from interrupts, which with several CPUs may still
+  // be pending when the exit port ends qemu, and the host would miss the
+  // line. tcdrain() waits until the port has sent everything
+  // (drivers/tty/tty_ioctl.c tty_wait_until_sent(), serial_core.c
+  // uart_wait_until_sent()).
+  tcdrain(1);
+  if (g_suite_stderr != 1) tcdrain(g_suite_stderr);
   sync();
   if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0) outb((unsigned char)code, DEBUG_EXIT_PORT);
   reboot(RB_AUTOBOOT);
@@ -68,9 +80,6 @@ static void Unsupported(const char* reason) {
   Say("MLOCKCHECK-VM-UNSUPPORTED %s", reason);
   End(2);
 }
-
-// The suite's standard error, on the third serial port (or with stdout).
-static int g_suite_stderr = 1;
 
 // stdin/stdout/stderr on the first serial port, which the host reads as
 // the suite's output (KTAP with --ktap); the kernel logs to its console (the
