@@ -25,10 +25,12 @@ run() {
 expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
 expect_out() { grep -qE -- "$1" "$tmp/out" || fail "stdout lacks /$1/"; }
 expect_err() { grep -qE -- "$1" "$tmp/err" || fail "stderr lacks /$1/"; }
-# One line of reason: the first stderr line after the "booting" note names
-# the cause (the evidence follows it).
+# One line of reason: the first stderr line after the notes on the boot
+# (the "booting" line, and once the suite started, what the guest's machine
+# has and lacks) names the cause (the evidence follows it).
 expect_first_err() {
-  grep -v '^mlockcheck vm: booting ' "$tmp/err" | head -n 1 | grep -qE -- "$1" || fail "the reason line is not /$1/"
+  grep -vE '^mlockcheck vm: (booting |guest: |(smp|numa|swap|cgroup2): )' "$tmp/err" | head -n 1 | grep -qE -- "$1" ||
+    fail "the reason line is not /$1/"
 }
 expect_result() {  # $1: regex the RESULT line must match
   tail -n 1 "$tmp/out" | grep -qE "^(# )?RESULT kernel=$1" || fail "last line is not a RESULT line matching /$1/"
