@@ -182,11 +182,15 @@ boot() {
   local cmdline="console=ttyS1 panic=-1 quiet rdinit=/init${machine_append:+ $machine_append}${append:+ $append}"
   local start exit_device_args=() accel_arg=$accel
   [ $exit_device -eq 1 ] && exit_device_args=(-device "isa-debug-exit,iobase=0xf4,iosize=0x04")
-  # TCG runs every vCPU on one host thread unless told otherwise.
+  # TCG runs every vCPU on one host thread unless told otherwise. One CPU a
+  # socket: a kernel without ACPI finds CPUs in the BIOS's MP table, which
+  # lists one a package (SeaBIOS src/fw/mptable.c steps through APIC IDs a
+  # package at a time), and qemu's -smp 2 is one socket of two cores: the
+  # tinyconfig kernel found one CPU of two.
   [ "$accel" = tcg ] && [ "$smp" -gt 1 ] && accel_arg="tcg,thread=multi"
   start=$(now)
   exec {guest}< <(
-    timeout -s KILL "$limit" qemu-system-x86_64 -accel "$accel_arg" -m "$memory" -smp "$smp" "${numa_args[@]}" \
+    timeout -s KILL "$limit" qemu-system-x86_64 -accel "$accel_arg" -m "$memory" -smp "$smp,sockets=$smp" "${numa_args[@]}" \
       -nodefaults -display none -no-reboot -cpu "$([ "$accel" = kvm ] && echo host || echo max)" \
       -serial stdio -serial "file:$log" -serial "file:$tmp/guest.err" \
       "${exit_device_args[@]}" \
