@@ -330,7 +330,19 @@ Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
     if (ready == 0) return ReadResult::kTimeout;
     if (ready < 0) return ReadResult::kClosed;
     if (pfds[0].revents & POLLIN) return ReadFrom(record_fd_, static_cast<int>(left));
-    if (pfds[1].revents & POLLIN) return ReadFrom(control_fd_, static_cast<int>(left));
+    if (pfds[1].revents & POLLIN) {
+      // poll() looks at the pipes one after the other (fs/select.c
+      // do_poll()): between its look at the record pipe and its look at the
+      // control pipe, a child on another CPU may have written its last
+      // records and exited, and the server reported the exit. The exit
+      // record was written after those records, so a second look now sees
+      // them. (Seen with two CPUs under qemu TCG, where this process can
+      // stall between the two looks: "executor child exited with status 0
+      // after step 2" of a 3-step run that had completed.)
+      pollfd again{record_fd_, POLLIN, 0};
+      if (poll(&again, 1, 0) == 1 && (again.revents & POLLIN)) return ReadFrom(record_fd_, static_cast<int>(left));
+      return ReadFrom(control_fd_, static_cast<int>(left));
+    }
     return ReadResult::kClosed;  // both hung up: the executor is gone
   }
 }

@@ -38,29 +38,104 @@ mkcache() {
   echo "$cache_dir/$1"
 }
 
+# The modules a guest loads from its kernel's package (vm.sh: brd for the
+# swap's RAM disk), as paths under lib/modules/<release>/.
+guest_modules=(kernel/drivers/block/brd)
+
 # Debian's cloud kernel of a series, downloaded with apt-get and unpacked
-# with dpkg -x into the cache; prints the path of its vmlinuz.
+# with dpkg -x into the cache; prints the path of its vmlinuz. Kept: boot/
+# and, uncompressed, the guest_modules under lib/modules/<release>/, as an
+# installed kernel has them (where kernel_module looks); modules.kept lists
+# them and marks the entry complete (an entry without it, from before the
+# modules were kept, is completed by downloading the package again).
 #   $1: the meta-package naming the newest kernel of the series
 #       (linux-image-cloud-amd64 for 6.1, linux-image-6.12-cloud-amd64)
 debian_kernel() {
-  local meta=$1 dir package deb
+  local meta=$1 dir package deb tmp m found kept rel dest
   dir=$(mkcache kernels)
   # The meta-package depends on exactly one versioned image package.
   package=$(apt-cache depends "$meta" 2>/dev/null | sed -nE 's/^ +Depends: (linux-image-[^ ]+)$/\1/p' | head -n 1)
   [ -n "$package" ] || die "Debian's sources name no kernel for $meta (apt-get update? bookworm-security and bookworm-updates in sources.list?)"
-  if [ ! -d "$dir/$package/boot" ]; then
+  if [ ! -d "$dir/$package/boot" ] || [ ! -f "$dir/$package/modules.kept" ]; then
     (cd "$dir" && rm -f "$package"_*.deb &&
       apt-get -q -o APT::Sandbox::User=root download "$package" >"$dir/$package.log" 2>&1) ||
       die "apt-get download $package failed (log: $dir/$package.log)"
     deb=$(ls "$dir/$package"_*.deb)
-    rm -rf "$dir/$package.tmp"
-    dpkg -x "$deb" "$dir/$package.tmp" || die "dpkg -x $deb failed"
-    # Only the image is needed; the modules are most of the package.
+    tmp="$dir/$package.tmp"
+    rm -rf "$tmp"
+    dpkg -x "$deb" "$tmp" || die "dpkg -x $deb failed"
     mkdir -p "$dir/$package"
-    mv "$dir/$package.tmp/boot" "$dir/$package/boot"
-    rm -rf "$dir/$package.tmp" "$deb" "$dir/$package.log"
+    # An existing boot/ is the same package's and stays as it is: a guest
+    # booting from it now must not find it missing.
+    [ -d "$dir/$package/boot" ] || mv "$tmp/boot" "$dir/$package/boot"
+    # Of the modules (most of the package) only the guest's; usrmerge puts
+    # them under usr/lib/modules. Decompressed here (xz: Debian's 6.12
+    # compresses them), so the guest's finit_module() needs no decompressor.
+    kept=()
+    for m in "${guest_modules[@]}"; do
+      found=$(ls -d "$tmp"/lib/modules/*/"$m".ko* "$tmp"/usr/lib/modules/*/"$m".ko* 2>/dev/null | head -n 1)
+      [ -n "$found" ] || continue
+      rel=${found#"$tmp"/}
+      rel=lib/${rel#*lib/}
+      dest="$dir/$package/${rel%.ko*}.ko"
+      mkdir -p "$(dirname "$dest")" && stage_module "$found" "$dest.new" && mv "$dest.new" "$dest" ||
+        die "cannot keep $rel of $deb"
+      kept+=("${dest#"$dir/$package/"}")
+    done
+    printf '%s\n' "${kept[@]}" >"$dir/$package/modules.kept"
+    rm -rf "$tmp" "$deb" "$dir/$package.log"
   fi
   ls "$dir/$package"/boot/vmlinuz-* 2>/dev/null | head -n 1
+}
+
+# The release a bzImage names in its setup header: at 0x20E the offset (less
+# 0x200) of a version string, "6.1.0-57-cloud-amd64 (debian-kernel@...) #1
+# ...", when 0x202 holds "HdrS" (Documentation/x86/boot.rst, kernel_version).
+image_release() {
+  local offset version
+  [ "$(dd if="$1" bs=1 skip=$((0x202)) count=4 2>/dev/null)" = HdrS ] || return 1
+  offset=$(od -An -tu2 -j $((0x20E)) -N2 "$1" | tr -d ' ')
+  [ -n "$offset" ] && [ "$offset" -gt 0 ] || return 1
+  # Into a variable, not through head: under pipefail an early-closing
+  # reader would fail the pipeline.
+  version=$(dd if="$1" bs=1 skip=$((offset + 0x200)) count=256 2>/dev/null | tr '\0' '\n')
+  version=${version%%$'\n'*}
+  echo "${version%% *}"
+}
+
+# Prints the file of module $2 (a path under lib/modules/<release>/ without
+# .ko, e.g. kernel/drivers/block/brd) of the kernel image $1, laid out as
+# installed: the image in boot/, its modules in ../lib/modules/<release>/
+# (or ../usr/lib/modules/), <release> read from the image. Plain or
+# compressed (.ko.xz, .ko.zst, .ko.gz). Returns 1 if there is none.
+kernel_module() {
+  local release up f
+  release=$(image_release "$1") && [ -n "$release" ] || return 1
+  up=$(dirname "$1")/..
+  for f in "$up/lib/modules/$release/$2".ko{,.xz,.zst,.gz} "$up/usr/lib/modules/$release/$2".ko{,.xz,.zst,.gz}; do
+    [ -f "$f" ] && { echo "$f"; return 0; }
+  done
+  return 1
+}
+
+# Copies module $1 to $2, decompressed (the guest loads it with
+# finit_module() and no flags). Says why not and returns 1 when it cannot.
+stage_module() {
+  local tool=cat
+  case "$1" in
+    *.xz) tool=xz ;;
+    *.zst) tool=zstd ;;
+    *.gz) tool=gzip ;;
+  esac
+  if [ "$tool" != cat ] && ! command -v "$tool" >/dev/null; then
+    note "cannot decompress $1: no '$tool' (apt-get install xz-utils zstd)"
+    return 1
+  fi
+  if [ "$tool" = cat ]; then cp "$1" "$2"; else "$tool" -dc "$1" >"$2"; fi || {
+    note "cannot decompress $1"
+    rm -f "$2"
+    return 1
+  }
 }
 
 # Files a guest sends home. The guest's /init (runners/vm/vm_init.c

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests of running the suite on other kernels (runners/vm): bad input, a
-# Debian kernel under qemu, panics, hangs, the matrix, the kselftest package,
+# Debian kernel under qemu, the guest's machine (CPUs, NUMA nodes, swap,
+# cgroup v2), panics, hangs, the matrix, the kselftest package,
 # and the gate: a kernel built with a deliberate mm/mlock.c bug must fail.
 # Usage: vm_test.sh CASE BIN-DIR   (BIN-DIR holds the built binaries)
 set -uo pipefail
@@ -24,10 +25,12 @@ run() {
 expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
 expect_out() { grep -qE -- "$1" "$tmp/out" || fail "stdout lacks /$1/"; }
 expect_err() { grep -qE -- "$1" "$tmp/err" || fail "stderr lacks /$1/"; }
-# One line of reason: the first stderr line after the "booting" note names
-# the cause (the evidence follows it).
+# One line of reason: the first stderr line after the notes on the boot
+# (the "booting" line, and once the suite started, what the guest's machine
+# has and lacks) names the cause (the evidence follows it).
 expect_first_err() {
-  grep -v '^mlockcheck vm: booting ' "$tmp/err" | head -n 1 | grep -qE -- "$1" || fail "the reason line is not /$1/"
+  grep -vE '^mlockcheck vm: (booting |guest: |(smp|numa|swap|cgroup2): )' "$tmp/err" | head -n 1 | grep -qE -- "$1" ||
+    fail "the reason line is not /$1/"
 }
 expect_result() {  # $1: regex the RESULT line must match
   tail -n 1 "$tmp/out" | grep -qE "^(# )?RESULT kernel=$1" || fail "last line is not a RESULT line matching /$1/"
@@ -105,6 +108,18 @@ case "$case_name" in
     vm --kernel "$tmp/garbage" --memory lots
     expect_rc 2
     expect_first_err "memory needs a number"
+    vm --kernel "$tmp/garbage" --smp 0
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: --smp needs a number of CPUs from 1 to 64$"
+    vm --kernel "$tmp/garbage" --numa-nodes two
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: --numa-nodes needs a number of nodes from 0 to 8 \(0 or 1: no NUMA\)$"
+    vm --kernel "$tmp/garbage" --numa-nodes 4 --memory 128
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: --numa-nodes 4 needs at least 64 MiB a node \(--memory 256\)$"
+    vm --kernel "$tmp/garbage" --swap-mib -1
+    expect_rc 2
+    expect_first_err "^mlockcheck vm: --swap-mib needs a number of MiB from 0 \(no swap\) to 65536$"
     vm
     expect_rc 2
     expect_first_err "kernel PATH is required"
@@ -189,6 +204,35 @@ case "$case_name" in
     vm --kernel "$kernel" --accel tcg --timeout 300 --no-exit-device -- --planted-bug --seed 7 --sequences 1000 --quiet
     expect_rc 1
     expect_err 'guest exit code 1'
+    ;;
+  machine)
+    # The guest's machine (vm.sh; vm_init.c SetUpGuest()): by default two
+    # CPUs, two NUMA nodes (qemu's SRAT), swap on a RAM disk (brd.ko kept
+    # from the kernel's package) and cgroup2 with the memory controller.
+    debian_61
+    vm --kernel "$kernel" --timeout 300 -- --sequences 20
+    expect_rc 0
+    expect_err '^mlockcheck vm: booting .* \(memory 1024 MiB, 2 CPUs, 2 NUMA nodes, swap 128 MiB, timeout 300 s\)$'
+    expect_err '^mlockcheck vm: guest: 2 CPUs, 2 NUMA nodes, swap 131068 KiB on /dev/ram0, cgroup2 with the memory controller$'
+    ! grep -qE '^mlockcheck vm: (smp|numa|swap|cgroup2): ' "$tmp/err" || fail "a piece of the guest's machine is missing"
+    expect_out '^swap is active: MADV_PAGEOUT of anonymous pages is left open'
+    # Opted out: one CPU, one node, no swap (MADV_PAGEOUT checked strictly).
+    vm --kernel "$kernel" --timeout 300 --smp 1 --numa-nodes 0 --swap-mib 0 -- --sequences 20
+    expect_rc 0
+    expect_err '^mlockcheck vm: guest: 1 CPU, 1 NUMA node, no swap, cgroup2 with the memory controller$'
+    ! grep -q '^swap is active' "$tmp/out" || fail "swap is active with --swap-mib 0"
+    # A kernel lacking pieces: the image without its modules beside it (no
+    # brd), its SRAT ignored (numa=noacpi), the memory controller off. Each
+    # piece is named with its reason; the suite runs without them.
+    mkdir -p "$tmp/bare/boot" && cp "$kernel" "$tmp/bare/boot/" || fail "cannot copy the kernel"
+    vm --kernel "$tmp/bare/boot/$(basename "$kernel")" --timeout 300 --append "numa=noacpi cgroup_disable=memory" -- --sequences 20
+    expect_rc 0
+    expect_err '^mlockcheck vm: swap: no RAM disk /dev/ram0 \(.*\): the kernel needs CONFIG_BLK_DEV_RAM, built in or as brd\.ko beside its image$'
+    expect_err '^mlockcheck vm: numa: 1 node of the 2 asked for: the kernel needs CONFIG_ACPI_NUMA \(qemu.s SRAT\) or CONFIG_NUMA_EMU \(numa=fake=2\)$'
+    expect_err '^mlockcheck vm: cgroup2: no memory controller in /sys/fs/cgroup/cgroup\.controllers: the kernel needs CONFIG_MEMCG$'
+    expect_err '^mlockcheck vm: guest: 2 CPUs, 1 NUMA node, no swap, no cgroup2 memory controller$'
+    ! grep -q '^swap is active' "$tmp/out" || fail "swap is active without a RAM disk"
+    expect_result '6\.1\.[0-9]+-[0-9]+-cloud-amd64 sequences=[0-9]+ steps=[0-9]+ divergences=0 '
     ;;
   panic)
     # The kernel finds no /init: it panics, and the host says so in a line.
