@@ -189,6 +189,12 @@ int Model::ApplyLockFlags(uint64_t start, uint64_t len, Lock lock, StepEffects& 
     }
     // mlock_vma_pages_range() walks (and drains) when VM_LOCKED changes.
     if ((page.lock == Lock::kNone) != (lock == Lock::kNone)) drain_this_step_ = true;
+    // A VMA whose flags change is offered to its predecessor again
+    // (mlock_fixup() -> vma_modify_flags() / 6.1 vma_merge()): a merge
+    // refused earlier is for the rules to decide anew (NoteRefusedMerges()
+    // after the call). Found by a 6.1.192 guest run: mlock() over two VMAs
+    // that by then shared an anon_vma merged them.
+    if (page.lock != lock) page.unmerged_start = false;
     SetLock(page, lock, fx);
   }
   return 0;

@@ -24,6 +24,14 @@ bool SwapBacked(const PageState& page) { return page.file != kSecretmem; }
 
 }  // namespace
 
+// Whether another mapping of this page-cache page maps it with a pte in a
+// VM_LOCKED VMA (Model::MappedLocked() of the page as if it were unlocked).
+bool Model::LockedElsewhere(const PageState& page) const {
+  PageState unlocked = page;
+  unlocked.lock = Lock::kNone;
+  return MappedLocked(unlocked);
+}
+
 // One present page (or cached page without a pte) that reclaim may find on
 // the child's LRU lists.
 void Model::ReclaimPage(PageState& page, StepEffects& fx) {
@@ -52,7 +60,13 @@ void Model::ReclaimPage(PageState& page, StepEffects& fx) {
   // and stops, and shrink_folio_list() keeps the folio (FOLIOREF_ACTIVATE).
   // try_to_unmap_one() does the same without TTU_IGNORE_MLOCK. So the page
   // stays, with every pte that maps it (Model::MappedLocked()).
-  if (page.mapped && MappedLocked(page)) {
+  // mlock_count counts ptes: a page this mapping no longer maps (zapped by
+  // MADV_DONTNEED_LOCKED, say) is held only by its shmem object or page
+  // cache, locked only through another mapping's pte (found by a 6.1.192
+  // guest run: a shared anonymous page zapped in a locked VMA was paged out).
+  const bool locked = page.residency == Residency::kPage ? MappedLocked(page)
+                                                          : page.file >= 0 && !page.cow && LockedElsewhere(page);
+  if (page.mapped && locked) {
     if (page.residency == Residency::kPage) {
       fx.Note(Event::kReclaimKeptLocked);
       if (Mutant(PlantedBug::kReclaimTakesLockedPage)) {

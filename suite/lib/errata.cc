@@ -50,9 +50,13 @@ std::string SetField(Erratum& e, const std::string& key, const std::string& valu
   if (key == "rule") {
     e.rule = value;
   } else if (key == "op") {
-    const auto op = OpKindNamed(value);
-    if (!op) return "unknown op '" + value + "'";
-    e.op = *op;
+    std::istringstream words(value);
+    for (std::string word; words >> word;) {
+      const auto op = OpKindNamed(word);
+      if (!op) return "unknown op '" + word + "'";
+      e.ops.push_back(*op);
+    }
+    e.op = e.ops.front();
     *has_op = true;
   } else if (key == "channels") {
     std::istringstream words(value);
@@ -184,7 +188,7 @@ const Erratum* MatchErratum(const std::vector<Erratum>& errata, const KernelVers
                             const std::vector<ChannelDiff>& diffs) {
   if (diffs.empty()) return nullptr;
   for (const Erratum& e : errata) {
-    if (!e.AffectsKernel(kernel) || e.op != op.kind) continue;
+    if (!e.AffectsKernel(kernel) || std::find(e.ops.begin(), e.ops.end(), op.kind) == e.ops.end()) continue;
     const bool explained = std::all_of(diffs.begin(), diffs.end(), [&](const ChannelDiff& d) {
       if (std::find(e.channels.begin(), e.channels.end(), d.channel) == e.channels.end()) return false;
       return d.channel != Channel::kResult || e.result.empty() ||

@@ -9,7 +9,8 @@
 //
 //   [mlock-onfault-keeps-lo]             an identifier: [a-z0-9-]+
 //   rule: ref 18: mlock2(MLOCK_ONFAULT) over lo pages sets lf
-//   op: mlock2                           the call at the diverging step
+//   op: mlock2                           the call at the diverging step (one or more:
+//                                        a bug that several calls' faults reach)
 //   channels: vma-flags                  every channel that differs there
 //   result: expected 0, observed -1 EINVAL   (optional) the result channel's diff
 //   kernels: 5.18 - 6.1.3                first affected - first fixed ("5.18 -": not fixed)
@@ -34,7 +35,8 @@ namespace mlc {
 struct Erratum {
   std::string id;
   std::string rule;
-  OpKind op = OpKind::kMmap;
+  OpKind op = OpKind::kMmap;  // the first of `ops`
+  std::vector<OpKind> ops;
   std::vector<Channel> channels;
   std::string result;  // "expected X, observed Y", or empty: any result diff
   KernelVersion first_affected;

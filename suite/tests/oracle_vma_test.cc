@@ -417,5 +417,24 @@ TEST(MprotectAccountTest, SixOneKeepsTheChargeOfAnUnfaultedAnonVma) {
   EXPECT_EQ(model.Apply(scenario.ops[3], nullptr), Fails(uapi::kEfault));
 }
 
+// 6.1 (before 879bca0a2c4f): mlockall() refuses to merge the faulted page
+// 0x26 into [0, 0x26); the write gives [0, 0x26) page 0x26's anon_vma;
+// mlock() then changes both and merges them: [0x1f, 0x4b) is one VMA, and
+// growing it in place meets page 0x4b (ENOMEM).
+TEST_F(ReferenceScenarioOracleTest, MlockOverVmasSharingAnAnonVmaMergesThem) {
+  ModelConfig config = BaseConfig(128, "6.1.0");  // the scenario maps 0x59 pages
+  config.outside_lockable_pages = 100;
+  model_ = Model(config);
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[0x26].unmerged_start);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[0x25].anon_vma, model_.pages()[0x26].anon_vma);
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_FALSE(model_.pages()[0x26].unmerged_start);
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+}
+
 }  // namespace
 }  // namespace mlc

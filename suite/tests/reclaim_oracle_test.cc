@@ -26,6 +26,16 @@ ModelConfig Config(bool swap) {
   return config;
 }
 
+// The corpus scenarios' arena (TestConfig()), with reclaim, with or
+// without swap, page flags observed.
+ModelConfig ScenarioConfig(bool swap) {
+  ModelConfig config = TestConfig();
+  config.memcg_reclaim = true;
+  config.swap_active = swap;
+  config.page_flags = true;
+  return config;
+}
+
 // Ref 68: memory_reclaim() answers the bytes written or -EAGAIN, and which
 // is not the model's to know; both are allowed, nothing else.
 TEST(ReclaimModelTest, AnAmountOfAPageOrMoreIsZeroOrEagain) {
@@ -136,11 +146,7 @@ TEST(ReclaimModelTest, ZeroPagesStayWithSwap) {
 // open with swap only.
 TEST_F(ReferenceScenarioOracleTest, ReclaimKeepsEveryPageALockedVmaMaps) {
   for (bool swap : {false, true}) {
-    ModelConfig config = TestConfig();
-    config.memcg_reclaim = true;
-    config.swap_active = swap;
-    config.page_flags = true;
-    model_ = Model(config);
+    model_ = Model(ScenarioConfig(swap));
     next_ = 0;
     EXPECT_EQ(Step(), AtPage(0));
     EXPECT_EQ(Step(), Ok());
@@ -177,10 +183,7 @@ TEST_F(ReferenceScenarioOracleTest, ReclaimKeepsEveryPageALockedVmaMaps) {
 // by munlockall(), may be paged out with swap (ref 67), stays without.
 TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutTheUnlockedHeap) {
   for (bool swap : {false, true}) {
-    ModelConfig config = TestConfig();
-    config.memcg_reclaim = true;
-    config.swap_active = swap;
-    model_ = Model(config);
+    model_ = Model(ScenarioConfig(swap));
     next_ = 0;
     EXPECT_EQ(Step(), Ok());
     Step();  // brk answers the new break
@@ -197,6 +200,30 @@ TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutTheUnlockedHeap) {
       EXPECT_TRUE(o.heap_resident_care.empty());
       EXPECT_EQ(o.heap_rss_kb, 24u);
       EXPECT_EQ(o.heap_rss_open_kb, 0u);
+    }
+  }
+}
+
+// The corpus scenario: the zapped shmem page is in no pte, so no VM_LOCKED
+// mapping holds it: open with swap (ref 67), resident without (ref 65).
+TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutAShmemPageItsLockedVmaNoLongerMaps) {
+  for (bool swap : {false, true}) {
+    model_ = Model(ScenarioConfig(swap));
+    next_ = 0;
+    EXPECT_EQ(Step(), AtPage(0));
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_EQ(Step(), Ok());
+    ASSERT_EQ(model_.pages()[0].residency, Residency::kNone);
+    ASSERT_TRUE(model_.pages()[0].shm_cached);
+    EXPECT_TRUE(OutcomeAllows(Step(), Ok()));
+    EXPECT_EQ(model_.pages()[0].open, swap);
+    const Observation o = Predicted(model_);
+    if (swap) {
+      ASSERT_FALSE(o.resident_care.empty());
+      EXPECT_EQ(o.resident_care[0], 0);
+    } else {
+      EXPECT_TRUE(o.resident_care.empty());
+      EXPECT_EQ(o.resident[0], 1);
     }
   }
 }

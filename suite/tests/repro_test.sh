@@ -78,6 +78,12 @@ case "$case_name" in
       mkdir -p "$tmp/$id"
       "$tools" replay "$file" >"$tmp/$id/replay.out" 2>&1
       replay_rc=$?
+      # A reproducer this machine cannot run (reclaim without the children's
+      # memory cgroup) says why; a guest checks it.
+      if [ "$replay_rc" -eq 4 ] && grep -q "^SKIP: " "$tmp/$id/replay.out"; then
+        echo "$id: $(head -n 1 "$tmp/$id/replay.out")"
+        continue
+      fi
       [ "$replay_rc" -eq "$want" ] || { cat "$tmp/$id/replay.out"; fail "$id: replay exits $replay_rc on $release, expected $want"; }
       # replay names the erratum it meets, and only there.
       if [ "$want" -eq 1 ]; then
