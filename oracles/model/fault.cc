@@ -27,6 +27,15 @@ using namespace model_outcome;
 // lazyfree page stays open: reclaimed, it maps the zero page instead
 // (mm/vmscan.c shrink_folio_list() discards a clean lazyfree folio).
 void Model::FaultIn(PageState& page, bool write, StepEffects& fx) {
+  // A private mapping's own anonymous copy that reclaim may have swapped
+  // out comes back from swap (mm/memory.c do_swap_page()); the page cache
+  // is not read, its state stays as it was (found by a 6.12.118 guest run:
+  // the file's page, swapped out too, stayed absent).
+  if (page.file >= 0 && page.cow) {
+    page.open = false;
+    page.residency = Residency::kPage;
+    return;
+  }
   if (page.file >= 0) {
     auto& cached = files_[static_cast<size_t>(page.file)].cached;
     if (page.file_page >= cached.size()) cached.resize(page.file_page + 1, false);

@@ -228,5 +228,21 @@ TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutAShmemPageItsLockedVmaNoLon
   }
 }
 
+// The corpus scenario: after reclaim with swap, the read faults the COW
+// copy back in; the file's page 8, mapped only (without a pte) by r1 at
+// arena page 8, stays open.
+TEST_F(ReferenceScenarioOracleTest, SwapInOfACowCopyLeavesTheFilesPageAlone) {
+  model_ = Model(ScenarioConfig(/*swap=*/true));
+  EXPECT_EQ(Step(), AtPage(0x28));
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(OutcomeAllows(Step(), Ok()));
+  EXPECT_TRUE(model_.ResidencyOpen(model_.pages()[8]));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_FALSE(model_.pages()[0x28].open);
+  EXPECT_EQ(model_.pages()[0x28].residency, Residency::kPage);
+  EXPECT_TRUE(model_.ResidencyOpen(model_.pages()[8]));
+}
+
 }  // namespace
 }  // namespace mlc
