@@ -24,12 +24,28 @@ bool SwapBacked(const PageState& page) { return page.file != kSecretmem; }
 
 }  // namespace
 
-// Whether another mapping of this page-cache page maps it with a pte in a
-// VM_LOCKED VMA (Model::MappedLocked() of the page as if it were unlocked).
+// Whether a mapping of this page certainly holds it with a pte in a
+// VM_LOCKED VMA: its own, or for a page-cache page another one; a pte left
+// open does not count. LockedElsewhere(): the others only.
+bool Model::CertainlyMappedLocked(const PageState& page) const {
+  const auto locked_pte = [](const PageState& p) {
+    return p.mapped && p.residency == Residency::kPage && !p.open && p.lock != Lock::kNone;
+  };
+  if (locked_pte(page)) return true;
+  if (page.file < 0 || page.cow) return false;
+  for (uint64_t w = 0; w < kFileWindows; ++w) {
+    const uint64_t i = w * kFileWindowPages + page.file_page;
+    if (i >= pages_.size()) break;
+    const PageState& other = pages_[i];
+    if (other.file == page.file && other.file_page == page.file_page && !other.cow && locked_pte(other)) return true;
+  }
+  return false;
+}
+
 bool Model::LockedElsewhere(const PageState& page) const {
   PageState unlocked = page;
   unlocked.lock = Lock::kNone;
-  return MappedLocked(unlocked);
+  return CertainlyMappedLocked(unlocked);
 }
 
 // One present page (or cached page without a pte) that reclaim may find on
@@ -64,7 +80,11 @@ void Model::ReclaimPage(PageState& page, StepEffects& fx) {
   // MADV_DONTNEED_LOCKED, say) is held only by its shmem object or page
   // cache, locked only through another mapping's pte (found by a 6.1.192
   // guest run: a shared anonymous page zapped in a locked VMA was paged out).
-  const bool locked = page.residency == Residency::kPage ? MappedLocked(page)
+  // A pte that MADV_PAGEOUT or an earlier reclaim left open may be gone,
+  // and with it the mlock it held (found by a tinyconfig 6.1 guest run: a
+  // memfd page whose locked mapping's pte had been paged out was taken
+  // through its other, unlocked mapping).
+  const bool locked = page.residency == Residency::kPage ? CertainlyMappedLocked(page)
                                                           : page.file >= 0 && !page.cow && LockedElsewhere(page);
   if (page.mapped && locked) {
     if (page.residency == Residency::kPage) {

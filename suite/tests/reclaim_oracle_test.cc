@@ -244,5 +244,22 @@ TEST_F(ReferenceScenarioOracleTest, SwapInOfACowCopyLeavesTheFilesPageAlone) {
   EXPECT_TRUE(model_.ResidencyOpen(model_.pages()[8]));
 }
 
+// The corpus scenario: page 0x37's pte (file page 23, locked) is open
+// after MADV_PAGEOUT, so the page faulted in at 23 through r1 is not
+// certainly mlocked: open with swap (ref 66, 67), kept without.
+TEST_F(ReferenceScenarioOracleTest, ReclaimMayTakeAPageWhoseLockedPteWasPagedOut) {
+  for (bool swap : {false, true}) {
+    model_ = Model(ScenarioConfig(swap));
+    next_ = 0;
+    EXPECT_EQ(Step(), AtPage(0x2c));
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_EQ(Step(), Fails(uapi::kEnomem));
+    EXPECT_EQ(Step(), AtPage(0x17));
+    EXPECT_EQ(model_.pages()[0x37].lock, Lock::kLocked);
+    EXPECT_TRUE(OutcomeAllows(Step(), Ok()));
+    EXPECT_EQ(model_.pages()[0x17].open, swap);
+  }
+}
+
 }  // namespace
 }  // namespace mlc
