@@ -35,6 +35,13 @@ constexpr UnmodelledRule kRules[] = {
      "mm/secretmem.c secretmem_fault(): the charge is the user's (user->locked_vm), not the process's"},
     // The placement rule of oracles/files.h: file page k only at arena page
     // k of a window, which Model::PageMlocked() and FileMapcount() rely on.
+    // A shared anonymous mapping's shmem object keeps the size it was
+    // created with (shmem_zero_setup()), so a grown tail lies beyond it and
+    // faults SIGBUS, populate included; object sizes are not modelled. The
+    // generator grows private mappings only, but shrinking may lengthen
+    // new_len against a shortened len (found by a 6.1.192 guest run).
+    {"shmem-mremap-growth", "mremap growth of a shared anonymous mapping (its shmem object keeps its size)",
+     "mm/shmem.c shmem_fault(): a page beyond the object's i_size is VM_FAULT_SIGBUS"},
     {"file-page-off-its-window",
      "a file page mapped off its window (file page k maps only at arena page k or 32+k, oracles/files.h)",
      "mm/mlock.c mlock_folio() and smaps' PSS: a page cache page's mappings elsewhere, which the model finds by placement"},
@@ -72,8 +79,15 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
   // pages made smaps Locked a range that counts file pages by placement).
   if (op.kind == OpKind::kMremap) {
     Model after = model;
-    after.Apply(op);
+    const Outcome moved = after.Apply(op);
     if (FilePageOffItsWindow(after)) return Why("file-page-off-its-window");
+    // A growth the model lets succeed (a refused one, EFAULT across VMAs
+    // say, changes nothing).
+    const uint64_t first = op.addr / model.config().page_size;
+    if (moved.ret != -1 && op.new_len > op.len && op.region != kAbsoluteAddr && first < model.pages().size() &&
+        model.pages()[first].mapped && model.pages()[first].shared && model.pages()[first].file < 0) {
+      return Why("shmem-mremap-growth");
+    }
   }
   const bool huge_mmap = op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb);
   if (huge_mmap && model.config().huge_page_pages == 0) return Why("hugetlb-without-pool");
