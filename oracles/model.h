@@ -443,7 +443,6 @@ class Model {
   Outcome Reclaim(const Op& op, StepEffects& fx);
   void ReclaimPage(PageState& page, StepEffects& fx);
   bool MappedLocked(const PageState& page) const;
-  bool LockedElsewhere(const PageState& page) const;
   bool CertainlyMappedLocked(const PageState& page) const;
   void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
   // Marks alike neighbours of anon_vma VMAs open (vma.cc); after every call.

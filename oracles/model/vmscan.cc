@@ -26,7 +26,8 @@ bool SwapBacked(const PageState& page) { return page.file != kSecretmem; }
 
 // Whether a mapping of this page certainly holds it with a pte in a
 // VM_LOCKED VMA: its own, or for a page-cache page another one; a pte left
-// open does not count. LockedElsewhere(): the others only.
+// open does not count, and a page without a pte here is held by the
+// others only.
 bool Model::CertainlyMappedLocked(const PageState& page) const {
   const auto locked_pte = [](const PageState& p) {
     return p.mapped && p.residency == Residency::kPage && !p.open && p.lock != Lock::kNone;
@@ -40,12 +41,6 @@ bool Model::CertainlyMappedLocked(const PageState& page) const {
     if (other.file == page.file && other.file_page == page.file_page && !other.cow && locked_pte(other)) return true;
   }
   return false;
-}
-
-bool Model::LockedElsewhere(const PageState& page) const {
-  PageState unlocked = page;
-  unlocked.lock = Lock::kNone;
-  return CertainlyMappedLocked(unlocked);
 }
 
 // One present page (or cached page without a pte) that reclaim may find on
@@ -75,7 +70,7 @@ void Model::ReclaimPage(PageState& page, StepEffects& fx) {
   // folio_referenced_one() sees VM_LOCKED, mlocks it (mlock_vma_folio())
   // and stops, and shrink_folio_list() keeps the folio (FOLIOREF_ACTIVATE).
   // try_to_unmap_one() does the same without TTU_IGNORE_MLOCK. So the page
-  // stays, with every pte that maps it (Model::MappedLocked()).
+  // stays, with every pte that maps it (CertainlyMappedLocked()).
   // mlock_count counts ptes: a page this mapping no longer maps (zapped by
   // MADV_DONTNEED_LOCKED, say) is held only by its shmem object or page
   // cache, locked only through another mapping's pte (found by a 6.1.192
@@ -84,9 +79,7 @@ void Model::ReclaimPage(PageState& page, StepEffects& fx) {
   // and with it the mlock it held (found by a tinyconfig 6.1 guest run: a
   // memfd page whose locked mapping's pte had been paged out was taken
   // through its other, unlocked mapping).
-  const bool locked = page.residency == Residency::kPage ? CertainlyMappedLocked(page)
-                                                          : page.file >= 0 && !page.cow && LockedElsewhere(page);
-  if (page.mapped && locked) {
+  if (page.mapped && CertainlyMappedLocked(page)) {
     if (page.residency == Residency::kPage) {
       fx.Note(Event::kReclaimKeptLocked);
       if (Mutant(PlantedBug::kReclaimTakesLockedPage)) {
