@@ -110,6 +110,7 @@ struct Targets {
   bool present_file_locked = false;
   bool heap_mapped = false;
   bool heap_locked = false;
+  uint64_t numa_memory_nodes = 1;  // ModelConfig::numa_memory_nodes
 };
 
 // Up to `most` of the indices in `from`, spread over it.
@@ -161,6 +162,7 @@ Op GenMremap(const Targets& t);
 Op GenBrk(const Targets& t);
 Op GenFork(const Targets& t);
 Op GenReclaim(const Targets& t);
+Op GenMovePages(const Targets& t);
 
 }  // namespace gen_internal
 }  // namespace mlc

@@ -25,6 +25,7 @@ Targets TargetsOf(const Model& model, const GenOptions& options) {
   t.cap_ipc_lock = model.cap_ipc_lock();
   t.cap_sys_resource = model.config().cap_sys_resource;
   t.memlock_cur = model.memlock_cur();
+  t.numa_memory_nodes = model.config().numa_memory_nodes;
   t.memlock_max = model.memlock_max();
   t.limit_set = model.memlock_cur() != model.config().memlock_cur || model.memlock_max() != model.config().memlock_max;
   t.locked_vm_pages = model.LockedVmPages();
@@ -317,6 +318,8 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         // Reclaim matters once pages are locked (they must stay) or present.
         {t.options.reclaim ? 3u + (t.locked_pages.empty() ? 0u : 9u) + (t.file_page_locked_once ? 60u : 0u) : 0u,
          OpKind::kReclaim},
+        // Migration matters for locked pages: they must arrive mlocked.
+        {t.options.migration && !t.hugetlb_mapped ? 3u + (t.locked_pages.empty() ? 0u : 9u) : 0u, OpKind::kMovePages},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -369,6 +372,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kBrk: return GenBrk(t);
       case OpKind::kFork: return GenFork(t);
       case OpKind::kReclaim: return GenReclaim(t);
+      case OpKind::kMovePages: return GenMovePages(t);
     }
     return Op{};
   }));

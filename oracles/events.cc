@@ -31,6 +31,7 @@ const char* FamilyName(Family f) {
     case Family::kThp: return "thp";
     case Family::kHugetlb: return "hugetlb";
     case Family::kReclaim: return "reclaim";
+    case Family::kMigrate: return "migration";
   }
   return "?";
 }

@@ -13,7 +13,7 @@ namespace mlc {
 
 // The rule families, as oracles/model/ splits them (one file each).
 enum class Family : uint8_t { kMlock, kMmap, kFault, kLimits, kFiles, kSecretmem, kPageFlags, kMadvise, kMremap,
-                              kBrkFork, kThp, kHugetlb, kReclaim };
+                              kBrkFork, kThp, kHugetlb, kReclaim, kMigrate };
 const char* FamilyName(Family f);
 
 // What an event needs of the run; the suite closes the gates its kernel and
@@ -35,7 +35,8 @@ enum Gate : uint32_t {
   kGateSecretmemCharged = 1u << 12,  // ... or charged per fault (MeasuredBehaviour::secretmem_locked false)
   kGateReclaim = 1u << 13,           // reclaim() generated (the child's own memory cgroup)
   kGateSwap = 1u << 14,              // an active swap area
-  kGateCount = 15,
+  kGateMigration = 1u << 15,         // move_pages() generated (two NUMA nodes with memory)
+  kGateCount = 16,
 };
 
 // X(enumerator, family, gates, name, citation)
@@ -196,7 +197,17 @@ enum Gate : uint32_t {
   X(kReclaimKeptNoSwap, kReclaim, kGateReclaim, "reclaim without swap kept a swap-backed page",                      \
     "mm/vmscan.c get_scan_count(): SCAN_FILE when !can_reclaim_anon_pages() (ref 65)")                               \
   X(kReclaimNothing, kReclaim, kGateReclaim, "reclaim of less than a page (nothing to do)",                          \
-    "mm/memcontrol.c memory_reclaim(): the amount is rounded down to pages (ref 68)")
+    "mm/memcontrol.c memory_reclaim(): the amount is rounded down to pages (ref 68)")                             \
+  X(kMigrateLockedPage, kMigrate, kGateMigration, "move_pages of a page a VM_LOCKED VMA maps (stays, mlocked)",        \
+    "mm/migrate.c remove_migration_pte(): the new folio is mlocked for a VM_LOCKED VMA (ref 70)")                    \
+  X(kMigrateUnlockedPage, kMigrate, kGateMigration, "move_pages of a present page no VM_LOCKED VMA maps",            \
+    "mm/migrate.c add_page_for_migration(): isolated and migrated, PG_mlocked stays clear (ref 70)")                 \
+  X(kMigrateNoPage, kMigrate, kGateMigration, "move_pages of an address without a page (status -ENOENT/-EFAULT)",     \
+    "mm/migrate.c add_page_for_migration(): no page, or the zero page, is a per-page error (ref 69)")               \
+  X(kMigrateNoVma, kMigrate, kGateMigration, "move_pages of an address without a VMA (status -EFAULT)",              \
+    "mm/migrate.c add_page_for_migration(): vma_lookup() fails: -EFAULT (ref 69)")                                 \
+  X(kMigrateNoNode, kMigrate, kGateMigration, "move_pages to a node without memory (ENODEV)",                         \
+    "mm/migrate.c do_pages_move(): !node_state(node, N_MEMORY) is -ENODEV (ref 69)")
 
 enum class Event : uint8_t {
 #define MLC_EVENT_ENUMERATOR(e, family, gates, name, citation) e,

@@ -57,6 +57,11 @@ const std::vector<VersionBoundary>& VersionBoundaries() {
       {"mremap-multi-vma", {6, 17, 0}, "d23cb648e365",
        "mm/mremap: permit mremap() move of multiple VMAs; mm/mremap: check remap conditions earlier"},
       {"anon-vma-merge-into-unfaulted", {6, 16, 0}, "879bca0a2c4f", "mm/vma: fix incorrectly disallowed anonymous VMA merges"},
+      // David Hildenbrand's folio_walk series, posted 2024-08-02 against the
+      // 6.11 tree (its pre-image still calls follow_page(FOLL_DUMP)), merged
+      // for 6.12; the commit id was not pinned down.
+      {"move-pages-folio-walk", {6, 12, 0}, "",
+       "mm/migrate: convert add_page_for_migration() from follow_page() to folio_walk"},
       {"mremap-dontunmap-no-self-merge", {7, 3, 0}, "838bb60dc215",
        "mm/mremap: fix locked_vm leak from MREMAP_DONTUNMAP self-merge"},
   };
@@ -129,6 +134,7 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.mprotect_unaccounts_unfaulted_anon = since("mprotect-unaccounts-unfaulted-anon");
   p.anon_vma_merges_into_unfaulted = since("anon-vma-merge-into-unfaulted");
   p.dontunmap_merge = DontunmapMergeOf(*version);
+  p.move_pages_anon_hole_efault = !since("move-pages-folio-walk");
   return p;
 }
 

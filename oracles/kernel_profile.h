@@ -103,6 +103,12 @@ struct KernelProfile {
   // again, since v6.7 ("mm/mprotect: allow unfaulted VMAs to be unaccounted
   // on mprotect()", Lorenzo Stoakes); v6.1 mm/mprotect.c keeps the charge.
   bool mprotect_unaccounts_unfaulted_anon = true;
+  // move_pages(2) of an address of an anonymous VMA without a pte: -EFAULT
+  // before the page walk became folio_walk_start() (6.1 mm/migrate.c
+  // add_page_for_migration(): follow_page(FOLL_DUMP) -> no_page_table()
+  // "vma_is_anonymous(vma) || !vma->vm_ops->fault"), -ENOENT since
+  // (6.12 add_folio_for_migration()); boundary "move-pages-folio-walk".
+  bool move_pages_anon_hole_efault = false;
   std::string Describe() const;
 };
 

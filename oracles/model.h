@@ -165,8 +165,11 @@ enum class PlantedBug : uint8_t {
   kReclaimTakesLockedPage,         // memcg reclaim swaps out a page of a VM_LOCKED VMA
   kReclaimClearsMlocked,           // memcg reclaim leaves locked pages resident but not PG_mlocked
   kReclaimIgnoresOtherMapping,     // reclaim takes a page-cache page mapped locked by another mapping
+  kMigrationClearsMlocked,         // a migrated page of a VM_LOCKED VMA arrives without PG_mlocked
+  kMigrationDropsLockedPte,        // a migrated page of a VM_LOCKED VMA is left unmapped (no pte restored)
+  kMigrationStaysOnNode,           // move_pages reports the target node but leaves the page where it was
 };
-constexpr int kPlantedBugCount = 37;
+constexpr int kPlantedBugCount = 40;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).
@@ -176,6 +179,23 @@ inline bool IsReclaimMutant(PlantedBug bug) {
   return bug == PlantedBug::kReclaimTakesLockedPage || bug == PlantedBug::kReclaimClearsMlocked ||
          bug == PlantedBug::kReclaimIgnoresOtherMapping;
 }
+// Mutants of migration: they need move_pages() (two nodes), the page flags
+// and the node channel.
+inline bool IsMigrationMutant(PlantedBug bug) {
+  return bug == PlantedBug::kMigrationClearsMlocked || bug == PlantedBug::kMigrationDropsLockedPte ||
+         bug == PlantedBug::kMigrationStaysOnNode;
+}
+
+// What move_pages(2) may store in status[] for one page (Model::MigratePages),
+// as a set: bits of the values the rules allow.
+enum MoveStatusBit : uint8_t {
+  kMoveToTarget = 1 << 0,  // the target node: migrated, or already there
+  kMoveEfault = 1 << 1,
+  kMoveEnoent = 1 << 2,
+  kMoveEacces = 1 << 3,    // mapped more than once, MPOL_MF_MOVE_ALL not given
+  kMoveEbusy = 1 << 4,     // folio_isolate_lru() failed: someone else has it isolated
+  kMoveAny = 0xff,         // not determined
+};
 
 struct ModelConfig {
   uint64_t page_size = 4096;
@@ -219,6 +239,13 @@ struct ModelConfig {
   // reclaim() is generated: the child runs alone in a cgroup v2 group of
   // its own whose memory.reclaim it can write (the runner's probe).
   bool memcg_reclaim = false;
+  // NUMA nodes with memory (bit n: node n, /sys/devices/system/node/
+  // has_memory). move_pages() is generated when two or more have memory;
+  // the node of every present page is observed (`observe_nodes`) unless
+  // automatic NUMA balancing may move pages by itself.
+  uint64_t numa_memory_nodes = 1;
+  bool migration = false;
+  bool observe_nodes = false;
   // The heap (OpKind::kBrk): the child's initial break, page aligned (the
   // executor ends its own heap there, below a PROT_NONE guard page it
   // counts among its own mappings), and the pages above it that brk may map.
@@ -329,6 +356,20 @@ class Model {
   // have charged to the user's locked_vm (MeasuredBehaviour::secretmem_locked
   // false); secretmem pages leave only with the file.
   uint64_t SecretmemChargedPages() const;
+
+  // Migration (migrate.cc): the node arena page i is on where the rules
+  // determine it (a present page that move_pages() reported on its target
+  // node, with nothing since that could have replaced it), else -1.
+  int KnownNode(size_t i) const { return page_node_.empty() ? -1 : page_node_[i]; }
+  // After a kMovePages step: per page of its range, the status value the
+  // model offers as canonical (a simulated kernel's answer) and the set of
+  // values the rules allow (MoveStatusBit); empty after other steps.
+  const std::vector<int32_t>& move_status() const { return move_status_; }
+  const std::vector<uint8_t>& move_status_allowed() const { return move_allowed_; }
+  // Takes the kernel's answer to the move_pages() step just applied: a page
+  // is on the node its status names; a positive return (the batch aborted)
+  // leaves status[] undetermined. Call after Apply(), before Predict().
+  void AdoptMigration(const Outcome& observed, const std::vector<int32_t>& status);
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -442,6 +483,12 @@ class Model {
   Outcome Fork(const Op& op, StepEffects& fx);
   Outcome Reclaim(const Op& op, StepEffects& fx);
   void ReclaimPage(PageState& page, StepEffects& fx);
+  Outcome MigratePages(const Op& op, StepEffects& fx);
+  uint8_t MoveStatusAllowed(const PageState& page) const;
+  // Node knowledge across a step (migrate.cc): what the known pages were
+  // before it, and forgetting those it may have replaced.
+  void SnapshotKnownNodes(const Op& op);
+  void ForgetReplacedNodes();
   bool MappedLocked(const PageState& page) const;
   bool CertainlyMappedLocked(const PageState& page) const;
   void NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared = false);
@@ -501,6 +548,18 @@ class Model {
   // The mutant kReclaimClearsMlocked: pages whose PG_mlocked reclaim
   // cleared although their VMA stays locked (until a lock call sets it).
   std::vector<uint8_t> mutant_lost_mlock_;
+  // Migration (migrate.cc): per arena page its known node or -1 (empty
+  // without ModelConfig::migration); the last move_pages() step's status
+  // prediction; the known pages as the current step found them.
+  std::vector<int8_t> page_node_;
+  std::vector<int32_t> move_status_;
+  std::vector<uint8_t> move_allowed_;
+  std::vector<std::pair<size_t, PageState>> known_before_;
+  size_t move_first_page_ = 0;  // the arena page of the move_pages() range's first address
+  // A fork shared the parent's anonymous pages with its child: a later
+  // write fault may copy one (mm/memory.c do_wp_page() copies while another
+  // reference is held), onto any node, with no trace in PageState.
+  bool nodes_untracked_ = false;
   // Shared hugetlb files: shm_id and size in huge pages.
   std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };

@@ -270,6 +270,28 @@ const std::vector<MutantInfo>& Mutants() {
        "r1 = mmap_file(arena+0x20000, 0x1000, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
        "MEMFD, 0)\n"
        "reclaim(0x1000)\n"},
+      {PlantedBug::kMigrationClearsMlocked, "migration-clears-mlocked", "move_pages",
+       "a page of a VM_LOCKED VMA migrated by move_pages arrives on its new node without PG_mlocked",
+       "remove_migration_pte() mlocks the new folio wherever a VM_LOCKED VMA maps it again (6.1 "
+       "page_add_anon_rmap() -> mlock_vma_page(), 6.12 mlock_vma_folio()); the \"mlock state lost across "
+       "migration\" class (mlock_count is lost while isolated, mm/migrate.c __unmap_and_move()); ref 71",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "move_pages(r0, 0x1000, 1)\n"},
+      {PlantedBug::kMigrationDropsLockedPte, "migration-drops-locked-pte", "move_pages",
+       "a migrated page of a VM_LOCKED VMA is left without a pte: the locked page is no longer resident there",
+       "remove_migration_ptes() turns every migration entry back into a pte of the new folio (mm/migrate.c); "
+       "mlock(2): locked pages stay in RAM; ref 70",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "move_pages(r0, 0x1000, 1)\n"},
+      {PlantedBug::kMigrationStaysOnNode, "migration-stays-on-node", "move_pages",
+       "move_pages stores the target node in status[] but the page stays on the other node",
+       "move_pages_and_store_status() stores the node only for a batch that migrated (mm/migrate.c); "
+       "move_pages(2): status is the node the page is on; ref 69, 70",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "move_pages(r0, 0x1000, 1)\n"},
   };
   return kMutants;
 }

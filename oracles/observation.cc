@@ -56,6 +56,8 @@ const char* ChannelName(Channel c) {
     case Channel::kPageFlags: return "page-flags";
     case Channel::kThp: return "thp";
     case Channel::kHugetlb: return "hugetlb";
+    case Channel::kMoveStatus: return "move-status";
+    case Channel::kNode: return "numa-node";
     case Channel::kCount: break;
   }
   return "?";
@@ -225,6 +227,21 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->heap_rss_open_kb = heap_open * model.config().page_size / 1024;
   out->heap_rss_kb = totals.heap_rss_kb - out->heap_rss_open_kb;
   out->heap_locked_kb = totals.heap_locked_kb;
+  // move_pages: its status[] and where the pages are (migrate.cc).
+  out->move_status = model.move_status();
+  out->move_status_allowed = model.move_status_allowed();
+  out->has_nodes = model.config().observe_nodes;
+  if (out->has_nodes) {
+    out->node.resize(pages.size());
+    // A PROT_NONE pte is no page to 6.1's follow_page() (mm/gup.c
+    // follow_page_pte(): "pte_protnone(pte) && !gup_can_follow_protnone()",
+    // which wants FOLL_FORCE), so do_pages_stat() answers -ENOENT there;
+    // 6.12's folio_walk finds it. Not compared (found by a Debian 6.1.192
+    // guest run: a locked page migrated, then mprotect(PROT_NONE)).
+    for (size_t i = 0; i < pages.size(); ++i) {
+      out->node[i] = static_cast<int8_t>(pages[i].prot == uapi::kProtNone ? -1 : model.KnownNode(i));
+    }
+  }
   out->fork_child.reset();
   if (const Model* child = model.fork_child()) {
     out->fork_child = std::make_shared<Observation>();
@@ -393,6 +410,59 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   // a hugetlb VMA counts in Private_Hugetlb or Shared_Hugetlb (by mapcount).
   if (expected.hugetlb_kb != observed.hugetlb_kb) {
     diffs.push_back({Channel::kHugetlb, Kb(expected.hugetlb_kb), Kb(observed.hugetlb_kb), ""});
+  }
+  // move_pages: each page's status among the values the rules allow.
+  if (!expected.move_status_allowed.empty()) {
+    const int target = static_cast<int>(op.node);
+    const auto allowed = [&](uint8_t set, int32_t status) {
+      return set == kMoveAny || ((set & kMoveToTarget) && status == target) ||
+             ((set & kMoveEfault) && status == -uapi::kEfault) || ((set & kMoveEnoent) && status == -uapi::kEnoent) ||
+             ((set & kMoveEacces) && status == -uapi::kEacces) || ((set & kMoveEbusy) && status == -uapi::kEbusy);
+    };
+    const auto describe = [&](uint8_t set) {
+      if (set == kMoveAny) return std::string("any");
+      std::string d;
+      const auto add = [&](uint8_t bit, const std::string& what) {
+        if (set & bit) d += (d.empty() ? "" : " or ") + what;
+      };
+      add(kMoveToTarget, "node " + std::to_string(target));
+      add(kMoveEfault, "-EFAULT");
+      add(kMoveEnoent, "-ENOENT");
+      add(kMoveEacces, "-EACCES");
+      add(kMoveEbusy, "-EBUSY");
+      return d;
+    };
+    const auto status_name = [](int32_t st) { return st >= 0 ? "node " + std::to_string(st) : "-" + ErrnoName(-st); };
+    std::string detail;
+    const size_t n = expected.move_status_allowed.size();
+    const uint64_t first = (AbsoluteAddress(op, config.arena_base) - config.arena_base) / config.page_size;
+    for (size_t k = 0; k < n; ++k) {
+      if (k >= observed.move_status.size()) {
+        detail += "  status[" + std::to_string(k) + "]: not observed\n";
+        break;
+      }
+      if (allowed(expected.move_status_allowed[k], observed.move_status[k])) continue;
+      detail += "  A+" + HexString((first + k) * config.page_size) + " status[" + std::to_string(k) + "]: expected " +
+                describe(expected.move_status_allowed[k]) + ", observed " + status_name(observed.move_status[k]) +
+                "\n";
+    }
+    if (!detail.empty()) diffs.push_back({Channel::kMoveStatus, "", "", detail});
+  }
+  // Where the model knows a present page's node, the kernel must agree.
+  if (expected.has_nodes && observed.has_nodes) {
+    std::vector<uint8_t> want(expected.node.size()), seen(expected.node.size());
+    bool differ = observed.node.size() != expected.node.size();
+    for (size_t i = 0; i < want.size() && i < observed.node.size(); ++i) {
+      if (expected.node[i] < 0) continue;
+      want[i] = static_cast<uint8_t>(expected.node[i] + 1);
+      seen[i] = static_cast<uint8_t>(observed.node[i] < 0 ? 0xff : observed.node[i] + 1);
+      differ |= want[i] != seen[i];
+    }
+    if (differ) {
+      diffs.push_back({Channel::kNode, "", "", PerPageDiff(want, seen, config.page_size, [](uint8_t v) {
+                         return v == 0xff ? std::string("no page") : "node " + std::to_string(v - 1);
+                       })});
+    }
   }
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),

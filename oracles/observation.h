@@ -37,6 +37,8 @@ enum class Channel : uint8_t {
   kPageFlags,    // per page: pagemap present, kpageflags MLOCKED/UNEVICTABLE/ZERO_PAGE
   kThp,          // --thp: per PMD range PMD-mapped or not; smaps AnonHugePages summed
   kHugetlb,      // smaps Private_Hugetlb + Shared_Hugetlb summed over the arena
+  kMoveStatus,   // move_pages: status[] of its range, per page
+  kNode,         // per page: the NUMA node of a present page (move_pages with nodes NULL)
   kCount,
 };
 const char* ChannelName(Channel c);
@@ -102,6 +104,17 @@ struct Observation {
   uint64_t anon_huge_kb = 0;
   // smaps Private_Hugetlb: + Shared_Hugetlb: summed over the arena.
   uint64_t hugetlb_kb = 0;
+  // After a kMovePages step: its status[] (observed; the model's canonical
+  // answer on the expected side) and, expected side only, the values the
+  // rules allow per page (MoveStatusBit); empty after other steps.
+  std::vector<int32_t> move_status;
+  std::vector<uint8_t> move_status_allowed;
+  uint64_t move_target = 0;
+  // The node of each arena page (ModelConfig::observe_nodes): observed, the
+  // node of a present page, else -1; expected, the node the model knows
+  // (Model::KnownNode()), else -1 (not compared).
+  bool has_nodes = false;
+  std::vector<int8_t> node;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

@@ -58,6 +58,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kBrk: return "brk";
     case OpKind::kFork: return "fork";
     case OpKind::kReclaim: return "reclaim";
+    case OpKind::kMovePages: return "move_pages";
   }
   return "?";
 }
@@ -67,7 +68,7 @@ bool operator==(const Op& a, const Op& b) {
          a.flags == b.flags && a.region == b.region && a.region_base == b.region_base &&
          a.file == b.file && a.offset == b.offset && a.new_len == b.new_len && a.new_addr == b.new_addr &&
          a.advice == b.advice && a.brk_offset == b.brk_offset && a.limit_cur == b.limit_cur &&
-         a.limit_max == b.limit_max && a.reclaim_bytes == b.reclaim_bytes;
+         a.limit_max == b.limit_max && a.reclaim_bytes == b.reclaim_bytes && a.node == b.node;
 }
 
 std::string ErrnoName(int err) {
@@ -82,6 +83,7 @@ std::string ErrnoName(int err) {
     case uapi::kEinval: return "EINVAL";
     case uapi::kEnosys: return "ENOSYS";
     case uapi::kEacces: return "EACCES";
+    case uapi::kEnodev: return "ENODEV";
     case uapi::kEbusy: return "EBUSY";
     default: return "errno " + std::to_string(err);
   }
@@ -144,6 +146,7 @@ std::string OutcomeString(const Outcome& outcome, const Op& op, uint64_t arena_b
                                               : "signal " + std::to_string(outcome.signal);
   }
   if (outcome.ret == -1) return "-1 " + ErrnoName(outcome.err);
+  if (outcome.ret >= 0 && outcome.ret_max > outcome.ret) return std::to_string(outcome.ret) + " to " + std::to_string(outcome.ret_max);
   if (outcome.or_err != 0) return std::to_string(outcome.ret) + " or -1 " + ErrnoName(outcome.or_err);
   if (ReturnsAddress(op.kind)) {
     const uint64_t addr = static_cast<uint64_t>(outcome.ret);

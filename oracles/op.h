@@ -41,6 +41,7 @@ constexpr int kEinval = 22;
 constexpr int kEnosys = 38;
 constexpr int kEbusy = 16;
 constexpr int kEacces = 13;
+constexpr int kEnodev = 19;
 constexpr int kMremapMaymove = 1;  // include/uapi/linux/mman.h
 constexpr int kMremapFixed = 2;
 constexpr int kMremapDontunmap = 4;
@@ -61,6 +62,8 @@ constexpr int kMadvPageout = 21;
 constexpr int kMadvPopulateRead = 22;
 constexpr int kMadvPopulateWrite = 23;
 constexpr int kMadvDontneedLocked = 24;
+// include/uapi/linux/mempolicy.h
+constexpr int kMpolMfMove = 1 << 1;
 }  // namespace uapi
 
 enum class OpKind : uint8_t {
@@ -99,8 +102,14 @@ enum class OpKind : uint8_t {
   // write took it, -1 EAGAIN when less was reclaimed (mm/memcontrol.c
   // memory_reclaim()).
   kReclaim,
+  // move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE) of every page of
+  // [addr, addr + len) to `node`: the calling process, so no capability
+  // (mm/migrate.c kernel_move_pages()). Returns 0, or the number of pages
+  // not migrated; status[] (each page's node, or a negative errno) is
+  // observed with the outcome.
+  kMovePages,
 };
-constexpr int kOpKindCount = 19;
+constexpr int kOpKindCount = 20;
 // The heap the executor owns: brk targets stay within this many pages above
 // the initial break (the model's second region, Model::heap()).
 constexpr uint64_t kHeapPages = 64;
@@ -135,6 +144,7 @@ struct Op {
   uint64_t limit_cur = 0;    // kSetMemlockLimit: RLIMIT_MEMLOCK's soft limit, bytes
   uint64_t limit_max = 0;    // ... and its hard one (uapi::kRlimInfinity: unlimited)
   uint64_t reclaim_bytes = 0;  // kReclaim: what memory.reclaim is asked to reclaim
+  uint64_t node = 0;           // kMovePages: the target NUMA node
 };
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max);
 Op DropCapIpcLockOp();
@@ -160,6 +170,10 @@ struct Outcome {
   // where the documented answer is a range (memory.reclaim's EAGAIN).
   // Not part of ==; OutcomeAllows() honours it.
   int or_err = 0;
+  // Expected side only: a successful return value (ret >= 0) may as well
+  // be any of ret + 1 .. ret_max (move_pages(2): "the number of
+  // nonmigrated pages"); 0 = no range.
+  int64_t ret_max = 0;
 };
 inline bool operator==(const Outcome& a, const Outcome& b) {
   return a.ret == b.ret && a.err == b.err && a.signal == b.signal;
@@ -169,6 +183,8 @@ inline bool operator!=(const Outcome& a, const Outcome& b) { return !(a == b); }
 // failure its or_err names.
 inline bool OutcomeAllows(const Outcome& expected, const Outcome& observed) {
   return expected == observed ||
+         (expected.ret >= 0 && expected.ret_max > expected.ret && observed.err == 0 && observed.signal == 0 &&
+          observed.ret >= expected.ret && observed.ret <= expected.ret_max) ||
          (expected.or_err != 0 && observed.ret == -1 && observed.err == expected.or_err && observed.signal == 0);
 }
 

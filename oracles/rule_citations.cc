@@ -92,6 +92,9 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kFork:
       return "kernel/fork.c: fork succeeds; the child's own mmap uses def_flags without VM_LOCKED (mm_init(), "
              "VM_INIT_DEF_MASK, ref 55)";
+    case OpKind::kMovePages:
+      return "mm/migrate.c do_pages_move(): -ENODEV for a node without memory before any page; else 0, or the "
+             "number of pages not migrated (move_pages(2); per-page errors go to status[] only, ref 69)";
     case OpKind::kReclaim:
       return "mm/memcontrol.c memory_reclaim(): the bytes written once that much was reclaimed, -EAGAIN when "
              "retries found nothing more; less than a page asks for nothing (ref 68)";
@@ -162,6 +165,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
         return "kernel/fork.c dup_mmap() -> copy_page_range(): ptes are copied only for VMAs with an anon_vma "
                "(vma_needs_copy()); mincore falls back to the page cache (ref 44, 47)";
       }
+      if (op.kind == OpKind::kMovePages) {
+        return "mm/migrate.c remove_migration_ptes(): every migration entry becomes a pte of the new folio; "
+               "migration changes no page's residency (ref 70)";
+      }
       if (op.kind == OpKind::kReclaim) {
         return "mm/rmap.c folio_referenced_one()/try_to_unmap_one(): reclaim keeps every page a VM_LOCKED VMA "
                "maps, with all its ptes (ref 66); mm/vmscan.c get_scan_count(): without swap no swap-backed "
@@ -190,6 +197,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       return "mm/msync.c msync(): MS_INVALIDATE over a VM_LOCKED VMA is EBUSY (the lock flags, witnessed "
              "without smaps)";
     case Channel::kPageFlags:
+      if (op.kind == OpKind::kMovePages) {
+        return "mm/migrate.c remove_migration_pte(): a VM_LOCKED VMA mlocks the new folio (mlock_vma_folio()), "
+               "so a migrated locked page is PG_mlocked on its new node (ref 71)";
+      }
       if (op.kind == OpKind::kReclaim) {
         return "mm/rmap.c folio_referenced_one(): reclaim meeting a page of a VM_LOCKED VMA mlocks it "
                "(mlock_vma_folio()) and keeps it; PG_mlocked is never cleared by reclaim (ref 66)";
@@ -206,6 +217,13 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       return "fs/proc/task_mmu.c smaps_hugetlb_range(): present huge pages count in Private_Hugetlb/"
              "Shared_Hugetlb, never in Rss; mlock, MAP_LOCKED and mlockall populate hugetlb VMAs without "
              "locking them (mm/mlock.c mlock_fixup(), mm/gup.c __mm_populate(), ref 21, 63)";
+    case Channel::kMoveStatus:
+      return "mm/migrate.c do_pages_move()/add_page_for_migration() (6.1), add_folio_for_migration() (6.12): "
+             "the node, or -EFAULT without a VMA or for the zero page, -ENOENT (6.1 anonymous: -EFAULT) "
+             "without a pte, -EACCES for a page mapped twice, -EBUSY when isolation fails (ref 69)";
+    case Channel::kNode:
+      return "mm/migrate.c move_pages_and_store_status(): a page whose status names a node was migrated "
+             "there (or was there), and stays until something replaces it (ref 69, 70)";
     case Channel::kCount: break;
   }
   return "oracles/model/";

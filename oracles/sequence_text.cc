@@ -306,6 +306,8 @@ const ArgSyntax kBrkOffset{Form::kNumber, &Op::brk_offset, nullptr, nullptr, nul
 // memory.reclaim's amount in bytes.
 const ArgSyntax kReclaimBytes{Form::kNumber, &Op::reclaim_bytes, nullptr, nullptr, nullptr,
                               "the bytes to reclaim (a number)"};
+// move_pages' target node, the same for every page.
+const ArgSyntax kNode{Form::kNumber, &Op::node, nullptr, nullptr, nullptr, "a NUMA node (a number)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -335,6 +337,8 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kFork, "fork", {&kAddr, &kLen}, "fork_and_probe", false},
       // A write of the amount to memory.reclaim of the child's own cgroup.
       {OpKind::kReclaim, "reclaim", {&kReclaimBytes}, "reclaim_memcg", false},
+      // move_pages(0, ...) of every page of the range to the node, MPOL_MF_MOVE.
+      {OpKind::kMovePages, "move_pages", {&kAddr, &kLen, &kNode}, "move_pages_to", false},
   };
   return kTable;
 }

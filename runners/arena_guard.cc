@@ -97,6 +97,13 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
       // memory.reclaim of the child's own cgroup: only pages charged to it
       // (its arena, files, stack and copies) can go, to swap.
       return true;
+    case OpKind::kMovePages: {
+      // Every page of the range, from the page holding the start: the
+      // arena's own pages only (the executor's would move too).
+      const uint64_t start = op.addr & ~mask;
+      const uint64_t end = op.addr + op.len;
+      return end >= op.addr && Inside(start, (end + mask) & ~mask, arena);
+    }
     case OpKind::kFork: {
       // The child's probe mapping, in its own copy of the arena.
       const uint64_t len = (op.len + mask) & ~mask;

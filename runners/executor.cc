@@ -88,6 +88,7 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.offset = op.offset;
     w.new_len = op.new_len;
     w.new_addr = arena_base + op.new_addr;
+    if (op.kind == OpKind::kMovePages) w.offset = op.node;
     out.push_back(w);
   }
   return out;
@@ -178,6 +179,10 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.cap_sys_resource = hello.cap_sys_resource != 0;
   info.initial_user_namespace = hello.initial_user_namespace != 0;
   info.has_page_flags = hello.page_flags != 0;
+  info.numa_memory_nodes = hello.numa_memory_nodes;
+  info.migration = hello.migration != 0;
+  info.numa_balancing = hello.numa_balancing != 0;
+  info.migration_reason = hello.migration_reason;
   info.page_flags_reason = hello.page_flags_reason;
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
@@ -380,8 +385,22 @@ void Executor::DecodeStep(Observation* out) const {
   out->locked_kb = rec.locked_kb;
   out->vmlck_kb = rec.vmlck_kb;
   out->lo_vma_kb = rec.lo_vma_kb;
+  // The node of each VMA page, where observed.
+  const unsigned char* after_flags = bitmap + (pages + 7) / 8 + rec.page_flag_bytes;
+  out->has_nodes = rec.node_bytes > 0;
+  out->node.clear();
+  if (out->has_nodes) {
+    const auto* node = reinterpret_cast<const signed char*>(after_flags);
+    out->node.assign(pages, -1);
+    for (uint32_t i = 0; i < rec.vma_count; ++i) {
+      for (uint32_t k = 0; k < vmas[i].pages; ++k) {
+        if (vmas[i].first_page + k < pages) out->node[vmas[i].first_page + k] = *node;
+        ++node;
+      }
+    }
+  }
   // The heap region.
-  const auto* heap_vmas = reinterpret_cast<const wire::WireVma*>(bitmap + (pages + 7) / 8 + rec.page_flag_bytes);
+  const auto* heap_vmas = reinterpret_cast<const wire::WireVma*>(after_flags + rec.node_bytes);
   const auto* heap_bitmap = reinterpret_cast<const unsigned char*>(heap_vmas + rec.heap_vma_count);
   out->heap_bits.assign(kHeapPages, 0);
   out->heap_msync_busy.assign(kHeapPages, 0);
@@ -396,6 +415,11 @@ void Executor::DecodeStep(Observation* out) const {
   for (size_t p = 0; p < kHeapPages; ++p) out->heap_resident[p] = (heap_bitmap[p / 8] >> (p % 8)) & 1;
   out->heap_rss_kb = rec.heap_rss_kb;
   out->heap_locked_kb = rec.heap_locked_kb;
+  // A move_pages() step's status[].
+  const auto* status = reinterpret_cast<const unsigned char*>(heap_bitmap + kHeapPages / 8);
+  out->move_status.resize(rec.move_status_count);
+  if (rec.move_status_count > 0) std::memcpy(out->move_status.data(), status, rec.move_status_count * sizeof(int32_t));
+  out->move_status_allowed.clear();
   out->fork_child.reset();
   out->thp.clear();
   out->anon_huge_kb = rec.anon_huge_kb;

@@ -64,6 +64,10 @@ struct ExecutorInfo {
   bool memcg_reclaim = false;      // children run in their own memory cgroup (reclaim steps)
   std::string memcg_path;          // ... this one, created by the executor
   std::string memcg_reason;        // why not
+  uint64_t numa_memory_nodes = 1;  // bit n: node n has memory
+  bool migration = false;          // move_pages() steps run (two nodes with memory)
+  bool numa_balancing = false;     // kernel.numa_balancing is on: nodes are not observed
+  std::string migration_reason;    // why no migration
 };
 
 enum class RunStatus {

@@ -60,6 +60,9 @@ long OpenAtReadOnly(int dirfd, const char* path) {
 }
 Outcome Msync(uint64_t addr, uint64_t len, int flags) { return Capture(syscall(SYS_msync, addr, len, flags)); }
 Outcome Madvise(uint64_t addr, uint64_t len, int advice) { return Capture(syscall(SYS_madvise, addr, len, advice)); }
+Outcome MovePages(uint64_t count, const uint64_t* pages, const int* nodes, int* status, int flags) {
+  return Capture(syscall(SYS_move_pages, 0, count, pages, nodes, status, flags));
+}
 Outcome MadviseHugepage(uint64_t addr, uint64_t len) {
   return Capture(syscall(SYS_madvise, addr, len, MADV_HUGEPAGE));
 }

@@ -29,6 +29,9 @@ Outcome Ftruncate(int fd, uint64_t len);
 Outcome Mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 Outcome Msync(uint64_t addr, uint64_t len, int flags);
 Outcome Madvise(uint64_t addr, uint64_t len, int advice);
+// move_pages(0, count, pages, nodes, status, flags) of the calling process;
+// nodes == nullptr asks where each page is.
+Outcome MovePages(uint64_t count, const uint64_t* pages, const int* nodes, int* status, int flags);
 Outcome MemfdSecret(unsigned int flags);  // memfd_secret(2), syscall 447 on x86-64
 // brk(2) as the kernel answers it: the new break, or the unchanged one on
 // failure (glibc's brk() turns that into -1 ENOMEM).

@@ -77,6 +77,12 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
                                           SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(RLIMIT_MEMLOCK)),
                                           SCMP_A3(SCMP_CMP_EQ, 0));
   if (rc_prlimit < 0) return fail("seccomp_rule_add(prlimit64)", rc_prlimit);
+  // move_pages of this process only (pid 0): the move_pages() step and the
+  // node of every page (runners/executor/observe.cc). The pages it names
+  // are the arena's (runners/arena_guard.cc); the filter cannot read the
+  // array.
+  const int rc_move = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(move_pages), 1, SCMP_A0(SCMP_CMP_EQ, 0));
+  if (rc_move < 0) return fail("seccomp_rule_add(move_pages)", rc_move);
   // msync only as the lock witness: MS_INVALIDATE, which has no other effect
   // without MS_SYNC (mm/msync.c).
   const int rc_msync = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(msync), 1,

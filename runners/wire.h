@@ -26,6 +26,8 @@ constexpr int kProcDirFd = 70;
 // memory.reclaim of the cgroup the child joined before its filter
 // (OpKind::kReclaim writes the amount to it).
 constexpr int kReclaimFd = 71;
+// A move_pages() status[] entry the kernel did not store (an aborted batch).
+constexpr int32_t kMoveStatusUnset = -0x7fffffff;
 
 // Parent -> the waiting child; closing the pipe ends the executor.
 enum class RequestType : uint32_t { kRun = 1, kProbe = 2, kQuit = 3 };
@@ -47,7 +49,7 @@ enum : uint32_t {
 // One call on the wire. Kinds whose arguments are not a range use the
 // range's slots (mlc::ToWire()): madvise's advice rides in `flags`, brk's
 // offset above the initial break in `len`, prlimit64's soft and hard limit
-// in `len` and `addr`.
+// in `len` and `addr`, move_pages' node in `offset`.
 struct WireOp {
   uint32_t kind = 0;
   int32_t prot = 0;
@@ -139,6 +141,14 @@ struct HelloRecord {
   uint32_t memcg_reclaim;
   char memcg_path[kMaxMessage];
   char memcg_reason[kMaxMessage];
+  // NUMA (OpKind::kMovePages): bit n = node n has memory; 1 when
+  // move_pages() is generated (two such nodes, the syscall works), else
+  // `migration_reason`; /proc/sys/kernel/numa_balancing (nonzero: pages may
+  // move by themselves, so their node is not observed).
+  uint64_t numa_memory_nodes;
+  uint32_t migration;
+  uint32_t numa_balancing;
+  char migration_reason[kMaxMessage];
 };
 
 struct StartedRecord {
@@ -174,7 +184,13 @@ struct StepRecord {
   uint32_t heap_vma_count;
   uint64_t heap_rss_kb;
   uint64_t heap_locked_kb;
-  uint32_t reserved_after_page_flags;
+  // After the heap's residency: `node_bytes` bytes, the NUMA node of each
+  // page of the arena's VMAs in their order (-1: no page), when nodes are
+  // observed; then `move_status_count` int32s, a move_pages() step's
+  // status[].
+  uint32_t node_bytes;
+  uint32_t move_status_count;
+  uint32_t reserved_after_move_status;
   // --thp: bit r = PMD-sized range r of the arena is PMD-mapped
   // (PAGEMAP_SCAN PAGE_IS_HUGE), with the huge zero page (PAGE_IS_PFNZERO,
   // or pagemap PM_FILE on a private anonymous PMD); smaps AnonHugePages

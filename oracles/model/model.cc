@@ -54,6 +54,7 @@ Model::Model(const ModelConfig& config)
     thp_folio_.assign(config_.arena_pages, 0);
     if (Mutant(PlantedBug::kThpSplitKeepsMlocked)) mutant_stale_mlock_.assign(config_.arena_pages, 0);
   }
+  if (config_.migration) page_node_.assign(config_.arena_pages, -1);
 }
 
 void Model::ResetPage(size_t i, const PageState& state) {
@@ -61,6 +62,7 @@ void Model::ResetPage(size_t i, const PageState& state) {
   if (!thp_folio_.empty()) thp_folio_[i] = 0;
   if (!mutant_stale_mlock_.empty()) mutant_stale_mlock_[i] = 0;
   if (!mutant_lost_mlock_.empty()) mutant_lost_mlock_[i] = 0;
+  if (!page_node_.empty()) page_node_[i] = -1;
 }
 
 // Whether `op` ended with lru_add_drain() after its last addition to the
@@ -100,7 +102,9 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
                              op.kind == OpKind::kMunlockall;
   std::vector<PageState> before;
   if (changes_flags && !config_.profile.anon_vma_merges_into_unfaulted) before = pages_;
+  SnapshotKnownNodes(op);
   const Outcome outcome = ApplyOp(op, fx);
+  ForgetReplacedNodes();
   if (!before.empty()) NoteRefusedMerges(before);
   SpreadAnonVmaOpenness(pages_);
   SpreadAnonVmaOpenness(heap_);
@@ -147,6 +151,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
     case OpKind::kBrk: return Brk(op.brk_offset, fx);
     case OpKind::kFork: return Fork(op, fx);
     case OpKind::kReclaim: return Reclaim(op, fx);
+    case OpKind::kMovePages: return MigratePages(op, fx);
   }
   return Fail(uapi::kEinval);
 }

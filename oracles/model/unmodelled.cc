@@ -25,8 +25,10 @@ constexpr UnmodelledRule kRules[] = {
     // range covers part of it, and only if split_folio() succeeds.
     {"thp-folio-split-advice", "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not modelled under --thp",
      "mm/huge_memory.c split_folio(): fails while a reference (a per-CPU LRU batch holds one) no rule exposes"},
-    {"hugetlb-madvise-mremap-fork", "madvise, mremap and fork are not modelled while hugetlb mappings exist",
-     "mm/hugetlb.c: hugetlb_vm_op_split(), move_hugetlb_page_tables(), copy_hugetlb_page_range() are not modelled"},
+    {"hugetlb-madvise-mremap-fork", "madvise, mremap, fork and move_pages are not modelled while hugetlb mappings exist",
+     "mm/hugetlb.c: hugetlb_vm_op_split(), move_hugetlb_page_tables(), copy_hugetlb_page_range(), and "
+     "mm/migrate.c migrate_hugetlbs() (ENOMEM for the whole call without a free huge page on the node) are not "
+     "modelled"},
     // A secretmem fault charging the user's locked_vm within reach of
     // RLIMIT_MEMLOCK: whether it fits depends on pages the user holds
     // elsewhere (kSecretmemChargeSlack).
@@ -97,7 +99,7 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
     return Why("thp-folio-split-advice");
   }
   const bool hugetlb_rules_missing = op.kind == OpKind::kMadvise || op.kind == OpKind::kMremap ||
-                                     op.kind == OpKind::kFork;
+                                     op.kind == OpKind::kFork || op.kind == OpKind::kMovePages;
   if (hugetlb_rules_missing && model.AnyHugetlbMapped()) return Why("hugetlb-madvise-mremap-fork");
   const bool touch = op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch;
   const uint64_t index = op.addr / model.config().page_size;

@@ -127,6 +127,25 @@ size_t ObservePageFlags(const wire::WireVma* vmas, uint32_t count, unsigned char
   return n;
 }
 
+// The NUMA node of every page of the arena's VMAs: move_pages(2) with
+// nodes NULL stores each page's node, or a negative errno where there is
+// no page (mm/migrate.c do_pages_stat()); one signed byte per VMA page
+// into `out`, -1 for no page. Returns the bytes written.
+size_t ObserveNodes(const wire::WireVma* vmas, uint32_t count, signed char* out, uint64_t* kernel_ns) {
+  size_t n = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    for (uint64_t p = vmas[i].first_page; p < vmas[i].first_page + vmas[i].pages; ++p) {
+      g_node_pages[n++] = g_config.arena_base + p * g_page_size;
+    }
+  }
+  const uint64_t t0 = raw::MonotonicNs();
+  const Outcome where = raw::MovePages(n, g_node_pages, nullptr, g_node_status, 0);
+  *kernel_ns += raw::MonotonicNs() - t0;
+  if (where.ret != 0) ChildFail("move_pages(2) asking for the nodes of the arena's pages failed", where.err);
+  for (size_t k = 0; k < n; ++k) out[k] = g_node_status[k] >= 0 && g_node_status[k] < 64 ? static_cast<signed char>(g_node_status[k]) : -1;
+  return n;
+}
+
 // --thp: which PMD-sized ranges of the arena are PMD-mapped, one
 // PAGEMAP_SCAN over the arena (PAGE_IS_HUGE: "Page is PMD-mapped THP or
 // Hugetlb backed", Documentation/admin-guide/mm/pagemap.rst). A PMD over
@@ -267,8 +286,14 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
       i = j + 1;
     }
 
-    const size_t flag_bytes = g_page_flags ? ObservePageFlags(vmas, count, bitmap + bitmap_bytes, kernel_ns) : 0;
+    size_t flag_bytes = g_page_flags ? ObservePageFlags(vmas, count, bitmap + bitmap_bytes, kernel_ns) : 0;
     rec->page_flag_bytes = static_cast<uint32_t>(flag_bytes);
+    const size_t node_bytes =
+        g_observe_nodes
+            ? ObserveNodes(vmas, count, reinterpret_cast<signed char*>(bitmap + bitmap_bytes + flag_bytes), kernel_ns)
+            : 0;
+    rec->node_bytes = static_cast<uint32_t>(node_bytes);
+    flag_bytes += node_bytes;  // what lies between the residency and the heap's VMAs
     rec->thp_pmd_mask = rec->thp_zero_mask = 0;
     if (g_config.thp) {
       ObserveThp(rec, kernel_ns);
@@ -312,8 +337,12 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     if (!vmlck) ChildFail("no VmLck in /proc/self/status", 0);
     rec->vmlck_kb = *vmlck;
 
+    // A move_pages() step's status[], as the kernel left it.
+    rec->move_status_count = type == wire::RecordType::kStep ? g_move_status_count : 0;
+    std::memcpy(heap_bitmap + kHeapPages / 8, g_move_status, rec->move_status_count * sizeof(int32_t));
     const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes + flag_bytes +
-                        heap_count * sizeof(wire::WireVma) + kHeapPages / 8;
+                        heap_count * sizeof(wire::WireVma) + kHeapPages / 8 +
+                        rec->move_status_count * sizeof(int32_t);
     rec->header = {type, static_cast<uint32_t>(size), g_run, g_pid};
     if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
     return;

@@ -57,6 +57,73 @@ bool InInitialUserNamespace() {
                                 read("/proc/self/setgroups", setgroups, sizeof setgroups));
 }
 
+namespace {
+// "0-1,3\n" (Documentation/ABI/stable/sysfs-devices-node, a node list) as a
+// mask of nodes below 64; 0 when malformed.
+uint64_t ParseNodeList(std::string_view text) {
+  uint64_t mask = 0;
+  size_t i = 0;
+  const auto number = [&](uint64_t* n) {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') return false;
+    *n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') *n = *n * 10 + static_cast<uint64_t>(text[i++] - '0');
+    return true;
+  };
+  while (i < text.size() && text[i] != '\n') {
+    uint64_t lo = 0, hi = 0;
+    if (!number(&lo)) return 0;
+    hi = lo;
+    if (i < text.size() && text[i] == '-') {
+      ++i;
+      if (!number(&hi) || hi < lo) return 0;
+    }
+    for (uint64_t n = lo; n <= hi && n < 64; ++n) mask |= uint64_t{1} << n;
+    if (i < text.size() && text[i] == ',') ++i;
+  }
+  return mask;
+}
+}  // namespace
+
+bool ProbeNuma(wire::HelloRecord* hello) {
+  hello->numa_memory_nodes = 1;
+  char buf[256];
+  const int fd = open("/sys/devices/system/node/has_memory", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    CopyMessage(hello->migration_reason, "no /sys/devices/system/node/has_memory (a kernel without CONFIG_NUMA)");
+    return false;
+  }
+  const long n = ReadProcFile(fd, buf, sizeof buf - 1);
+  close(fd);
+  const uint64_t mask = n > 0 ? ParseNodeList(std::string_view(buf, static_cast<size_t>(n))) : 0;
+  if (mask == 0) {
+    CopyMessage(hello->migration_reason, "cannot parse /sys/devices/system/node/has_memory");
+    return false;
+  }
+  hello->numa_memory_nodes = mask;
+  const int balancing = open("/proc/sys/kernel/numa_balancing", O_RDONLY | O_CLOEXEC);
+  if (balancing >= 0) {
+    const long m = ReadProcFile(balancing, buf, sizeof buf - 1);
+    close(balancing);
+    hello->numa_balancing = m > 0 && buf[0] != '0';
+  }
+  if (__builtin_popcountll(mask) < 2) {
+    CopyMessage(hello->migration_reason, "one NUMA node with memory: nothing to migrate to");
+    return false;
+  }
+  // The syscall itself: ENOSYS without CONFIG_MIGRATION. Asked where the
+  // record buffer's first page is (nodes NULL moves nothing).
+  uint64_t page = reinterpret_cast<uintptr_t>(g_record) & ~(g_page_size - 1);
+  int status = 0;
+  const Outcome where = raw::MovePages(1, &page, nullptr, &status, 0);
+  if (where.ret != 0) {
+    char why[wire::kMaxMessage];
+    std::snprintf(why, sizeof why, "move_pages(2) fails: %s", std::strerror(where.err));
+    CopyMessage(hello->migration_reason, why);
+    return false;
+  }
+  return true;
+}
+
 // Whether page flags can be observed: /proc/kpageflags opens (root,
 // CONFIG_PROC_PAGE_MONITOR) and pagemap shows PFNs (CAP_SYS_ADMIN since
 // 4.2, ref 50). Keeps /proc/kpageflags open for the children.

@@ -17,6 +17,9 @@ bool MeasureAddressSpace(wire::HelloRecord* hello);
 // Whether the children can run in a memory cgroup of their own (reclaim
 // steps); creates it if so, else says why in hello->memcg_reason.
 bool ProbeMemcg(wire::HelloRecord* hello);
+// NUMA: the nodes with memory, whether move_pages() works and may be
+// generated, and NUMA balancing (fills the hello's NUMA fields).
+bool ProbeNuma(wire::HelloRecord* hello);
 // Removes that cgroup (at the executor's end).
 void RemoveMemcg();
 // A child's answer to a probe request (kProbe), then its exit.

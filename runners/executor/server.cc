@@ -254,7 +254,7 @@ int Main(int argc, char** argv) {
   g_status_buf = static_cast<char*>(MapBuffer(kStatusCap));
   g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
                  (g_config.arena_pages + 7) / 8 + g_config.arena_pages + kHeapPages * sizeof(wire::WireVma) +
-                 kHeapPages / 8;
+                 kHeapPages / 8 + g_config.arena_pages + g_config.arena_pages * sizeof(int32_t);
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
   g_page_flags = ProbePageFlags(&hello);
@@ -293,6 +293,16 @@ int Main(int argc, char** argv) {
   }
   hello.page_flags = g_page_flags;
   hello.memcg_reclaim = ProbeMemcg(&hello);
+  g_migration = ProbeNuma(&hello);
+  hello.migration = g_migration;
+  g_observe_nodes = g_migration && hello.numa_balancing == 0;
+  if (g_migration) {
+    g_move_pages = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+    g_move_nodes = static_cast<int*>(MapBuffer(g_config.arena_pages * sizeof(int)));
+    g_move_status = static_cast<int*>(MapBuffer(g_config.arena_pages * sizeof(int)));
+    g_node_pages = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+    g_node_status = static_cast<int*>(MapBuffer(g_config.arena_pages * sizeof(int)));
+  }
   if (g_page_flags) {
     g_pagemap = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
     g_pagemap_again = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));

@@ -35,6 +35,14 @@ wire::WireVma g_heap_vmas[kHeapPages];
 raw::PageRegion g_regions[64];
 int g_meminfo_fd = -1;
 int g_memcg_dir_fd = -1;
+bool g_migration = false;
+bool g_observe_nodes = false;
+uint64_t* g_move_pages = nullptr;
+int* g_move_nodes = nullptr;
+int* g_move_status = nullptr;
+uint32_t g_move_status_count = 0;
+uint64_t* g_node_pages = nullptr;
+int* g_node_status = nullptr;
 char g_memcg_path[256] = {};
 HugetlbPool g_huge_pool;
 

@@ -88,6 +88,16 @@ extern int g_meminfo_fd;
 extern int g_memcg_dir_fd;
 extern char g_memcg_path[256];
 extern HugetlbPool g_huge_pool;
+// NUMA (ProbeNuma()): whether move_pages() runs and the nodes are observed,
+// and its arrays (one entry per arena page).
+extern bool g_migration;
+extern bool g_observe_nodes;
+extern uint64_t* g_move_pages;
+extern int* g_move_nodes;
+extern int* g_move_status;
+extern uint32_t g_move_status_count;  // of the step just executed
+extern uint64_t* g_node_pages;  // ObserveNodes()'s own arrays
+extern int* g_node_status;
 
 // The child's own: set once it runs.
 extern volatile uint32_t g_step;

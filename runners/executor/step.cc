@@ -123,6 +123,24 @@ Outcome ExecuteReclaim(uint64_t bytes) {
   return {0, 0, 0};
 }
 
+// move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE) of each page of
+// [addr, addr + len) to one node; status[] goes with the step's record.
+// Entries the kernel does not store (a batch that aborted) keep a value no
+// answer can have.
+Outcome ExecuteMovePages(const wire::WireOp& op) {
+  if (!g_migration) ChildFail("a move_pages step without two NUMA nodes", 0);
+  const uint64_t first = op.addr & ~(g_page_size - 1);
+  const uint64_t count = (op.addr + op.len - first + g_page_size - 1) / g_page_size;
+  if (count > g_config.arena_pages) ChildFail("a move_pages step longer than the arena", 0);
+  for (uint64_t k = 0; k < count; ++k) {
+    g_move_pages[k] = op.addr + k * g_page_size;
+    g_move_nodes[k] = static_cast<int>(op.offset);
+    g_move_status[k] = wire::kMoveStatusUnset;
+  }
+  g_move_status_count = static_cast<uint32_t>(count);
+  return raw::MovePages(count, g_move_pages, g_move_nodes, g_move_status, uapi::kMpolMfMove);
+}
+
 [[noreturn]] void Hang() {
   for (;;) {
     asm volatile("" ::: "memory");
@@ -165,6 +183,7 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kBrk): return raw::Brk(g_heap_base + op.len);
     case static_cast<uint32_t>(OpKind::kFork): return ExecuteFork(op);
     case static_cast<uint32_t>(OpKind::kReclaim): return ExecuteReclaim(op.len);
+    case static_cast<uint32_t>(OpKind::kMovePages): return ExecuteMovePages(op);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.
@@ -194,6 +213,7 @@ Outcome Execute(const wire::WireOp& op) {
     g_step = i;
     if (!MayExecute(g_ops[i], arena)) ChildFail("refused a call that could touch memory outside the arena", 0);
     const uint64_t t0 = raw::MonotonicNs();
+    g_move_status_count = 0;
     const Outcome outcome = Execute(g_ops[i]);
     kernel_ns += raw::MonotonicNs() - t0;
     ObserveAndReport(i, outcome, &kernel_ns);

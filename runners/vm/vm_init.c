@@ -343,6 +343,15 @@ static void SetUpGuest(void) {
           nodes, nodes == 1 ? "" : "s", vm.nodes, vm.nodes);
     }
   }
+  // Automatic NUMA balancing (on by default on a multi-node machine,
+  // CONFIG_NUMA_BALANCING_DEFAULT_ENABLED) may move the suite's pages by
+  // itself, locked ones too (kernel/sched/fair.c task_numa_work()); the
+  // guest is ours, so it is turned off and the numa-node channel has an
+  // answer to compare (rule 70 of oracles/README.md).
+  if (nodes >= 2 && access("/proc/sys/kernel/numa_balancing", F_OK) == 0 &&
+      WriteText("/proc/sys/kernel/numa_balancing", "0") != 0) {
+    Say("MLOCKCHECK-VM-NOTE numa: cannot turn kernel.numa_balancing off: the node channel is skipped");
+  }
   const char* cgroup = SetUpCgroup();
   const char* swap = SetUpSwap(vm.swap_kib);
   Say("MLOCKCHECK-VM-NOTE guest: %ld CPU%s, %ld NUMA node%s, %s, %s", cpus, cpus == 1 ? "" : "s", nodes,

@@ -40,6 +40,13 @@ ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
     config.swap_active = true;
     config.page_flags = true;
   }
+  // Migration mutants need move_pages() between two nodes, the page flags
+  // and the node channel; the others run without it.
+  config.migration = config.observe_nodes = IsMigrationMutant(bug);
+  if (IsMigrationMutant(bug)) {
+    config.numa_memory_nodes = 0x3;
+    config.page_flags = true;
+  }
   return config;
 }
 }  // namespace
@@ -71,6 +78,7 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   gen_options.madvise_without_folio_splits = hunt_config.thp;  // as a --thp run (UnmodelledReason())
   gen_options.hugetlb = hunt_config.huge_page_pages > 0;
   gen_options.reclaim = hunt_config.memcg_reclaim;
+  gen_options.migration = hunt_config.migration;
   gen_options.max_length = steps - 1;
   const auto property = [&] {
     const Sequence sequence = *GenSequence(Model(hunt_config), gen_options);

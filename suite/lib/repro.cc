@@ -63,7 +63,8 @@ std::string COutcome(const Outcome& o, const Op& op, const ModelConfig& config) 
        << "UL), 0, 0 }";
   } else {
     os << "(struct outcome){ " << o.ret << ", " << o.err << ", " << o.signal;
-    if (o.or_err != 0) os << ", " << o.or_err;
+    if (o.or_err != 0 || o.ret_max != 0) os << ", " << o.or_err;
+    if (o.ret_max != 0) os << ", " << o.ret_max;
     os << " }";
   }
   return os.str();
@@ -180,7 +181,8 @@ std::string ReproCheck::Unread() const {
   std::string unread;
   for (const auto* list : {&channels, &fork_child_channels}) {
     for (Channel ch : *list) {
-      if (ch == Channel::kPageFlags || ch == Channel::kThp || ch == Channel::kHugetlb) {
+      if (ch == Channel::kPageFlags || ch == Channel::kThp || ch == Channel::kHugetlb || ch == Channel::kNode ||
+          ch == Channel::kMoveStatus) {
         unread += (unread.empty() ? "" : ", ") + std::string(list == &channels ? "" : "the fork child's ") +
                   ChannelName(ch);
       }
@@ -235,7 +237,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "#define EXPECT_MEMLOCK_MAX " << HexString(config.memlock_max) << "UL\n"
     << "#define CHECK_CAP_SYS_RESOURCE " << has(OpKind::kSetMemlockLimit) << "\n"
     << "#define EXPECT_CAP_SYS_RESOURCE " << config.cap_sys_resource << "\n"
-    << "#define USES_RECLAIM " << has(OpKind::kReclaim) << "\n";
+    << "#define USES_RECLAIM " << has(OpKind::kReclaim) << "\n"
+    << "#define USES_MIGRATION " << has(OpKind::kMovePages) << "\n";
   c << kPrelude << "\n";
 
   // The program runs with THP off (PR_SET_THP_DISABLE): no PMD mappings to

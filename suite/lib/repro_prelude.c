@@ -61,9 +61,10 @@
 #define PR_SET_THP_DISABLE 41
 #endif
 
-/* or_err, expected side only: the call may as well fail with this errno
- * (memory.reclaim's EAGAIN, oracles/op.h Outcome). */
-struct outcome { long ret; int err; int sig; int or_err; };
+/* Expected side only (oracles/op.h Outcome): or_err, the call may as well
+ * fail with this errno (memory.reclaim's EAGAIN); ret_max, it may as well
+ * return any of ret + 1 .. ret_max (move_pages' pages not migrated). */
+struct outcome { long ret; int err; int sig; int or_err; long ret_max; };
 static unsigned long brk_base; /* the initial break, set by prepare() */
 static int bug_present;
 
@@ -212,12 +213,39 @@ static __attribute__((unused)) void join_memcg(void) {
     exit(2);
   }
 }
+/* move_pages() needs two NUMA nodes with memory, as the suite does. */
+static __attribute__((unused)) void check_numa_nodes(void) {
+  char text[256] = "";
+  FILE *f = fopen("/sys/devices/system/node/has_memory", "r");
+  if (f == NULL || fgets(text, sizeof text, f) == NULL || (strchr(text, '-') == NULL && strchr(text, ',') == NULL)) {
+    printf("cannot run: move_pages needs two NUMA nodes with memory (/sys/devices/system/node/has_memory: %s)\n",
+           text[0] ? strtok(text, "\n") : "missing");
+    exit(2);
+  }
+  fclose(f);
+}
 /* The amount in bytes, as the executor writes it (runners/executor/step.cc). */
 static __attribute__((unused)) struct outcome reclaim_memcg(unsigned long bytes) {
   char text[32];
   int n = snprintf(text, sizeof text, "%lu", bytes);
   struct outcome ok = { 0, 0, 0, 0 };
   return write(reclaim_fd, text, (size_t)n) < 0 ? sys_result(-1) : ok;
+}
+
+/* move_pages(0, ...) of every page of [addr, addr + len) to `node` with
+ * MPOL_MF_MOVE; prints the status of each page (its node, or -errno). */
+static __attribute__((unused)) struct outcome move_pages_to(unsigned long addr, unsigned long len, unsigned long node) {
+  unsigned long first = addr & ~(PAGE - 1), count = (addr + len - first + PAGE - 1) / PAGE;
+  static void *pages[ARENA_PAGES];
+  static int nodes[ARENA_PAGES], status[ARENA_PAGES];
+  for (unsigned long k = 0; k < count; ++k) {
+    pages[k] = (void *)(addr + k * PAGE);
+    nodes[k] = (int)node;
+    status[k] = -0x7fffffff;
+  }
+  struct outcome o = sys_result(syscall(SYS_move_pages, 0, count, pages, nodes, status, 2 /* MPOL_MF_MOVE */));
+  for (unsigned long k = 0; k < count && o.ret == 0; ++k) printf("       status[%lu] = %d\n", k, status[k]);
+  return o;
 }
 
 static const char *errno_name(int e) {
@@ -231,6 +259,7 @@ static const char *errno_name(int e) {
   case EEXIST: return "EEXIST";
   case EINVAL: return "EINVAL";
   case ENOSYS: return "ENOSYS";
+  case ENODEV: return "ENODEV";
   }
   snprintf(buf, sizeof buf, "errno %d", e);
   return buf;
@@ -243,6 +272,7 @@ static const char *outcome_text(struct outcome o, int is_mmap) {
   if (o.sig) snprintf(b, 64, "%s", o.sig == SIGSEGV ? "SIGSEGV" : o.sig == SIGBUS ? "SIGBUS" : "signal");
   else if (o.ret == -1) snprintf(b, 64, "-1 %s", errno_name(o.err));
   else if (o.or_err) snprintf(b, 64, "%ld or -1 %s", o.ret, errno_name(o.or_err));
+  else if (o.ret >= 0 && o.ret_max > o.ret) snprintf(b, 64, "%ld to %ld", o.ret, o.ret_max);
   else if (is_mmap && (unsigned long)o.ret >= ARENA) snprintf(b, 64, "A+0x%lx", (unsigned long)o.ret - ARENA);
   else snprintf(b, 64, "%ld", o.ret);
   return b;
@@ -251,7 +281,8 @@ static const char *outcome_text(struct outcome o, int is_mmap) {
 /* Prints one call; with `check`, compares its outcome with the model's. */
 static void step_done(int step, const char *call, struct outcome got, struct outcome want, int is_mmap) {
   int same = (got.ret == want.ret && got.err == want.err && got.sig == want.sig) ||
-             (want.or_err && got.ret == -1 && got.err == want.or_err && !got.sig);
+             (want.or_err && got.ret == -1 && got.err == want.or_err && !got.sig) ||
+             (want.ret >= 0 && want.ret_max > want.ret && got.ret >= want.ret && got.ret <= want.ret_max && !got.err && !got.sig);
   printf("%s %2d  %s  = %s", same ? "  " : ">>", step, call, outcome_text(got, is_mmap));
   if (!same) {
     printf("  (expected %s)", outcome_text(want, is_mmap));
@@ -508,6 +539,7 @@ static void prepare(void) {
   munmap(p, len);
   /* Into the cgroup before anything of the arena or the files is charged. */
   if (USES_RECLAIM) join_memcg();
+  if (USES_MIGRATION) check_numa_nodes();
   create_files();
   /* As the executor: no transparent huge pages, so every page is its own. */
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);

@@ -125,6 +125,12 @@ Op ReclaimOp(uint64_t bytes) {
   return op;
 }
 
+Op MovePagesOp(uint64_t first_page, uint64_t pages, uint64_t node, uint64_t page_size) {
+  Op op = RangePages(OpKind::kMovePages, first_page, pages, page_size);
+  op.node = node;
+  return op;
+}
+
 bool ReadSequenceFile(const std::string& path, SequenceFile* file, std::string* error) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {

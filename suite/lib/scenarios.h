@@ -47,6 +47,8 @@ Op BrkOp(uint64_t offset);
 Op ForkOp(uint64_t probe_page, uint64_t pages = 1, uint64_t page_size = 4096);
 // reclaim(bytes): memory.reclaim of the child's own cgroup.
 Op ReclaimOp(uint64_t bytes);
+// move_pages of arena pages [first_page, first_page + pages) to `node`.
+Op MovePagesOp(uint64_t first_page, uint64_t pages, uint64_t node, uint64_t page_size = 4096);
 
 constexpr int kAnonPrivate = uapi::kMapPrivate | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;
 constexpr int kAnonShared = uapi::kMapShared | uapi::kMapAnonymous | uapi::kMapFixedNoreplace;

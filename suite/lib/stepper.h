@@ -21,7 +21,8 @@ class Stepper {
   // reported PMD-mapped after it (nullptr: nothing recorded, e.g. a step
   // after the divergence).
   const Outcome& Step(const Op& op, const std::vector<ThpState>* thp = nullptr);
-  // One step against the kernel: Step() adopting observed.thp, then every
+  // One step against the kernel: Step() adopting observed.thp (and a
+  // move_pages() step's status[], Model::AdoptMigration()), then every
   // channel compared; empty when kernel and model agree.
   std::vector<ChannelDiff> Check(const Op& op, const Observation& observed);
 

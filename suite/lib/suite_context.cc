@@ -42,6 +42,9 @@ bool MakeModelConfig(const ExecutorInfo& info, ModelConfig* config, std::string*
   config->config_swap = swap.config_swap;
   config->heap_base = info.heap_base;
   config->memcg_reclaim = info.memcg_reclaim;
+  config->numa_memory_nodes = info.numa_memory_nodes;
+  config->migration = info.migration;
+  config->observe_nodes = info.migration && !info.numa_balancing;
   SetHugetlbConfig(info.huge_page_size, info.huge_pages_free, info.huge_pages_rsvd, ReadHugetlbState().overcommit,
                    config);
   return true;
@@ -231,6 +234,21 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
                      (config_.swap_active ? ", with swap: unlocked pages may go, locked ones must stay"
                                           : ", without swap: no page of the arena may go"));
   }
+  // move_pages(): how a THP migrates (whole, or split first) is not
+  // modelled, as for reclaim.
+  gen_options_.migration = config_.migration && !gen_options_.thp;
+  if (!config_.migration) {
+    notes_.push_back("SKIP migration operations: " + executor_->info().migration_reason);
+  } else if (gen_options_.thp) {
+    config_.migration = config_.observe_nodes = false;
+    notes_.push_back("SKIP migration operations under --thp: how a THP migrates is not modelled yet");
+  } else {
+    notes_.push_back("migration: move_pages() between the NUMA nodes with memory (mask " +
+                     HexString(config_.numa_memory_nodes) + "); locked pages must arrive resident and mlocked");
+    if (!config_.observe_nodes) {
+      notes_.push_back("SKIP numa-node channel: kernel.numa_balancing is on, pages may move by themselves");
+    }
+  }
   MarkUnreachableEvents();
   return kExitConformant;
 }
@@ -262,6 +280,7 @@ void SuiteContext::MarkUnreachableEvents() {
   if (!gen_options_.fork) close(kGateFork, "fork is not generated (see the header)");
   if (!gen_options_.reclaim) close(kGateReclaim, "reclaim is not generated (see the header)");
   if (!config_.swap_active) close(kGateSwap, "no active swap area");
+  if (!gen_options_.migration) close(kGateMigration, "move_pages is not generated (see the header)");
 }
 
 SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
@@ -292,6 +311,9 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     }
     if (op.kind == OpKind::kReclaim && !gen_options_.reclaim) {
       return "reclaim needs the child's own memory cgroup (see the header)";
+    }
+    if (op.kind == OpKind::kMovePages && !gen_options_.migration) {
+      return "move_pages needs two NUMA nodes with memory (see the header)";
     }
     if (op.kind == OpKind::kMremap && !config_.profile.mremap_modelled) {
       return "mremap is modelled for 6.1-6.15 and 6.17+ only";

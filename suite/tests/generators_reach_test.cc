@@ -72,8 +72,9 @@ Reached Explore(const ModelConfig& config, int sequences, int steps, uint64_t se
 
 void ExpectInterestingStatesReached(const Reached& r) {
   for (int k = 0; k < kOpKindCount; ++k) {
-    // reclaim needs the child's memory cgroup (its own test below).
-    if (static_cast<OpKind>(k) == OpKind::kReclaim) continue;
+    // reclaim needs the child's memory cgroup, move_pages two NUMA nodes
+    // (their own tests below).
+    if (static_cast<OpKind>(k) == OpKind::kReclaim || static_cast<OpKind>(k) == OpKind::kMovePages) continue;
     EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
   }
   for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
@@ -136,6 +137,26 @@ TEST(GenReachTest, ReclaimReachesEveryRuleWithAndWithoutSwap) {
   }
   const Reached without = Explore(TestConfig(4096), /*sequences=*/100, /*steps=*/40, 15);
   EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kReclaim)], 0u);
+}
+
+// move_pages(): with two nodes, locked and unlocked pages migrate, holes
+// and the zero page answer their status, a node without memory is ENODEV;
+// never with one node.
+TEST(GenReachTest, MovePagesReachesEveryRule) {
+  GenOptions options;
+  options.migration = true;
+  ModelConfig config = TestConfig(4096);
+  config.numa_memory_nodes = 0x3;
+  config.migration = config.observe_nodes = true;
+  const Reached r = Explore(config, /*sequences=*/300, /*steps=*/40, 16, options);
+  EXPECT_GT(r.outcomes.count("move_pages ok"), 0u);
+  EXPECT_GT(r.outcomes.count("move_pages ENODEV"), 0u);
+  for (Event e : {Event::kMigrateLockedPage, Event::kMigrateUnlockedPage, Event::kMigrateNoPage,
+                  Event::kMigrateNoVma, Event::kMigrateNoNode}) {
+    EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
+  }
+  const Reached without = Explore(TestConfig(4096), /*sequences=*/100, /*steps=*/40, 17);
+  EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kMovePages)], 0u);
 }
 
 // The limit rules, as root without CAP_SYS_RESOURCE under an 8 MiB limit

@@ -45,10 +45,12 @@ case "$case_name" in
       "$tools" replay "$seq" >"$tmp/$name/replay.out" 2>&1
       replay_rc=$?
       # A file this machine cannot run (reclaim without the children's
-      # memory cgroup): replay says why (4), and so must the reproducer (2).
-      if [ "$replay_rc" -eq 4 ] && grep -q "^SKIP: .*reclaim needs" "$tmp/$name/replay.out"; then
+      # memory cgroup, move_pages with one NUMA node): replay says why (4),
+      # and so must the reproducer (2).
+      if [ "$replay_rc" -eq 4 ] && grep -qE "^SKIP: .*(reclaim|move_pages) needs" "$tmp/$name/replay.out"; then
         build_and_run "$tmp/$name"
-        [ "$rc" -eq 2 ] && grep -q "^cannot run: reclaim needs cgroup v2" "$tmp/$name/repro.out" || {
+        [ "$rc" -eq 2 ] &&
+          grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes)" "$tmp/$name/repro.out" || {
           cat "$tmp/$name/repro.out"
           fail "$name: replay cannot run it here, repro.c exits $rc without saying so"
         }
@@ -132,8 +134,10 @@ case "$case_name" in
         continue
       fi
       # A reclaim mutant on a host without a cgroup v2 memory controller at
-      # /sys/fs/cgroup (a guest has one): the reproducer says so, exit 2.
-      if [ "$rc" -eq 2 ] && grep -q "^cannot run: reclaim needs cgroup v2" "$dir/repro.out"; then
+      # /sys/fs/cgroup, a migration mutant on one with one NUMA node (a guest
+      # has both): the reproducer says so, exit 2.
+      if [ "$rc" -eq 2 ] &&
+        grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes)" "$dir/repro.out"; then
         echo "$name: SKIP, $(cat "$dir/repro.out")"
         continue
       fi

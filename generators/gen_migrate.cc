@@ -1,0 +1,36 @@
+// Generator of move_pages(): ranges of the arena to move to a NUMA node.
+// Mirrors mm/migrate.c kernel_move_pages().
+
+#include "generators/gen_internal.h"
+
+#include <cstdint>
+
+namespace mlc {
+namespace gen_internal {
+
+// Mostly locked pages (they must arrive mlocked, ref 71), some anywhere;
+// mostly to a node with memory, each as likely, now and then to one
+// without (ENODEV, ref 69).
+Op GenMovePages(const Targets& t) {
+  const bool at_locked = !t.locked_pages.empty() && *Shrinking<int>({{70, 0}, {30, 1}}) == 0;
+  Op op = RangeOp(OpKind::kMovePages, at_locked ? GenRangeAround(t, t.locked_pages) : GenRange(t, false));
+  // Inside the arena: the executor moves nothing of its own.
+  const uint64_t arena_bytes = t.arena_pages * t.page_size;
+  if (op.addr >= arena_bytes) op.addr = arena_bytes - t.page_size;
+  if (op.len > arena_bytes - op.addr) op.len = arena_bytes - op.addr;
+  std::vector<uint64_t> nodes;
+  for (uint64_t n = 0; n < 64; ++n) {
+    if ((t.numa_memory_nodes >> n) & 1) nodes.push_back(n);
+  }
+  uint64_t without = 0;
+  while (without < 63 && ((t.numa_memory_nodes >> without) & 1)) ++without;
+  if (nodes.empty() || *Shrinking<int>({{95, 0}, {5, 1}})) {
+    op.node = without;
+  } else {
+    op.node = nodes[*rc::gen::inRange<size_t>(0, nodes.size())];
+  }
+  return op;
+}
+
+}  // namespace gen_internal
+}  // namespace mlc
