@@ -293,9 +293,10 @@ case "$case_name" in
     expect_out 'harness error \(exit 2\), reported as a failure'
     ;;
   gate)
-    # The 6.1 kernel built twice: clean, and with a patch of ours breaking
-    # mlock's rounding rule. The suite must pass on the first and, on the
-    # second, fail with exit 1 and a shrunk report naming the channel.
+    # The 6.1 kernel built three times: clean, with a patch of ours breaking
+    # mlock's rounding rule, and with one breaking a residency rule (a
+    # migrated locked page munlocked). The suite must pass on the first and,
+    # on the others, fail with exit 1 and a shrunk report naming the channel.
     [ "$(id -u)" -eq 0 ] || [ -r /usr/src/linux-source-6.1.tar.xz ] || skip "needs linux-source-6.1 (./mlockcheck test installs it as root)"
     patch_file="$vm_dir/testdata/mlock-drops-page-offset.patch"
     run bash "$vm_dir/build_kernel.sh" --out "$tmp/clean.bzImage"
@@ -337,6 +338,22 @@ case "$case_name" in
     source "$vm_dir/lib.sh"
     [ "$(grep -c 'PAGE_ALIGN(len + (offset_in_page(start)))' "$cache_dir/src/linux-source-6.1/mm/mlock.c")" -eq 2 ] ||
       fail "the patch was not reverted in the source tree"
+    # A residency rule broken: migration munlocks the page it moved (rule
+    # 71). The clean kernel above migrated locked pages in its two-node
+    # guest without a divergence; this one fails on the page-flags channel
+    # after a move_pages() call, shrunk to a few calls.
+    run bash "$vm_dir/build_kernel.sh" --patch "$vm_dir/testdata/migration-munlocks-new-page.patch" \
+      --out "$tmp/unmlocked.bzImage"
+    expect_rc 0
+    vm --kernel "$tmp/unmlocked.bzImage" --timeout 300 -- --ktap --seed 1 --sequences 1000
+    expect_rc 1
+    expect_out '^# DIVERGENCE: kernel 6\.1\.[0-9]+-mlockcheck differs from the model at step [0-9]+ of [0-9]+$'
+    expect_out '^#   page-flags:$'
+    grep -qE '^# >> +[0-9]+ +move_pages\(' "$tmp/out" || fail "the diverging call is not a move_pages()"
+    calls=$(shrunk_calls)
+    [ -n "$calls" ] && [ "$calls" -le 5 ] || fail "shrunk sequence has '$calls' calls, expected at most 5"
+    grep -qF 'munlock_page(new)' "$cache_dir/src/linux-source-6.1/mm/migrate.c" &&
+      fail "the migration patch was not reverted in the source tree"
     ;;
   unsupported)
     # A kernel built without what the suite needs: the guest's /init names
