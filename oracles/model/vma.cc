@@ -184,9 +184,25 @@ void Model::SpreadAnonVmaOpenness(std::vector<PageState>& pages) {
     size_t end = start + 1;
     while (end < pages.size() && SameVma(pages, end - 1, end)) ++end;
     size_t last = SIZE_MAX;
+    uint32_t open_alt = 0;  // an open page's alternative, where no page is marked
     for (size_t j = start; j < end; ++j) {
       if (pages[j].mapped && !pages[j].shared && pages[j].anon_vma != 0) last = j;
+      if (pages[j].mapped && !pages[j].shared && pages[j].anon_vma_open && open_alt == 0) {
+        open_alt = pages[j].anon_vma_alt;
+      }
       marked_before[j] = last;
+    }
+    // A page whose VMA may have an anon_vma (open) opens the pages that may
+    // be one VMA with it: on 6.1 an mprotect() split that page's VMA and the
+    // unfaulted VMA after it merged into the split-off part, anon_vma and
+    // all, and fork copied its zero page (found by a Debian 6.1.192 guest
+    // run; corpus AnonVmaOpennessSpreadsToAVmaThatMergedIntoAnOpenOne).
+    if (last == SIZE_MAX && open_alt != 0) {
+      for (size_t j = start; j < end; ++j) {
+        if (!pages[j].mapped || pages[j].shared) continue;
+        pages[j].anon_vma_open = true;
+        if (pages[j].anon_vma_alt == 0) pages[j].anon_vma_alt = open_alt;
+      }
     }
     if (last != SIZE_MAX) {
       size_t after = SIZE_MAX;

@@ -39,6 +39,32 @@ TEST_F(ReferenceScenarioOracleTest, FailedCowFaultBeyondEofStillGivesTheVmaAnAno
   EXPECT_EQ(predicted.fork_child->rss_kb, 4u);  // page 22's copied pte
 }
 
+// 6.1: step 4's merge of page 1 into page 0's faulted VMA is left open
+// (page 1 may share its anon_vma); step 5 splits page 1 off and merges
+// pages 2-3 into it, so their VMA may have that anon_vma too, and the fork
+// child's copy of page 3's zero page pte is not determined.
+TEST_F(ReferenceScenarioOracleTest, AnonVmaOpennessSpreadsToAVmaThatMergedIntoAnOpenOne) {
+  ModelConfig config = TestConfig();
+  config.profile = *ProfileForRelease("6.1.0", nullptr);
+  model_ = Model(config);
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(Step(), Fails(uapi::kEnomem));  // populate of the PROT_NONE page (ref 34)
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_TRUE(model_.pages()[1].anon_vma_open);
+  EXPECT_EQ(Step(), Ok());
+  for (size_t i : {2, 3}) {
+    EXPECT_TRUE(model_.pages()[i].anon_vma_open) << i;
+    EXPECT_EQ(model_.pages()[i].anon_vma_alt, model_.pages()[0].anon_vma) << i;
+  }
+  EXPECT_EQ(Step(), Ok());
+  const Observation predicted = Predicted(model_);
+  ASSERT_NE(predicted.fork_child, nullptr);
+  ASSERT_FALSE(predicted.fork_child->resident_care.empty());
+  EXPECT_EQ(predicted.fork_child->resident_care[3], 0);
+}
+
 // MADV_PAGEOUT may have dropped page 2's pte: the read may fault, and
 // fault-around then maps page 3 from the shmem object, or may not. Page 3
 // is left open: its mincore is not compared and Rss lies in a range.
