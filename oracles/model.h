@@ -168,8 +168,9 @@ enum class PlantedBug : uint8_t {
   kMigrationClearsMlocked,         // a migrated page of a VM_LOCKED VMA arrives without PG_mlocked
   kMigrationDropsLockedPte,        // a migrated page of a VM_LOCKED VMA is left unmapped (no pte restored)
   kMigrationStaysOnNode,           // move_pages reports the target node but leaves the page where it was
+  kMunmapKeepsNrMlock,             // munmap of mlocked pages does not take them off NR_MLOCK (meminfo Mlocked)
 };
-constexpr int kPlantedBugCount = 40;
+constexpr int kPlantedBugCount = 41;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).
@@ -185,6 +186,9 @@ inline bool IsMigrationMutant(PlantedBug bug) {
   return bug == PlantedBug::kMigrationClearsMlocked || bug == PlantedBug::kMigrationDropsLockedPte ||
          bug == PlantedBug::kMigrationStaysOnNode;
 }
+
+// Mutants of the system-wide counters: they need the meminfo channel.
+inline bool IsCountersMutant(PlantedBug bug) { return bug == PlantedBug::kMunmapKeepsNrMlock; }
 
 // What move_pages(2) may store in status[] for one page (Model::MigratePages),
 // as a set: bits of the values the rules allow.
@@ -246,6 +250,9 @@ struct ModelConfig {
   uint64_t numa_memory_nodes = 1;
   bool migration = false;
   bool observe_nodes = false;
+  // /proc/meminfo Mlocked and Unevictable are compared (the runner is the
+  // machine's only user of locked memory: a guest, --system-counters).
+  bool system_counters = false;
   // The heap (OpKind::kBrk): the child's initial break, page aligned (the
   // executor ends its own heap there, below a PROT_NONE guard page it
   // counts among its own mappings), and the pages above it that brk may map.
@@ -370,6 +377,15 @@ class Model {
   // is on the node its status names; a positive return (the batch aborted)
   // leaves status[] undetermined. Call after Apply(), before Predict().
   void AdoptMigration(const Outcome& observed, const std::vector<int32_t>& status);
+
+  // /proc/meminfo Mlocked and Unevictable as the arena and heap move them,
+  // in pages, each a range (meminfo.cc); whether this step determines them.
+  struct SystemCounts {
+    uint64_t mlocked_lo = 0, mlocked_hi = 0;
+    uint64_t unevictable_lo = 0, unevictable_hi = 0;
+    bool determined = false;
+  };
+  SystemCounts PredictSystemCounts() const;
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -560,6 +576,8 @@ class Model {
   // write fault may copy one (mm/memory.c do_wp_page() copies while another
   // reference is held), onto any node, with no trace in PageState.
   bool nodes_untracked_ = false;
+  // The mutant kMunmapKeepsNrMlock: pages NR_MLOCK kept after munmap.
+  uint64_t mutant_nr_mlock_leak_ = 0;
   // Shared hugetlb files: shm_id and size in huge pages.
   std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };

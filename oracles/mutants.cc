@@ -292,6 +292,15 @@ const std::vector<MutantInfo>& Mutants() {
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
        "-1, 0)\n"
        "move_pages(r0, 0x1000, 1)\n"},
+      {PlantedBug::kMunmapKeepsNrMlock, "munmap-keeps-nr-mlock", "munmap",
+       "munmap of mlocked pages leaves them in NR_MLOCK: /proc/meminfo Mlocked does not come back down",
+       "the munlock of an unmapped page takes it off NR_MLOCK (mm/mlock.c munlock_folio() -> __munlock_folio(), "
+       "or the free of a PG_mlocked page); the NR_MLOCK underflow on munmap of a locked THP (7162a1e87b3e) and "
+       "the Mlocked that never came back down (CVE-2017-18221, 70feee0e1ef3); ref 72",
+       "r0 = mmap(arena+0x0, 0x2000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "munmap(r0, 0x1000)\n"
+       "munlock(r0+0x1000, 0x1000)\n"},
   };
   return kMutants;
 }

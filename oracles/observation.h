@@ -39,6 +39,7 @@ enum class Channel : uint8_t {
   kHugetlb,      // smaps Private_Hugetlb + Shared_Hugetlb summed over the arena
   kMoveStatus,   // move_pages: status[] of its range, per page
   kNode,         // per page: the NUMA node of a present page (move_pages with nodes NULL)
+  kMeminfo,      // /proc/meminfo Mlocked and Unevictable, from the sequence's start (--system-counters)
   kCount,
 };
 const char* ChannelName(Channel c);
@@ -90,6 +91,9 @@ struct Observation {
   // heap_rss_kb.
   std::vector<uint8_t> heap_resident_care;
   uint64_t heap_rss_open_kb = 0;
+  // ... and how much Locked they may add to heap_locked_kb (open pages of
+  // a locked heap VMA).
+  uint64_t heap_locked_open_kb = 0;
   // After a kFork step: the child's observation of itself (its probe
   // mmap's outcome, every channel above but page flags), made before it
   // exited; null after other steps.
@@ -115,6 +119,15 @@ struct Observation {
   // (Model::KnownNode()), else -1 (not compared).
   bool has_nodes = false;
   std::vector<int8_t> node;
+  // /proc/meminfo Mlocked: and Unevictable: less what they were when the
+  // sequence started (ModelConfig::system_counters): observed, the
+  // differences; expected, the ranges the model allows, compared where
+  // `counters_determined` (after a drain barrier, mlockall() not locking
+  // the executor's own pages).
+  bool has_counters = false;
+  bool counters_determined = false;
+  int64_t mlocked_kb = 0, unevictable_kb = 0;
+  int64_t mlocked_max_kb = 0, unevictable_max_kb = 0;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

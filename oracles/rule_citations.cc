@@ -224,6 +224,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
     case Channel::kNode:
       return "mm/migrate.c move_pages_and_store_status(): a page whose status names a node was migrated "
              "there (or was there), and stays until something replaces it (ref 69, 70)";
+    case Channel::kMeminfo:
+      return "fs/proc/meminfo.c: Mlocked is NR_MLOCK, counted as mlock_folio() sets PG_mlocked and as the munlock "
+             "batch clears it (mm/mlock.c), a page-cache page once; Unevictable the unevictable LRU, memfd_secret's "
+             "pages included; both after a drain and /proc/sys/vm/stat_refresh (ref 72)";
     case Channel::kCount: break;
   }
   return "oracles/model/";

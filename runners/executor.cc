@@ -121,6 +121,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
                                    pages.c_str(), "--max-steps",  steps.c_str()};
   if (options.mlock2_enosys) argv.push_back("--mlock2-enosys");
   if (options.thp) argv.push_back("--thp");
+  if (options.system_counters) argv.push_back("--system-counters");
   argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) {
@@ -183,6 +184,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.migration = hello.migration != 0;
   info.numa_balancing = hello.numa_balancing != 0;
   info.migration_reason = hello.migration_reason;
+  info.system_counters = hello.system_counters != 0;
+  info.system_counters_reason = hello.system_counters_reason;
   info.page_flags_reason = hello.page_flags_reason;
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
@@ -420,6 +423,10 @@ void Executor::DecodeStep(Observation* out) const {
   out->move_status.resize(rec.move_status_count);
   if (rec.move_status_count > 0) std::memcpy(out->move_status.data(), status, rec.move_status_count * sizeof(int32_t));
   out->move_status_allowed.clear();
+  out->has_counters = rec.counters != 0;
+  out->counters_determined = false;
+  out->mlocked_kb = rec.mlocked_delta_kb;
+  out->unevictable_kb = rec.unevictable_delta_kb;
   out->fork_child.reset();
   out->thp.clear();
   out->anon_huge_kb = rec.anon_huge_kb;
@@ -547,6 +554,10 @@ RunReport Executor::Collect(const StepSink& sink) {
           report.detail = "executor child reported " + std::to_string(report.steps_observed) + " of " +
                           std::to_string(run_steps_) + " steps";
         }
+        // --system-counters: the next sequence starts from the counters
+        // once this child's mm is gone (exit_mmap() runs before the
+        // executor can reap it), so wait for its exit record.
+        if (options_.system_counters && info_.system_counters) return Finish(report);
         return report;
       }
       case wire::RecordType::kSeccomp: {

@@ -30,6 +30,9 @@ struct ExecutorOptions {
   uint32_t max_steps = 64;
   bool mlock2_enosys = false;  // seccomp makes mlock2 fail with ENOSYS
   bool thp = false;            // --thp: THP allowed, MADV_HUGEPAGE, PMD mappings observed
+  // --system-counters: /proc/meminfo's Mlocked and Unevictable after every
+  // step; each request waits until the previous child was reaped.
+  bool system_counters = false;
   int run_timeout_ms = 20000;
 };
 
@@ -68,6 +71,8 @@ struct ExecutorInfo {
   bool migration = false;          // move_pages() steps run (two nodes with memory)
   bool numa_balancing = false;     // kernel.numa_balancing is on: nodes are not observed
   std::string migration_reason;    // why no migration
+  bool system_counters = false;    // steps carry /proc/meminfo's Mlocked and Unevictable
+  std::string system_counters_reason;  // why not, when asked for
 };
 
 enum class RunStatus {
@@ -104,6 +109,7 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   const ExecutorInfo& info() const { return info_; }
+  const ExecutorOptions& options() const { return options_; }
   int pid() const { return pid_; }
 
   RunReport Run(const std::vector<wire::WireOp>& ops, const StepSink& sink);

@@ -149,6 +149,10 @@ struct HelloRecord {
   uint32_t migration;
   uint32_t numa_balancing;
   char migration_reason[kMaxMessage];
+  // --system-counters: 1 when every step carries /proc/meminfo's Mlocked
+  // and Unevictable; else why not.
+  uint32_t system_counters;
+  char system_counters_reason[kMaxMessage];
 };
 
 struct StartedRecord {
@@ -190,7 +194,12 @@ struct StepRecord {
   // status[].
   uint32_t node_bytes;
   uint32_t move_status_count;
-  uint32_t reserved_after_move_status;
+  // --system-counters: 1 when the two differences below were read:
+  // /proc/meminfo Mlocked and Unevictable (kB) less their values when the
+  // sequence started.
+  uint32_t counters;
+  int64_t mlocked_delta_kb;
+  int64_t unevictable_delta_kb;
   // --thp: bit r = PMD-sized range r of the arena is PMD-mapped
   // (PAGEMAP_SCAN PAGE_IS_HUGE), with the huge zero page (PAGE_IS_PFNZERO,
   // or pagemap PM_FILE on a private anonymous PMD); smaps AnonHugePages

@@ -248,6 +248,10 @@ Outcome Model::Munmap(const Op& op, StepEffects& fx) {
   for (uint64_t addr = std::max(start, config_.arena_base); addr < std::min(start + len, arena_end);
        addr += config_.page_size) {
     PageState& page = pages_[(addr - config_.arena_base) / config_.page_size];
+    if (Mutant(PlantedBug::kMunmapKeepsNrMlock) && page.mapped && (page.file < 0 || page.cow) &&
+        PageMlocked((addr - config_.arena_base) / config_.page_size)) {
+      ++mutant_nr_mlock_leak_;
+    }
     NoteMlockDropped(page, /*zapped=*/true, fx);
     if (page.mapped && page.lock != Lock::kNone) {
       fx.Note(Event::kMunmapOfLocked);

@@ -11,6 +11,7 @@
 
 #include "oracles/observation.h"
 #include "oracles/vm_flags.h"
+#include "runners/executor/probe.h"
 #include "runners/executor/state.h"
 #include "runners/executor/wire_io.h"
 #include "runners/raw_syscalls.h"
@@ -337,6 +338,18 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     if (!vmlck) ChildFail("no VmLck in /proc/self/status", 0);
     rec->vmlck_kb = *vmlck;
 
+    // --system-counters: the counters, after everything else.
+    rec->counters = 0;
+    rec->mlocked_delta_kb = rec->unevictable_delta_kb = 0;
+    if (g_stat_refresh_fd >= 0 && type == wire::RecordType::kStep) {
+      uint64_t mlocked = 0, unevictable = 0;
+      t0 = raw::MonotonicNs();
+      if (!ReadSystemCounters(&mlocked, &unevictable)) ChildFail("cannot read /proc/meminfo's counters", errno);
+      *kernel_ns += raw::MonotonicNs() - t0;
+      rec->counters = 1;
+      rec->mlocked_delta_kb = static_cast<int64_t>(mlocked) - static_cast<int64_t>(g_base_mlocked_kb);
+      rec->unevictable_delta_kb = static_cast<int64_t>(unevictable) - static_cast<int64_t>(g_base_unevictable_kb);
+    }
     // A move_pages() step's status[], as the kernel left it.
     rec->move_status_count = type == wire::RecordType::kStep ? g_move_status_count : 0;
     std::memcpy(heap_bitmap + kHeapPages / 8, g_move_status, rec->move_status_count * sizeof(int32_t));

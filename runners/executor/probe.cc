@@ -19,6 +19,7 @@
 
 #include "oracles/vm_flags.h"
 #include "runners/arena_guard.h"
+#include "runners/executor/child.h"
 #include "runners/executor/observe.h"
 #include "runners/executor/state.h"
 #include "runners/executor/wire_io.h"
@@ -121,6 +122,60 @@ bool ProbeNuma(wire::HelloRecord* hello) {
     CopyMessage(hello->migration_reason, why);
     return false;
   }
+  return true;
+}
+
+bool ProbeSystemCounters(wire::HelloRecord* hello) {
+  g_counters_meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+  g_stat_refresh_fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+  if (g_counters_meminfo_fd < 0 || g_stat_refresh_fd < 0) {
+    char why[wire::kMaxMessage];
+    std::snprintf(why, sizeof why, "cannot open %s: %s",
+                  g_counters_meminfo_fd < 0 ? "/proc/meminfo" : "/proc/sys/vm/stat_refresh (needs root)",
+                  std::strerror(errno));
+    CopyMessage(hello->system_counters_reason, why);
+    return false;
+  }
+  int node = 0, status = 0;
+  uint64_t page = 0;
+  if (raw::MovePages(0, &page, &node, &status, 0).ret != 0) {
+    CopyMessage(hello->system_counters_reason,
+                "move_pages(2) fails (CONFIG_MIGRATION): nothing else drains every CPU's mlock and LRU batches");
+    return false;
+  }
+  uint64_t mlocked = 0, unevictable = 0;
+  if (!ReadSystemCounters(&mlocked, &unevictable)) {
+    CopyMessage(hello->system_counters_reason, "no Mlocked or Unevictable in /proc/meminfo");
+    return false;
+  }
+  return true;
+}
+
+// move_pages(2) of no page with a node array: do_pages_move() starts with
+// lru_cache_disable(), whose __lru_add_drain_all() empties every CPU's LRU
+// and mlock batches (mm/swap.c, need_mlock_drain()), before it looks at
+// the (empty) array: a drain of all CPUs a child may call under its filter.
+void DrainAllCpus() {
+  int node = 0, status = 0;
+  uint64_t page = 0;
+  const Outcome drained = raw::MovePages(0, &page, &node, &status, 0);
+  if (drained.ret != 0) ChildFail("move_pages(2) draining every CPU failed", drained.err);
+}
+
+// /proc/sys/vm/stat_refresh folds every CPU's vmstat differences into the
+// global counters (mm/vmstat.c vmstat_refresh()), so that /proc/meminfo's
+// Mlocked (NR_MLOCK) and Unevictable are exact.
+bool ReadSystemCounters(uint64_t* mlocked_kb, uint64_t* unevictable_kb) {
+  if (raw::Write(g_stat_refresh_fd, "1", 1) != 1) return false;
+  static char text[8192];
+  const long n = raw::Pread(g_counters_meminfo_fd, text, sizeof text - 1, 0);
+  if (n <= 0) return false;
+  const std::string_view view(text, static_cast<size_t>(n));
+  const auto mlocked = ParseStatusKb(view, "Mlocked");
+  const auto unevictable = ParseStatusKb(view, "Unevictable");
+  if (!mlocked || !unevictable) return false;
+  *mlocked_kb = *mlocked;
+  *unevictable_kb = *unevictable;
   return true;
 }
 

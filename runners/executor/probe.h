@@ -20,6 +20,13 @@ bool ProbeMemcg(wire::HelloRecord* hello);
 // NUMA: the nodes with memory, whether move_pages() works and may be
 // generated, and NUMA balancing (fills the hello's NUMA fields).
 bool ProbeNuma(wire::HelloRecord* hello);
+// --system-counters: opens /proc/meminfo and /proc/sys/vm/stat_refresh for
+// the children and checks that move_pages(2) can drain every CPU.
+bool ProbeSystemCounters(wire::HelloRecord* hello);
+// A child's drain of every CPU's LRU and mlock batches, then the counters
+// (both in kB): what its sequence starts from, and after each step.
+void DrainAllCpus();
+bool ReadSystemCounters(uint64_t* mlocked_kb, uint64_t* unevictable_kb);
 // Removes that cgroup (at the executor's end).
 void RemoveMemcg();
 // A child's answer to a probe request (kProbe), then its exit.

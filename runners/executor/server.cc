@@ -129,6 +129,8 @@ bool ParseArgs(int argc, char** argv) {
       g_config.mlock2_enosys = true;
     } else if (std::strcmp(a, "--thp") == 0) {
       g_config.thp = true;
+    } else if (std::strcmp(a, "--system-counters") == 0) {
+      g_config.system_counters = true;
     } else if (v && std::strcmp(a, "--arena-base") == 0) {
       g_config.arena_base = std::strtoull(v, nullptr, 0);
       ++i;
@@ -296,6 +298,7 @@ int Main(int argc, char** argv) {
   g_migration = ProbeNuma(&hello);
   hello.migration = g_migration;
   g_observe_nodes = g_migration && hello.numa_balancing == 0;
+  hello.system_counters = g_config.system_counters && ProbeSystemCounters(&hello);
   if (g_migration) {
     g_move_pages = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
     g_move_nodes = static_cast<int*>(MapBuffer(g_config.arena_pages * sizeof(int)));

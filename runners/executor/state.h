@@ -39,6 +39,9 @@ struct Config {
   uint64_t max_steps = 64;
   bool mlock2_enosys = false;
   bool thp = false;  // --thp: THP allowed, private anonymous mmaps MADV_HUGEPAGE
+  // --system-counters: /proc/meminfo Mlocked and Unevictable after every
+  // step, from each sequence's start (a machine the runner has alone).
+  bool system_counters = false;
 };
 
 // Everything below is set up before the first fork and never reallocated.
@@ -96,6 +99,13 @@ extern uint64_t* g_move_pages;
 extern int* g_move_nodes;
 extern int* g_move_status;
 extern uint32_t g_move_status_count;  // of the step just executed
+// --system-counters (ProbeSystemCounters()): /proc/meminfo and
+// /proc/sys/vm/stat_refresh, open for the children, or -1; a child's
+// counters when its sequence started.
+extern int g_counters_meminfo_fd;
+extern int g_stat_refresh_fd;
+extern uint64_t g_base_mlocked_kb;
+extern uint64_t g_base_unevictable_kb;
 extern uint64_t* g_node_pages;  // ObserveNodes()'s own arrays
 extern int* g_node_status;
 

@@ -16,6 +16,7 @@
 #include "runners/arena_guard.h"
 #include "runners/executor/child.h"
 #include "runners/executor/observe.h"
+#include "runners/executor/probe.h"
 #include "runners/executor/state.h"
 #include "runners/executor/wire_io.h"
 #include "runners/raw_syscalls.h"
@@ -208,6 +209,15 @@ Outcome Execute(const wire::WireOp& op) {
     ChildFail("the child's initial break is not the executor's heap region", 0);
   }
   WaitForHugePagePool();
+  // --system-counters: the runner sent this request once the previous
+  // child was reaped (its exit_mmap() done); what it left in the per-CPU
+  // batches is drained, and the counters read, before the first step.
+  if (g_stat_refresh_fd >= 0) {
+    DrainAllCpus();
+    if (!ReadSystemCounters(&g_base_mlocked_kb, &g_base_unevictable_kb)) {
+      ChildFail("cannot read Mlocked and Unevictable in /proc/meminfo", errno);
+    }
+  }
   const uint64_t begin = raw::MonotonicNs();
   for (uint32_t i = 0; i < op_count; ++i) {
     g_step = i;

@@ -43,6 +43,7 @@ ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
   // Migration mutants need move_pages() between two nodes, the page flags
   // and the node channel; the others run without it.
   config.migration = config.observe_nodes = IsMigrationMutant(bug);
+  config.system_counters = IsCountersMutant(bug);
   if (IsMigrationMutant(bug)) {
     config.numa_memory_nodes = 0x3;
     config.page_flags = true;

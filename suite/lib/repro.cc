@@ -143,7 +143,12 @@ void EmitChecks(std::ostream& c, const Model& model, const Observation& expected
     } else {
       c << "  check_kb(\"smaps Locked (arena)\", " << totals.locked_kb << ", sum_kb(1));\n";
     }
-    c << "  check_kb(\"smaps Locked (heap)\", " << totals.heap_locked_kb << ", sum_kb_of(1, 1));\n";
+    if (expected.heap_locked_open_kb != 0) {
+      c << "  check_kb_range(\"smaps Locked (heap)\", " << expected.heap_locked_kb << ", "
+        << expected.heap_locked_kb + expected.heap_locked_open_kb << ", sum_kb_of(1, 1));\n";
+    } else {
+      c << "  check_kb(\"smaps Locked (heap)\", " << expected.heap_locked_kb << ", sum_kb_of(1, 1));\n";
+    }
   }
   if (Has(channels, Channel::kVmLck)) {
     // The model's VmLck adds the executor's own mappings under
@@ -182,7 +187,7 @@ std::string ReproCheck::Unread() const {
   for (const auto* list : {&channels, &fork_child_channels}) {
     for (Channel ch : *list) {
       if (ch == Channel::kPageFlags || ch == Channel::kThp || ch == Channel::kHugetlb || ch == Channel::kNode ||
-          ch == Channel::kMoveStatus) {
+          ch == Channel::kMoveStatus || ch == Channel::kMeminfo) {
         unread += (unread.empty() ? "" : ", ") + std::string(list == &channels ? "" : "the fork child's ") +
                   ChannelName(ch);
       }

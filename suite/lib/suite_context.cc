@@ -68,6 +68,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   ex.mlock2_enosys = options.mlock2_enosys;
   ex.thp = options.thp;
+  const char* guest = std::getenv("MLOCKCHECK_SYSTEM_COUNTERS");
+  ex.system_counters = options.system_counters || (guest != nullptr && std::string(guest) == "1");
   if (options.thp) {
     // Nothing could run: THP off or of a kind the model does not know.
     if (const std::string why = ThpUnavailableReason(options.thp_sysfs); !why.empty()) {
@@ -248,6 +250,15 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     if (!config_.observe_nodes) {
       notes_.push_back("SKIP numa-node channel: kernel.numa_balancing is on, pages may move by themselves");
     }
+  }
+  // /proc/meminfo Mlocked and Unevictable (rule 72): asked for, and given.
+  config_.system_counters = executor_->info().system_counters && !gen_options_.thp;
+  if (config_.system_counters) {
+    notes_.push_back("meminfo: Mlocked and Unevictable compared after every drained step, from each sequence's "
+                     "start (this machine's locked memory is the run's alone)");
+  } else if (executor_->options().system_counters) {
+    notes_.push_back("SKIP meminfo channel: " + (gen_options_.thp ? std::string("not modelled under --thp")
+                                                                  : executor_->info().system_counters_reason));
   }
   MarkUnreachableEvents();
   return kExitConformant;

@@ -204,6 +204,23 @@ TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutTheUnlockedHeap) {
   }
 }
 
+// The corpus scenario: the heap page reclaim may have taken is locked on
+// fault and not populated: Locked 0 to 4 kB with swap, 4 kB without.
+TEST_F(ReferenceScenarioOracleTest, AReclaimedHeapPageLockedOnFaultMayBeGone) {
+  for (bool swap : {false, true}) {
+    model_ = Model(ScenarioConfig(swap));
+    next_ = 0;
+    Step();  // brk answers the new break
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_EQ(Step(), Ok());
+    EXPECT_TRUE(OutcomeAllows(Step(), Ok()));
+    EXPECT_EQ(Step(), Ok());
+    const Observation o = Predicted(model_);
+    EXPECT_EQ(o.heap_locked_kb, swap ? 0u : 4u);
+    EXPECT_EQ(o.heap_locked_open_kb, swap ? 4u : 0u);
+  }
+}
+
 // The corpus scenario: the zapped shmem page is in no pte, so no VM_LOCKED
 // mapping holds it: open with swap (ref 67), resident without (ref 65).
 TEST_F(ReferenceScenarioOracleTest, ReclaimMayPageOutAShmemPageItsLockedVmaNoLongerMaps) {
