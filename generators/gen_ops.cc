@@ -320,6 +320,9 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
          OpKind::kReclaim},
         // Migration matters for locked pages: they must arrive mlocked.
         {t.options.migration && !t.hugetlb_mapped ? 3u + (t.locked_pages.empty() ? 0u : 9u) : 0u, OpKind::kMovePages},
+        // Compaction matters once pages are locked; each costs a whole
+        // compaction of the machine, so it stays rare.
+        {t.options.compaction && !t.locked_pages.empty() ? 4u : 0u, OpKind::kCompact},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -373,6 +376,13 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kFork: return GenFork(t);
       case OpKind::kReclaim: return GenReclaim(t);
       case OpKind::kMovePages: return GenMovePages(t);
+      case OpKind::kCompact: {
+        // ref 73: 0 keeps locked pages' frames, 1 lets them move.
+        Op op;
+        op.kind = OpKind::kCompact;
+        op.unevictable_allowed = static_cast<uint64_t>(*Shrinking<int>({{50, 0}, {50, 1}}));
+        return op;
+      }
     }
     return Op{};
   }));

@@ -32,6 +32,7 @@ const char* FamilyName(Family f) {
     case Family::kHugetlb: return "hugetlb";
     case Family::kReclaim: return "reclaim";
     case Family::kMigrate: return "migration";
+    case Family::kCompaction: return "compaction";
   }
   return "?";
 }

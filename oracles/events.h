@@ -13,7 +13,7 @@ namespace mlc {
 
 // The rule families, as oracles/model/ splits them (one file each).
 enum class Family : uint8_t { kMlock, kMmap, kFault, kLimits, kFiles, kSecretmem, kPageFlags, kMadvise, kMremap,
-                              kBrkFork, kThp, kHugetlb, kReclaim, kMigrate };
+                              kBrkFork, kThp, kHugetlb, kReclaim, kMigrate, kCompaction };
 const char* FamilyName(Family f);
 
 // What an event needs of the run; the suite closes the gates its kernel and
@@ -36,7 +36,8 @@ enum Gate : uint32_t {
   kGateReclaim = 1u << 13,           // reclaim() generated (the child's own memory cgroup)
   kGateSwap = 1u << 14,              // an active swap area
   kGateMigration = 1u << 15,         // move_pages() generated (two NUMA nodes with memory)
-  kGateCount = 16,
+  kGateCompaction = 1u << 16,        // compact() generated (a machine the run has to itself)
+  kGateCount = 17,
 };
 
 // X(enumerator, family, gates, name, citation)
@@ -207,7 +208,13 @@ enum Gate : uint32_t {
   X(kMigrateNoVma, kMigrate, kGateMigration, "move_pages of an address without a VMA (status -EFAULT)",              \
     "mm/migrate.c add_page_for_migration(): vma_lookup() fails: -EFAULT (ref 69)")                                 \
   X(kMigrateNoNode, kMigrate, kGateMigration, "move_pages to a node without memory (ENODEV)",                         \
-    "mm/migrate.c do_pages_move(): !node_state(node, N_MEMORY) is -ENODEV (ref 69)")
+    "mm/migrate.c do_pages_move(): !node_state(node, N_MEMORY) is -ENODEV (ref 69)")                              \
+  X(kCompactKeptUnevictable, kCompaction, kGateCompaction | kGatePageFlags,                                          \
+    "compaction with compact_unevictable_allowed 0 kept a PG_mlocked page where it was",                              \
+    "mm/compaction.c isolate_migratepages_block(): PageUnevictable without ISOLATE_UNEVICTABLE (ref 73)")          \
+  X(kCompactMayMoveLocked, kCompaction, kGateCompaction | kGatePageFlags,                                            \
+    "compaction with compact_unevictable_allowed 1 over a PG_mlocked page (may move, stays mlocked)",                 \
+    "mm/compaction.c: ISOLATE_UNEVICTABLE; mm/migrate.c remove_migration_pte() mlocks the new page (ref 73, 71)")
 
 enum class Event : uint8_t {
 #define MLC_EVENT_ENUMERATOR(e, family, gates, name, citation) e,

@@ -169,8 +169,9 @@ enum class PlantedBug : uint8_t {
   kMigrationDropsLockedPte,        // a migrated page of a VM_LOCKED VMA is left unmapped (no pte restored)
   kMigrationStaysOnNode,           // move_pages reports the target node but leaves the page where it was
   kMunmapKeepsNrMlock,             // munmap of mlocked pages does not take them off NR_MLOCK (meminfo Mlocked)
+  kCompactionMovesUnevictable,     // compaction moves PG_mlocked pages with compact_unevictable_allowed 0
 };
-constexpr int kPlantedBugCount = 41;
+constexpr int kPlantedBugCount = 42;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).
@@ -189,6 +190,8 @@ inline bool IsMigrationMutant(PlantedBug bug) {
 
 // Mutants of the system-wide counters: they need the meminfo channel.
 inline bool IsCountersMutant(PlantedBug bug) { return bug == PlantedBug::kMunmapKeepsNrMlock; }
+// Mutants of compaction: they need compact() and the page flags.
+inline bool IsCompactionMutant(PlantedBug bug) { return bug == PlantedBug::kCompactionMovesUnevictable; }
 
 // What move_pages(2) may store in status[] for one page (Model::MigratePages),
 // as a set: bits of the values the rules allow.
@@ -251,8 +254,11 @@ struct ModelConfig {
   bool migration = false;
   bool observe_nodes = false;
   // /proc/meminfo Mlocked and Unevictable are compared (the runner is the
-  // machine's only user of locked memory: a guest, --system-counters).
+  // machine's only user of locked memory: a guest, --exclusive-machine).
   bool system_counters = false;
+  // compact() is generated: the run may write /proc/sys/vm/compact_memory
+  // and compact_unevictable_allowed (a guest), and PFNs are observed.
+  bool compaction = false;
   // The heap (OpKind::kBrk): the child's initial break, page aligned (the
   // executor ends its own heap there, below a PROT_NONE guard page it
   // counts among its own mappings), and the pages above it that brk may map.
@@ -373,6 +379,11 @@ class Model {
   // values the rules allow (MoveStatusBit); empty after other steps.
   const std::vector<int32_t>& move_status() const { return move_status_; }
   const std::vector<uint8_t>& move_status_allowed() const { return move_allowed_; }
+  // After a kCompact step: per arena page, 1 where the rules keep its page
+  // frame (a PG_mlocked page with compact_unevictable_allowed 0), and the
+  // pages a simulated kernel moved; empty after other steps.
+  const std::vector<uint8_t>& compact_pinned() const { return compact_pinned_; }
+  const std::vector<uint8_t>& compact_moved() const { return compact_moved_; }
   // Takes the kernel's answer to the move_pages() step just applied: a page
   // is on the node its status names; a positive return (the batch aborted)
   // leaves status[] undetermined. Call after Apply(), before Predict().
@@ -500,6 +511,7 @@ class Model {
   Outcome Reclaim(const Op& op, StepEffects& fx);
   void ReclaimPage(PageState& page, StepEffects& fx);
   Outcome MigratePages(const Op& op, StepEffects& fx);
+  Outcome Compact(const Op& op, StepEffects& fx);
   uint8_t MoveStatusAllowed(const PageState& page) const;
   // Node knowledge across a step (migrate.cc): what the known pages were
   // before it, and forgetting those it may have replaced.
@@ -578,6 +590,10 @@ class Model {
   bool nodes_untracked_ = false;
   // The mutant kMunmapKeepsNrMlock: pages NR_MLOCK kept after munmap.
   uint64_t mutant_nr_mlock_leak_ = 0;
+  // compaction.cc: the last compact() step's pinned and (simulated) moved
+  // pages.
+  std::vector<uint8_t> compact_pinned_;
+  std::vector<uint8_t> compact_moved_;
   // Shared hugetlb files: shm_id and size in huge pages.
   std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };

@@ -301,6 +301,14 @@ const std::vector<MutantInfo>& Mutants() {
        "-1, 0)\n"
        "munmap(r0, 0x1000)\n"
        "munlock(r0+0x1000, 0x1000)\n"},
+      {PlantedBug::kCompactionMovesUnevictable, "compaction-moves-unevictable", "compact",
+       "compaction with vm.compact_unevictable_allowed 0 migrates PG_mlocked pages to other page frames",
+       "isolate_migratepages_block() skips PageUnevictable pages without ISOLATE_UNEVICTABLE (mm/compaction.c); "
+       "Documentation/admin-guide/sysctl/vm.rst compact_unevictable_allowed: \"compaction is not allowed to move "
+       "pages that are unevictable\" (the real-time use of mlock); ref 73",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "compact(0)\n"},
   };
   return kMutants;
 }

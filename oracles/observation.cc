@@ -59,6 +59,7 @@ const char* ChannelName(Channel c) {
     case Channel::kMoveStatus: return "move-status";
     case Channel::kNode: return "numa-node";
     case Channel::kMeminfo: return "meminfo";
+    case Channel::kCompaction: return "compaction";
     case Channel::kCount: break;
   }
   return "?";
@@ -249,6 +250,9 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
       out->node[i] = static_cast<int8_t>(pages[i].prot == uapi::kProtNone ? -1 : model.KnownNode(i));
     }
   }
+  // compact: which frames must stay (compaction.cc).
+  out->compact_pinned = model.compact_pinned();
+  out->compact_moved = model.compact_moved();
   // /proc/meminfo Mlocked and Unevictable (meminfo.cc).
   out->has_counters = model.config().system_counters;
   if (out->has_counters) {
@@ -479,6 +483,21 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
     if (differ) {
       diffs.push_back({Channel::kNode, "", "", PerPageDiff(want, seen, config.page_size, [](uint8_t v) {
                          return v == 0xff ? std::string("no page") : "node " + std::to_string(v - 1);
+                       })});
+    }
+  }
+  // compact: a page whose frame the rules keep did not move.
+  if (!expected.compact_pinned.empty()) {
+    std::vector<uint8_t> want(expected.compact_pinned.size(), 0), seen(want.size(), 0);
+    bool differ = observed.compact_moved.size() != want.size();
+    for (size_t i = 0; i < want.size() && i < observed.compact_moved.size(); ++i) {
+      if (!expected.compact_pinned[i]) continue;
+      seen[i] = observed.compact_moved[i];
+      differ |= seen[i] != 0;
+    }
+    if (differ) {
+      diffs.push_back({Channel::kCompaction, "", "", PerPageDiff(want, seen, config.page_size, [](uint8_t moved) {
+                         return std::string(moved ? "moved to another page frame" : "the same page frame");
                        })});
     }
   }

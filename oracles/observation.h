@@ -39,7 +39,8 @@ enum class Channel : uint8_t {
   kHugetlb,      // smaps Private_Hugetlb + Shared_Hugetlb summed over the arena
   kMoveStatus,   // move_pages: status[] of its range, per page
   kNode,         // per page: the NUMA node of a present page (move_pages with nodes NULL)
-  kMeminfo,      // /proc/meminfo Mlocked and Unevictable, from the sequence's start (--system-counters)
+  kMeminfo,      // /proc/meminfo Mlocked and Unevictable, from the sequence's start (--exclusive-machine)
+  kCompaction,   // compact: the pages whose page frame changed
   kCount,
 };
 const char* ChannelName(Channel c);
@@ -128,6 +129,12 @@ struct Observation {
   bool counters_determined = false;
   int64_t mlocked_kb = 0, unevictable_kb = 0;
   int64_t mlocked_max_kb = 0, unevictable_max_kb = 0;
+  // After a kCompact step, per arena page: observed, 1 where the page
+  // frame (pagemap PFN) changed during the compaction; expected, the
+  // simulated kernel's answer, and in `compact_pinned` the pages whose
+  // frame the rules keep. Empty after other steps.
+  std::vector<uint8_t> compact_moved;
+  std::vector<uint8_t> compact_pinned;
 };
 
 // Fills `out` with what the model predicts after a step that had `outcome`.

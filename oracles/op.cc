@@ -59,6 +59,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kFork: return "fork";
     case OpKind::kReclaim: return "reclaim";
     case OpKind::kMovePages: return "move_pages";
+    case OpKind::kCompact: return "compact";
   }
   return "?";
 }
@@ -68,7 +69,8 @@ bool operator==(const Op& a, const Op& b) {
          a.flags == b.flags && a.region == b.region && a.region_base == b.region_base &&
          a.file == b.file && a.offset == b.offset && a.new_len == b.new_len && a.new_addr == b.new_addr &&
          a.advice == b.advice && a.brk_offset == b.brk_offset && a.limit_cur == b.limit_cur &&
-         a.limit_max == b.limit_max && a.reclaim_bytes == b.reclaim_bytes && a.node == b.node;
+         a.limit_max == b.limit_max && a.reclaim_bytes == b.reclaim_bytes && a.node == b.node &&
+         a.unevictable_allowed == b.unevictable_allowed;
 }
 
 std::string ErrnoName(int err) {

@@ -108,8 +108,13 @@ enum class OpKind : uint8_t {
   // not migrated; status[] (each page's node, or a negative errno) is
   // observed with the outcome.
   kMovePages,
+  // compact(allowed): writes `allowed` (0 or 1) to
+  // /proc/sys/vm/compact_unevictable_allowed, then 1 to
+  // /proc/sys/vm/compact_memory (a machine the run has to itself only).
+  // Returns 0; which arena pages changed their PFN is observed with it.
+  kCompact,
 };
-constexpr int kOpKindCount = 20;
+constexpr int kOpKindCount = 21;
 // The heap the executor owns: brk targets stay within this many pages above
 // the initial break (the model's second region, Model::heap()).
 constexpr uint64_t kHeapPages = 64;
@@ -145,6 +150,7 @@ struct Op {
   uint64_t limit_max = 0;    // ... and its hard one (uapi::kRlimInfinity: unlimited)
   uint64_t reclaim_bytes = 0;  // kReclaim: what memory.reclaim is asked to reclaim
   uint64_t node = 0;           // kMovePages: the target NUMA node
+  uint64_t unevictable_allowed = 0;  // kCompact: vm.compact_unevictable_allowed for it
 };
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max);
 Op DropCapIpcLockOp();

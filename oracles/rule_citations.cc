@@ -92,6 +92,9 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kFork:
       return "kernel/fork.c: fork succeeds; the child's own mmap uses def_flags without VM_LOCKED (mm_init(), "
              "VM_INIT_DEF_MASK, ref 55)";
+    case OpKind::kCompact:
+      return "mm/compaction.c sysctl_compaction_handler(): the write compacts every node and succeeds; "
+             "compact_unevictable_allowed takes 0 or 1 (ref 73)";
     case OpKind::kMovePages:
       return "mm/migrate.c do_pages_move(): -ENODEV for a node without memory before any page; else 0, or the "
              "number of pages not migrated (move_pages(2); per-page errors go to status[] only, ref 69)";
@@ -224,6 +227,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
     case Channel::kNode:
       return "mm/migrate.c move_pages_and_store_status(): a page whose status names a node was migrated "
              "there (or was there), and stays until something replaces it (ref 69, 70)";
+    case Channel::kCompaction:
+      return "mm/compaction.c isolate_migratepages_block(): without ISOLATE_UNEVICTABLE "
+             "(vm.compact_unevictable_allowed 0) a PageUnevictable page is not isolated, so a PG_mlocked page keeps "
+             "its page frame; compact_nodes() drains every CPU first (ref 73)";
     case Channel::kMeminfo:
       return "fs/proc/meminfo.c: Mlocked is NR_MLOCK, counted as mlock_folio() sets PG_mlocked and as the munlock "
              "batch clears it (mm/mlock.c), a page-cache page once; Unevictable the unevictable LRU, memfd_secret's "

@@ -308,6 +308,9 @@ const ArgSyntax kReclaimBytes{Form::kNumber, &Op::reclaim_bytes, nullptr, nullpt
                               "the bytes to reclaim (a number)"};
 // move_pages' target node, the same for every page.
 const ArgSyntax kNode{Form::kNumber, &Op::node, nullptr, nullptr, nullptr, "a NUMA node (a number)"};
+// vm.compact_unevictable_allowed for a compaction.
+const ArgSyntax kUnevictableAllowed{Form::kNumber, &Op::unevictable_allowed, nullptr, nullptr, nullptr,
+                                    "compact_unevictable_allowed (0 or 1)"};
 }  // namespace arg
 
 const std::vector<OpSyntax>& OpSyntaxTable() {
@@ -339,6 +342,8 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kReclaim, "reclaim", {&kReclaimBytes}, "reclaim_memcg", false},
       // move_pages(0, ...) of every page of the range to the node, MPOL_MF_MOVE.
       {OpKind::kMovePages, "move_pages", {&kAddr, &kLen, &kNode}, "move_pages_to", false},
+      // compact_unevictable_allowed, then compact_memory.
+      {OpKind::kCompact, "compact", {&kUnevictableAllowed}, "compact_all", false},
   };
   return kTable;
 }

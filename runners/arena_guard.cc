@@ -97,6 +97,8 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
       // memory.reclaim of the child's own cgroup: only pages charged to it
       // (its arena, files, stack and copies) can go, to swap.
       return true;
+    case OpKind::kCompact:
+      return true;  // all memory: page frames move, nothing is unmapped
     case OpKind::kMovePages: {
       // Every page of the range, from the page holding the start: the
       // arena's own pages only (the executor's would move too).

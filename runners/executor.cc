@@ -89,6 +89,7 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.new_len = op.new_len;
     w.new_addr = arena_base + op.new_addr;
     if (op.kind == OpKind::kMovePages) w.offset = op.node;
+    if (op.kind == OpKind::kCompact) w.offset = op.unevictable_allowed;
     out.push_back(w);
   }
   return out;
@@ -122,6 +123,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   if (options.mlock2_enosys) argv.push_back("--mlock2-enosys");
   if (options.thp) argv.push_back("--thp");
   if (options.system_counters) argv.push_back("--system-counters");
+  if (options.compaction) argv.push_back("--compaction");
   argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) {
@@ -186,6 +188,8 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.migration_reason = hello.migration_reason;
   info.system_counters = hello.system_counters != 0;
   info.system_counters_reason = hello.system_counters_reason;
+  info.compaction = hello.compaction != 0;
+  info.compaction_reason = hello.compaction_reason;
   info.page_flags_reason = hello.page_flags_reason;
   info.secretmem_err = hello.secretmem_err;
   info.noexec_files = hello.noexec_files;
@@ -422,6 +426,9 @@ void Executor::DecodeStep(Observation* out) const {
   const auto* status = reinterpret_cast<const unsigned char*>(heap_bitmap + kHeapPages / 8);
   out->move_status.resize(rec.move_status_count);
   if (rec.move_status_count > 0) std::memcpy(out->move_status.data(), status, rec.move_status_count * sizeof(int32_t));
+  const unsigned char* moved = status + rec.move_status_count * sizeof(int32_t);
+  out->compact_moved.assign(moved, moved + rec.compact_bytes);
+  out->compact_pinned.clear();
   out->move_status_allowed.clear();
   out->has_counters = rec.counters != 0;
   out->counters_determined = false;

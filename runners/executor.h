@@ -33,6 +33,8 @@ struct ExecutorOptions {
   // --system-counters: /proc/meminfo's Mlocked and Unevictable after every
   // step; each request waits until the previous child was reaped.
   bool system_counters = false;
+  // --compaction: compact(allowed) steps (/proc/sys/vm/compact_memory).
+  bool compaction = false;
   int run_timeout_ms = 20000;
 };
 
@@ -73,6 +75,8 @@ struct ExecutorInfo {
   std::string migration_reason;    // why no migration
   bool system_counters = false;    // steps carry /proc/meminfo's Mlocked and Unevictable
   std::string system_counters_reason;  // why not, when asked for
+  bool compaction = false;             // compact() steps run
+  std::string compaction_reason;       // why not, when asked for
 };
 
 enum class RunStatus {

@@ -95,6 +95,9 @@ long Pread(int fd, void* buf, size_t count, uint64_t offset) {
   return syscall(SYS_pread64, fd, buf, count, offset);
 }
 long Write(int fd, const void* buf, size_t count) { return syscall(SYS_write, fd, buf, count); }
+long Pwrite(int fd, const void* buf, size_t count, uint64_t offset) {
+  return syscall(SYS_pwrite64, fd, buf, count, offset);
+}
 void SchedYield() { syscall(SYS_sched_yield); }
 void ExitGroup(int code) {
   syscall(SYS_exit_group, code);

@@ -61,6 +61,7 @@ Outcome PagemapScanHuge(int pagemap_fd, uint64_t start, uint64_t end, PageRegion
 long Pread(int fd, void* buf, size_t count, uint64_t offset);
 void SchedYield();
 long Write(int fd, const void* buf, size_t count);
+long Pwrite(int fd, const void* buf, size_t count, uint64_t offset);
 [[noreturn]] void ExitGroup(int code);
 long Getppid();
 long InstallSeccompFilter(const void* sock_fprog);

@@ -83,6 +83,11 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
   // array.
   const int rc_move = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(move_pages), 1, SCMP_A0(SCMP_CMP_EQ, 0));
   if (rc_move < 0) return fail("seccomp_rule_add(move_pages)", rc_move);
+  // pwrite64 only to compact_unevictable_allowed (a compact() step; a
+  // sysctl takes a write at offset 0 only, and lseek is not allowed).
+  const int rc_pwrite = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pwrite64), 1,
+                                         SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wire::kCompactUnevictableFd)));
+  if (rc_pwrite < 0) return fail("seccomp_rule_add(pwrite64)", rc_pwrite);
   // msync only as the lock witness: MS_INVALIDATE, which has no other effect
   // without MS_SYNC (mm/msync.c).
   const int rc_msync = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(msync), 1,

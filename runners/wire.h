@@ -26,6 +26,10 @@ constexpr int kProcDirFd = 70;
 // memory.reclaim of the cgroup the child joined before its filter
 // (OpKind::kReclaim writes the amount to it).
 constexpr int kReclaimFd = 71;
+// compact(): /proc/sys/vm/compact_memory and compact_unevictable_allowed,
+// opened by the executor for its children (OpKind::kCompact writes them).
+constexpr int kCompactMemoryFd = 72;
+constexpr int kCompactUnevictableFd = 73;
 // A move_pages() status[] entry the kernel did not store (an aborted batch).
 constexpr int32_t kMoveStatusUnset = -0x7fffffff;
 
@@ -153,6 +157,10 @@ struct HelloRecord {
   // and Unevictable; else why not.
   uint32_t system_counters;
   char system_counters_reason[kMaxMessage];
+  // --compaction: 1 when compact() steps can run (root, page flags for the
+  // PFNs, CONFIG_COMPACTION); else why not.
+  uint32_t compaction;
+  char compaction_reason[kMaxMessage];
 };
 
 struct StartedRecord {
@@ -200,6 +208,10 @@ struct StepRecord {
   uint32_t counters;
   int64_t mlocked_delta_kb;
   int64_t unevictable_delta_kb;
+  // A compact() step: `compact_bytes` bytes after the move status, one per
+  // arena page, 1 where its page frame changed during the compaction.
+  uint32_t compact_bytes;
+  uint32_t reserved_after_compact;
   // --thp: bit r = PMD-sized range r of the arena is PMD-mapped
   // (PAGEMAP_SCAN PAGE_IS_HUGE), with the huge zero page (PAGE_IS_PFNZERO,
   // or pagemap PM_FILE on a private anonymous PMD); smaps AnonHugePages

@@ -102,6 +102,8 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
                              op.kind == OpKind::kMunlockall;
   std::vector<PageState> before;
   if (changes_flags && !config_.profile.anon_vma_merges_into_unfaulted) before = pages_;
+  compact_pinned_.clear();
+  compact_moved_.clear();
   SnapshotKnownNodes(op);
   const Outcome outcome = ApplyOp(op, fx);
   ForgetReplacedNodes();
@@ -152,6 +154,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
     case OpKind::kFork: return Fork(op, fx);
     case OpKind::kReclaim: return Reclaim(op, fx);
     case OpKind::kMovePages: return MigratePages(op, fx);
+    case OpKind::kCompact: return Compact(op, fx);
   }
   return Fail(uapi::kEinval);
 }

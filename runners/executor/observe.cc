@@ -352,10 +352,15 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     }
     // A move_pages() step's status[], as the kernel left it.
     rec->move_status_count = type == wire::RecordType::kStep ? g_move_status_count : 0;
-    std::memcpy(heap_bitmap + kHeapPages / 8, g_move_status, rec->move_status_count * sizeof(int32_t));
+    unsigned char* trailer = heap_bitmap + kHeapPages / 8;
+    std::memcpy(trailer, g_move_status, rec->move_status_count * sizeof(int32_t));
+    trailer += rec->move_status_count * sizeof(int32_t);
+    // ... and a compact() step's moved pages.
+    rec->compact_bytes = type == wire::RecordType::kStep ? g_compact_bytes : 0;
+    std::memcpy(trailer, g_compact_moved, rec->compact_bytes);
     const size_t size = sizeof(wire::StepRecord) + count * sizeof(wire::WireVma) + bitmap_bytes + flag_bytes +
                         heap_count * sizeof(wire::WireVma) + kHeapPages / 8 +
-                        rec->move_status_count * sizeof(int32_t);
+                        rec->move_status_count * sizeof(int32_t) + rec->compact_bytes;
     rec->header = {type, static_cast<uint32_t>(size), g_run, g_pid};
     if (!WriteAll(kRecordFd, g_record, size)) raw::ExitGroup(kExitChildError);
     return;

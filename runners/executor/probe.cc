@@ -151,6 +151,44 @@ bool ProbeSystemCounters(wire::HelloRecord* hello) {
   return true;
 }
 
+bool ProbeCompaction(wire::HelloRecord* hello) {
+  if (!g_page_flags) {
+    CopyMessage(hello->compaction_reason, "no page flags: the PFNs compaction may change are not observed");
+    return false;
+  }
+  const int memory = open("/proc/sys/vm/compact_memory", O_WRONLY | O_CLOEXEC);
+  const int allowed = open("/proc/sys/vm/compact_unevictable_allowed", O_RDWR | O_CLOEXEC);
+  if (memory < 0 || allowed < 0) {
+    char why[wire::kMaxMessage];
+    std::snprintf(why, sizeof why, "cannot open /proc/sys/vm/%s: %s (CONFIG_COMPACTION, root)",
+                  memory < 0 ? "compact_memory" : "compact_unevictable_allowed", std::strerror(errno));
+    CopyMessage(hello->compaction_reason, why);
+    if (memory >= 0) close(memory);
+    if (allowed >= 0) close(allowed);
+    return false;
+  }
+  const long n = raw::Pread(allowed, g_compact_unevictable_before, sizeof g_compact_unevictable_before - 1, 0);
+  if (n <= 0 || dup3(memory, wire::kCompactMemoryFd, O_CLOEXEC) < 0 ||
+      dup3(allowed, wire::kCompactUnevictableFd, O_CLOEXEC) < 0) {
+    CopyMessage(hello->compaction_reason, "cannot read compact_unevictable_allowed");
+    close(memory);
+    close(allowed);
+    return false;
+  }
+  g_compact_unevictable_before[n] = '\0';
+  close(memory);
+  close(allowed);
+  return true;
+}
+
+void RestoreCompaction() {
+  if (!g_compaction) return;
+  const size_t len = std::strlen(g_compact_unevictable_before);
+  if (pwrite(wire::kCompactUnevictableFd, g_compact_unevictable_before, len, 0) != static_cast<ssize_t>(len)) {
+    std::perror("mlockcheck-executor: restoring /proc/sys/vm/compact_unevictable_allowed");
+  }
+}
+
 // move_pages(2) of no page with a node array: do_pages_move() starts with
 // lru_cache_disable(), whose __lru_add_drain_all() empties every CPU's LRU
 // and mlock batches (mm/swap.c, need_mlock_drain()), before it looks at

@@ -26,6 +26,12 @@ bool ProbeSystemCounters(wire::HelloRecord* hello);
 // A child's drain of every CPU's LRU and mlock batches, then the counters
 // (both in kB): what its sequence starts from, and after each step.
 void DrainAllCpus();
+// --compaction: opens compact_memory and compact_unevictable_allowed at
+// wire::kCompactMemoryFd and kCompactUnevictableFd (root, CONFIG_COMPACTION,
+// the page flags for PFNs), remembering the setting; RestoreCompaction()
+// writes it back at the executor's end.
+bool ProbeCompaction(wire::HelloRecord* hello);
+void RestoreCompaction();
 bool ReadSystemCounters(uint64_t* mlocked_kb, uint64_t* unevictable_kb);
 // Removes that cgroup (at the executor's end).
 void RemoveMemcg();

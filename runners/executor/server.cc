@@ -131,6 +131,8 @@ bool ParseArgs(int argc, char** argv) {
       g_config.thp = true;
     } else if (std::strcmp(a, "--system-counters") == 0) {
       g_config.system_counters = true;
+    } else if (std::strcmp(a, "--compaction") == 0) {
+      g_config.compaction = true;
     } else if (v && std::strcmp(a, "--arena-base") == 0) {
       g_config.arena_base = std::strtoull(v, nullptr, 0);
       ++i;
@@ -256,7 +258,8 @@ int Main(int argc, char** argv) {
   g_status_buf = static_cast<char*>(MapBuffer(kStatusCap));
   g_record_cap = sizeof(wire::StepRecord) + g_config.arena_pages * sizeof(wire::WireVma) +
                  (g_config.arena_pages + 7) / 8 + g_config.arena_pages + kHeapPages * sizeof(wire::WireVma) +
-                 kHeapPages / 8 + g_config.arena_pages + g_config.arena_pages * sizeof(int32_t);
+                 kHeapPages / 8 + g_config.arena_pages + g_config.arena_pages * sizeof(int32_t) +
+                 g_config.arena_pages;
   g_record = static_cast<char*>(MapBuffer(g_record_cap));
   g_ops = static_cast<wire::WireOp*>(MapBuffer(g_config.max_steps * sizeof(wire::WireOp)));
   g_page_flags = ProbePageFlags(&hello);
@@ -299,6 +302,15 @@ int Main(int argc, char** argv) {
   hello.migration = g_migration;
   g_observe_nodes = g_migration && hello.numa_balancing == 0;
   hello.system_counters = g_config.system_counters && ProbeSystemCounters(&hello);
+  if (g_config.compaction) {
+    g_compaction = ProbeCompaction(&hello);
+    hello.compaction = g_compaction;
+    if (g_compaction) {
+      g_compact_pfn_before = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+      g_compact_pfn_after = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
+      g_compact_moved = static_cast<uint8_t*>(MapBuffer(g_config.arena_pages));
+    }
+  }
   if (g_migration) {
     g_move_pages = static_cast<uint64_t*>(MapBuffer(g_config.arena_pages * sizeof(uint64_t)));
     g_move_nodes = static_cast<int*>(MapBuffer(g_config.arena_pages * sizeof(int)));
@@ -370,6 +382,7 @@ int Main(int argc, char** argv) {
   if (!WriteAll(kControlFd, &hello, sizeof hello)) return 2;
   const int rc = hello.status == wire::HelloStatus::kOk ? Serve() : 0;
   RemoveMemcg();
+  RestoreCompaction();
   return rc;
 }
 

@@ -42,6 +42,7 @@ struct Config {
   // --system-counters: /proc/meminfo Mlocked and Unevictable after every
   // step, from each sequence's start (a machine the runner has alone).
   bool system_counters = false;
+  bool compaction = false;  // --compaction: compact() steps (ProbeCompaction())
 };
 
 // Everything below is set up before the first fork and never reallocated.
@@ -106,6 +107,15 @@ extern int g_counters_meminfo_fd;
 extern int g_stat_refresh_fd;
 extern uint64_t g_base_mlocked_kb;
 extern uint64_t g_base_unevictable_kb;
+// compact() (ProbeCompaction()): whether it runs, compact_unevictable_allowed
+// as the executor found it (restored at its end), and the PFNs of the arena
+// before and after, with the pages that moved.
+extern bool g_compaction;
+extern char g_compact_unevictable_before[8];
+extern uint64_t* g_compact_pfn_before;
+extern uint64_t* g_compact_pfn_after;
+extern uint8_t* g_compact_moved;
+extern uint32_t g_compact_bytes;  // of the step just executed
 extern uint64_t* g_node_pages;  // ObserveNodes()'s own arrays
 extern int* g_node_status;
 

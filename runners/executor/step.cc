@@ -142,6 +142,35 @@ Outcome ExecuteMovePages(const wire::WireOp& op) {
   return raw::MovePages(count, g_move_pages, g_move_nodes, g_move_status, uapi::kMpolMfMove);
 }
 
+// compact(allowed): compact_unevictable_allowed, then compact_memory, with
+// the arena's PFNs read before and after (pagemap, bits 0-54 of a present
+// entry): which pages got another page frame.
+Outcome ExecuteCompact(const wire::WireOp& op) {
+  if (!g_compaction) ChildFail("a compact step without compaction", 0);
+  const char allowed = op.offset == 0 ? '0' : '1';
+  if (raw::Pwrite(wire::kCompactUnevictableFd, &allowed, 1, 0) != 1) {
+    ChildFail("cannot write /proc/sys/vm/compact_unevictable_allowed", errno);
+  }
+  const uint64_t bytes = g_config.arena_pages * sizeof(uint64_t);
+  const uint64_t at = g_config.arena_base / g_page_size * sizeof(uint64_t);
+  if (raw::Pread(g_pagemap_fd, g_compact_pfn_before, bytes, at) != static_cast<long>(bytes)) {
+    ChildFail("cannot read the arena's pagemap", errno);
+  }
+  const long written = raw::Write(wire::kCompactMemoryFd, "1", 1);
+  if (raw::Pread(g_pagemap_fd, g_compact_pfn_after, bytes, at) != static_cast<long>(bytes)) {
+    ChildFail("cannot read the arena's pagemap", errno);
+  }
+  constexpr uint64_t kPresent = uint64_t{1} << 63;
+  constexpr uint64_t kPfnMask = (uint64_t{1} << 55) - 1;
+  for (uint64_t p = 0; p < g_config.arena_pages; ++p) {
+    const uint64_t a = g_compact_pfn_before[p], b = g_compact_pfn_after[p];
+    g_compact_moved[p] = (a & kPresent) && (b & kPresent) && (a & kPfnMask) != (b & kPfnMask);
+  }
+  g_compact_bytes = static_cast<uint32_t>(g_config.arena_pages);
+  if (written != 1) return {-1, errno, 0};
+  return {0, 0, 0};
+}
+
 [[noreturn]] void Hang() {
   for (;;) {
     asm volatile("" ::: "memory");
@@ -185,6 +214,7 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kFork): return ExecuteFork(op);
     case static_cast<uint32_t>(OpKind::kReclaim): return ExecuteReclaim(op.len);
     case static_cast<uint32_t>(OpKind::kMovePages): return ExecuteMovePages(op);
+    case static_cast<uint32_t>(OpKind::kCompact): return ExecuteCompact(op);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.
@@ -224,6 +254,7 @@ Outcome Execute(const wire::WireOp& op) {
     if (!MayExecute(g_ops[i], arena)) ChildFail("refused a call that could touch memory outside the arena", 0);
     const uint64_t t0 = raw::MonotonicNs();
     g_move_status_count = 0;
+    g_compact_bytes = 0;
     const Outcome outcome = Execute(g_ops[i]);
     kernel_ns += raw::MonotonicNs() - t0;
     ObserveAndReport(i, outcome, &kernel_ns);

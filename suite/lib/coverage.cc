@@ -73,7 +73,7 @@ void Coverage::Print(std::ostream& os, const char* p) const {
   }
   os << p << "  events, by rule family (oracles/events.h has each one's source); steps, and the sequences\n"
      << p << "  that reached the rule:\n";
-  for (int f = 0; f <= static_cast<int>(Family::kMigrate); ++f) {
+  for (int f = 0; f <= static_cast<int>(Family::kCompaction); ++f) {
     os << p << "   " << FamilyName(static_cast<Family>(f)) << ":\n";
     for (size_t e = 0; e < events_.size(); ++e) {
       const Event event = static_cast<Event>(e);

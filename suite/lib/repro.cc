@@ -187,7 +187,7 @@ std::string ReproCheck::Unread() const {
   for (const auto* list : {&channels, &fork_child_channels}) {
     for (Channel ch : *list) {
       if (ch == Channel::kPageFlags || ch == Channel::kThp || ch == Channel::kHugetlb || ch == Channel::kNode ||
-          ch == Channel::kMoveStatus || ch == Channel::kMeminfo) {
+          ch == Channel::kMoveStatus || ch == Channel::kMeminfo || ch == Channel::kCompaction) {
         unread += (unread.empty() ? "" : ", ") + std::string(list == &channels ? "" : "the fork child's ") +
                   ChannelName(ch);
       }
@@ -243,7 +243,8 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "#define CHECK_CAP_SYS_RESOURCE " << has(OpKind::kSetMemlockLimit) << "\n"
     << "#define EXPECT_CAP_SYS_RESOURCE " << config.cap_sys_resource << "\n"
     << "#define USES_RECLAIM " << has(OpKind::kReclaim) << "\n"
-    << "#define USES_MIGRATION " << has(OpKind::kMovePages) << "\n";
+    << "#define USES_MIGRATION " << has(OpKind::kMovePages) << "\n"
+    << "#define USES_COMPACTION " << has(OpKind::kCompact) << "\n";
   c << kPrelude << "\n";
 
   // The program runs with THP off (PR_SET_THP_DISABLE): no PMD mappings to

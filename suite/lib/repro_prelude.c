@@ -248,6 +248,50 @@ static __attribute__((unused)) struct outcome move_pages_to(unsigned long addr, 
   return o;
 }
 
+/* compact_unevictable_allowed as found, written back at exit. */
+static char compact_allowed_before[8];
+static void restore_compaction(void) {
+  int fd = open("/proc/sys/vm/compact_unevictable_allowed", O_WRONLY);
+  if (fd >= 0) {
+    if (write(fd, compact_allowed_before, strlen(compact_allowed_before)) < 0) perror("compact_unevictable_allowed");
+    close(fd);
+  }
+}
+/* compact() changes the machine's sysctls: root on a test machine only,
+ * which says so as the suite's guests do. */
+static __attribute__((unused)) void check_compaction(void) {
+  const char *mine = getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
+  if (mine == NULL || strcmp(mine, "1") != 0) {
+    printf("cannot run: compact needs a machine the run has to itself (MLOCKCHECK_EXCLUSIVE_MACHINE=1, as in "
+           "./mlockcheck vm's guests): it writes /proc/sys/vm/compact_memory\n");
+    exit(2);
+  }
+  int fd = open("/proc/sys/vm/compact_unevictable_allowed", O_RDONLY);
+  ssize_t n = fd < 0 ? -1 : read(fd, compact_allowed_before, sizeof compact_allowed_before - 1);
+  if (fd >= 0) close(fd);
+  if (n <= 0 || access("/proc/sys/vm/compact_memory", W_OK) != 0) {
+    printf("cannot run: compact needs root and CONFIG_COMPACTION (/proc/sys/vm/compact_memory)\n");
+    exit(2);
+  }
+  compact_allowed_before[n] = '\0';
+  atexit(restore_compaction);
+}
+/* compact(allowed): compact_unevictable_allowed, then all of memory, as
+ * the executor does (the PFNs it compares are not read here). */
+static __attribute__((unused)) struct outcome compact_all(unsigned long allowed) {
+  int fd = open("/proc/sys/vm/compact_unevictable_allowed", O_WRONLY);
+  if (fd < 0 || write(fd, allowed ? "1" : "0", 1) != 1) {
+    perror("compact_unevictable_allowed");
+    exit(2);
+  }
+  close(fd);
+  fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+  long r = fd < 0 ? -1 : write(fd, "1", 1) == 1 ? 0 : -1;
+  struct outcome o = sys_result(r);
+  if (fd >= 0) close(fd);
+  return o;
+}
+
 static const char *errno_name(int e) {
   static char buf[32];
   switch (e) {
@@ -540,6 +584,7 @@ static void prepare(void) {
   /* Into the cgroup before anything of the arena or the files is charged. */
   if (USES_RECLAIM) join_memcg();
   if (USES_MIGRATION) check_numa_nodes();
+  if (USES_COMPACTION) check_compaction();
   create_files();
   /* As the executor: no transparent huge pages, so every page is its own. */
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);

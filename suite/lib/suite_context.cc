@@ -68,8 +68,9 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   ex.mlock2_enosys = options.mlock2_enosys;
   ex.thp = options.thp;
-  const char* guest = std::getenv("MLOCKCHECK_SYSTEM_COUNTERS");
-  ex.system_counters = options.system_counters || (guest != nullptr && std::string(guest) == "1");
+  const char* guest = std::getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
+  ex.system_counters = ex.compaction =
+      options.exclusive_machine || (guest != nullptr && std::string(guest) == "1");
   if (options.thp) {
     // Nothing could run: THP off or of a kind the model does not know.
     if (const std::string why = ThpUnavailableReason(options.thp_sysfs); !why.empty()) {
@@ -260,6 +261,16 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
     notes_.push_back("SKIP meminfo channel: " + (gen_options_.thp ? std::string("not modelled under --thp")
                                                                   : executor_->info().system_counters_reason));
   }
+  // compact() (rule 73): on a machine the run has to itself.
+  config_.compaction = executor_->info().compaction && !gen_options_.thp;
+  gen_options_.compaction = config_.compaction;
+  if (config_.compaction) {
+    notes_.push_back("compaction: compact_memory with compact_unevictable_allowed 0 (locked pages keep their page "
+                     "frames) and 1 (they may move, and stay resident and mlocked)");
+  } else if (executor_->options().compaction) {
+    notes_.push_back("SKIP compaction operations: " + (gen_options_.thp ? std::string("not modelled under --thp")
+                                                                        : executor_->info().compaction_reason));
+  }
   MarkUnreachableEvents();
   return kExitConformant;
 }
@@ -292,6 +303,7 @@ void SuiteContext::MarkUnreachableEvents() {
   if (!gen_options_.reclaim) close(kGateReclaim, "reclaim is not generated (see the header)");
   if (!config_.swap_active) close(kGateSwap, "no active swap area");
   if (!gen_options_.migration) close(kGateMigration, "move_pages is not generated (see the header)");
+  if (!gen_options_.compaction) close(kGateCompaction, "compact is not generated (a machine the run has to itself only)");
 }
 
 SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
@@ -322,6 +334,9 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     }
     if (op.kind == OpKind::kReclaim && !gen_options_.reclaim) {
       return "reclaim needs the child's own memory cgroup (see the header)";
+    }
+    if (op.kind == OpKind::kCompact && !gen_options_.compaction) {
+      return "compact needs a machine the run has to itself (see the header)";
     }
     if (op.kind == OpKind::kMovePages && !gen_options_.migration) {
       return "move_pages needs two NUMA nodes with memory (see the header)";

@@ -35,9 +35,10 @@ struct RunOptions {
   std::string errata_file;     // test hook: this registry instead of the built-in one
   std::string report_dir;      // where divergence reports go; empty: DefaultReportDir()
   bool thp = false;            // --thp: the THP profile (oracles/README.md "Transparent huge pages")
-  // --system-counters, or MLOCKCHECK_SYSTEM_COUNTERS=1 (./mlockcheck vm's
-  // guests): /proc/meminfo Mlocked and Unevictable compared (rule 72).
-  bool system_counters = false;
+  // --exclusive-machine, or MLOCKCHECK_EXCLUSIVE_MACHINE=1 (./mlockcheck
+  // vm's guests): /proc/meminfo Mlocked and Unevictable compared (rule 72),
+  // compaction generated (rule 73); both touch /proc/sys/vm.
+  bool exclusive_machine = false;
   std::string thp_sysfs = "/sys/kernel/mm/transparent_hugepage";  // test hook: --thp-sysfs DIR
   std::string proc_cmdline = "/proc/cmdline";                     // test hook: --proc-cmdline FILE
 };

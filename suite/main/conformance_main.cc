@@ -45,9 +45,10 @@ constexpr const char* kHelp =
     "                   mlockcheck-reports/<kernel>-<time>; later ones DIR-2, DIR-3, ...);\n"
     "                   DIR must not hold a report already\n"
     "  --thp            transparent huge pages in the arena (needs THP 'madvise' or 'always')\n"
-    "  --system-counters compare /proc/meminfo Mlocked and Unevictable after every step\n"
-    "                   (root; a machine the run has alone: ./mlockcheck vm guests do this\n"
-    "                   by themselves; it writes /proc/sys/vm/stat_refresh)\n"
+    "  --exclusive-machine  the run has this machine to itself (root; ./mlockcheck vm's\n"
+    "                   guests say so by themselves): /proc/meminfo Mlocked and Unevictable\n"
+    "                   are compared, and compaction is generated; it writes\n"
+    "                   /proc/sys/vm/stat_refresh, compact_memory, compact_unevictable_allowed\n"
     "soak: fresh seeds, one run of --sequences (default 1000) per seed, until --steps-total\n"
     "  (default 1000000) steps were verified or --duration seconds passed; each seed's\n"
     "  reports go to DIR/seed-<seed>. --ktap and --junit are not for soaks.\n"
@@ -93,7 +94,7 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     uint64_t n = 0;
     // Flags a soak passes on to each seed's run as they are.
     if (flag == "--thp" || flag == "--strict" || flag == "--planted-bug" || flag == "--mlock2-enosys" ||
-        flag == "--system-counters") {
+        flag == "--exclusive-machine") {
       soak->run_flags.push_back(flag);
     } else if ((flag == "--arena-mib" || flag == "--errata-file" || flag == "--thp-sysfs" || flag == "--proc-cmdline") &&
                value != nullptr) {
@@ -127,8 +128,8 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       options->ktap = true;
     } else if (flag == "--thp") {
       options->thp = true;
-    } else if (flag == "--system-counters") {
-      options->system_counters = true;
+    } else if (flag == "--exclusive-machine") {
+      options->exclusive_machine = true;
     } else if (flag == "--proc-cmdline") {
       // test hook: the kernel command line from FILE (cli_test.sh measured)
       if (value == nullptr || *value == '\0') {

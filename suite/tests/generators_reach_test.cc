@@ -74,7 +74,8 @@ void ExpectInterestingStatesReached(const Reached& r) {
   for (int k = 0; k < kOpKindCount; ++k) {
     // reclaim needs the child's memory cgroup, move_pages two NUMA nodes
     // (their own tests below).
-    if (static_cast<OpKind>(k) == OpKind::kReclaim || static_cast<OpKind>(k) == OpKind::kMovePages) continue;
+    const OpKind kind = static_cast<OpKind>(k);
+    if (kind == OpKind::kReclaim || kind == OpKind::kMovePages || kind == OpKind::kCompact) continue;
     EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
   }
   for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
@@ -157,6 +158,22 @@ TEST(GenReachTest, MovePagesReachesEveryRule) {
   }
   const Reached without = Explore(TestConfig(4096), /*sequences=*/100, /*steps=*/40, 17);
   EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kMovePages)], 0u);
+}
+
+// compact(): with a machine of the run's own, both settings over locked
+// pages; never without.
+TEST(GenReachTest, CompactReachesBothSettings) {
+  GenOptions options;
+  options.compaction = true;
+  ModelConfig config = TestConfig(4096);
+  config.compaction = config.page_flags = true;
+  const Reached r = Explore(config, /*sequences=*/300, /*steps=*/40, 18, options);
+  EXPECT_GT(r.outcomes.count("compact ok"), 0u);
+  for (Event e : {Event::kCompactKeptUnevictable, Event::kCompactMayMoveLocked}) {
+    EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
+  }
+  const Reached without = Explore(TestConfig(4096), /*sequences=*/100, /*steps=*/40, 19);
+  EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kCompact)], 0u);
 }
 
 // The limit rules, as root without CAP_SYS_RESOURCE under an 8 MiB limit

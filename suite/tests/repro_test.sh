@@ -47,10 +47,10 @@ case "$case_name" in
       # A file this machine cannot run (reclaim without the children's
       # memory cgroup, move_pages with one NUMA node): replay says why (4),
       # and so must the reproducer (2).
-      if [ "$replay_rc" -eq 4 ] && grep -qE "^SKIP: .*(reclaim|move_pages) needs" "$tmp/$name/replay.out"; then
+      if [ "$replay_rc" -eq 4 ] && grep -qE "^SKIP: .*(reclaim|move_pages|compact) needs" "$tmp/$name/replay.out"; then
         build_and_run "$tmp/$name"
         [ "$rc" -eq 2 ] &&
-          grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes)" "$tmp/$name/repro.out" || {
+          grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes|compact needs a machine)" "$tmp/$name/repro.out" || {
           cat "$tmp/$name/repro.out"
           fail "$name: replay cannot run it here, repro.c exits $rc without saying so"
         }
@@ -127,17 +127,18 @@ case "$case_name" in
       for f in sequence.txt report.txt repro.c; do [ -s "$dir/$f" ] || fail "$dir lacks $f"; done
       name=$(basename "$dir")
       build_and_run "$dir"
-      # A mutant seen only in kpageflags (thp-split-keeps-mlocked): the C
-      # reproducer does not read them and says so with exit 2.
-      if [ "$rc" -eq 2 ] && grep -q "^cannot check: what diverged (page-flags) is not read" "$dir/repro.out"; then
-        echo "$name: page flags only, the reproducer cannot check them (replay can)"
+      # A mutant seen only in channels the C reproducer does not read
+      # (kpageflags: thp-split-keeps-mlocked; /proc/meminfo:
+      # munmap-keeps-nr-mlock) says so with exit 2.
+      if [ "$rc" -eq 2 ] && grep -qE "^cannot check: what diverged \((page-flags|meminfo)\) is not read" "$dir/repro.out"; then
+        echo "$name: $(grep -oE '\((page-flags|meminfo)\)' "$dir/repro.out") only, the reproducer cannot check it (replay can)"
         continue
       fi
       # A reclaim mutant on a host without a cgroup v2 memory controller at
       # /sys/fs/cgroup, a migration mutant on one with one NUMA node (a guest
       # has both): the reproducer says so, exit 2.
       if [ "$rc" -eq 2 ] &&
-        grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes)" "$dir/repro.out"; then
+        grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes|compact needs a machine)" "$dir/repro.out"; then
         echo "$name: SKIP, $(cat "$dir/repro.out")"
         continue
       fi
