@@ -216,11 +216,20 @@ case "$case_name" in
     expect_err '^mlockcheck vm: guest: 2 CPUs, 2 NUMA nodes, swap 131068 KiB on /dev/ram0, cgroup2 with the memory controller$'
     ! grep -qE '^mlockcheck vm: (smp|numa|swap|cgroup2): ' "$tmp/err" || fail "a piece of the guest's machine is missing"
     expect_out '^swap is active: MADV_PAGEOUT of anonymous pages is left open'
+    # The residency operations and channels it makes possible (rules
+    # 65-73): none of them may be skipped in silence.
+    expect_out '^reclaim: each child runs alone in the memory cgroup /sys/fs/cgroup/mlockcheck-[0-9]+, with swap'
+    expect_out '^migration: move_pages\(\) between the NUMA nodes with memory \(mask 0x3\)'
+    expect_out '^meminfo: Mlocked and Unevictable compared after every drained step'
+    expect_out '^compaction: compact_memory with compact_unevictable_allowed 0'
+    ! grep -qE '^SKIP (numa-node channel|meminfo channel|compaction operations|migration operations)' "$tmp/out" ||
+      fail "a residency check is skipped in the default guest"
     # Opted out: one CPU, one node, no swap (MADV_PAGEOUT checked strictly).
     vm --kernel "$kernel" --timeout 300 --smp 1 --numa-nodes 0 --swap-mib 0 -- --sequences 20
     expect_rc 0
     expect_err '^mlockcheck vm: guest: 1 CPU, 1 NUMA node, no swap, cgroup2 with the memory controller$'
     ! grep -q '^swap is active' "$tmp/out" || fail "swap is active with --swap-mib 0"
+    expect_out '^SKIP migration operations: (one NUMA node with memory|no /sys/devices/system/node/has_memory)'
     # A kernel lacking pieces: the image without its modules beside it (no
     # brd), its SRAT ignored (numa=noacpi), the memory controller off. Each
     # piece is named with its reason; the suite runs without them.
