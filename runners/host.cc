@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -289,11 +290,16 @@ int StderrColumns() {
 uint64_t RandomSeed() { return std::random_device{}(); }
 
 int RunSelf(const std::vector<std::string>& args, std::string* out) {
-  out->clear();
-  int fds[2];
-  if (pipe(fds) != 0) {
-    *out = std::string("pipe: ") + std::strerror(errno);
-    return -1;
+  SelfProcess process;
+  if (!StartSelf(args, -1, &process, out)) return -1;
+  return WaitSelf(&process, out);
+}
+
+bool StartSelf(const std::vector<std::string>& args, int cpu, SelfProcess* process, std::string* error) {
+  const int fd = memfd_create("mlockcheck-run-output", MFD_CLOEXEC);
+  if (fd < 0) {
+    *error = std::string("memfd_create: ") + std::strerror(errno);
+    return false;
   }
   std::vector<std::string> owned = {"/proc/self/exe"};
   owned.insert(owned.end(), args.begin(), args.end());
@@ -303,35 +309,60 @@ int RunSelf(const std::vector<std::string>& args, std::string* out) {
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) {
-    *out = std::string("fork: ") + std::strerror(errno);
-    close(fds[0]);
-    close(fds[1]);
-    return -1;
+    *error = std::string("fork: ") + std::strerror(errno);
+    close(fd);
+    return false;
   }
   if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (cpu >= 0) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      sched_setaffinity(0, sizeof one, &one);
+    }
     execv("/proc/self/exe", argv.data());
     _exit(127);
   }
-  close(fds[1]);
+  process->pid = pid;
+  process->output_fd = fd;
+  return true;
+}
+
+int WaitSelf(SelfProcess* process, std::string* out) {
+  out->clear();
+  int status = 0;
+  while (waitpid(process->pid, &status, 0) < 0 && errno == EINTR) {
+  }
   char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
+  for (uint64_t at = 0;;) {
+    const ssize_t n = pread(process->output_fd, buf, sizeof buf, static_cast<off_t>(at));
     if (n > 0) {
       out->append(buf, static_cast<size_t>(n));
+      at += static_cast<uint64_t>(n);
     } else if (n == 0 || errno != EINTR) {
       break;
     }
   }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  close(process->output_fd);
+  process->output_fd = -1;
+  process->pid = -1;
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
+}
+
+std::vector<int> AllowedCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
 }
 
 }  // namespace mlc

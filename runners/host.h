@@ -120,4 +120,19 @@ uint64_t RandomSeed();
 // *out holding the reason when it could not be started.
 int RunSelf(const std::vector<std::string>& args, std::string* out);
 
+// The same, started and waited for apart, so that several run at once: its
+// output goes to a memfd (no pipe to keep drained meanwhile), and with
+// `cpu` >= 0 it runs pinned to that CPU (its executor's children too).
+struct SelfProcess {
+  int pid = -1;
+  int output_fd = -1;
+};
+// False with *error when it could not be started.
+bool StartSelf(const std::vector<std::string>& args, int cpu, SelfProcess* process, std::string* error);
+// Its exit code (128 + signal), its output in *out.
+int WaitSelf(SelfProcess* process, std::string* out);
+
+// The CPUs this process may run on (sched_getaffinity), in order.
+std::vector<int> AllowedCpus();
+
 }  // namespace mlc

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <sstream>
 
 namespace mlc {
@@ -78,6 +79,25 @@ std::vector<std::string> SoakRunArgs(const SoakOptions& options, uint64_t seed, 
 }
 
 int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out) {
+  // One at a time: start runs it, wait hands its result over.
+  std::vector<std::pair<int, std::string>> done;
+  SoakLauncher serial;
+  serial.start = [&](const std::vector<std::string>& args, uint32_t, std::string*) -> int64_t {
+    std::string output;
+    const int rc = run(args, &output);
+    done.emplace_back(rc, std::move(output));
+    return static_cast<int64_t>(done.size() - 1);
+  };
+  serial.wait = [&](int64_t handle, std::string* output) {
+    *output = std::move(done[static_cast<size_t>(handle)].second);
+    return done[static_cast<size_t>(handle)].first;
+  };
+  SoakOptions one = options;
+  one.jobs = 1;
+  return RunSoak(one, serial, out);
+}
+
+int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostream& out) {
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   std::string kernel = "unknown";
@@ -86,14 +106,50 @@ int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out
   std::set<std::string> known_bugs;
   std::string flags;
   for (const std::string& f : options.run_flags) flags += " " + f;
-  for (uint64_t i = 0; steps < options.steps_total; ++i) {
-    if (options.duration_seconds > 0 && elapsed() >= options.duration_seconds) break;
-    const uint64_t seed = SoakSeed(options.seed, i);
-    const uint64_t left = (options.steps_total - steps + kStepsPerSequenceEstimate - 1) / kStepsPerSequenceEstimate;
-    const uint64_t n = std::max<uint64_t>(1, std::min(options.sequences_per_seed, left));
-    std::string output;
-    const double before = elapsed();
-    const int rc = run(SoakRunArgs(options, seed, n), &output);
+  const uint32_t shards = std::max<uint32_t>(1, options.shards);
+  const uint64_t budget = (options.steps_total + shards - 1) / shards;
+  const uint32_t jobs = std::max<uint32_t>(1, options.jobs);
+  // Runs started and not yet reported, oldest first: their seeds, sizes,
+  // handles, job slots and start times.
+  struct Pending {
+    uint64_t seed, n;
+    int64_t handle;
+    uint32_t job;
+    double started;
+    std::string error;
+  };
+  std::deque<Pending> pending;
+  uint64_t next = 0;        // the shard's next seed, counted within the shard
+  bool stopping = false;    // no more runs start (budget, time, or a run that cannot go on)
+  std::vector<bool> busy(jobs, false);
+  for (;;) {
+    while (!stopping && pending.size() < jobs) {
+      uint64_t outstanding = 0;
+      for (const Pending& p : pending) outstanding += p.n * kStepsPerSequenceEstimate;
+      if (steps + outstanding >= budget ||
+          (options.duration_seconds > 0 && elapsed() >= options.duration_seconds)) {
+        stopping = true;
+        break;
+      }
+      const uint64_t seed = SoakSeed(options.seed, (options.shard - 1) + shards * next++);
+      const uint64_t left = (budget - steps - outstanding + kStepsPerSequenceEstimate - 1) / kStepsPerSequenceEstimate;
+      // The rest of the budget is shared among the job slots free now.
+      const uint64_t free_slots = jobs - pending.size();
+      const uint64_t n =
+          std::max<uint64_t>(1, std::min(options.sequences_per_seed, (left + free_slots - 1) / free_slots));
+      uint32_t job = 0;
+      while (busy[job]) ++job;
+      Pending p{seed, n, -1, job, elapsed(), ""};
+      p.handle = launcher.start(SoakRunArgs(options, seed, n), job, &p.error);
+      busy[job] = true;
+      pending.push_back(std::move(p));
+    }
+    if (pending.empty()) break;
+    Pending p = std::move(pending.front());
+    pending.pop_front();
+    busy[p.job] = false;
+    std::string output = p.error;
+    const int rc = p.handle < 0 ? -1 : launcher.wait(p.handle, &output);
     output = WithoutRapidCheckBanner(output);
     const SoakRun r = ParseRunOutput(output);
     ++seeds;
@@ -105,23 +161,23 @@ int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out
     std::ostringstream line;
     line.setf(std::ios::fixed);
     line.precision(1);
-    line << "SOAK-SEED seed=" << seed << " requested=" << n << " exit=" << rc << " sequences=" << r.sequences << " steps=" << r.steps
-         << " divergences=" << r.divergences << " errata=" << r.known_bugs.size()
-         << " seconds=" << elapsed() - before;
+    line << "SOAK-SEED seed=" << p.seed << " requested=" << p.n << " exit=" << rc << " sequences=" << r.sequences
+         << " steps=" << r.steps << " divergences=" << r.divergences << " errata=" << r.known_bugs.size()
+         << " seconds=" << elapsed() - p.started;
     out << line.str() << "\n";
-    const std::string rerun = "  rerun: ./mlockcheck run --seed " + std::to_string(seed) + " --sequences " +
-                              std::to_string(n) + " --steps " + std::to_string(options.steps) + flags + "\n";
+    const std::string rerun = "  rerun: ./mlockcheck run --seed " + std::to_string(p.seed) + " --sequences " +
+                              std::to_string(p.n) + " --steps " + std::to_string(options.steps) + flags + "\n";
     if (rc == 1 || r.divergences > 0) {
       if (r.divergences == 0) ++strict_failures;
       out << output << rerun;  // the run's reports: shrunk sequences, report directories
     } else if (rc == 4) {
       ++nothing_ran;
       out << output;
-      break;  // the same kernel and flags will not run on the next seed either
+      stopping = true;  // the same kernel and flags will not run on the next seed either
     } else if (rc != 0 || !r.parsed) {
       ++harness_errors;
       out << output << rerun;
-      if (!r.parsed) break;  // nothing verified: more seeds would spin
+      if (!r.parsed) stopping = true;  // nothing verified: more seeds would spin
     }
     out << std::flush;
   }

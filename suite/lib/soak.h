@@ -24,6 +24,12 @@ struct SoakOptions {
   uint32_t steps = 80;
   std::string report_dir;          // DIR/seed-<seed> per seed; empty: the runs' default
   std::vector<std::string> run_flags;  // passed to every run (--thp, --strict, ...)
+  // Runs at once (--jobs), each seed's run on its own CPU where the
+  // launcher pins them; their lines come out in seed order.
+  uint32_t jobs = 1;
+  // --shard K/N: this soak runs the seeds i with i % N == K - 1 and 1/N of
+  // the step budget, so N machines together run what one would.
+  uint32_t shard = 1, shards = 1;
 };
 
 // What one seed's run printed on its RESULT line and KNOWN KERNEL BUG lines.
@@ -46,6 +52,14 @@ std::vector<std::string> SoakRunArgs(const SoakOptions& options, uint64_t seed, 
 // 1 if any run diverged, 2 on a harness error, 4 if nothing could run.
 using SoakRunner = std::function<int(const std::vector<std::string>& args, std::string* output)>;
 int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out);
+// The same with runs started and waited for apart (`jobs` of them at
+// once): `start` begins one as job slot `job` and returns a handle (-1 with
+// *output the reason), `wait` ends it as `run` would.
+struct SoakLauncher {
+  std::function<int64_t(const std::vector<std::string>& args, uint32_t job, std::string* output)> start;
+  std::function<int(int64_t handle, std::string* output)> wait;
+};
+int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostream& out);
 
 }  // namespace mlc
 

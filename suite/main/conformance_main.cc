@@ -26,7 +26,8 @@ constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
     "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
     "       mlockcheck soak [--steps-total N] [--duration S] [--seed S] [--sequences N] [--steps N]\n"
-    "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n";
+    "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp] [--jobs N]\n"
+    "                      [--shard K/N]\n";
 
 constexpr const char* kHelp =
     "Runs random sequences of memory-locking calls on this kernel, checking every\n"
@@ -52,6 +53,10 @@ constexpr const char* kHelp =
     "soak: fresh seeds, one run of --sequences (default 1000) per seed, until --steps-total\n"
     "  (default 1000000) steps were verified or --duration seconds passed; each seed's\n"
     "  reports go to DIR/seed-<seed>. --ktap and --junit are not for soaks.\n"
+    "  --jobs N         seeds run at once, each pinned to its own CPU (1 to 256; default:\n"
+    "                   the CPUs this process may use, 1 with --exclusive-machine)\n"
+    "  --shard K/N      this machine's part of a soak split over N machines: the seeds\n"
+    "                   i with i % N = K-1, and 1/N of --steps-total\n"
     "Numbers are decimal, or hexadecimal after 0x.\n"
     "exit codes: 0 conformant (known kernel bugs reported), 1 divergence (or a known kernel\n"
     "            bug with --strict), 2 usage or harness error, 4 nothing could run\n";
@@ -67,7 +72,24 @@ struct SoakFlags {
   // runners/vm/vm.sh: check --junit and --report-dir where the host will
   // write what a guest sends home, then exit.
   bool check_output_paths = false;
+  // --jobs N (0: not given) and --shard K/N (1/1: not sharded).
+  uint64_t jobs = 0;
+  uint32_t shard = 1, shards = 1;
 };
+
+// "K/N" with 1 <= K <= N <= 1024.
+bool ParseShard(const char* text, uint32_t* shard, uint32_t* shards) {
+  if (text == nullptr) return false;
+  char* end = nullptr;
+  const unsigned long k = std::strtoul(text, &end, 10);
+  if (end == text || *end != '/') return false;
+  const char* rest = end + 1;
+  const unsigned long n = std::strtoul(rest, &end, 10);
+  if (end == rest || *end != '\0' || k < 1 || n < 1 || k > n || n > 1024) return false;
+  *shard = static_cast<uint32_t>(k);
+  *shards = static_cast<uint32_t>(n);
+  return true;
+}
 
 int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, SoakFlags* soak) {
   for (int i = 1; i < argc; ++i) {
@@ -162,6 +184,14 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       ++i;
     } else if (flag == "--planted-bug") {
       options->planted_bug = true;  // test hook, see suite/README.md "Testing mlockcheck"
+    } else if (flag == "--jobs") {
+      if (!need_uint(&soak->jobs, 1, 256)) return kExitHarness;
+    } else if (flag == "--shard") {
+      if (!ParseShard(value, &soak->shard, &soak->shards)) {
+        std::cerr << "mlockcheck: --shard needs K/N with 1 <= K <= N <= 1024, e.g. --shard 2/4\n";
+        return kExitHarness;
+      }
+      ++i;
     } else if (flag == "--check-output-paths") {
       soak->check_output_paths = true;  // for runners/vm/vm.sh
     } else if (flag == "--help" || flag == "-h") {
@@ -176,6 +206,11 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
   // most 64 (the wire's per-range masks).
   if (options->thp && (options->arena_mib % 2 != 0 || options->arena_mib > 128)) {
     std::cerr << "mlockcheck: --thp needs --arena-mib to be an even number up to 128\n";
+    return kExitHarness;
+  }
+  if (!soak->soak && (soak->jobs > 1 || soak->shards > 1)) {
+    std::cerr << "mlockcheck: --jobs and --shard split a soak's seeds (soak, or run --steps-total/--duration); "
+                 "a single run is one RapidCheck run\n";
     return kExitHarness;
   }
   if (soak->soak && (options->ktap || !options->junit.empty())) {
@@ -312,11 +347,39 @@ int Main(int argc, char** argv) {
     so.steps = soak.steps_given ? options.steps : 80;
     so.report_dir = options.report_dir;
     so.run_flags = soak.run_flags;
+    so.shard = soak.shard;
+    so.shards = soak.shards;
+    // Jobs: one run per CPU this process may use, each pinned to its own;
+    // one where the run has the machine to itself, whose counters and
+    // compaction settings are global (rules 72, 73).
+    const std::vector<int> cpus = AllowedCpus();
+    const char* exclusive = std::getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
+    const bool global_state = options.exclusive_machine || (exclusive != nullptr && std::string(exclusive) == "1");
+    so.jobs = static_cast<uint32_t>(soak.jobs != 0 ? soak.jobs : global_state ? 1 : cpus.size());
+    if (global_state && so.jobs > 1) {
+      std::cerr << "mlockcheck: --jobs " << so.jobs << " with --exclusive-machine: the meminfo counters and the "
+                << "compaction setting are the machine's, one run at a time only\n";
+      return kExitHarness;
+    }
     std::cout << "mlockcheck soak: seed " << so.seed << ", up to " << so.steps_total << " steps"
               << (soak.duration > 0 ? " or " + std::to_string(soak.duration) + " s" : "")
-              << ", " << so.sequences_per_seed << " sequences of up to " << so.steps << " steps per seed\n"
-              << std::flush;
-    return RunSoak(so, RunSelf, std::cout);
+              << ", " << so.sequences_per_seed << " sequences of up to " << so.steps << " steps per seed"
+              << ", " << so.jobs << (so.jobs == 1 ? " job" : " jobs")
+              << (so.shards > 1 ? ", shard " + std::to_string(so.shard) + "/" + std::to_string(so.shards) : "")
+              << "\n" << std::flush;
+    SoakLauncher launcher;
+    std::vector<SelfProcess> processes;
+    launcher.start = [&](const std::vector<std::string>& args, uint32_t job, std::string* error) -> int64_t {
+      SelfProcess process;
+      const int cpu = so.jobs > 1 ? cpus[job % cpus.size()] : -1;
+      if (!StartSelf(args, cpu, &process, error)) return -1;
+      processes.push_back(process);
+      return static_cast<int64_t>(processes.size() - 1);
+    };
+    launcher.wait = [&](int64_t handle, std::string* output) {
+      return WaitSelf(&processes[static_cast<size_t>(handle)], output);
+    };
+    return RunSoak(so, launcher, std::cout);
   }
   options.progress = !options.ktap && !options.quiet && StderrIsTerminal();
   const auto start = std::chrono::steady_clock::now();

@@ -359,6 +359,38 @@ REGISTRY
     expect_rc 2
     grep -q 'soak prints SOAK lines' "$tmp/err" || fail "--soak --ktap not refused with its reason"
     ;;
+  jobs)
+    # Soak seeds on every CPU: --jobs N runs at once, reported in seed order;
+    # --shard K/N takes every N-th seed; bench measures 1 and N jobs side by
+    # side. A plain run is one RapidCheck run: --jobs there is refused.
+    run "$bin" --soak --steps-total 6000 --sequences 50 --steps 20 --seed 5 --jobs 2
+    expect_rc 0
+    expect_out '^mlockcheck soak: seed 5, .*, 2 jobs$'
+    [ "$(grep -c '^SOAK-SEED ' "$tmp/out")" -ge 2 ] || fail "fewer than two seeds ran"
+    expect_out '^SOAK kernel=.* divergences=0 '
+    grep '^SOAK-SEED ' "$tmp/out" | sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p' >"$tmp/jobs-seeds"
+    run "$bin" --soak --steps-total 6000 --sequences 50 --steps 20 --seed 5 --jobs 1
+    grep '^SOAK-SEED ' "$tmp/out" | sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p' >"$tmp/serial-seeds"
+    [ "$(head -n 2 "$tmp/jobs-seeds")" = "$(head -n 2 "$tmp/serial-seeds")" ] ||
+      fail "--jobs 2 did not run the serial soak's seeds in its order"
+    run "$bin" --soak --steps-total 6000 --sequences 50 --steps 20 --seed 5 --shard 2/2 --jobs 1
+    expect_rc 0
+    expect_out ', 1 job, shard 2/2$'
+    first=$(sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p' "$tmp/out" | head -n 1)
+    [ "$first" = "$(sed -n 2p "$tmp/serial-seeds")" ] || fail "shard 2/2 does not start at the soak's second seed"
+    for bad in 0/2 3/2 2 a/b 1/0; do
+      run "$bin" --soak --shard "$bad"
+      expect_rc 2
+      [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- '--shard needs K/N' "$tmp/err" || fail "--shard '$bad' not refused in one line"
+    done
+    run "$bin" --jobs 2 --sequences 5
+    expect_rc 2
+    grep -q -- '--jobs and --shard split a soak' "$tmp/err" || fail "run --jobs not refused with its reason"
+    run "$(dirname "$bin")/mlockcheck-bench" --seconds 1 --jobs 2
+    expect_rc 0
+    expect_out '^BENCH kernel=[^ ]+ jobs=1 steps_per_second=[0-9]+ kernel_share=[0-9.]+ peak_rss_mib=[0-9.]+$'
+    expect_out '^BENCH kernel=[^ ]+ jobs=2 steps_per_second=[0-9]+ kernel_share=[0-9.]+ peak_rss_mib=[0-9.]+$'
+    ;;
   help)
     # Every command explains its flags, defaults and exit codes (exit 0).
     run "$bin" --help

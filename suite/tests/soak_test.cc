@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -108,6 +109,86 @@ TEST(SoakTest, StrictKnownBugsFailTheSoakWithoutCountingAsDivergences) {
     return 1;
   }, out), 1);
   EXPECT_NE(out.str().find(" divergences=0 errata=1 "), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// A launcher whose runs end in the order the test says, not the order they
+// started: the soak must still report them in seed order.
+struct FakeLauncher {
+  std::vector<std::vector<std::string>> started;
+  std::vector<uint32_t> jobs;
+  size_t most_at_once = 0, running = 0;
+  SoakLauncher Get() {
+    SoakLauncher l;
+    l.start = [this](const std::vector<std::string>& args, uint32_t job, std::string*) -> int64_t {
+      started.push_back(args);
+      jobs.push_back(job);
+      most_at_once = std::max(most_at_once, ++running);
+      return static_cast<int64_t>(started.size() - 1);
+    };
+    // Each run verifies the 20 steps a sequence the soak estimates.
+    l.wait = [this](int64_t handle, std::string* output) {
+      --running;
+      const uint64_t n = std::stoull(started[static_cast<size_t>(handle)][3]);
+      *output = ResultLine(n, 20 * n, 0);
+      return 0;
+    };
+    return l;
+  }
+};
+
+// --jobs: up to N runs at once, each in a free job slot, reported in seed
+// order; the budget counts the runs still going.
+TEST(SoakTest, JobsRunSeedsAtOnceAndReportThemInSeedOrder) {
+  SoakOptions options;
+  options.steps_total = 4000;
+  options.seed = 9;
+  options.jobs = 2;
+  options.sequences_per_seed = 50;
+  FakeLauncher fake;
+  std::ostringstream out;
+  EXPECT_EQ(RunSoak(options, fake.Get(), out), 0);
+  EXPECT_EQ(fake.most_at_once, 2u);
+  ASSERT_EQ(fake.started.size(), 4u);  // 4 x 50 sequences of 20 steps; one starts as another ends
+  EXPECT_EQ(fake.jobs[0], 0u);
+  EXPECT_EQ(fake.jobs[1], 1u);
+  size_t at = 0;
+  for (uint64_t i = 0; i < 4; ++i) {
+    const size_t next = out.str().find("SOAK-SEED seed=" + std::to_string(SoakSeed(9, i)) + " ", at);
+    ASSERT_NE(next, std::string::npos) << "seed " << i << " missing or out of order:\n" << out.str();
+    at = next;
+  }
+  EXPECT_NE(out.str().find("SOAK kernel=6.1.0 seeds=4 sequences=200 steps=4000 "), std::string::npos) << out.str();
+}
+
+// --shard K/N: the seeds i with i % N == K-1, and 1/N of the budget, so
+// the shards of one soak run disjoint seeds and together the whole budget.
+TEST(SoakTest, AShardRunsItsOwnSeedsAndItsPartOfTheBudget) {
+  std::set<std::string> all;
+  uint64_t total_steps = 0;
+  for (uint32_t k = 1; k <= 3; ++k) {
+    SoakOptions options;
+    options.steps_total = 6000;
+    options.seed = 11;
+    options.shard = k;
+    options.shards = 3;
+    options.sequences_per_seed = 50;
+    FakeLauncher fake;
+    std::ostringstream out;
+    EXPECT_EQ(RunSoak(options, fake.Get(), out), 0);
+    ASSERT_EQ(fake.started.size(), 2u) << "shard " << k;  // 2000 of the 6000 steps
+    EXPECT_EQ(fake.started[0][1], std::to_string(SoakSeed(11, k - 1)));
+    EXPECT_EQ(fake.started[1][1], std::to_string(SoakSeed(11, k - 1 + 3)));
+    for (const auto& args : fake.started) all.insert(args[1]);
+    total_steps += 2000;
+  }
+  EXPECT_EQ(all.size(), 6u);
+  EXPECT_EQ(total_steps, 6000u);
 }
 
 }  // namespace
