@@ -74,9 +74,13 @@ bool Model::SameFileVma(size_t a, size_t b) const {
   const PageState& x = pages_[a];
   const PageState& y = pages_[b];
   // Shared anonymous memory is a shmem object of its own per mmap (mm/shmem.c
-  // shmem_zero_setup()), mapped at consecutive offsets.
+  // shmem_zero_setup()), mapped at consecutive offsets until an mremap move:
+  // copy_vma() keeps a file VMA's pgoff, so a moved page's VMA and its new
+  // neighbour from the same object are not contiguous (PageState::
+  // anon_pgoff_skew; found by a 6.18 host soak: fault-around mapped the
+  // neighbour's pages into the moved page's VMA).
   if (x.mapped && y.mapped && x.file < 0 && y.file < 0 && x.shared && y.shared) {
-    return x.shm_id == y.shm_id && x.prot == y.prot && x.lock == y.lock;
+    return x.shm_id == y.shm_id && x.anon_pgoff_skew == y.anon_pgoff_skew && x.prot == y.prot && x.lock == y.lock;
   }
   return x.mapped && y.mapped && x.file >= 0 && x.file == y.file && y.file_page == x.file_page + 1 &&
          x.shared == y.shared && x.prot == y.prot && x.lock == y.lock && x.account == y.account &&

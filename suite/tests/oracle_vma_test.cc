@@ -464,3 +464,26 @@ TEST_F(ReferenceScenarioOracleTest, MlockOverVmasSharingAnAnonVmaMergesThem) {
 
 }  // namespace
 }  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// The corpus scenario: page 54 (shmem offset 54) moved to page 34 is a VMA
+// of its own between pages of offsets 33 and 35; after the zap the read of
+// page 34 faults it in alone: pages 35-40 stay without ptes (still in the
+// object, resident to mincore through it).
+TEST_F(ReferenceScenarioOracleTest, FaultAroundStopsAtAMovedShmemPagesVma) {
+  EXPECT_EQ(Step(), test::AtPage(0));
+  EXPECT_EQ(Step(), test::AtPage(34));
+  EXPECT_EQ(Step(), test::Ok());
+  EXPECT_EQ(Step(), test::Ok());
+  EXPECT_EQ(model_.pages()[34].residency, Residency::kPage);
+  for (size_t i = 35; i <= 40; ++i) {
+    EXPECT_EQ(model_.pages()[i].residency, Residency::kNone) << i;
+    EXPECT_TRUE(model_.pages()[i].shm_cached) << i;
+  }
+  EXPECT_EQ(model_.pages()[33].residency, Residency::kNone);
+}
+
+}  // namespace
+}  // namespace mlc
