@@ -293,7 +293,13 @@ Outcome Model::Mprotect(const Op& op, StepEffects& fx) {
     const auto at = static_cast<size_t>(i);
     const bool alike = addr > start && at > 0 && SameVma(pages_, at - 1, at);
     vma_has_anon_vma[at] = alike ? vma_has_anon_vma[at - 1] : VmaHasAnonVma(pages_, at);
-    vma_start[at] = !alike || pages_[at].seam;
+    // Alike pages across a seam are taken as one VMA (as SpanOf() does):
+    // its flags change all at once before its populate, whose first fault
+    // finds the VMA's real neighbour for find_mergeable_anon_vma() (found
+    // by a 6.18 host soak: mlockall() had merged a PROT_NONE VMA split off
+    // by a failed mlock, and its populate reused the anon_vma of the
+    // compatible VMA after it; corpus MprotectPopulateOfAMergedVmaReusesItsNeighboursAnonVma).
+    vma_start[at] = !alike;
   }
   // do_mprotect_pkey() -> mprotect_fixup() one VMA at a time: the VMA's
   // new flags first (vma_modify_flags(), which may merge it with a

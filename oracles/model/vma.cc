@@ -150,8 +150,17 @@ void Model::NoteAnonVma(std::vector<PageState>& pages, size_t i, bool prepared) 
   // a locked write-only VMA).
   if (id == 0 && to + 1 < pages.size() && SameVma(pages, to, to + 1)) id = nearest(to + 1, 1);
   if (id == 0 && from > 0 && SameVma(pages, from - 1, from)) id = nearest(from - 1, -1);
-  if (id == 0 && to + 1 < pages.size() && compatible(to, to + 1)) id = pages[to + 1].anon_vma;
-  if (id == 0 && from > 0 && compatible(from - 1, from)) id = pages[from - 1].anon_vma;
+  // find_mergeable_anon_vma(): the VMA's next, then its prev neighbour, if
+  // anon_vma_compatible() (flags equal but for VM_READ/WRITE/EXEC). The VMA
+  // ends where its alike pages end, seams included (taken as one VMA): a
+  // populate of a VMA mlockall() had merged across a failed mlock's seam
+  // reused the anon_vma of the compatible VMA after it (found by a 6.18
+  // host soak; corpus MprotectPopulateOfAMergedVmaReusesItsNeighboursAnonVma).
+  size_t last = to, first = from;
+  while (last + 1 < pages.size() && SameVma(pages, last, last + 1)) ++last;
+  while (first > 0 && SameVma(pages, first - 1, first)) --first;
+  if (id == 0 && last + 1 < pages.size() && compatible(last, last + 1)) id = pages[last + 1].anon_vma;
+  if (id == 0 && first > 0 && compatible(first - 1, first)) id = pages[first - 1].anon_vma;
   if (id == 0) id = ++last_anon_vma_;
   // A VMA that may have merged with one that had an anon_vma may have that
   // one instead (PageState::anon_vma_alt).

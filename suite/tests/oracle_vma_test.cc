@@ -468,6 +468,24 @@ TEST_F(ReferenceScenarioOracleTest, MlockOverVmasSharingAnAnonVmaMergesThem) {
 namespace mlc {
 namespace {
 
+// The corpus scenario: mlockall() merges page 0 (split off by the failed
+// mlock) with pages 1-15; page 15 is split off again and faulted (its own
+// anon_vma); mprotect(PROT_WRITE) changes pages 0-14 at once and their
+// populate reuses page 15's anon_vma (compatible: only VM_READ differs), so
+// page 15 then merges back and the growth of pages 4-15 is in place.
+TEST_F(ReferenceScenarioOracleTest, MprotectPopulateOfAMergedVmaReusesItsNeighboursAnonVma) {
+  EXPECT_EQ(Step(), test::AtPage(0));
+  EXPECT_EQ(Step(), test::Fails(uapi::kEnomem));
+  EXPECT_EQ(Step(), test::Ok());
+  EXPECT_EQ(Step(), test::Ok());
+  const uint32_t faulted = model_.pages()[15].anon_vma;
+  ASSERT_NE(faulted, 0u);
+  EXPECT_EQ(Step(), test::Fails(uapi::kEnomem));
+  for (size_t i : {0, 1, 14}) EXPECT_EQ(model_.pages()[i].anon_vma, faulted) << i;
+  EXPECT_EQ(Step(), test::AtPage(4));
+  EXPECT_TRUE(model_.pages()[16].mapped);
+}
+
 // The corpus scenario: page 54 (shmem offset 54) moved to page 34 is a VMA
 // of its own between pages of offsets 33 and 35; after the zap the read of
 // page 34 faults it in alone: pages 35-40 stay without ptes (still in the
