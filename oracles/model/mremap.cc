@@ -68,6 +68,27 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
   bool faulted = VmaHasAnonVma(pages_, static_cast<size_t>(from));
   for (const PageState& page : moved) faulted = faulted || page.anon_vma_open;
   const bool repositioned = first.file < 0 && !first.shared && !first.hugetlb && !faulted;
+  // A 6.17+ move of several VMAs copies each by itself (move_vma() per VMA,
+  // copy_vma() deciding its pgoff): the runs of alike moved pages, each
+  // with its own answer (found by a 6.18 host soak: a locked faulted VMA
+  // and the unfaulted one after it moved together, and the second merged
+  // at its new place with the tail of its old VMA). [start, end) in moved.
+  struct SourceVma {
+    uint64_t start, end;
+    bool repositioned;
+  };
+  std::vector<SourceVma> sources;
+  for (uint64_t p = 0; p < count;) {
+    uint64_t q = p + 1;
+    while (q < count && SameVma(pages_, static_cast<size_t>(from + q - 1), static_cast<size_t>(from + q))) ++q;
+    bool run_faulted = p == 0 ? faulted : VmaHasAnonVma(pages_, static_cast<size_t>(from + p));
+    for (uint64_t k = p; k < q; ++k) run_faulted = run_faulted || moved[static_cast<size_t>(k)].anon_vma_open;
+    const PageState& head = moved[static_cast<size_t>(p)];
+    const bool run_repositioned =
+        p == 0 ? repositioned : head.file < 0 && !head.shared && !head.hugetlb && !run_faulted;
+    sources.push_back({p, q, run_repositioned});
+    p = q;
+  }
   // MREMAP_DONTUNMAP keeps the source VMA (the one holding the range, split
   // to the range first when VM_LOCKED): which sides of the copy touch it.
   MergeSide prev_side = MergeSide::kRules, next_side = MergeSide::kRules;
@@ -141,7 +162,12 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
       if (page.file >= 0) page.file_page = last.file_page + static_cast<uint32_t>(p - count + 1);
     }
     if (page.file < 0) {
-      page.anon_pgoff_skew = repositioned ? 0 : page.anon_pgoff_skew + static_cast<int32_t>(from) - static_cast<int32_t>(to);
+      bool page_repositioned = repositioned;
+      for (const SourceVma& s : sources) {
+        if (p >= s.start && p < s.end) page_repositioned = s.repositioned;
+      }
+      page.anon_pgoff_skew =
+          page_repositioned ? 0 : page.anon_pgoff_skew + static_cast<int32_t>(from) - static_cast<int32_t>(to);
     }
     ResetPage(static_cast<size_t>(to + p), page);
     if (p < count && !moved_folio.empty()) thp_folio_[static_cast<size_t>(to + p)] = moved_folio[p];
@@ -149,7 +175,17 @@ void Model::MovePages(uint64_t from, uint64_t count, uint64_t to, uint64_t new_c
   }
   MarkSeam(to);
   MarkSeam(to + new_count);
-  if (repositioned) MergeRepositionedVma(to, new_count, prev_side, next_side);
+  if (sources.size() <= 1) {
+    if (repositioned) MergeRepositionedVma(to, new_count, prev_side, next_side);
+    return;
+  }
+  for (size_t r = 0; r < sources.size(); ++r) {
+    const SourceVma& s = sources[r];
+    MarkSeam(to + s.start);
+    if (!s.repositioned) continue;
+    MergeRepositionedVma(to + s.start, s.end - s.start, r == 0 ? prev_side : MergeSide::kRules,
+                         r + 1 == sources.size() ? next_side : MergeSide::kRules);
+  }
 }
 
 // copy_vma() -> vma_merge_new_range() (6.1: vma_merge()) merges the new VMA

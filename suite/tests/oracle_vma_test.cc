@@ -505,3 +505,41 @@ TEST_F(ReferenceScenarioOracleTest, FaultAroundStopsAtAMovedShmemPagesVma) {
 
 }  // namespace
 }  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// The corpus scenario: pages 20 (locked, faulted) and 21 (unlocked,
+// unfaulted) move to 37-38 as two VMAs since 6.17; page 38 takes the pgoff
+// of its place and merges with page 39, so pages 38-39 grow in place to 40.
+// Before 6.17 the move across two VMAs is EFAULT after the target was
+// unmapped, so the growth finds no VMA at page 38: EFAULT.
+TEST_F(ReferenceScenarioOracleTest, AMoveOfSeveralVmasRepositionsEachUnfaultedOne) {
+  for (const char* release : {"6.18.0", "6.12.0"}) {
+    SCOPED_TRACE(release);
+    ModelConfig config = TestConfig(release);
+    model_ = Model(config);
+    next_ = 0;
+    const bool multi = std::string(release) == "6.18.0";
+    EXPECT_EQ(Step(), test::AtPage(0));
+    EXPECT_EQ(Step(), test::Ok());
+    const Outcome moved = Step();
+    if (multi) {
+      EXPECT_EQ(moved, test::AtPage(37));
+      EXPECT_EQ(model_.pages()[38].anon_pgoff_skew, model_.pages()[39].anon_pgoff_skew);
+    } else {
+      EXPECT_EQ(moved, test::Fails(uapi::kEfault));
+    }
+    if (multi) {
+      EXPECT_EQ(Step(), test::AtPage(38));
+      EXPECT_TRUE(model_.pages()[40].mapped);
+    } else {
+      // mremap_to() unmapped the target before vma_to_resize() refused.
+      EXPECT_EQ(Step(), test::Fails(uapi::kEfault));
+      EXPECT_FALSE(model_.pages()[38].mapped);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mlc
