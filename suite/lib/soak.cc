@@ -120,17 +120,19 @@ int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostre
   };
   std::deque<Pending> pending;
   uint64_t next = 0;        // the shard's next seed, counted within the shard
-  bool stopping = false;    // no more runs start (budget, time, or a run that cannot go on)
+  bool stopping = false;    // no more runs start (time, or a run that cannot go on)
   std::vector<bool> busy(jobs, false);
   for (;;) {
     while (!stopping && pending.size() < jobs) {
       uint64_t outstanding = 0;
       for (const Pending& p : pending) outstanding += p.n * kStepsPerSequenceEstimate;
-      if (steps + outstanding >= budget ||
-          (options.duration_seconds > 0 && elapsed() >= options.duration_seconds)) {
+      if (options.duration_seconds > 0 && elapsed() >= options.duration_seconds) {
         stopping = true;
         break;
       }
+      // The runs going on are expected to spend the rest; if they verify
+      // fewer steps than estimated, more start once they end.
+      if (steps + outstanding >= budget) break;
       const uint64_t seed = SoakSeed(options.seed, (options.shard - 1) + shards * next++);
       const uint64_t left = (budget - steps - outstanding + kStepsPerSequenceEstimate - 1) / kStepsPerSequenceEstimate;
       // The rest of the budget is shared among the job slots free now.

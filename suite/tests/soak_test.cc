@@ -193,3 +193,33 @@ TEST(SoakTest, AShardRunsItsOwnSeedsAndItsPartOfTheBudget) {
 
 }  // namespace
 }  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// Runs that verify fewer steps than the soak estimated leave budget: more
+// seeds start until it is spent, with jobs as without.
+TEST(SoakTest, JobsGoOnUntilTheBudgetIsReallySpent) {
+  SoakOptions options;
+  options.steps_total = 4000;
+  options.seed = 3;
+  options.jobs = 2;
+  options.sequences_per_seed = 50;
+  std::vector<std::vector<std::string>> started;
+  SoakLauncher l;
+  l.start = [&](const std::vector<std::string>& args, uint32_t, std::string*) -> int64_t {
+    started.push_back(args);
+    return static_cast<int64_t>(started.size() - 1);
+  };
+  l.wait = [&](int64_t, std::string* output) {
+    *output = ResultLine(50, 500, 0);  // half the 20 steps a sequence estimated
+    return 0;
+  };
+  std::ostringstream out;
+  EXPECT_EQ(RunSoak(options, l, out), 0);
+  EXPECT_EQ(started.size(), 8u) << out.str();  // 8 x 500 steps
+  EXPECT_NE(out.str().find(" steps=4000 "), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace mlc
