@@ -16,7 +16,9 @@
 #include "oracles/events.h"
 #include "oracles/files.h"
 #include "oracles/kernel_profile.h"
+#include "oracles/model_config.h"
 #include "oracles/op.h"
+#include "oracles/planted_bug.h"
 
 namespace mlc {
 
@@ -121,78 +123,6 @@ struct FileState {
   std::vector<bool> cache_open;
 };
 
-// A deliberately wrong rule ("mutant"), each modelled on a real class of
-// kernel bug, for the project's own tests of the failure path (report,
-// shrinking, exit code) and for `./mlockcheck mutants`, which runs the
-// properties against a model carrying one of them in place of the kernel.
-// oracles/mutants.cc describes each with its source and minimal reproducer.
-// Never set by a normal run.
-enum class PlantedBug : uint8_t {
-  kNone,
-  kOnFaultOverLockedKeepsLo,  // mlock2(MLOCK_ONFAULT) on lo pages leaves them without lf
-  kMlockOverOnFaultDoubleCounts,   // mlock() over lo lf pages adds them to locked_vm again
-  kMlockOverOnFaultKeepsLf,        // mlock() over lo lf pages keeps lf and does not populate
-  kMunlockallKeepsFuture,          // munlockall() leaves MCL_FUTURE in def_flags
-  kMlockallCurrentKeepsFuture,     // mlockall(MCL_CURRENT) leaves an earlier MCL_FUTURE
-  kFutureOnFaultLosesLf,           // MCL_FUTURE|MCL_ONFAULT: new mappings lo without lf, populated
-  kMlockallOnfaultAloneUnlocks,    // mlockall(MCL_ONFAULT) returns 0 and unlocks everything
-  kHugeLengthIsEinval,             // a length that rounds to 0 is EINVAL instead of a no-op
-  kWrapAroundIsEnomem,             // wrap-around is ENOMEM (VMA lookup before the range check)
-  kMprotectSkipsLockedPopulate,    // mprotect(+W) of a locked private VMA does not pre-COW
-  kPopulateForcesProtNone,         // populate faults PROT_NONE pages in and succeeds
-  kOnFaultPopulates,               // populate ignores VM_LOCKONFAULT
-  kMunmapKeepsLockedVm,            // munmap of locked pages leaves them in locked_vm
-  kMunlockPartialMiscounts,        // munlock of part of a locked VMA uncounts the whole VMA
-  kMapPopulateIgnored,             // mmap(MAP_POPULATE) without a lock populates nothing
-  kWriteKeepsZeroPage,             // a write fault on the zero page does not count the new page
-  kReadTouchAllocates,             // a read fault on private anonymous memory allocates a page
-  kCapDropIgnored,                 // capable(CAP_IPC_LOCK) stays true after capset dropped it
-  kLoweredLimitIgnored,            // mlock keeps checking an RLIMIT_MEMLOCK that was lowered
-  kLockedFileMmapPastEofFails,     // mmap(MAP_LOCKED) of a file past EOF fails with ENOMEM
-  kTruncateKeepsLockedPages,       // ftruncate leaves the pages of locked mappings beyond EOF
-  kMadvDontneedIgnoresMlock,       // MADV_DONTNEED zaps VM_LOCKED pages instead of EINVAL
-  kMadvPopulateIgnoresSigbus,      // MADV_POPULATE_* beyond EOF returns 0 instead of EFAULT
-  kMremapGrowthNotPopulated,       // mremap growth of a VM_LOCKED VMA is not populated
-  kBrkFutureNotPopulated,          // brk growth under MCL_FUTURE is locked but not populated
-  kBrkShrinkKeepsLockedVm,         // brk shrink of locked pages leaves them in locked_vm
-  kForkChildKeepsLocks,            // the fork child's VMAs keep VM_LOCKED/VM_LOCKONFAULT
-  kForkChildInheritsFuture,        // the fork child inherits MCL_FUTURE in def_flags
-  kThpSplitKeepsMlocked,           // a PMD split at a lock boundary leaves the THP mlocked
-  kHugetlbMapLockedCounts,         // MAP_LOCKED leaves a hugetlb VMA VM_LOCKED and counted in locked_vm
-  kLimitDiscountSkipsOnFault,      // the RLIMIT_MEMLOCK discount of locked pages skips VM_LOCKONFAULT ones
-  kMlockallFutureKeepsOnFault,     // mlockall(MCL_FUTURE) after MCL_FUTURE|MCL_ONFAULT keeps VM_LOCKONFAULT in def_flags
-  kRelockAcrossSeamDoubleCounts,   // mlock() from an unlocked VMA into a locked one counts the locked one again
-  kReclaimTakesLockedPage,         // memcg reclaim swaps out a page of a VM_LOCKED VMA
-  kReclaimClearsMlocked,           // memcg reclaim leaves locked pages resident but not PG_mlocked
-  kReclaimIgnoresOtherMapping,     // reclaim takes a page-cache page mapped locked by another mapping
-  kMigrationClearsMlocked,         // a migrated page of a VM_LOCKED VMA arrives without PG_mlocked
-  kMigrationDropsLockedPte,        // a migrated page of a VM_LOCKED VMA is left unmapped (no pte restored)
-  kMigrationStaysOnNode,           // move_pages reports the target node but leaves the page where it was
-  kMunmapKeepsNrMlock,             // munmap of mlocked pages does not take them off NR_MLOCK (meminfo Mlocked)
-  kCompactionMovesUnevictable,     // compaction moves PG_mlocked pages with compact_unevictable_allowed 0
-};
-constexpr int kPlantedBugCount = 42;
-// Mutants that need the THP profile (ModelConfig::thp) to show.
-inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
-// Mutants that need free huge pages (ModelConfig::hugetlb_available).
-inline bool IsHugetlbMutant(PlantedBug bug) { return bug == PlantedBug::kHugetlbMapLockedCounts; }
-// Mutants of memcg reclaim: they need reclaim(), swap, and the page flags.
-inline bool IsReclaimMutant(PlantedBug bug) {
-  return bug == PlantedBug::kReclaimTakesLockedPage || bug == PlantedBug::kReclaimClearsMlocked ||
-         bug == PlantedBug::kReclaimIgnoresOtherMapping;
-}
-// Mutants of migration: they need move_pages() (two nodes), the page flags
-// and the node channel.
-inline bool IsMigrationMutant(PlantedBug bug) {
-  return bug == PlantedBug::kMigrationClearsMlocked || bug == PlantedBug::kMigrationDropsLockedPte ||
-         bug == PlantedBug::kMigrationStaysOnNode;
-}
-
-// Mutants of the system-wide counters: they need the meminfo channel.
-inline bool IsCountersMutant(PlantedBug bug) { return bug == PlantedBug::kMunmapKeepsNrMlock; }
-// Mutants of compaction: they need compact() and the page flags.
-inline bool IsCompactionMutant(PlantedBug bug) { return bug == PlantedBug::kCompactionMovesUnevictable; }
-
 // What move_pages(2) may store in status[] for one page (Model::MigratePages),
 // as a set: bits of the values the rules allow.
 enum MoveStatusBit : uint8_t {
@@ -204,87 +134,6 @@ enum MoveStatusBit : uint8_t {
   kMoveAny = 0xff,         // not determined
 };
 
-struct ModelConfig {
-  uint64_t page_size = 4096;
-  uint64_t arena_base = 0;  // absolute address of the arena's first page
-  uint64_t arena_pages = 4096;
-  // TASK_SIZE_MAX with 4-level page tables, arch/x86/include/asm/page_64_types.h.
-  uint64_t task_size = (uint64_t{1} << 47) - 4096;
-  KernelProfile profile;
-  // Pages of the executor's own VMAs that mlockall(MCL_CURRENT) locks
-  // (VmaSupportsMlock), measured once by the runner before any step.
-  uint64_t outside_lockable_pages = 0;
-  // What the runner measured of the kernel (oracles/kernel_profile.h): the
-  // zero page, secretmem's locking, execute-only PROT_EXEC.
-  MeasuredBehaviour measured;
-  // x86: PROT_WRITE implies read access (mmap(2)).
-  bool write_implies_read = true;
-  bool has_mlock2 = true;  // false: the kernel answers ENOSYS
-  // /proc/self/pagemap + /proc/kpageflags are observed (root, with
-  // CONFIG_PROC_PAGE_MONITOR), and the child runs pinned to one CPU.
-  bool page_flags = false;
-  // Bit f: file f (oracles/files.h) lies on a noexec mount.
-  uint32_t noexec_files = 0;
-  // mm/memory.c fault_around_bytes / PAGE_SIZE (default 64 KiB; debugfs
-  // can change it, the runner reads it where it can).
-  uint64_t fault_around_pages = 16;
-  PlantedBug planted_bug = PlantedBug::kNone;
-  // What every sequence starts with, as the executor measured it for its
-  // children: capabilities (capget(2), CapEff), RLIMIT_MEMLOCK in bytes, and
-  // mm->total_vm outside the arena (its VmSize, which mlockall(MCL_CURRENT)
-  // compares against the limit).
-  bool cap_ipc_lock = true;
-  bool cap_sys_resource = true;
-  uint64_t memlock_cur = uapi::kRlimInfinity;
-  uint64_t memlock_max = uapi::kRlimInfinity;
-  uint64_t outside_total_pages = 0;
-  // Swap: an active swap area (/proc/swaps) lets MADV_PAGEOUT page out
-  // anonymous pages; CONFIG_SWAP decides MADV_WILLNEED of anonymous memory
-  // (EBADF without it, mm/madvise.c madvise_willneed()).
-  bool swap_active = false;
-  bool config_swap = true;
-  // reclaim() is generated: the child runs alone in a cgroup v2 group of
-  // its own whose memory.reclaim it can write (the runner's probe).
-  bool memcg_reclaim = false;
-  // NUMA nodes with memory (bit n: node n, /sys/devices/system/node/
-  // has_memory). move_pages() is generated when two or more have memory;
-  // the node of every present page is observed (`observe_nodes`) unless
-  // automatic NUMA balancing may move pages by itself.
-  uint64_t numa_memory_nodes = 1;
-  bool migration = false;
-  bool observe_nodes = false;
-  // /proc/meminfo Mlocked and Unevictable are compared (the runner is the
-  // machine's only user of locked memory: a guest, --exclusive-machine).
-  bool system_counters = false;
-  // compact() is generated: the run may write /proc/sys/vm/compact_memory
-  // and compact_unevictable_allowed (a guest), and PFNs are observed.
-  bool compaction = false;
-  // The heap (OpKind::kBrk): the child's initial break, page aligned (the
-  // executor ends its own heap there, below a PROT_NONE guard page it
-  // counts among its own mappings), and the pages above it that brk may map.
-  uint64_t heap_base = 0;
-  uint64_t heap_pages = kHeapPages;
-  // --thp: private anonymous mappings are MADV_HUGEPAGE and the kernel's
-  // PMD mappings are observed per range and adopted (Model::AdoptThp).
-  bool thp = false;
-  uint64_t thp_pages = 512;  // HPAGE_PMD_SIZE / PAGE_SIZE
-  // Simulated kernels only (mutants, oracle tests): after every step each
-  // range that could hold a THP and has a resident page gets one, as
-  // khugepaged may do at any time; a real run takes this from the kernel.
-  bool thp_simulate = false;
-  // hugetlb (MAP_HUGETLB with the default huge page size): base pages per
-  // huge page (Hugepagesize / PAGE_SIZE; 0 = not generated), and how many
-  // huge pages every sequence may reserve: HugePages_Free - HugePages_Rsvd,
-  // measured before the run (mlockcheck never changes the reservation).
-  uint64_t huge_page_pages = 0;
-  uint64_t hugetlb_available = 0;
-};
-// The user's locked_vm that other processes may hold when a sequence
-// starts (a previous child still releasing its secretmem file, whose pages
-// lie within one file window): a secretmem fault that would bring the
-// charge within this much of RLIMIT_MEMLOCK is not determined (assuming the
-// user holds no other locked pages, as in a test guest).
-constexpr uint64_t kSecretmemChargeSlack = kFileWindowPages;
 
 
 // Per-page lock transitions, indexed [before][after].
@@ -560,8 +409,8 @@ class Model {
   std::array<FileState, kFileCount> files_;
   bool drained_ = false;
   bool drain_this_step_ = false;  // the current step ran lru_add_drain()
-  uint32_t next_shm_id_ = 0;
-  uint32_t last_anon_vma_ = 0;    // PageState::anon_vma of the last new anon_vma      // PageState::shm_id of the next shared anonymous mmap
+  uint32_t next_shm_id_ = 0;  // PageState::shm_id of the next shared anonymous mmap
+  uint32_t last_anon_vma_ = 0;  // PageState::anon_vma of the last new anon_vma
   std::vector<PageState> heap_;
   uint64_t brk_ = 0;  // the break, in bytes above config_.heap_base
   std::shared_ptr<const Model> fork_child_;
@@ -597,15 +446,6 @@ class Model {
   // Shared hugetlb files: shm_id and size in huge pages.
   std::vector<std::pair<uint32_t, uint64_t>> hugetlb_files_;
 };
-
-// Fills ModelConfig's hugetlb fields from the pool as measured (bytes per
-// huge page, 0 without hugetlbfs; HugePages_Free, HugePages_Rsvd,
-// nr_overcommit_hugepages). hugetlb stays off (huge_page_pages 0) without
-// hugetlbfs, with surplus pages allowed (their allocation can fail or not,
-// the model does not say), or when the arena is not huge page aligned or
-// smaller than a huge page. Call after page_size and the arena are set.
-void SetHugetlbConfig(uint64_t huge_page_size, uint64_t free, uint64_t reserved, uint64_t overcommit,
-                      ModelConfig* config);
 
 // A call the model does not cover: an id, why (printed to the user), and the
 // kernel code no rule of the model decides (oracles/model/unmodelled.cc).
