@@ -241,14 +241,14 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->has_nodes = model.config().observe_nodes;
   if (out->has_nodes) {
     out->node.resize(pages.size());
-    // A PROT_NONE pte is no page to 6.1's follow_page() (mm/gup.c
-    // follow_page_pte(): "pte_protnone(pte) && !gup_can_follow_protnone()",
-    // which wants FOLL_FORCE), so do_pages_stat() answers -ENOENT there;
-    // 6.12's folio_walk finds it. Not compared (found by a Debian 6.1.192
-    // guest run: a locked page migrated, then mprotect(PROT_NONE)).
-    for (size_t i = 0; i < pages.size(); ++i) {
-      out->node[i] = static_cast<int8_t>(pages[i].prot == uapi::kProtNone ? -1 : model.KnownNode(i));
-    }
+    // ref 70: a page keeps its node whatever its protection. A PROT_NONE
+    // pte is no page to follow_page() from 6.1 to 6.4 (474098edac26 made
+    // follow_page_pte() skip pte_protnone() without FOLL_FORCE), so their
+    // do_pages_stat() answers -ENOENT: the kernel bug
+    // follow-page-skips-protnone (suite/errata/known-kernel-bugs.txt),
+    // fixed in 6.5 by d74943a2f3cd ("follow_page() ... don't want to fail
+    // on PROT_NONE-mapped pages"); 6.12's folio_walk finds the page.
+    for (size_t i = 0; i < pages.size(); ++i) out->node[i] = static_cast<int8_t>(model.KnownNode(i));
   }
   // compact: which frames must stay (compaction.cc).
   out->compact_pinned = model.compact_pinned();

@@ -30,9 +30,11 @@ uint8_t Model::MoveStatusAllowed(const PageState& page) const {
   // Not modelled here: hugetlb folios (isolate_hugetlb(), their own
   // rules), secretmem (its folios refuse migration,
   // secretmem_migrate_folio(), and follow_page() skips its VMAs in 6.1),
-  // PROT_NONE ptes (whether the walk sees them differs between versions),
   // and pages whose pte the rules left open (perhaps a swap entry).
-  if (page.hugetlb || page.file == kSecretmem || page.prot == uapi::kProtNone || page.open) return kMoveAny;
+  // A PROT_NONE pte is a page like any other: follow_page() callers "don't
+  // want to fail on PROT_NONE-mapped pages" (d74943a2f3cd, 6.5; 6.1-6.4
+  // answer -ENOENT, the kernel bug follow-page-skips-protnone).
+  if (page.hugetlb || page.file == kSecretmem || page.open) return kMoveAny;
   // The zero page: FOLL_DUMP makes follow_page() answer -EFAULT (6.1
   // follow_page_pte()); 6.12's __add_folio_for_migration() returns -EFAULT
   // for is_zero_folio().
