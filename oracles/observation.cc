@@ -60,6 +60,7 @@ const char* ChannelName(Channel c) {
     case Channel::kNode: return "numa-node";
     case Channel::kMeminfo: return "meminfo";
     case Channel::kCompaction: return "compaction";
+    case Channel::kVmstat: return "vmstat";
     case Channel::kCount: break;
   }
   return "?";
@@ -263,6 +264,9 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
     out->mlocked_max_kb = static_cast<int64_t>(counts.mlocked_hi) * kb;
     out->unevictable_kb = static_cast<int64_t>(counts.unevictable_lo) * kb;
     out->unevictable_max_kb = static_cast<int64_t>(counts.unevictable_hi) * kb;
+    // A simulated kernel counts each page it mlocked once (ref 74).
+    out->unevictable_events = {};
+    out->unevictable_events[kEvMlocked] = static_cast<int64_t>(counts.mlocked_lo);
   }
   out->fork_child.reset();
   if (const Model* child = model.fork_child()) {
@@ -516,6 +520,24 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
                            range(expected.unevictable_kb, expected.unevictable_max_kb),
                        "Mlocked " + range(observed.mlocked_kb, observed.mlocked_kb) + ", Unevictable " +
                            range(observed.unevictable_kb, observed.unevictable_kb),
+                       ""});
+    }
+  }
+  // ref 74: every change of NR_MLOCK is counted as one event of
+  // /proc/vmstat, whether or not the model determines Mlocked: mlocked as
+  // PG_mlocked is set, munlocked or stranded as the munlock batch clears
+  // it, cleared as a page is freed with it (mm/mlock.c mlock_folio(),
+  // __munlock_folio(); mm/page_alloc.c free_pages_prepare()).
+  if (expected.has_counters && observed.has_counters) {
+    const std::array<int64_t, kUnevictableEventKinds>& ev = observed.unevictable_events;
+    const int64_t kb = static_cast<int64_t>(config.page_size / 1024);
+    const int64_t net_kb = (ev[kEvMlocked] - ev[kEvMunlocked] - ev[kEvStranded] - ev[kEvCleared]) * kb;
+    if (net_kb != observed.mlocked_kb) {
+      const auto signed_kb = [](int64_t v) { return (v < 0 ? "-" : "+") + std::to_string(v < 0 ? -v : v) + " kB"; };
+      diffs.push_back({Channel::kVmstat, "mlocked - munlocked - stranded - cleared = Mlocked " + signed_kb(observed.mlocked_kb),
+                       "mlocked +" + std::to_string(ev[kEvMlocked]) + ", munlocked +" + std::to_string(ev[kEvMunlocked]) +
+                           ", stranded +" + std::to_string(ev[kEvStranded]) + ", cleared +" +
+                           std::to_string(ev[kEvCleared]) + " pages: " + signed_kb(net_kb),
                        ""});
     }
   }

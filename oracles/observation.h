@@ -4,6 +4,7 @@
 // read from the kernel; Compare() explains every difference page by page.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,8 +42,11 @@ enum class Channel : uint8_t {
   kNode,         // per page: the NUMA node of a present page (move_pages with nodes NULL)
   kMeminfo,      // /proc/meminfo Mlocked and Unevictable, from the sequence's start (--exclusive-machine)
   kCompaction,   // compact: the pages whose page frame changed
+  kVmstat,       // cross-check: /proc/vmstat unevictable_pgs_* against Mlocked (--exclusive-machine)
   kCount,
 };
+// /proc/vmstat's events of PG_mlocked changes, in Observation::unevictable_events.
+enum UnevictableEvent : uint8_t { kEvMlocked, kEvMunlocked, kEvStranded, kEvCleared, kUnevictableEventKinds };
 const char* ChannelName(Channel c);
 
 // Per arena page, from /proc/self/pagemap and /proc/kpageflags
@@ -129,6 +133,10 @@ struct Observation {
   bool counters_determined = false;
   int64_t mlocked_kb = 0, unevictable_kb = 0;
   int64_t mlocked_max_kb = 0, unevictable_max_kb = 0;
+  // ... and /proc/vmstat's unevictable_pgs_mlocked, _munlocked, _stranded
+  // and _cleared (pages) less theirs (observed; expected, what a simulated
+  // kernel reports).
+  std::array<int64_t, kUnevictableEventKinds> unevictable_events{};
   // After a kCompact step, per arena page: observed, 1 where the page
   // frame (pagemap PFN) changed during the compaction; expected, the
   // simulated kernel's answer, and in `compact_pinned` the pages whose

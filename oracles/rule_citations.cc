@@ -235,6 +235,10 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       return "fs/proc/meminfo.c: Mlocked is NR_MLOCK, counted as mlock_folio() sets PG_mlocked and as the munlock "
              "batch clears it (mm/mlock.c), a page-cache page once; Unevictable the unevictable LRU, memfd_secret's "
              "pages included; both after a drain and /proc/sys/vm/stat_refresh (ref 72)";
+    case Channel::kVmstat:
+      return "mm/vmstat.c: NR_MLOCK changes only with an unevictable_pgs_* event of the same pages: mlocked in "
+             "mlock_folio()/mlock_new_folio(), munlocked or stranded in __munlock_folio(), cleared in "
+             "free_pages_prepare() (ref 74)";
     case Channel::kCount: break;
   }
   return "oracles/model/";

@@ -434,6 +434,7 @@ void Executor::DecodeStep(Observation* out) const {
   out->counters_determined = false;
   out->mlocked_kb = rec.mlocked_delta_kb;
   out->unevictable_kb = rec.unevictable_delta_kb;
+  for (int e = 0; e < wire::kUnevictableEvents; ++e) out->unevictable_events[e] = rec.unevictable_events_delta[e];
   out->fork_child.reset();
   out->thp.clear();
   out->anon_huge_kb = rec.anon_huge_kb;

@@ -250,6 +250,23 @@ std::optional<uint64_t> ParseStatusKb(std::string_view status_text,
   return value ? ParseKbValue(*value) : std::nullopt;
 }
 
+std::optional<uint64_t> ParseVmstatCount(std::string_view vmstat_text, std::string_view name) noexcept {
+  size_t pos = 0;
+  while (!name.empty() && pos < vmstat_text.size()) {
+    size_t end = vmstat_text.find('\n', pos);
+    if (end == std::string_view::npos) end = vmstat_text.size();
+    const std::string_view line(vmstat_text.data() + pos, end - pos);
+    pos = end + 1;
+    if (line.size() > name.size() && line[name.size()] == ' ' && line.substr(0, name.size()) == name) {
+      size_t i = name.size() + 1;
+      uint64_t count = 0;
+      if (ParseDecimal(line, &i, &count) && i == line.size()) return count;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 HugetlbPool ParseHugetlbMeminfo(std::string_view meminfo_text) noexcept {
   HugetlbPool pool;
   pool.page_size = ParseStatusKb(meminfo_text, "Hugepagesize").value_or(0) * 1024;

@@ -60,6 +60,10 @@ uint32_t ParseVmFlags(std::string_view value,
 std::optional<uint64_t> ParseStatusKb(std::string_view status_text,
                                       std::string_view field) noexcept;
 
+// The count of a "<name> <count>" line of /proc/vmstat, e.g.
+// "unevictable_pgs_mlocked"; nullopt if absent or malformed.
+std::optional<uint64_t> ParseVmstatCount(std::string_view vmstat_text, std::string_view name) noexcept;
+
 // The hugetlb lines of /proc/meminfo (Documentation/admin-guide/mm/
 // hugetlbpage.rst): Hugepagesize in bytes (0 without hugetlbfs), and
 // HugePages_Free and HugePages_Rsvd (0 where absent).

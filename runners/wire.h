@@ -99,6 +99,11 @@ struct TakenMessage {
 };
 
 constexpr int kMaxMessage = 200;
+// /proc/vmstat's counters of PG_mlocked changes (mm/vmstat.c vmstat_text):
+// the step record carries them in this order.
+constexpr int kUnevictableEvents = 4;
+constexpr const char* kUnevictableEventNames[kUnevictableEvents] = {
+    "unevictable_pgs_mlocked", "unevictable_pgs_munlocked", "unevictable_pgs_stranded", "unevictable_pgs_cleared"};
 
 enum class HelloStatus : uint32_t {
   kOk = 1,
@@ -208,6 +213,9 @@ struct StepRecord {
   uint32_t counters;
   int64_t mlocked_delta_kb;
   int64_t unevictable_delta_kb;
+  // ... and /proc/vmstat's unevictable_pgs_mlocked, _munlocked, _stranded
+  // and _cleared (pages) less theirs.
+  int64_t unevictable_events_delta[kUnevictableEvents];
   // A compact() step: `compact_bytes` bytes after the move status, one per
   // arena page, 1 where its page frame changed during the compaction.
   uint32_t compact_bytes;

@@ -341,14 +341,21 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
     // --system-counters: the counters, after everything else.
     rec->counters = 0;
     rec->mlocked_delta_kb = rec->unevictable_delta_kb = 0;
+    for (int64_t& delta : rec->unevictable_events_delta) delta = 0;
     if (g_stat_refresh_fd >= 0 && type == wire::RecordType::kStep) {
-      uint64_t mlocked = 0, unevictable = 0;
+      SystemCounterValues now;
       t0 = raw::MonotonicNs();
-      if (!ReadSystemCounters(&mlocked, &unevictable)) ChildFail("cannot read /proc/meminfo's counters", errno);
+      if (!ReadSystemCounters(&now)) ChildFail("cannot read /proc/meminfo's and /proc/vmstat's counters", errno);
       *kernel_ns += raw::MonotonicNs() - t0;
       rec->counters = 1;
-      rec->mlocked_delta_kb = static_cast<int64_t>(mlocked) - static_cast<int64_t>(g_base_mlocked_kb);
-      rec->unevictable_delta_kb = static_cast<int64_t>(unevictable) - static_cast<int64_t>(g_base_unevictable_kb);
+      const auto delta = [](uint64_t value, uint64_t base) {
+        return static_cast<int64_t>(value) - static_cast<int64_t>(base);
+      };
+      rec->mlocked_delta_kb = delta(now.mlocked_kb, g_base_counters.mlocked_kb);
+      rec->unevictable_delta_kb = delta(now.unevictable_kb, g_base_counters.unevictable_kb);
+      for (int e = 0; e < wire::kUnevictableEvents; ++e) {
+        rec->unevictable_events_delta[e] = delta(now.events[e], g_base_counters.events[e]);
+      }
     }
     // A move_pages() step's status[], as the kernel left it.
     rec->move_status_count = type == wire::RecordType::kStep ? g_move_status_count : 0;

@@ -127,11 +127,14 @@ bool ProbeNuma(wire::HelloRecord* hello) {
 
 bool ProbeSystemCounters(wire::HelloRecord* hello) {
   g_counters_meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+  g_counters_vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
   g_stat_refresh_fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-  if (g_counters_meminfo_fd < 0 || g_stat_refresh_fd < 0) {
+  if (g_counters_meminfo_fd < 0 || g_counters_vmstat_fd < 0 || g_stat_refresh_fd < 0) {
     char why[wire::kMaxMessage];
     std::snprintf(why, sizeof why, "cannot open %s: %s",
-                  g_counters_meminfo_fd < 0 ? "/proc/meminfo" : "/proc/sys/vm/stat_refresh (needs root)",
+                  g_counters_meminfo_fd < 0   ? "/proc/meminfo"
+                  : g_counters_vmstat_fd < 0 ? "/proc/vmstat"
+                                             : "/proc/sys/vm/stat_refresh (needs root)",
                   std::strerror(errno));
     CopyMessage(hello->system_counters_reason, why);
     return false;
@@ -143,9 +146,10 @@ bool ProbeSystemCounters(wire::HelloRecord* hello) {
                 "move_pages(2) fails (CONFIG_MIGRATION): nothing else drains every CPU's mlock and LRU batches");
     return false;
   }
-  uint64_t mlocked = 0, unevictable = 0;
-  if (!ReadSystemCounters(&mlocked, &unevictable)) {
-    CopyMessage(hello->system_counters_reason, "no Mlocked or Unevictable in /proc/meminfo");
+  SystemCounterValues values;
+  if (!ReadSystemCounters(&values)) {
+    CopyMessage(hello->system_counters_reason,
+                "no Mlocked or Unevictable in /proc/meminfo, or no unevictable_pgs_* in /proc/vmstat");
     return false;
   }
   return true;
@@ -203,17 +207,27 @@ void DrainAllCpus() {
 // /proc/sys/vm/stat_refresh folds every CPU's vmstat differences into the
 // global counters (mm/vmstat.c vmstat_refresh()), so that /proc/meminfo's
 // Mlocked (NR_MLOCK) and Unevictable are exact.
-bool ReadSystemCounters(uint64_t* mlocked_kb, uint64_t* unevictable_kb) {
+bool ReadSystemCounters(SystemCounterValues* values) {
   if (raw::Write(g_stat_refresh_fd, "1", 1) != 1) return false;
-  static char text[8192];
-  const long n = raw::Pread(g_counters_meminfo_fd, text, sizeof text - 1, 0);
+  static char text[16384];
+  long n = raw::Pread(g_counters_meminfo_fd, text, sizeof text - 1, 0);
   if (n <= 0) return false;
-  const std::string_view view(text, static_cast<size_t>(n));
+  std::string_view view(text, static_cast<size_t>(n));
   const auto mlocked = ParseStatusKb(view, "Mlocked");
   const auto unevictable = ParseStatusKb(view, "Unevictable");
   if (!mlocked || !unevictable) return false;
-  *mlocked_kb = *mlocked;
-  *unevictable_kb = *unevictable;
+  values->mlocked_kb = *mlocked;
+  values->unevictable_kb = *unevictable;
+  // The event counters are per-CPU sums taken at the read
+  // (all_vm_events()), exact without the refresh.
+  n = raw::Pread(g_counters_vmstat_fd, text, sizeof text - 1, 0);
+  if (n <= 0) return false;
+  view = std::string_view(text, static_cast<size_t>(n));
+  for (int e = 0; e < wire::kUnevictableEvents; ++e) {
+    const auto count = ParseVmstatCount(view, wire::kUnevictableEventNames[e]);
+    if (!count) return false;
+    values->events[e] = *count;
+  }
   return true;
 }
 

@@ -4,6 +4,7 @@
 // MCL_ONFAULT under the filter).
 #pragma once
 
+#include "runners/executor/state.h"
 #include "runners/wire.h"
 
 namespace mlc::executor {
@@ -32,7 +33,8 @@ void DrainAllCpus();
 // writes it back at the executor's end.
 bool ProbeCompaction(wire::HelloRecord* hello);
 void RestoreCompaction();
-bool ReadSystemCounters(uint64_t* mlocked_kb, uint64_t* unevictable_kb);
+// After /proc/sys/vm/stat_refresh.
+bool ReadSystemCounters(SystemCounterValues* values);
 // Removes that cgroup (at the executor's end).
 void RemoveMemcg();
 // A child's answer to a probe request (kProbe), then its exit.

@@ -104,9 +104,16 @@ extern uint32_t g_move_status_count;  // of the step just executed
 // /proc/sys/vm/stat_refresh, open for the children, or -1; a child's
 // counters when its sequence started.
 extern int g_counters_meminfo_fd;
+extern int g_counters_vmstat_fd;
 extern int g_stat_refresh_fd;
-extern uint64_t g_base_mlocked_kb;
-extern uint64_t g_base_unevictable_kb;
+// /proc/meminfo Mlocked and Unevictable (kB) and /proc/vmstat's
+// wire::kUnevictableEventNames (pages): what a child's sequence started from.
+struct SystemCounterValues {
+  uint64_t mlocked_kb = 0;
+  uint64_t unevictable_kb = 0;
+  uint64_t events[wire::kUnevictableEvents] = {};
+};
+extern SystemCounterValues g_base_counters;
 // compact() (ProbeCompaction()): whether it runs, compact_unevictable_allowed
 // as the executor found it (restored at its end), and the PFNs of the arena
 // before and after, with the pages that moved.

@@ -244,8 +244,8 @@ Outcome Execute(const wire::WireOp& op) {
   // batches is drained, and the counters read, before the first step.
   if (g_stat_refresh_fd >= 0) {
     DrainAllCpus();
-    if (!ReadSystemCounters(&g_base_mlocked_kb, &g_base_unevictable_kb)) {
-      ChildFail("cannot read Mlocked and Unevictable in /proc/meminfo", errno);
+    if (!ReadSystemCounters(&g_base_counters)) {
+      ChildFail("cannot read /proc/meminfo's Mlocked and Unevictable or /proc/vmstat's unevictable_pgs_*", errno);
     }
   }
   const uint64_t begin = raw::MonotonicNs();

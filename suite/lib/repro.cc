@@ -187,7 +187,8 @@ std::string ReproCheck::Unread() const {
   for (const auto* list : {&channels, &fork_child_channels}) {
     for (Channel ch : *list) {
       if (ch == Channel::kPageFlags || ch == Channel::kThp || ch == Channel::kHugetlb || ch == Channel::kNode ||
-          ch == Channel::kMoveStatus || ch == Channel::kMeminfo || ch == Channel::kCompaction) {
+          ch == Channel::kMoveStatus || ch == Channel::kMeminfo || ch == Channel::kCompaction ||
+          ch == Channel::kVmstat) {
         unread += (unread.empty() ? "" : ", ") + std::string(list == &channels ? "" : "the fork child's ") +
                   ChannelName(ch);
       }

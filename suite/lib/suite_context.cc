@@ -272,6 +272,8 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
                                                                         : executor_->info().compaction_reason));
   }
   MarkUnreachableEvents();
+  // Before any child ran: the end-of-run check of NR_MLOCK compares with it.
+  mlocked_baseline_ = SampleMlocked();
   return kExitConformant;
 }
 

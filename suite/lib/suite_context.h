@@ -14,6 +14,7 @@
 #include "oracles/model.h"
 #include "runners/executor.h"
 #include "runners/host.h"
+#include "runners/system_mlocked.h"
 #include "suite/lib/coverage.h"
 #include "suite/lib/errata.h"
 #include "suite/lib/verify.h"
@@ -75,6 +76,9 @@ class SuiteContext {
   // explain (UnexplainedMeasurements()): each fails the run.
   const std::vector<std::string>& unexplained_measurements() const { return unexplained_; }
   const Coverage& coverage() const { return coverage_; }
+  // The machine's Mlocked and the locked mappings of the processes alive,
+  // sampled when Init() succeeded, before any child ran.
+  const MlockedSample& mlocked_baseline() const { return mlocked_baseline_; }
 
   // Runs and checks one sequence. Runs that shrink an earlier failure of the
   // same test (`counting` false) stay out of the counters and coverage.
@@ -124,6 +128,7 @@ class SuiteContext {
   std::vector<std::string> notes_;
   std::vector<std::string> unexplained_;
   Coverage coverage_;
+  MlockedSample mlocked_baseline_;
   bool failing_ = false;
   Verdict last_failure_ = Verdict::kConformant;
   std::vector<Erratum> errata_;

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "suite/lib/report.h"
 #include "suite/lib/limit_scenarios.h"
+#include "suite/lib/mlocked_baseline.h"
 #include "suite/lib/sequence_gen.h"
 #include "suite/lib/scenarios.h"
 #include "suite/lib/suite_context.h"
@@ -89,6 +93,43 @@ INSTANTIATE_TEST_SUITE_P(Reference, ReferenceScenarioTest, ::testing::ValuesIn(R
                          [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
 INSTANTIATE_TEST_SUITE_P(Limits, ReferenceScenarioTest, ::testing::ValuesIn(LimitScenarios()),
                          [](const ::testing::TestParamInfo<Scenario>& param) { return param.param.name; });
+
+// After every other test (a parameterized suite registered after the
+// scenarios' runs last): once the run's children are gone, the machine's
+// NR_MLOCK is back where it was, less what the processes alive still map
+// locked (ref 72; CVE-2017-18221's reproducer compares Mlocked the same
+// way). A leak shows as mlocked memory that no locked mapping accounts for.
+class EndOfRunTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(EndOfRunTest, MlockedComesBackOnceTheChildrenAreGone) {
+  auto& ctx = SuiteContext::Get();
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  std::vector<MlockedSample> samples;
+  std::vector<int> elapsed_ms;
+  MlockedCheck check;
+  // Samples every quarter second for up to ten: the last child's exit and
+  // the vmstat fold of every CPU's differences take a moment.
+  for (;;) {
+    samples.push_back(SampleMlocked());
+    elapsed_ms.push_back(static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()));
+    check = CompareMlocked(ctx.mlocked_baseline(), samples, elapsed_ms);
+    if (check.verdict != MlockedVerdict::kUndetermined || elapsed_ms.back() >= 10000) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  switch (check.verdict) {
+    case MlockedVerdict::kBack: return;
+    case MlockedVerdict::kUndetermined: GTEST_SKIP() << "NR_MLOCK after the run: " << check.detail;
+    case MlockedVerdict::kLeaked:
+      ctx.RecordFailure(Verdict::kDivergence);
+      FAIL() << "DIVERGENCE meminfo: Mlocked did not come back after the run's children exited: " << check.detail
+             << " (ref 72: every mlocked page is mapped by a VM_LOCKED VMA of a process alive)";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SystemCounters, EndOfRunTest, ::testing::Values(0),
+                         [](const ::testing::TestParamInfo<int>&) { return std::string("Mlocked"); });
 
 }  // namespace
 }  // namespace mlc

@@ -1,0 +1,65 @@
+#include "suite/lib/mlocked_baseline.h"
+
+#include <cstdint>
+
+namespace mlc {
+namespace {
+
+int64_t Unmapped(const MlockedSample& s) { return s.mlocked_kb - s.mapped_locked_kb; }
+
+bool SameReading(const MlockedSample& a, const MlockedSample& b) {
+  return a.mlocked_kb == b.mlocked_kb && a.mapped_locked_kb == b.mapped_locked_kb;
+}
+
+std::string Numbers(const MlockedSample& baseline, const MlockedSample& last) {
+  return "Mlocked " + std::to_string(baseline.mlocked_kb) + " kB before the run, " +
+         std::to_string(last.mlocked_kb) + " kB after it; locked mappings of the processes alive " +
+         std::to_string(baseline.mapped_locked_kb) + " kB, then " + std::to_string(last.mapped_locked_kb) + " kB";
+}
+
+}  // namespace
+
+MlockedCheck CompareMlocked(const MlockedSample& baseline, const std::vector<MlockedSample>& samples,
+                            const std::vector<int>& elapsed_ms) {
+  MlockedCheck check;
+  if (!baseline.error.empty()) {
+    check.detail = baseline.error;
+    return check;
+  }
+  for (const MlockedSample& s : samples) {
+    if (!s.error.empty()) {
+      check.detail = s.error;
+      return check;
+    }
+    if (Unmapped(s) == Unmapped(baseline)) {
+      check.verdict = MlockedVerdict::kBack;
+      check.detail = Numbers(baseline, s);
+      return check;
+    }
+  }
+  if (samples.empty()) {
+    check.detail = "no sample after the run";
+    return check;
+  }
+  const MlockedSample& last = samples.back();
+  check.detail = Numbers(baseline, last);
+  const size_t n = samples.size();
+  if (n < static_cast<size_t>(kStableSamples) || elapsed_ms.size() != n) return check;
+  for (size_t i = n - kStableSamples; i + 1 < n; ++i) {
+    if (!SameReading(samples[i], last)) return check;  // still moving
+  }
+  if (elapsed_ms[n - 1] - elapsed_ms[n - kStableSamples] < kSettleMs) return check;
+  if (!baseline.hidden.empty() || !last.hidden.empty()) {
+    check.detail += "; not determined: " + (baseline.hidden.empty() ? last.hidden : baseline.hidden) +
+                    " holds locked memory this user cannot see";
+    return check;
+  }
+  if (!baseline.drained || !last.drained) {
+    check.detail += "; not determined: move_pages(2) cannot drain other CPUs' batches here";
+    return check;
+  }
+  check.verdict = MlockedVerdict::kLeaked;
+  return check;
+}
+
+}  // namespace mlc
