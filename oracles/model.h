@@ -246,6 +246,13 @@ class Model {
     bool determined = false;
   };
   SystemCounts PredictSystemCounts() const;
+  // A simulated kernel's /proc/vmstat (ref 74): the pages its munlocks
+  // took off NR_MLOCK since the sequence started (the fall of the lower
+  // bound of Mlocked, step by step), and what it counted as munlocked.
+  uint64_t SimulatedMunlockedPages() const { return simulated_munlocked_; }
+  uint64_t SimulatedMunlockEvents() const {
+    return Mutant(PlantedBug::kMunlockCountsNoEvent) ? 0 : simulated_munlocked_;
+  }
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -439,6 +446,10 @@ class Model {
   bool nodes_untracked_ = false;
   // The mutant kMunmapKeepsNrMlock: pages NR_MLOCK kept after munmap.
   uint64_t mutant_nr_mlock_leak_ = 0;
+  // ModelConfig::system_counters: SimulatedMunlockedPages() and the lower
+  // bound of Mlocked after the last step.
+  uint64_t simulated_munlocked_ = 0;
+  uint64_t simulated_mlocked_lo_ = 0;
   // compaction.cc: the last compact() step's pinned and (simulated) moved
   // pages.
   std::vector<uint8_t> compact_pinned_;

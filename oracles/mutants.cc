@@ -301,6 +301,13 @@ const std::vector<MutantInfo>& Mutants() {
        "-1, 0)\n"
        "munmap(r0, 0x1000)\n"
        "munlock(r0+0x1000, 0x1000)\n"},
+      {PlantedBug::kMunlockCountsNoEvent, "munlock-counts-no-event", "munlock",
+       "the munlock batch takes pages off NR_MLOCK without counting them in /proc/vmstat unevictable_pgs_munlocked",
+       "__munlock_folio() counts UNEVICTABLE_PGMUNLOCKED (or _PGSTRANDED) for the pages it takes off NR_MLOCK "
+       "(mm/mlock.c); the counters a missed munlock path would leave apart; ref 74",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "munlock(r0, 0x1000)\n"},
       {PlantedBug::kCompactionMovesUnevictable, "compaction-moves-unevictable", "compact",
        "compaction with vm.compact_unevictable_allowed 0 migrates PG_mlocked pages to other page frames",
        "isolate_migratepages_block() skips PageUnevictable pages without ISOLATE_UNEVICTABLE (mm/compaction.c); "

@@ -55,8 +55,9 @@ enum class PlantedBug : uint8_t {
   kMigrationStaysOnNode,           // move_pages reports the target node but leaves the page where it was
   kMunmapKeepsNrMlock,             // munmap of mlocked pages does not take them off NR_MLOCK (meminfo Mlocked)
   kCompactionMovesUnevictable,     // compaction moves PG_mlocked pages with compact_unevictable_allowed 0
+  kMunlockCountsNoEvent,           // the munlock batch takes pages off NR_MLOCK without unevictable_pgs_munlocked
 };
-constexpr int kPlantedBugCount = 42;
+constexpr int kPlantedBugCount = 43;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).
@@ -74,7 +75,9 @@ inline bool IsMigrationMutant(PlantedBug bug) {
 }
 
 // Mutants of the system-wide counters: they need the meminfo channel.
-inline bool IsCountersMutant(PlantedBug bug) { return bug == PlantedBug::kMunmapKeepsNrMlock; }
+inline bool IsCountersMutant(PlantedBug bug) {
+  return bug == PlantedBug::kMunmapKeepsNrMlock || bug == PlantedBug::kMunlockCountsNoEvent;
+}
 // Mutants of compaction: they need compact() and the page flags.
 inline bool IsCompactionMutant(PlantedBug bug) { return bug == PlantedBug::kCompactionMovesUnevictable; }
 

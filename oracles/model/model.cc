@@ -116,6 +116,11 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   }
   drained_ = DrainsAtEnd(op);
   if (drained_) fx.Note(Event::kDrainBarrier);
+  if (config_.system_counters) {
+    const uint64_t mlocked_lo = PredictSystemCounts().mlocked_lo;
+    if (mlocked_lo < simulated_mlocked_lo_) simulated_munlocked_ += simulated_mlocked_lo_ - mlocked_lo;
+    simulated_mlocked_lo_ = mlocked_lo;
+  }
   return outcome;
 }
 
