@@ -264,9 +264,11 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
     out->mlocked_max_kb = static_cast<int64_t>(counts.mlocked_hi) * kb;
     out->unevictable_kb = static_cast<int64_t>(counts.unevictable_lo) * kb;
     out->unevictable_max_kb = static_cast<int64_t>(counts.unevictable_hi) * kb;
-    // A simulated kernel counts each page it mlocked once (ref 74).
+    // A simulated kernel counts each page as it mlocks and munlocks it (ref 74).
+    out->has_unevictable_events = true;
     out->unevictable_events = {};
-    out->unevictable_events[kEvMlocked] = static_cast<int64_t>(counts.mlocked_lo);
+    out->unevictable_events[kEvMlocked] = static_cast<int64_t>(counts.mlocked_lo + model.SimulatedMunlockedPages());
+    out->unevictable_events[kEvMunlocked] = static_cast<int64_t>(model.SimulatedMunlockEvents());
   }
   out->fork_child.reset();
   if (const Model* child = model.fork_child()) {
@@ -528,7 +530,7 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   // PG_mlocked is set, munlocked or stranded as the munlock batch clears
   // it, cleared as a page is freed with it (mm/mlock.c mlock_folio(),
   // __munlock_folio(); mm/page_alloc.c free_pages_prepare()).
-  if (expected.has_counters && observed.has_counters) {
+  if (expected.has_counters && observed.has_counters && observed.has_unevictable_events) {
     const std::array<int64_t, kUnevictableEventKinds>& ev = observed.unevictable_events;
     const int64_t kb = static_cast<int64_t>(config.page_size / 1024);
     const int64_t net_kb = (ev[kEvMlocked] - ev[kEvMunlocked] - ev[kEvStranded] - ev[kEvCleared]) * kb;

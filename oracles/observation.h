@@ -136,6 +136,7 @@ struct Observation {
   // ... and /proc/vmstat's unevictable_pgs_mlocked, _munlocked, _stranded
   // and _cleared (pages) less theirs (observed; expected, what a simulated
   // kernel reports).
+  bool has_unevictable_events = false;
   std::array<int64_t, kUnevictableEventKinds> unevictable_events{};
   // After a kCompact step, per arena page: observed, 1 where the page
   // frame (pagemap PFN) changed during the compaction; expected, the

@@ -155,6 +155,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.migration_reason = hello.migration_reason;
   info.system_counters = hello.system_counters != 0;
   info.system_counters_reason = hello.system_counters_reason;
+  info.unevictable_events = hello.unevictable_events != 0;
   info.compaction = hello.compaction != 0;
   info.compaction_reason = hello.compaction_reason;
   info.page_flags_reason = hello.page_flags_reason;

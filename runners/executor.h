@@ -75,6 +75,7 @@ struct ExecutorInfo {
   std::string migration_reason;    // why no migration
   bool system_counters = false;    // steps carry /proc/meminfo's Mlocked and Unevictable
   std::string system_counters_reason;  // why not, when asked for
+  bool unevictable_events = false;     // ... and /proc/vmstat's unevictable_pgs_*
   bool compaction = false;             // compact() steps run
   std::string compaction_reason;       // why not, when asked for
 };

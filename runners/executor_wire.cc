@@ -117,7 +117,8 @@ void Executor::DecodeStep(Observation* out) const {
   out->compact_moved.assign(moved, moved + rec.compact_bytes);
   out->compact_pinned.clear();
   out->move_status_allowed.clear();
-  out->has_counters = rec.counters != 0;
+  out->has_counters = (rec.counters & 1u) != 0;
+  out->has_unevictable_events = (rec.counters & 2u) != 0;
   out->counters_determined = false;
   out->mlocked_kb = rec.mlocked_delta_kb;
   out->unevictable_kb = rec.unevictable_delta_kb;

@@ -161,6 +161,7 @@ struct HelloRecord {
   // --system-counters: 1 when every step carries /proc/meminfo's Mlocked
   // and Unevictable; else why not.
   uint32_t system_counters;
+  uint32_t unevictable_events;  // ... with /proc/vmstat's unevictable_pgs_* too
   char system_counters_reason[kMaxMessage];
   // --compaction: 1 when compact() steps can run (root, page flags for the
   // PFNs, CONFIG_COMPACTION); else why not.
@@ -207,9 +208,9 @@ struct StepRecord {
   // status[].
   uint32_t node_bytes;
   uint32_t move_status_count;
-  // --system-counters: 1 when the two differences below were read:
+  // --system-counters: bit 0 when the two differences below were read:
   // /proc/meminfo Mlocked and Unevictable (kB) less their values when the
-  // sequence started.
+  // sequence started; bit 1 when the events after them were too.
   uint32_t counters;
   int64_t mlocked_delta_kb;
   int64_t unevictable_delta_kb;

@@ -347,7 +347,7 @@ void ObserveAndReport(uint32_t step, const Outcome& outcome, uint64_t* kernel_ns
       t0 = raw::MonotonicNs();
       if (!ReadSystemCounters(&now)) ChildFail("cannot read /proc/meminfo's and /proc/vmstat's counters", errno);
       *kernel_ns += raw::MonotonicNs() - t0;
-      rec->counters = 1;
+      rec->counters = 1u | (now.has_events && g_base_counters.has_events ? 2u : 0u);
       const auto delta = [](uint64_t value, uint64_t base) {
         return static_cast<int64_t>(value) - static_cast<int64_t>(base);
       };

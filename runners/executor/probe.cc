@@ -125,7 +125,9 @@ bool ProbeNuma(wire::HelloRecord* hello) {
   return true;
 }
 
-bool ProbeSystemCounters(wire::HelloRecord* hello) {
+namespace {
+
+bool OpenSystemCounters(wire::HelloRecord* hello) {
   g_counters_meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
   g_counters_vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
   g_stat_refresh_fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
@@ -148,11 +150,24 @@ bool ProbeSystemCounters(wire::HelloRecord* hello) {
   }
   SystemCounterValues values;
   if (!ReadSystemCounters(&values)) {
-    CopyMessage(hello->system_counters_reason,
-                "no Mlocked or Unevictable in /proc/meminfo, or no unevictable_pgs_* in /proc/vmstat");
+    CopyMessage(hello->system_counters_reason, "no Mlocked or Unevictable in /proc/meminfo");
     return false;
   }
+  hello->unevictable_events = values.has_events;
   return true;
+}
+
+}  // namespace
+
+// On failure nothing stays open: the children read the counters exactly
+// where g_stat_refresh_fd is open.
+bool ProbeSystemCounters(wire::HelloRecord* hello) {
+  if (OpenSystemCounters(hello)) return true;
+  for (int* fd : {&g_counters_meminfo_fd, &g_counters_vmstat_fd, &g_stat_refresh_fd}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+  return false;
 }
 
 bool ProbeCompaction(wire::HelloRecord* hello) {
@@ -219,14 +234,16 @@ bool ReadSystemCounters(SystemCounterValues* values) {
   values->mlocked_kb = *mlocked;
   values->unevictable_kb = *unevictable;
   // The event counters are per-CPU sums taken at the read
-  // (all_vm_events()), exact without the refresh.
+  // (all_vm_events()), exact without the refresh; a kernel without
+  // CONFIG_VM_EVENT_COUNTERS (tinyconfig) prints none of them.
   n = raw::Pread(g_counters_vmstat_fd, text, sizeof text - 1, 0);
   if (n <= 0) return false;
   view = std::string_view(text, static_cast<size_t>(n));
+  values->has_events = true;
   for (int e = 0; e < wire::kUnevictableEvents; ++e) {
     const auto count = ParseVmstatCount(view, wire::kUnevictableEventNames[e]);
-    if (!count) return false;
-    values->events[e] = *count;
+    values->has_events = values->has_events && count.has_value();
+    values->events[e] = count.value_or(0);
   }
   return true;
 }

@@ -112,6 +112,7 @@ struct SystemCounterValues {
   uint64_t mlocked_kb = 0;
   uint64_t unevictable_kb = 0;
   uint64_t events[wire::kUnevictableEvents] = {};
+  bool has_events = false;  // /proc/vmstat has them (CONFIG_VM_EVENT_COUNTERS)
 };
 extern SystemCounterValues g_base_counters;
 // compact() (ProbeCompaction()): whether it runs, compact_unevictable_allowed

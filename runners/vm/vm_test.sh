@@ -223,12 +223,14 @@ case "$case_name" in
     ! grep -qE '^mlockcheck vm: (smp|numa|swap|cgroup2): ' "$tmp/err" || fail "a piece of the guest's machine is missing"
     expect_out '^swap is active: MADV_PAGEOUT of anonymous pages is left open'
     # The residency operations and channels it makes possible (rules
-    # 65-73): none of them may be skipped in silence.
+    # 65-74): none of them may be skipped in silence.
     expect_out '^reclaim: each child runs alone in the memory cgroup /sys/fs/cgroup/mlockcheck-[0-9]+, with swap'
     expect_out '^migration: move_pages\(\) between the NUMA nodes with memory \(mask 0x3\)'
     expect_out '^meminfo: Mlocked and Unevictable compared after every drained step'
+    expect_out '^vmstat: unevictable_pgs_mlocked - munlocked - stranded - cleared checked against Mlocked'
     expect_out '^compaction: compact_memory with compact_unevictable_allowed 0'
-    ! grep -qE '^SKIP (numa-node channel|meminfo channel|compaction operations|migration operations)' "$tmp/out" ||
+    expect_out '^ok +SystemCounters/EndOfRunTest\.MlockedComesBackOnceTheChildrenAreGone/Mlocked '
+    ! grep -qE '^SKIP (numa-node channel|meminfo channel|vmstat channel|compaction operations|migration operations)' "$tmp/out" ||
       fail "a residency check is skipped in the default guest"
     # Opted out: one CPU, one node, no swap (MADV_PAGEOUT checked strictly).
     vm --kernel "$kernel" --timeout 300 --smp 1 --numa-nodes 0 --swap-mib 0 -- --sequences 20

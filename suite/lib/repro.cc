@@ -10,8 +10,8 @@
 #include "runners/executor.h"
 #include "runners/host.h"
 #include "suite/lib/stepper.h"
-// kPrelude: the fixed part of every reproducer, suite/lib/repro_prelude.c,
-// embedded by CMake.
+// kPrelude: the fixed part of every reproducer, suite/lib/repro_prelude.c and
+// repro_prelude_machine.c, embedded by CMake.
 #include "repro_prelude.h"
 
 namespace mlc {

@@ -257,6 +257,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   if (config_.system_counters) {
     notes_.push_back("meminfo: Mlocked and Unevictable compared after every drained step, from each sequence's "
                      "start (this machine's locked memory is the run's alone)");
+    notes_.push_back(executor_->info().unevictable_events
+                         ? "vmstat: unevictable_pgs_mlocked - munlocked - stranded - cleared checked against Mlocked "
+                           "after every step"
+                         : "SKIP vmstat channel: no unevictable_pgs_* in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS)");
   } else if (executor_->options().system_counters) {
     notes_.push_back("SKIP meminfo channel: " + (gen_options_.thp ? std::string("not modelled under --thp")
                                                                   : executor_->info().system_counters_reason));
