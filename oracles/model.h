@@ -246,13 +246,10 @@ class Model {
     bool determined = false;
   };
   SystemCounts PredictSystemCounts() const;
-  // A simulated kernel's /proc/vmstat (ref 74): the pages its munlocks
-  // took off NR_MLOCK since the sequence started (the fall of the lower
-  // bound of Mlocked, step by step), and what it counted as munlocked.
-  uint64_t SimulatedMunlockedPages() const { return simulated_munlocked_; }
-  uint64_t SimulatedMunlockEvents() const {
-    return Mutant(PlantedBug::kMunlockCountsNoEvent) ? 0 : simulated_munlocked_;
-  }
+  // The mutant kMunlockCountsNoEvent: the pages its munlocks took off
+  // NR_MLOCK without an unevictable_pgs_munlocked event (the falls of
+  // Mlocked's lower bound since the sequence started).
+  uint64_t MutantUncountedMunlocks() const { return mutant_uncounted_munlocks_; }
 
   // Channel predictions.
   MemoryTotals Totals() const;
@@ -446,10 +443,10 @@ class Model {
   bool nodes_untracked_ = false;
   // The mutant kMunmapKeepsNrMlock: pages NR_MLOCK kept after munmap.
   uint64_t mutant_nr_mlock_leak_ = 0;
-  // ModelConfig::system_counters: SimulatedMunlockedPages() and the lower
-  // bound of Mlocked after the last step.
-  uint64_t simulated_munlocked_ = 0;
-  uint64_t simulated_mlocked_lo_ = 0;
+  // The mutant kMunlockCountsNoEvent: MutantUncountedMunlocks(), and the
+  // lower bound of Mlocked after the last step.
+  uint64_t mutant_uncounted_munlocks_ = 0;
+  uint64_t mutant_mlocked_lo_ = 0;
   // compaction.cc: the last compact() step's pinned and (simulated) moved
   // pages.
   std::vector<uint8_t> compact_pinned_;

@@ -2,46 +2,10 @@
 
 #include <cstring>
 
+#include "oracles/observation_internal.h"
+
 namespace mlc {
-namespace {
-
-std::string Kb(uint64_t kb) { return std::to_string(kb) + " kB"; }
-
-// Describes pages [first, last] of the arena, e.g. "pages 3-5 (A+0x3000..A+0x6000)",
-// or with base "B" of the heap ("heap pages 0-1 (B+0x0..B+0x2000)").
-std::string PageRun(size_t first, size_t last, uint64_t page_size, const char* base = "A") {
-  std::string out = std::string(*base == 'B' ? "heap " : "") +
-                    (first == last ? "page " + std::to_string(first)
-                                   : "pages " + std::to_string(first) + "-" + std::to_string(last));
-  out += std::string(" (") + base + "+" + HexString(first * page_size) + ".." + base + "+" +
-         HexString((last + 1) * page_size) + ")";
-  return out;
-}
-
-// Appends one line per run of consecutive pages whose (expected, observed)
-// pair is the same, so a 4096-page diff stays readable.
-template <typename Describe>
-std::string PerPageDiff(const std::vector<uint8_t>& expected, const std::vector<uint8_t>& observed,
-                        uint64_t page_size, Describe&& describe, const char* base = "A") {
-  std::string out;
-  size_t i = 0;
-  const size_t n = std::min(expected.size(), observed.size());
-  while (i < n) {
-    if (expected[i] == observed[i]) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j + 1 < n && expected[j + 1] == expected[i] && observed[j + 1] == observed[i]) ++j;
-    out += "  " + PageRun(i, j, page_size, base) + ": expected " + describe(expected[i]) +
-           ", observed " + describe(observed[i]) + "\n";
-    i = j + 1;
-  }
-  if (expected.size() != observed.size()) out += "  (page counts differ)\n";
-  return out;
-}
-
-}  // namespace
+using namespace observation_internal;
 
 const char* ChannelName(Channel c) {
   switch (c) {
@@ -236,40 +200,7 @@ void Predict(const Model& model, const Outcome& outcome, Observation* out) {
   out->heap_rss_kb = totals.heap_rss_kb - out->heap_rss_open_kb;
   out->heap_locked_open_kb = heap_open_locked * kb;
   out->heap_locked_kb = totals.heap_locked_kb - out->heap_locked_open_kb;
-  // move_pages: its status[] and where the pages are (migrate.cc).
-  out->move_status = model.move_status();
-  out->move_status_allowed = model.move_status_allowed();
-  out->has_nodes = model.config().observe_nodes;
-  if (out->has_nodes) {
-    out->node.resize(pages.size());
-    // ref 70: a page keeps its node whatever its protection. A PROT_NONE
-    // pte is no page to follow_page() from 6.1 to 6.4 (474098edac26 made
-    // follow_page_pte() skip pte_protnone() without FOLL_FORCE), so their
-    // do_pages_stat() answers -ENOENT: the kernel bug
-    // follow-page-skips-protnone (suite/errata/known-kernel-bugs.txt),
-    // fixed in 6.5 by d74943a2f3cd ("follow_page() ... don't want to fail
-    // on PROT_NONE-mapped pages"); 6.12's folio_walk finds the page.
-    for (size_t i = 0; i < pages.size(); ++i) out->node[i] = static_cast<int8_t>(model.KnownNode(i));
-  }
-  // compact: which frames must stay (compaction.cc).
-  out->compact_pinned = model.compact_pinned();
-  out->compact_moved = model.compact_moved();
-  // /proc/meminfo Mlocked and Unevictable (meminfo.cc).
-  out->has_counters = model.config().system_counters;
-  if (out->has_counters) {
-    const Model::SystemCounts counts = model.PredictSystemCounts();
-    const int64_t kb = static_cast<int64_t>(model.config().page_size / 1024);
-    out->counters_determined = counts.determined;
-    out->mlocked_kb = static_cast<int64_t>(counts.mlocked_lo) * kb;
-    out->mlocked_max_kb = static_cast<int64_t>(counts.mlocked_hi) * kb;
-    out->unevictable_kb = static_cast<int64_t>(counts.unevictable_lo) * kb;
-    out->unevictable_max_kb = static_cast<int64_t>(counts.unevictable_hi) * kb;
-    // A simulated kernel counts each page as it mlocks and munlocks it (ref 74).
-    out->has_unevictable_events = true;
-    out->unevictable_events = {};
-    out->unevictable_events[kEvMlocked] = static_cast<int64_t>(counts.mlocked_lo + model.SimulatedMunlockedPages());
-    out->unevictable_events[kEvMunlocked] = static_cast<int64_t>(model.SimulatedMunlockEvents());
-  }
+  PredictResidencyChannels(model, out);
   out->fork_child.reset();
   if (const Model* child = model.fork_child()) {
     out->fork_child = std::make_shared<Observation>();
@@ -439,110 +370,7 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
   if (expected.hugetlb_kb != observed.hugetlb_kb) {
     diffs.push_back({Channel::kHugetlb, Kb(expected.hugetlb_kb), Kb(observed.hugetlb_kb), ""});
   }
-  // move_pages: each page's status among the values the rules allow.
-  if (!expected.move_status_allowed.empty()) {
-    const int target = static_cast<int>(op.node);
-    const auto allowed = [&](uint8_t set, int32_t status) {
-      return set == kMoveAny || ((set & kMoveToTarget) && status == target) ||
-             ((set & kMoveEfault) && status == -uapi::kEfault) || ((set & kMoveEnoent) && status == -uapi::kEnoent) ||
-             ((set & kMoveEacces) && status == -uapi::kEacces) || ((set & kMoveEbusy) && status == -uapi::kEbusy);
-    };
-    const auto describe = [&](uint8_t set) {
-      if (set == kMoveAny) return std::string("any");
-      std::string d;
-      const auto add = [&](uint8_t bit, const std::string& what) {
-        if (set & bit) d += (d.empty() ? "" : " or ") + what;
-      };
-      add(kMoveToTarget, "node " + std::to_string(target));
-      add(kMoveEfault, "-EFAULT");
-      add(kMoveEnoent, "-ENOENT");
-      add(kMoveEacces, "-EACCES");
-      add(kMoveEbusy, "-EBUSY");
-      return d;
-    };
-    const auto status_name = [](int32_t st) { return st >= 0 ? "node " + std::to_string(st) : "-" + ErrnoName(-st); };
-    std::string detail;
-    const size_t n = expected.move_status_allowed.size();
-    const uint64_t first = (AbsoluteAddress(op, config.arena_base) - config.arena_base) / config.page_size;
-    for (size_t k = 0; k < n; ++k) {
-      if (k >= observed.move_status.size()) {
-        detail += "  status[" + std::to_string(k) + "]: not observed\n";
-        break;
-      }
-      if (allowed(expected.move_status_allowed[k], observed.move_status[k])) continue;
-      detail += "  A+" + HexString((first + k) * config.page_size) + " status[" + std::to_string(k) + "]: expected " +
-                describe(expected.move_status_allowed[k]) + ", observed " + status_name(observed.move_status[k]) +
-                "\n";
-    }
-    if (!detail.empty()) diffs.push_back({Channel::kMoveStatus, "", "", detail});
-  }
-  // Where the model knows a present page's node, the kernel must agree.
-  if (expected.has_nodes && observed.has_nodes) {
-    std::vector<uint8_t> want(expected.node.size()), seen(expected.node.size());
-    bool differ = observed.node.size() != expected.node.size();
-    for (size_t i = 0; i < want.size() && i < observed.node.size(); ++i) {
-      if (expected.node[i] < 0) continue;
-      want[i] = static_cast<uint8_t>(expected.node[i] + 1);
-      seen[i] = static_cast<uint8_t>(observed.node[i] < 0 ? 0xff : observed.node[i] + 1);
-      differ |= want[i] != seen[i];
-    }
-    if (differ) {
-      diffs.push_back({Channel::kNode, "", "", PerPageDiff(want, seen, config.page_size, [](uint8_t v) {
-                         return v == 0xff ? std::string("no page") : "node " + std::to_string(v - 1);
-                       })});
-    }
-  }
-  // compact: a page whose frame the rules keep did not move.
-  if (!expected.compact_pinned.empty()) {
-    std::vector<uint8_t> want(expected.compact_pinned.size(), 0), seen(want.size(), 0);
-    bool differ = observed.compact_moved.size() != want.size();
-    for (size_t i = 0; i < want.size() && i < observed.compact_moved.size(); ++i) {
-      if (!expected.compact_pinned[i]) continue;
-      seen[i] = observed.compact_moved[i];
-      differ |= seen[i] != 0;
-    }
-    if (differ) {
-      diffs.push_back({Channel::kCompaction, "", "", PerPageDiff(want, seen, config.page_size, [](uint8_t moved) {
-                         return std::string(moved ? "moved to another page frame" : "the same page frame");
-                       })});
-    }
-  }
-  // Mlocked and Unevictable, where the rules determine them.
-  if (expected.has_counters && observed.has_counters && expected.counters_determined) {
-    const auto range = [](int64_t lo, int64_t hi) {
-      const auto kb = [](int64_t v) { return (v < 0 ? "-" : "+") + std::to_string(v < 0 ? -v : v) + " kB"; };
-      return lo == hi ? kb(lo) : kb(lo) + " to " + kb(hi);
-    };
-    const bool mlocked_ok = observed.mlocked_kb >= expected.mlocked_kb && observed.mlocked_kb <= expected.mlocked_max_kb;
-    const bool unevictable_ok =
-        observed.unevictable_kb >= expected.unevictable_kb && observed.unevictable_kb <= expected.unevictable_max_kb;
-    if (!mlocked_ok || !unevictable_ok) {
-      diffs.push_back({Channel::kMeminfo,
-                       "Mlocked " + range(expected.mlocked_kb, expected.mlocked_max_kb) + ", Unevictable " +
-                           range(expected.unevictable_kb, expected.unevictable_max_kb),
-                       "Mlocked " + range(observed.mlocked_kb, observed.mlocked_kb) + ", Unevictable " +
-                           range(observed.unevictable_kb, observed.unevictable_kb),
-                       ""});
-    }
-  }
-  // ref 74: every change of NR_MLOCK is counted as one event of
-  // /proc/vmstat, whether or not the model determines Mlocked: mlocked as
-  // PG_mlocked is set, munlocked or stranded as the munlock batch clears
-  // it, cleared as a page is freed with it (mm/mlock.c mlock_folio(),
-  // __munlock_folio(); mm/page_alloc.c free_pages_prepare()).
-  if (expected.has_counters && observed.has_counters && observed.has_unevictable_events) {
-    const std::array<int64_t, kUnevictableEventKinds>& ev = observed.unevictable_events;
-    const int64_t kb = static_cast<int64_t>(config.page_size / 1024);
-    const int64_t net_kb = (ev[kEvMlocked] - ev[kEvMunlocked] - ev[kEvStranded] - ev[kEvCleared]) * kb;
-    if (net_kb != observed.mlocked_kb) {
-      const auto signed_kb = [](int64_t v) { return (v < 0 ? "-" : "+") + std::to_string(v < 0 ? -v : v) + " kB"; };
-      diffs.push_back({Channel::kVmstat, "mlocked - munlocked - stranded - cleared = Mlocked " + signed_kb(observed.mlocked_kb),
-                       "mlocked +" + std::to_string(ev[kEvMlocked]) + ", munlocked +" + std::to_string(ev[kEvMunlocked]) +
-                           ", stranded +" + std::to_string(ev[kEvStranded]) + ", cleared +" +
-                           std::to_string(ev[kEvCleared]) + " pages: " + signed_kb(net_kb),
-                       ""});
-    }
-  }
+  CompareResidencyChannels(expected, observed, op, config, &diffs);
   if (observed.vmlck_kb != observed.lo_vma_kb) {
     diffs.push_back({Channel::kVmLckVsSmaps, "VmLck " + Kb(observed.vmlck_kb),
                      "lo VMAs in smaps " + Kb(observed.lo_vma_kb), ""});

@@ -116,10 +116,10 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   }
   drained_ = DrainsAtEnd(op);
   if (drained_) fx.Note(Event::kDrainBarrier);
-  if (config_.system_counters) {
+  if (Mutant(PlantedBug::kMunlockCountsNoEvent)) {
     const uint64_t mlocked_lo = PredictSystemCounts().mlocked_lo;
-    if (mlocked_lo < simulated_mlocked_lo_) simulated_munlocked_ += simulated_mlocked_lo_ - mlocked_lo;
-    simulated_mlocked_lo_ = mlocked_lo;
+    if (mlocked_lo < mutant_mlocked_lo_) mutant_uncounted_munlocks_ += mutant_mlocked_lo_ - mlocked_lo;
+    mutant_mlocked_lo_ = mlocked_lo;
   }
   return outcome;
 }
