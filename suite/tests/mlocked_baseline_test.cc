@@ -63,6 +63,15 @@ TEST(MlockedBaselineTest, HiddenLockedMemoryOrNoDrainLeavesItUndetermined) {
   EXPECT_NE(check.detail.find("drain"), std::string::npos) << check.detail;
 }
 
+// Readings still moving with such a process around: the reason names it.
+TEST(MlockedBaselineTest, MovingReadingsNameTheHiddenProcess) {
+  const MlockedCheck check = CompareMlocked(
+      Sample(100, 0, "pid 1 (init), VmLck 2736 kB"),
+      {Sample(104, 64, "pid 1 (init), VmLck 2736 kB"), Sample(108, 64, "pid 1 (init), VmLck 2740 kB")}, {0, 250});
+  EXPECT_EQ(check.verdict, MlockedVerdict::kUndetermined);
+  EXPECT_NE(check.detail.find("not determined: pid 1 (init)"), std::string::npos) << check.detail;
+}
+
 // A meminfo that could not be read is said, not passed.
 TEST(MlockedBaselineTest, AnUnreadableMeminfoIsUndetermined) {
   MlockedSample broken;
