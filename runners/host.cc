@@ -352,6 +352,16 @@ int WaitSelf(SelfProcess* process, std::string* out) {
   return WEXITSTATUS(status);
 }
 
+std::string MakeTempDir(const std::string& prefix, std::string* error) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (mkdtemp(path.data()) == nullptr) {
+    *error = "mkdtemp " + path + ": " + std::strerror(errno);
+    return "";
+  }
+  return path;
+}
+
 std::vector<int> AllowedCpus() {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -132,6 +132,10 @@ bool StartSelf(const std::vector<std::string>& args, int cpu, SelfProcess* proce
 // Its exit code (128 + signal), its output in *out.
 int WaitSelf(SelfProcess* process, std::string* out);
 
+// A new private directory under $TMPDIR (or /tmp) named PREFIX-XXXXXX
+// (mkdtemp), or "" with *error.
+std::string MakeTempDir(const std::string& prefix, std::string* error);
+
 // The CPUs this process may run on (sched_getaffinity), in order.
 std::vector<int> AllowedCpus();
 

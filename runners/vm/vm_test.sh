@@ -308,6 +308,21 @@ case "$case_name" in
     run "$tmp/ks/run.sh" --frobnicate
     expect_rc 1
     expect_out 'harness error \(exit 2\), reported as a failure'
+    # A shard of a run over machines, as a setting: its results come home
+    # in the log, and merge joins them with the other shard's.
+    run bash "$vm_dir/package.sh" --kselftest "$tmp/ks2" --timeout 300 --shard 2/2 -- --sequences 30 --seed 5
+    expect_rc 0
+    grep -qx 'shard=2/2' "$tmp/ks2/settings" || fail "settings lacks shard=2/2"
+    run "$tmp/ks2/run.sh"
+    expect_rc 0
+    MLOCKCHECK_SHARD=1/2 "$tmp/ks2/run.sh" >"$tmp/shard1.log" 2>&1 || fail "shard 1/2 by the environment failed"
+    mkdir -p "$tmp/farm" && (cd "$tmp/farm" && bash "$vm_dir/unpack.sh" "$tmp/out" "$tmp/shard1.log" >/dev/null 2>&1) ||
+      fail "unpack of the shards' logs failed"
+    run "$MLOCKCHECK_BIN_DIR/mlockcheck-tools" merge "$tmp/farm/mlockcheck-results/shard-1-2" "$tmp/farm/mlockcheck-results/shard-2-2"
+    expect_rc 0
+    expect_out '^RESULT kernel=[^ ]+ sequences=[0-9]+ '
+    run bash "$vm_dir/package.sh" --kselftest "$tmp/ks3" --shard 3/2
+    expect_rc 2
     ;;
   gate)
     # The 6.1 kernel built three times: clean, with a patch of ours breaking

@@ -35,6 +35,13 @@ class Coverage {
   // Why `e` cannot happen in this run, or nullptr.
   const std::string* UnreachableReason(Event e) const;
 
+  // The counts as text, one "kind name<TAB>count[<TAB>reach]" line each, for
+  // a run's results file (suite/lib/run_results.h); AddSaved() adds such a
+  // text to these counts, so the parts of a run --jobs or of sharded runs
+  // print one summary. False with *why for a line it does not know.
+  std::string Save() const;
+  bool AddSaved(const std::string& text, std::string* why);
+
  private:
   uint64_t steps_ = 0;
   std::array<uint64_t, kOpKindCount> ops_{};

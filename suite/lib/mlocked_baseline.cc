@@ -1,6 +1,8 @@
 #include "suite/lib/mlocked_baseline.h"
 
+#include <chrono>
 #include <cstdint>
+#include <thread>
 
 namespace mlc {
 namespace {
@@ -59,6 +61,26 @@ MlockedCheck CompareMlocked(const MlockedSample& baseline, const std::vector<Mlo
   }
   check.verdict = MlockedVerdict::kLeaked;
   return check;
+}
+
+MlockedCheck AwaitMlockedBack(const MlockedSample& baseline) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  std::vector<MlockedSample> samples;
+  std::vector<int> elapsed_ms;
+  for (;;) {
+    samples.push_back(SampleMlocked());
+    elapsed_ms.push_back(static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()));
+    const MlockedCheck check = CompareMlocked(baseline, samples, elapsed_ms);
+    if (check.verdict != MlockedVerdict::kUndetermined || elapsed_ms.back() >= 10000) return check;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+std::string MlockedLeakMessage(const MlockedCheck& check) {
+  return "DIVERGENCE meminfo: Mlocked did not come back after the run's children exited: " + check.detail +
+         " (ref 72: every mlocked page is mapped by a VM_LOCKED VMA of a process alive)";
 }
 
 }  // namespace mlc

@@ -34,4 +34,14 @@ constexpr int kSettleMs = 3000;
 MlockedCheck CompareMlocked(const MlockedSample& baseline, const std::vector<MlockedSample>& samples,
                             const std::vector<int>& elapsed_ms);
 
+// Samples every quarter second for up to ten, until CompareMlocked() is
+// determined: the last child's exit and the vmstat fold of every CPU's
+// differences take a moment. The end-of-run check of a run, or of the
+// parent of a run --jobs once every job has ended.
+MlockedCheck AwaitMlockedBack(const MlockedSample& baseline);
+
+// The check's test name, and the message of a leak.
+constexpr const char* kEndOfRunTestName = "SystemCounters/EndOfRunTest.MlockedComesBackOnceTheChildrenAreGone/Mlocked";
+std::string MlockedLeakMessage(const MlockedCheck& check);
+
 }  // namespace mlc

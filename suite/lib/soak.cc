@@ -69,7 +69,8 @@ uint64_t SoakSeed(uint64_t origin, uint64_t i) {
 
 std::vector<std::string> SoakRunArgs(const SoakOptions& options, uint64_t seed, uint64_t sequences) {
   std::vector<std::string> args = {"--seed",  std::to_string(seed), "--sequences", std::to_string(sequences),
-                                   "--steps", std::to_string(options.steps), "--quiet"};
+                                   "--steps", std::to_string(options.steps), "--quiet",
+                                   "--jobs",  "1"};  // the soak's jobs are its seeds
   if (!options.report_dir.empty()) {
     args.push_back("--report-dir");
     args.push_back(options.report_dir + "/seed-" + std::to_string(seed));
@@ -168,7 +169,7 @@ int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostre
          << " seconds=" << elapsed() - p.started;
     out << line.str() << "\n";
     const std::string rerun = "  rerun: ./mlockcheck run --seed " + std::to_string(p.seed) + " --sequences " +
-                              std::to_string(p.n) + " --steps " + std::to_string(options.steps) + flags + "\n";
+                              std::to_string(p.n) + " --steps " + std::to_string(options.steps) + " --jobs 1" + flags + "\n";
     if (rc == 1 || r.divergences > 0) {
       if (r.divergences == 0) ++strict_failures;
       out << output << rerun;  // the run's reports: shrunk sequences, report directories

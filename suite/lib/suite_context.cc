@@ -372,7 +372,7 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
 std::string SuiteContext::ReplayHint() const {
   return "./mlockcheck run --seed " + std::to_string(options_.seed) + " --sequences " +
          std::to_string(options_.sequences) + " --steps " + std::to_string(options_.steps) +
-         " (or the RC_PARAMS=\"reproduce=...\" line RapidCheck prints)";
+         " --jobs 1 (or the RC_PARAMS=\"reproduce=...\" line RapidCheck prints)";
 }
 
 const Erratum* SuiteContext::MatchKnownBug(const std::vector<Op>& ops, const SequenceResult& result,
@@ -400,7 +400,7 @@ void SuiteContext::RecordDivergence(const std::vector<Op>& ops, const SequenceRe
 
 // The first report goes to the report directory itself, later ones of the
 // same run to "<dir>-2", "<dir>-3", ...
-void SuiteContext::WriteReport() {
+std::string SuiteContext::WriteReport() {
   const std::string base = options_.report_dir.empty() ? DefaultReportDir(release()) : options_.report_dir;
   // Never over an existing report: a name another run (or this one) used
   // is skipped.
@@ -430,30 +430,32 @@ void SuiteContext::WriteReport() {
   in.release = release();
   in.rerun = failing_rerun_;
   std::string error;
-  const char* prefix = options_.ktap ? "# " : "";
+  std::string text;
   if (WriteReportDir(dir, in, &error)) {
-    std::printf("%sreport: %s/ (report.txt, sequence.txt, repro.c)\n", prefix, dir.c_str());
+    text += "report: " + dir + "/ (report.txt, sequence.txt, repro.c)\n";
   } else {
-    std::printf("%smlockcheck: %s\n", prefix, error.c_str());
+    text += "mlockcheck: " + error + "\n";
   }
   // The sequence printed last is the final one: what the last pass made of
   // RapidCheck's counterexample, as sequence.txt has it.
-  std::printf("%sfinal sequence (%zu %s; RapidCheck's had %zu; shrunk further and renumbered):\n", prefix,
-              in.ops.size(), in.ops.size() == 1 ? "call" : "calls", failing_ops_.size());
-  for (const std::string& call : FormatCalls(in.ops)) std::printf("%s  %s\n", prefix, call.c_str());
-  std::fflush(stdout);
+  text += "final sequence (" + std::to_string(in.ops.size()) + (in.ops.size() == 1 ? " call" : " calls") +
+          "; RapidCheck's had " + std::to_string(failing_ops_.size()) + "; shrunk further and renumbered):\n";
+  for (const std::string& call : FormatCalls(in.ops)) text += "  " + call + "\n";
+  return text;
 }
 
-void SuiteContext::EndTest(bool failed) {
-  if (!failed) return;
+std::string SuiteContext::EndTest(bool failed) {
+  if (!failed) return "";
+  std::string text;
   if (last_failure_ == Verdict::kDivergence) {
     ++divergences_;
-    if (!failing_ops_.empty()) WriteReport();
+    if (!failing_ops_.empty()) text = WriteReport();
     failing_ops_.clear();
   } else {
     ++harness_errors_;
   }
   last_failure_ = Verdict::kConformant;
+  return text;
 }
 
 }  // namespace mlc

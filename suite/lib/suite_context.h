@@ -97,10 +97,11 @@ class SuiteContext {
   void BeginTest() { failing_ = false; }
   void RecordFailure(Verdict verdict);
   // A divergence of `ops`: the last one recorded before the test ends is
-  // the shrunk one, whose report directory EndTest() writes.
+  // the shrunk one, whose report directory EndTest() writes; it returns the
+  // lines that say where, and the final sequence, for the test's output.
   void RecordDivergence(const std::vector<Op>& ops, const SequenceResult& result, const std::string& rerun);
   bool failing() const { return failing_; }
-  void EndTest(bool failed);
+  std::string EndTest(bool failed);
 
   // The erratum that explains a divergence of `ops` on this kernel, if any
   // (MatchErratum); when `counting`, counted and kept, with the first
@@ -137,7 +138,7 @@ class SuiteContext {
   SequenceResult failing_result_;
   std::string failing_rerun_;
   int reports_written_ = 0;
-  void WriteReport();
+  std::string WriteReport();
   uint64_t sequences_ = 0, steps_ = 0, divergences_ = 0, harness_errors_ = 0;
 };
 

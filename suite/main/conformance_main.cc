@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -16,6 +17,10 @@
 
 #include "runners/host.h"
 #include "suite/lib/cli_args.h"
+#include "suite/lib/coverage.h"
+#include "suite/lib/report_dir.h"
+#include "suite/lib/run_jobs.h"
+#include "suite/lib/run_results.h"
 #include "suite/lib/soak.h"
 #include "suite/lib/suite_context.h"
 
@@ -25,6 +30,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: mlockcheck run [--sequences N] [--steps N] [--seed S] [--ktap] [--junit FILE]\n"
     "                      [--quiet] [--arena-mib N] [--strict] [--report-dir DIR] [--thp]\n"
+    "                      [--jobs N] [--shard K/N] [--results-dir DIR]\n"
     "       mlockcheck soak [--steps-total N] [--duration S] [--seed S] [--sequences N] [--steps N]\n"
     "                      [--arena-mib N] [--strict] [--report-dir DIR] [--thp] [--jobs N]\n"
     "                      [--shard K/N]\n";
@@ -32,7 +38,7 @@ constexpr const char* kUsage =
 constexpr const char* kHelp =
     "Runs random sequences of memory-locking calls on this kernel, checking every\n"
     "channel after every step against the model, then the reference scenarios.\n"
-    "  --sequences N    random sequences to run (1 to 100000000; default 1000)\n"
+    "  --sequences N    random sequences to run (0 to 100000000; default 1000)\n"
     "  --steps N        longest random sequence, in calls (1 to 4096; default 40);\n"
     "                   the reference scenarios always run whole\n"
     "  --seed S         RapidCheck's seed (default: random, printed in the header)\n"
@@ -46,6 +52,15 @@ constexpr const char* kHelp =
     "                   mlockcheck-reports/<kernel>-<time>; later ones DIR-2, DIR-3, ...);\n"
     "                   DIR must not hold a report already\n"
     "  --thp            transparent huge pages in the arena (needs THP 'madvise' or 'always')\n"
+    "  --jobs N         run on N processes at once, each pinned to its own CPU with its own\n"
+    "                   executor: job J runs its share of the sequences from its own seed\n"
+    "                   (printed; a failure's report names its job's run); one merged output\n"
+    "                   (1 to 256; default: the CPUs this process may use; 1 with\n"
+    "                   --exclusive-machine or RC_PARAMS set)\n"
+    "  --shard K/N      this machine's part of a run split over N machines: 1/N of the\n"
+    "                   sequences from the run's K-th seed, the reference scenarios in shard 1;\n"
+    "                   ./mlockcheck merge DIR... joins the shards' --results-dir\n"
+    "  --results-dir DIR  also write the run's results to DIR/results.txt, for merge\n"
     "  --exclusive-machine  the run has this machine to itself (root; ./mlockcheck vm's\n"
     "                   guests say so by themselves): /proc/meminfo Mlocked and Unevictable\n"
     "                   are compared, and compaction is generated; it writes\n"
@@ -75,7 +90,23 @@ struct SoakFlags {
   // --jobs N (0: not given) and --shard K/N (1/1: not sharded).
   uint64_t jobs = 0;
   uint32_t shard = 1, shards = 1;
+  std::string results_dir;  // --results-dir DIR
+  // A run --jobs gives its jobs these: the scenarios and the measurements
+  // run in one job only, the end-of-run check in the parent.
+  bool skip_scenarios = false, skip_measured = false, skip_end_of_run_check = false;
 };
+
+// --results-dir DIR: absent, or a directory without results yet.
+std::string ResultsDirProblem(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty() || dir[0] == '-') return "--results-dir needs a directory, got '" + dir + "'";
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return "";
+  if (!fs::is_directory(dir, ec)) return "--results-dir: " + dir + " exists and is not a directory";
+  if (fs::exists(fs::path(dir) / kResultsFile, ec)) return "--results-dir: " + dir + " already holds results";
+  if (const std::string why = CannotCreateIn(dir); !why.empty()) return "--results-dir: " + dir + ": " + why;
+  return "";
+}
 
 // "K/N" with 1 <= K <= N <= 1024.
 bool ParseShard(const char* text, uint32_t* shard, uint32_t* shards) {
@@ -131,7 +162,7 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       if (!need_uint(&soak->duration, 1, 100000000)) return kExitHarness;
       soak->soak = true;
     } else if (flag == "--sequences") {
-      if (!need_uint(&options->sequences, 1, 100000000)) return kExitHarness;
+      if (!need_uint(&options->sequences, 0, 100000000)) return kExitHarness;
       soak->sequences_given = true;
     } else if (flag == "--steps") {
       if (!need_uint(&n, 1, 4096)) return kExitHarness;
@@ -192,6 +223,14 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
         return kExitHarness;
       }
       ++i;
+    } else if (flag == "--results-dir") {
+      if (!need_path(&soak->results_dir, ResultsDirProblem(value == nullptr ? "" : value))) return kExitHarness;
+    } else if (flag == "--skip-scenarios") {
+      soak->skip_scenarios = true;  // for run --jobs
+    } else if (flag == "--skip-measured") {
+      soak->skip_measured = true;  // for run --jobs
+    } else if (flag == "--skip-end-of-run-check") {
+      soak->skip_end_of_run_check = true;  // for run --jobs
     } else if (flag == "--check-output-paths") {
       soak->check_output_paths = true;  // for runners/vm/vm.sh
     } else if (flag == "--help" || flag == "-h") {
@@ -208,9 +247,8 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     std::cerr << "mlockcheck: --thp needs --arena-mib to be an even number up to 128\n";
     return kExitHarness;
   }
-  if (!soak->soak && (soak->jobs > 1 || soak->shards > 1)) {
-    std::cerr << "mlockcheck: --jobs and --shard split a soak's seeds (soak, or run --steps-total/--duration); "
-                 "a single run is one RapidCheck run\n";
+  if (soak->soak && !soak->results_dir.empty()) {
+    std::cerr << "mlockcheck: --results-dir is a run's, not a soak's (a soak's SOAK line sums its seeds)\n";
     return kExitHarness;
   }
   if (soak->soak && (options->ktap || !options->junit.empty())) {
@@ -218,13 +256,6 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     return kExitHarness;
   }
   return 0;
-}
-
-// Prints each failure message with a prefix on every line.
-void PrintPrefixed(std::ostream& os, const std::string& text, const char* prefix) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) os << prefix << line << "\n";
 }
 
 // A failure message without the test frameworks' own lines: GoogleTest's
@@ -264,8 +295,9 @@ class Printer : public ::testing::EmptyTestEventListener {
  public:
   // `preamble`: diagnostic lines describing the run, printed first (after
   // the KTAP version and plan lines with --ktap).
-  Printer(const RunOptions& options, std::string preamble)
-      : options_(options), preamble_(std::move(preamble)) {}
+  // Every test's result is recorded in *record too (run --results-dir).
+  Printer(const RunOptions& options, std::string preamble, RunResults* record)
+      : options_(options), preamble_(std::move(preamble)), record_(record) {}
 
   void OnTestProgramStart(const ::testing::UnitTest& unit) override {
     if (options_.ktap) std::cout << "KTAP version 1\n1.." << unit.test_to_run_count() << "\n";
@@ -279,12 +311,21 @@ class Printer : public ::testing::EmptyTestEventListener {
     // The failure (RapidCheck's counterexample and the report), then what
     // EndTest() adds after it: the report directory and the final, further
     // shrunk sequence, so the sequence printed last is the final one.
-    if (failed) PrintPrefixed(std::cout, FailureText(test), options_.ktap ? "# " : "");
+    const char* diag = options_.ktap ? "# " : "";
+    if (failed) PrintPrefixed(std::cout, FailureText(test), diag);
+    const std::string report = ctx.EndTest(failed);
+    PrintPrefixed(std::cout, report, diag);
     std::cout << std::flush;
-    ctx.EndTest(failed);
     ++number_;
     const std::string name = std::string(test.test_suite_name()) + "." + test.name();
     const bool skipped = test.result()->Skipped();
+    TestResult recorded;
+    recorded.name = name;
+    recorded.status = failed ? TestResult::kFail : skipped ? TestResult::kSkip : TestResult::kOk;
+    recorded.ms = static_cast<double>(test.result()->elapsed_time());
+    if (skipped) recorded.reason = FirstLine(FailureText(test));
+    if (failed) recorded.failure = FailureText(test) + report;
+    record_->tests.push_back(recorded);
     if (options_.ktap) {
       std::cout << (failed ? "not ok " : "ok ") << number_ << " " << name;
       if (skipped) std::cout << " # SKIP " << FirstLine(FailureText(test));
@@ -304,31 +345,23 @@ class Printer : public ::testing::EmptyTestEventListener {
   static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
   RunOptions options_;
   std::string preamble_;
+  RunResults* record_;
   int number_ = 0;
 };
 
 // Known kernel bugs the run met: each erratum once, with its evidence and
 // the first sequence that hit it (not shrunk: the registry has the shrunk one).
-void PrintKnownBugs(const SuiteContext& ctx, const RunOptions& options, const char* diag) {
-  if (ctx.known_bugs().empty()) return;
-  std::ostringstream os;
+std::vector<KnownBugSummary> KnownBugs(const SuiteContext& ctx) {
+  std::vector<KnownBugSummary> bugs;
   for (const auto& [id, bug] : ctx.known_bugs()) {
     const Erratum& e = *bug.erratum;
-    os << "KNOWN KERNEL BUG " << id << ": " << bug.sequences << " sequence(s) diverged as registered"
-       << (options.strict ? " (fails the run: --strict)" : "");
-    if (options.quiet) {  // one line each; the rest is in the registry
-      os << "; fix: " << e.fix << "\n";
-      continue;
-    }
-    os << "\n"
-       << "  rule: " << e.rule << "\n  kernels: " << e.KernelRange() << "\n  fix: " << e.fix
-       << "\n  reproducer: " << e.reproducer << "\n  first sequence that hit it:\n";
-    PrintPrefixed(os, bug.first_report, "    ");
+    std::ostringstream details;
+    details << "  rule: " << e.rule << "\n  kernels: " << e.KernelRange() << "\n  fix: " << e.fix
+            << "\n  reproducer: " << e.reproducer << "\n  first sequence that hit it:\n";
+    PrintPrefixed(details, bug.first_report, "    ");
+    bugs.push_back({id, bug.sequences, e.fix, details.str()});
   }
-  os << "known kernel bugs: " << ctx.known_bugs().size()
-     << " (not counted as divergences; with --strict they fail the run)\n";
-  PrintPrefixed(std::cout, os.str(), diag);
-  std::cout << std::flush;
+  return bugs;
 }
 
 int Main(int argc, char** argv) {
@@ -381,31 +414,74 @@ int Main(int argc, char** argv) {
     };
     return RunSoak(so, launcher, std::cout);
   }
+  // Jobs: one per CPU this process may use; one where the run has the
+  // machine to itself, whose counters and compaction settings are global
+  // (rules 72, 73), and one under a user's RC_PARAMS (a reproduce= string
+  // is one job's).
+  const char* exclusive = std::getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
+  const bool global_state = options.exclusive_machine || (exclusive != nullptr && std::string(exclusive) == "1");
+  const bool user_params = std::getenv("RC_PARAMS") != nullptr;
+  const uint32_t jobs = static_cast<uint32_t>(soak.jobs != 0                  ? soak.jobs
+                                              : global_state || user_params ? 1
+                                                                            : AllowedCpus().size());
+  if (global_state && jobs > 1) {
+    std::cerr << "mlockcheck: --jobs " << jobs << " with --exclusive-machine: the meminfo counters and the "
+              << "compaction setting are the machine's, one run at a time only\n";
+    return kExitHarness;
+  }
+  const uint64_t origin_seed = options.seed;
+  const uint64_t share = RunShardSequences(options.sequences, soak.shard, soak.shards);
+  if (jobs > 1) {
+    RunJobsPlan plan;
+    plan.seed = origin_seed;
+    plan.shard = soak.shard;
+    plan.shards = soak.shards;
+    plan.sequences = share;
+    plan.steps = options.steps;
+    plan.jobs = jobs;
+    plan.cpus = AllowedCpus();
+    plan.run_flags = soak.run_flags;
+    plan.report_dir = options.report_dir.empty() ? DefaultReportDir(KernelRelease()) : options.report_dir;
+    plan.ktap = options.ktap;
+    plan.quiet = options.quiet;
+    plan.junit = options.junit;
+    plan.results_dir = soak.results_dir;
+    return RunJobs(plan, std::cout);
+  }
+  // A shard is a run of its share from its own seed: its report's rerun
+  // line (SuiteContext::ReplayHint()) repeats it alone.
+  options.seed = RunShardSeed(origin_seed, soak.shard, soak.shards);
+  options.sequences = share;
+  const bool scenarios = soak.shard == 1 && !soak.skip_scenarios;
+
   options.progress = !options.ktap && !options.quiet && StderrIsTerminal();
   const auto start = std::chrono::steady_clock::now();
   const char* diag = options.ktap ? "# " : "";
-
-  // The machine-readable last line; a `# ` diagnostic in KTAP.
-  auto result_line = [&](const std::string& release, uint64_t sequences, uint64_t steps,
-                         uint64_t divergences, uint64_t errata, uint64_t harness_errors) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::ostringstream os;
-    os.setf(std::ios::fixed);
-    os.precision(1);
-    os << diag << "RESULT kernel=" << release << " sequences=" << sequences << " steps=" << steps
-       << " divergences=" << divergences << " errata=" << errata << " harness_errors=" << harness_errors
-       << " seconds=" << seconds;
-    std::cout << os.str() << "\n" << std::flush;
+  RunResults record;
+  record.seed = origin_seed;
+  record.shard = soak.shard;
+  record.shards = soak.shards;
+  record.strict = options.strict;
+  record.kernel = KernelRelease();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  // The results file, when asked for; a run that cannot write it fails.
+  auto finish = [&](int code) {
+    if (soak.results_dir.empty()) return code;
+    record.exit_code = code;
+    record.seconds = seconds();
+    std::string why;
+    if (WriteRunResults(soak.results_dir, record, &why)) return code;
+    std::cout << diag << "mlockcheck: " << why << "\n";
+    return code == kExitConformant || code == kExitNothingRan ? static_cast<int>(kExitHarness) : code;
   };
   auto nothing_ran = [&](const std::string& why, int code) {
-    if (options.ktap) {
-      std::cout << "KTAP version 1\n1..0 # SKIP " << why << "\n";
-    } else {
-      std::cout << (code == kExitNothingRan ? "SKIP: " : "mlockcheck: harness error: ") << why << "\n";
-    }
-    result_line(KernelRelease(), 0, 0, 0, 0, code == kExitHarness ? 1 : 0);
-    return code;
+    record.stopped = why;
+    record.harness_errors = code == kExitHarness ? 1 : 0;
+    record.exit_code = code;
+    record.seconds = seconds();
+    record.coverage = Coverage().Save();
+    PrintRunResults(record, options.ktap, options.quiet, std::cout);
+    return finish(code);
   };
 
   // Without CAP_IPC_LOCK every call runs under the RLIMIT_MEMLOCK the user
@@ -414,6 +490,7 @@ int Main(int argc, char** argv) {
   auto& ctx = SuiteContext::Get();
   std::string message;
   if (const int rc = ctx.Init(options, &message); rc != kExitConformant) return nothing_ran(message, rc);
+  record.kernel = ctx.release();
 
   // RapidCheck reads RC_PARAMS once; ours come first so a user's own
   // RC_PARAMS (e.g. reproduce=...) still applies on top.
@@ -429,41 +506,59 @@ int Main(int argc, char** argv) {
     return kExitHarness;
   }
 
+  std::ostringstream arena;
+  arena << "arena 0x" << std::hex << ctx.model_config().arena_base << std::dec << " + " << options.arena_mib
+        << " MiB; " << options.sequences << " sequences of up to " << options.steps << " steps; seed ";
+  if (soak.shards > 1) arena << origin_seed << ", shard " << soak.shard << "/" << soak.shards << ": seed ";
+  arena << options.seed;
+  record.header = {"mlockcheck: kernel " + ctx.release() + ", " + ctx.model_config().profile.Describe(), arena.str()};
+  for (const auto& note : ctx.notes()) record.header.push_back(note);
   std::ostringstream preamble;
   if (!options.quiet || options.ktap) {
-    preamble << diag << "mlockcheck: kernel " << ctx.release() << ", "
-             << ctx.model_config().profile.Describe() << "\n"
-             << diag << "arena 0x" << std::hex << ctx.model_config().arena_base << std::dec << " + "
-             << options.arena_mib << " MiB; " << options.sequences << " sequences of up to "
-             << options.steps << " steps; seed " << options.seed << "\n";
-    for (const auto& note : ctx.notes()) preamble << diag << note << "\n";
+    for (const std::string& line : record.header) preamble << diag << line << "\n";
   }
 
   std::vector<std::string> args = {argv[0], "--gtest_brief=0"};
   if (!options.junit.empty()) args.push_back("--gtest_output=xml:" + options.junit);
+  // What another shard or job runs instead: the scenarios run once, and the
+  // end-of-run check in the process that outlives the others.
+  std::string excluded;
+  if (!scenarios) excluded += ":Reference/*:Limits/*";
+  if (soak.skip_measured) excluded += ":Measured.*";
+  if (soak.skip_end_of_run_check) excluded += ":SystemCounters/*";
+  if (!excluded.empty()) args.push_back("--gtest_filter=-" + excluded.substr(1));
   std::vector<char*> gtest_argv;
   for (auto& a : args) gtest_argv.push_back(a.data());
   int gtest_argc = static_cast<int>(gtest_argv.size());
   ::testing::InitGoogleTest(&gtest_argc, gtest_argv.data());
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   delete listeners.Release(listeners.default_result_printer());
-  listeners.Append(new Printer(options, preamble.str()));
+  listeners.Append(new Printer(options, preamble.str(), &record));
   const int gtest_rc = RUN_ALL_TESTS();
 
+  record.coverage = ctx.coverage().Save();
   if (!options.quiet) {
     std::ostringstream summary;
     ctx.coverage().Print(summary, diag);
     std::cout << summary.str() << std::flush;
   }
-  PrintKnownBugs(ctx, options, diag);
-  result_line(ctx.release(), ctx.sequences(), ctx.steps(), ctx.divergences(), ctx.known_bugs().size(),
-              ctx.harness_errors());
-  if (ctx.divergences() > 0) return kExitDivergence;
-  if (options.strict && !ctx.known_bugs().empty()) return kExitDivergence;
-  if (ctx.harness_errors() > 0 || gtest_rc != 0) return kExitHarness;
+  record.known_bugs = KnownBugs(ctx);
+  PrintKnownBugs(record.known_bugs, options.strict, options.quiet, diag, std::cout);
+  record.sequences = ctx.sequences();
+  record.steps = ctx.steps();
+  record.divergences = ctx.divergences();
+  record.harness_errors = ctx.harness_errors();
+  record.seconds = seconds();
+  std::cout << diag
+            << ResultLine(ctx.release(), record.sequences, record.steps, record.divergences, record.known_bugs.size(),
+                          record.harness_errors, record.seconds)
+            << "\n" << std::flush;
+  if (ctx.divergences() > 0) return finish(kExitDivergence);
+  if (options.strict && !ctx.known_bugs().empty()) return finish(kExitDivergence);
+  if (ctx.harness_errors() > 0 || gtest_rc != 0) return finish(kExitHarness);
   const auto* unit = ::testing::UnitTest::GetInstance();
-  if (unit->successful_test_count() == unit->skipped_test_count()) return kExitNothingRan;
-  return kExitConformant;
+  if (unit->successful_test_count() == unit->skipped_test_count()) return finish(kExitNothingRan);
+  return finish(kExitConformant);
 }
 
 }  // namespace

@@ -3,9 +3,6 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "suite/lib/report.h"
 #include "suite/lib/limit_scenarios.h"
 #include "suite/lib/mlocked_baseline.h"
@@ -103,28 +100,13 @@ class EndOfRunTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(EndOfRunTest, MlockedComesBackOnceTheChildrenAreGone) {
   auto& ctx = SuiteContext::Get();
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  std::vector<MlockedSample> samples;
-  std::vector<int> elapsed_ms;
-  MlockedCheck check;
-  // Samples every quarter second for up to ten: the last child's exit and
-  // the vmstat fold of every CPU's differences take a moment.
-  for (;;) {
-    samples.push_back(SampleMlocked());
-    elapsed_ms.push_back(static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()));
-    check = CompareMlocked(ctx.mlocked_baseline(), samples, elapsed_ms);
-    if (check.verdict != MlockedVerdict::kUndetermined || elapsed_ms.back() >= 10000) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  const MlockedCheck check = AwaitMlockedBack(ctx.mlocked_baseline());
   switch (check.verdict) {
     case MlockedVerdict::kBack: return;
     case MlockedVerdict::kUndetermined: GTEST_SKIP() << "NR_MLOCK after the run: " << check.detail;
     case MlockedVerdict::kLeaked:
       ctx.RecordFailure(Verdict::kDivergence);
-      FAIL() << "DIVERGENCE meminfo: Mlocked did not come back after the run's children exited: " << check.detail
-             << " (ref 72: every mlocked page is mapped by a VM_LOCKED VMA of a process alive)";
+      FAIL() << MlockedLeakMessage(check);
   }
 }
 

@@ -4,6 +4,7 @@
 //   ./mlockcheck replay FILE   run FILE step by step on this kernel, every channel shown
 //   ./mlockcheck repro FILE    the standalone C reproducer of FILE, on stdout
 //   ./mlockcheck mutants       how well the suite finds and shrinks injected bugs
+//   ./mlockcheck merge DIR...  one verdict from the shards of a run (run --shard K/N --results-dir DIR)
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -17,6 +18,8 @@
 #include "suite/lib/errata.h"
 #include "suite/lib/mutants.h"
 #include "suite/lib/repro.h"
+#include "suite/lib/cli_args.h"
+#include "suite/lib/run_results.h"
 #include "suite/lib/scenarios.h"
 #include "suite/lib/stepper.h"
 #include "suite/lib/suite_context.h"
@@ -27,7 +30,22 @@ namespace {
 constexpr const char* kUsage =
     "usage: mlockcheck replay FILE\n"
     "       mlockcheck repro [--mutant NAME] FILE\n"
-    "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n";
+    "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n"
+    "       mlockcheck merge [--ktap] [--quiet] [--junit FILE] DIR...\n";
+
+constexpr const char* kMergeHelp =
+    "usage: mlockcheck merge [--ktap] [--quiet] [--junit FILE] DIR...\n"
+    "Joins the shards of one run, each run on its own machine with\n"
+    "  ./mlockcheck run --seed S --shard K/N --results-dir DIR [RUN-FLAGS]\n"
+    "(the same S, N and flags on every machine), into the output one run prints: every\n"
+    "test (failed if it failed in any shard, its report naming the shard), one coverage\n"
+    "summary, the known kernel bugs, one RESULT line, and one exit code.\n"
+    "  --ktap         KTAP output\n"
+    "  --quiet        failures, known kernel bugs and RESULT only\n"
+    "  --junit FILE   also write JUnit XML to FILE\n"
+    "exit codes: 0 conformant, 1 a shard diverged, 2 usage error, unreadable results, shards\n"
+    "            of different runs or a shard missing (or a shard's harness error), 4 no shard\n"
+    "            could run anything\n";
 
 constexpr const char* kReplayHelp =
     "usage: mlockcheck replay FILE\n"
@@ -239,6 +257,59 @@ int Repro(const std::string& path, const MutantInfo* mutant) {
   return kExitConformant;
 }
 
+int MergeMain(int argc, char** argv) {
+  bool ktap = false, quiet = false;
+  std::string junit;
+  std::vector<std::string> dirs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kMergeHelp;
+      return kExitConformant;
+    } else if (arg == "--ktap") {
+      ktap = true;
+    } else if (arg == "--quiet") {
+      quiet = true;
+    } else if (arg == "--junit") {
+      const std::string value = i + 1 < argc ? argv[i + 1] : "";
+      if (const std::string why = OutputFileProblem("--junit", value); !why.empty()) return Usage(why);
+      junit = value;
+      ++i;
+    } else if (arg.rfind("-", 0) == 0) {
+      return Usage("merge: unknown flag '" + arg + "'");
+    } else {
+      dirs.push_back(arg);
+    }
+  }
+  if (dirs.empty()) return Usage("merge needs the shards' result directories (run --shard K/N --results-dir DIR)");
+  std::vector<RunResults> parts;
+  for (const std::string& dir : dirs) {
+    RunResults part;
+    std::string why;
+    if (!ReadRunResults(dir, &part, &why)) {
+      std::cerr << "mlockcheck: merge: " << why << "\n";
+      return kExitHarness;
+    }
+    parts.push_back(std::move(part));
+  }
+  RunResults merged;
+  std::string why;
+  if (!MergeRunResults(parts, &merged, &why)) {
+    std::cerr << "mlockcheck: merge: " << why << "\n";
+    return kExitHarness;
+  }
+  if (parts.size() > 1) {
+    merged.header.insert(merged.header.begin(), "merged " + std::to_string(parts.size()) + " shards of the run of seed " +
+                                                    std::to_string(merged.seed));
+  }
+  PrintRunResults(merged, ktap, quiet, std::cout);
+  if (!junit.empty() && !WriteJUnit(merged, junit, &why)) {
+    std::cerr << "mlockcheck: merge: " << why << "\n";
+    return kExitHarness;
+  }
+  return merged.exit_code;
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2) return Usage("missing command");
   const std::string command = argv[1];
@@ -256,6 +327,7 @@ int Main(int argc, char** argv) {
     return command == "replay" ? Replay(argv[2]) : Repro(argv[2], nullptr);
   }
   if (command == "mutants") return MutantsMain(argc - 1, argv + 1);
+  if (command == "merge") return MergeMain(argc - 1, argv + 1);
   return Usage("unknown command '" + command + "'");
 }
 

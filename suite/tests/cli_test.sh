@@ -140,7 +140,7 @@ case "$case_name" in
   divergence)
     # A planted model bug stands in for a kernel bug: the whole failure path
     # (shrinking, report, KTAP, exit code) must work.
-    run "$bin" --planted-bug --ktap --seed 7 --sequences 1000 --report-dir "$tmp/reports"
+    run "$bin" --planted-bug --ktap --seed 7 --sequences 1000 --report-dir "$tmp/reports" --jobs 1
     expect_rc 1
     expect_out '^not ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
     expect_out '^# DIVERGENCE: kernel .* differs from the model at step [0-9]+ of [0-9]+$'
@@ -242,7 +242,7 @@ REGISTRY
       # the host kernel has registered bugs of its own (mremap).
       cat "$(dirname "$(readlink -f "$0")")/../errata/known-kernel-bugs.txt" >>"$tmp/errata.txt"
     }
-    planted=(--planted-bug --seed 7 --sequences 300 --errata-file "$tmp/errata.txt")
+    planted=(--planted-bug --seed 7 --sequences 300 --errata-file "$tmp/errata.txt" --jobs 1)
     write_registry "4.17 -" "result vma-flags residency smaps-rss smaps-locked page-flags"
     run "$bin" "${planted[@]}"
     expect_rc 0
@@ -341,7 +341,7 @@ REGISTRY
     seed=$(head -n 1 "$tmp/first" | sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p')
     steps=$(head -n 1 "$tmp/first" | sed -nE 's/.* steps=([0-9]+) .*/\1/p')
     n=$(head -n 1 "$tmp/first" | sed -nE 's/.* requested=([0-9]+) .*/\1/p')
-    run "$bin" --seed "$seed" --sequences "$n" --steps 80 --quiet
+    run "$bin" --seed "$seed" --sequences "$n" --steps 80 --jobs 1 --quiet
     expect_rc 0
     tail -n 1 "$tmp/out" | grep -q " steps=$steps " || fail "run --seed $seed --sequences $n did not repeat the soak's $steps steps"
     # A divergence in every seed (the planted model bug): each one is
@@ -350,7 +350,7 @@ REGISTRY
     expect_rc 1
     expect_out '^SOAK-SEED seed=[0-9]+ requested=[0-9]+ exit=1 .* divergences=[1-9]'
     expect_out '^DIVERGENCE: kernel .* differs from the model'
-    expect_out '^  rerun: \./mlockcheck run --seed [0-9]+ --sequences [0-9]+ --steps 80 --planted-bug$'
+    expect_out '^  rerun: \./mlockcheck run --seed [0-9]+ --sequences [0-9]+ --steps 80 --jobs 1 --planted-bug$'
     first=$(sed -nE 's/^SOAK-SEED seed=([0-9]+) .*/\1/p' "$tmp/out" | head -n 1)
     [ -s "$tmp/reports/seed-$first/sequence.txt" ] || fail "no report directory for seed $first"
     tail -n 1 "$tmp/out" | grep -qE '^SOAK .* divergences=[1-9][0-9]* ' || fail "SOAK does not count the divergences"
@@ -362,7 +362,7 @@ REGISTRY
   jobs)
     # Soak seeds on every CPU: --jobs N runs at once, reported in seed order;
     # --shard K/N takes every N-th seed; bench measures 1 and N jobs side by
-    # side. A plain run is one RapidCheck run: --jobs there is refused.
+    # side. (run --jobs: the run-jobs case.)
     run "$bin" --soak --steps-total 6000 --sequences 50 --steps 20 --seed 5 --jobs 2
     expect_rc 0
     expect_out '^mlockcheck soak: seed 5, .*, 2 jobs$'
@@ -383,13 +383,80 @@ REGISTRY
       expect_rc 2
       [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- '--shard needs K/N' "$tmp/err" || fail "--shard '$bad' not refused in one line"
     done
-    run "$bin" --jobs 2 --sequences 5
-    expect_rc 2
-    grep -q -- '--jobs and --shard split a soak' "$tmp/err" || fail "run --jobs not refused with its reason"
     run "$(dirname "$bin")/mlockcheck-bench" --seconds 1 --jobs 2
     expect_rc 0
     expect_out '^BENCH kernel=[^ ]+ jobs=1 steps_per_second=[0-9]+ kernel_share=[0-9.]+ peak_rss_mib=[0-9.]+$'
     expect_out '^BENCH kernel=[^ ]+ jobs=2 steps_per_second=[0-9]+ kernel_share=[0-9.]+ peak_rss_mib=[0-9.]+$'
+    ;;
+  run-jobs)
+    # run --jobs N: N processes, one merged output, the same for the same
+    # seed and N; the N shards of --shard K/N on N machines, merged, give
+    # the same run.
+    tools="$(dirname "$bin")/mlockcheck-tools"
+    run "$bin" --jobs 2 --seed 11 --sequences 60 --ktap --junit "$tmp/jobs.xml"
+    expect_rc 0
+    [ "$(sed -n 1p "$tmp/out")" = "KTAP version 1" ] || fail "first line is not 'KTAP version 1'"
+    plan=$(sed -nE '2s/^1\.\.([0-9]+)$/\1/p' "$tmp/out")
+    [ -n "$plan" ] && [ "$(grep -cE '^(not )?ok [0-9]+ ' "$tmp/out")" -eq "$plan" ] || fail "the plan does not count the tests"
+    expect_out '^ok 1 Conformance\.KernelMatchesModelAfterEveryStep$'
+    expect_out '^# arena .*; 60 sequences of up to 40 steps; seed 11; 2 jobs, seeds [0-9]+, [0-9]+ '
+    [ "$(grep -c ' Measured\.' "$tmp/out")" -eq 1 ] || fail "the measurements did not run exactly once"
+    expect_out '^ok [0-9]+ SystemCounters/EndOfRunTest\.MlockedComesBackOnceTheChildrenAreGone/Mlocked( # SKIP NR_MLOCK .*)?$'
+    expect_out '^#     mlock -> ok +[1-9]'
+    last_line_is_result
+    grep -q "<testsuites tests=\"$plan\" failures=\"0\"" "$tmp/jobs.xml" || fail "JUnit does not count the run's tests"
+    steps=$(tail -n 1 "$tmp/out" | sed -nE 's/.* steps=([0-9]+) .*/\1/p')
+    run "$bin" --jobs 2 --seed 11 --sequences 60 --quiet
+    tail -n 1 "$tmp/out" | grep -q " steps=$steps " || fail "the same seed and --jobs did not repeat the run's $steps steps"
+    for k in 1 2; do
+      run "$bin" --jobs 1 --seed 11 --sequences 60 --shard "$k/2" --results-dir "$tmp/shard$k" --quiet
+      expect_rc 0
+      [ -s "$tmp/shard$k/results.txt" ] || fail "shard $k wrote no results"
+    done
+    run "$tools" merge --ktap "$tmp/shard2" "$tmp/shard1"
+    expect_rc 0
+    expect_out '^# merged 2 shards of the run of seed 11$'
+    [ "$(sed -nE '2s/^1\.\.([0-9]+)$/\1/p' "$tmp/out")" -eq "$plan" ] || fail "the merged shards have not the run's $plan tests"
+    tail -n 1 "$tmp/out" | grep -q " steps=$steps " || fail "the merged shards did not verify the run's $steps steps"
+    # A machine's shard may run jobs of its own (from seeds of its own).
+    run "$bin" --jobs 2 --seed 11 --sequences 60 --shard 2/2 --results-dir "$tmp/shard2-jobs" --quiet
+    expect_rc 0
+    run "$tools" merge --ktap "$tmp/shard1" "$tmp/shard2-jobs"
+    expect_rc 0
+    [ "$(sed -nE '2s/^1\.\.([0-9]+)$/\1/p' "$tmp/out")" -eq "$plan" ] || fail "shard 2 of 2 jobs does not merge into the run's $plan tests"
+    # A divergence in a job: its report under DIR/job-J, and its rerun line
+    # repeats that job's run alone.
+    run "$bin" --jobs 2 --planted-bug --seed 7 --sequences 300 --report-dir "$tmp/reports" --quiet
+    expect_rc 1
+    expect_out "^report: $tmp/reports/job-[12]/ \(report.txt, sequence.txt, repro.c\)$"
+    expect_out '^job [12]/2:$'
+    expect_out '^FAIL  Conformance\.KernelMatchesModelAfterEveryStep$'
+    tail -n 1 "$tmp/out" | grep -qE ' divergences=[1-9]' || fail "RESULT does not count the jobs' divergences"
+    rerun=$(sed -nE 's/^rerun: \.\/mlockcheck run (--seed [0-9]+ --sequences [0-9]+ --steps 40 --jobs 1) .*/\1/p' "$tmp/out" | head -n 1)
+    [ -n "$rerun" ] || fail "no rerun line naming a job's own run"
+    # shellcheck disable=SC2086
+    run "$bin" $rerun --planted-bug --quiet --report-dir "$tmp/rerun"
+    expect_rc 1
+    # Bad input: one line, exit 2.
+    refused() {  # PATTERN COMMAND...
+      local pattern=$1
+      shift
+      run "$@"
+      expect_rc 2
+      head -n 1 "$tmp/err" | grep -qE -- "$pattern" || fail "$* not refused with /$pattern/: $(cat "$tmp/err")"
+    }
+    refused '^mlockcheck: --jobs needs a number from 1 to 256' "$bin" --jobs 0
+    refused '^mlockcheck: --jobs 2 with --exclusive-machine' "$bin" --jobs 2 --exclusive-machine
+    refused "^mlockcheck: --results-dir: $tmp/shard1 already holds results$" "$bin" --results-dir "$tmp/shard1"
+    refused '^mlockcheck: merge: shard 2/2 is missing$' "$tools" merge "$tmp/shard1"
+    refused "^mlockcheck: merge: $tmp/reports: no results.txt" "$tools" merge "$tmp/shard1" "$tmp/reports"
+    refused '^mlockcheck: merge needs the shards' "$tools" merge
+    refused "^mlockcheck: merge: unknown flag '--frobnicate'" "$tools" merge --frobnicate "$tmp/shard1"
+    run "$bin" --jobs 1 --seed 12 --sequences 5 --shard 2/2 --results-dir "$tmp/other" --quiet
+    refused '^mlockcheck: merge: shard 2/2 is of another run' "$tools" merge "$tmp/shard1" "$tmp/other"
+    mkdir -p "$tmp/cut"
+    printf 'mlockcheck-results 1\nkernel x\n' >"$tmp/cut/results.txt"
+    refused 'no result line \(the run did not finish\)$' "$tools" merge "$tmp/cut"
     ;;
   help)
     # Every command explains its flags, defaults and exit codes (exit 0).
@@ -420,10 +487,13 @@ REGISTRY
     run "$bin" --sequences 0xa --steps 5 --quiet
     expect_rc 0
     tail -n 1 "$tmp/out" | grep -q " sequences=$sequences " || fail "--sequences 0xa did not run ten"
-    for bad in 0 -1 1e3 '' 0x 99999999999999999999; do
+    # --sequences 0: the reference scenarios alone.
+    run "$bin" --sequences 0 --quiet
+    expect_rc 0
+    for bad in -1 1e3 '' 0x 99999999999999999999; do
       run "$bin" --sequences "$bad"
       expect_rc 2
-      grep -q -- "^mlockcheck: --sequences needs a number from 1 to 100000000" "$tmp/err" || fail "--sequences '$bad': $(cat "$tmp/err")"
+      grep -q -- "^mlockcheck: --sequences needs a number from 0 to 100000000" "$tmp/err" || fail "--sequences '$bad': $(cat "$tmp/err")"
       [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "--sequences '$bad': more than one line"
       [ ! -s "$tmp/out" ] || fail "--sequences '$bad' started a run"
     done
@@ -466,7 +536,7 @@ REGISTRY
     # The later reports of a run skip names an earlier run used.
     mkdir -p "$tmp/reports-2"
     echo "an earlier report" >"$tmp/reports-2/report.txt"
-    run "$bin" --planted-bug --seed 7 --sequences 300 --quiet --report-dir "$tmp/reports"
+    run "$bin" --planted-bug --seed 7 --sequences 300 --quiet --report-dir "$tmp/reports" --jobs 1
     expect_rc 1
     grep -qx "an earlier report" "$tmp/reports-2/report.txt" || fail "a later report overwrote reports-2"
     [ -s "$tmp/reports/report.txt" ] || fail "no first report"

@@ -176,7 +176,7 @@ case "$case_name" in
     # The planted model bug stands for a kernel bug: the run writes a report
     # directory whose reproducer agrees with that (wrong) model, so it exits 1.
     needs_root
-    "$conformance" --planted-bug --seed 7 --sequences 1000 --quiet --report-dir "$tmp/r" >"$tmp/run.out" 2>&1
+    "$conformance" --planted-bug --seed 7 --sequences 1000 --quiet --report-dir "$tmp/r" --jobs 1 >"$tmp/run.out" 2>&1
     [ $? -eq 1 ] || fail "the planted-bug run did not exit 1"
     for f in sequence.txt report.txt repro.c; do [ -s "$tmp/r/$f" ] || fail "report dir lacks $f"; done
     grep -q "^report: $tmp/r/ " "$tmp/run.out" || fail "the run does not name its report directory"
