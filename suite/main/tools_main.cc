@@ -30,7 +30,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: mlockcheck replay FILE\n"
     "       mlockcheck repro [--mutant NAME] FILE\n"
-    "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR]\n"
+    "       mlockcheck mutants [--sequences N] [--steps N] [--seed S] [--only NAME] [--report-dir DIR] [--jobs N]\n"
     "       mlockcheck merge [--ktap] [--quiet] [--junit FILE] DIR...\n";
 
 constexpr const char* kMergeHelp =

@@ -387,6 +387,17 @@ REGISTRY
     expect_rc 0
     expect_out '^BENCH kernel=[^ ]+ jobs=1 steps_per_second=[0-9]+ kernel_share=[0-9.]+ peak_rss_mib=[0-9.]+$'
     expect_out '^BENCH kernel=[^ ]+ jobs=2 steps_per_second=[0-9]+ kernel_share=[0-9.]+ peak_rss_mib=[0-9.]+$'
+    # mutants --jobs: the same table (but the seconds), in catalogue order.
+    tools="$(dirname "$bin")/mlockcheck-tools"
+    run "$tools" mutants --sequences 300 --jobs 1
+    mutants_rc=$rc
+    awk 'NR > 2 { $5 = ""; print }' "$tmp/out" | sed 's/median_seconds=.*//' >"$tmp/mutants-1"
+    run "$tools" mutants --sequences 300 --jobs 2
+    expect_rc "$mutants_rc"
+    expect_out '; 2 jobs$'
+    awk 'NR > 2 { $5 = ""; print }' "$tmp/out" | sed 's/median_seconds=.*//' >"$tmp/mutants-2"
+    [ "$(wc -l <"$tmp/mutants-1")" -gt 40 ] || fail "the mutants table is too short"
+    diff "$tmp/mutants-1" "$tmp/mutants-2" >"$tmp/mutants.diff" || fail "mutants --jobs 2 differs: $(head -n 5 "$tmp/mutants.diff")"
     ;;
   run-jobs)
     # run --jobs N: N processes, one merged output, the same for the same
