@@ -3,6 +3,9 @@
 #include <algorithm>
 
 namespace mlc {
+
+void DropDanglingLabels(std::vector<Op>& ops);
+
 namespace {
 
 // The suite runs with 4 KiB pages only (SuiteContext::Init()).
@@ -112,6 +115,61 @@ std::vector<std::vector<Op>> Candidates(const std::vector<Op>& ops, size_t i) {
   return out;
 }
 
+// Folds: a call fewer by a step no single removal or simplification takes.
+// Two calls that only matter together go at once.
+// A lock call that took part of a mapping, widened to the whole of it, may
+// make another call unnecessary (mlock, munlock, mlock of one page of a THP
+// becomes one mlock of the THP); a whole-mapping mlock right after its mmap
+// is MAP_LOCKED (mm/mmap.c: mmap_region() sets VM_LOCKED and populates, as
+// mlock() does).
+std::vector<std::vector<Op>> Folds(const std::vector<Op>& ops) {
+  std::vector<std::vector<Op>> out;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
+    if ((op.kind != OpKind::kMlock && op.kind != OpKind::kMlock2) || op.region < 0) continue;
+    size_t m = i;
+    for (size_t k = 0; k < i; ++k) {
+      if (IsMmap(ops[k].kind) && ops[k].region == op.region) m = k;
+    }
+    if (m == i || ops[m].kind != OpKind::kMmap) continue;
+    const Op& map = ops[m];
+    const uint64_t whole = (map.len + kPage - 1) / kPage * kPage;
+    const bool covers = op.addr == map.addr && op.len >= whole;
+    if (covers && m + 1 == i && op.flags == 0 && !(map.flags & uapi::kMapLocked)) {
+      std::vector<Op> c = ops;
+      c[m].flags |= uapi::kMapLocked;
+      c.erase(c.begin() + static_cast<std::ptrdiff_t>(i));
+      out.push_back(ResolveRegions(c));
+    }
+    if (covers) continue;
+    Op wide = op;
+    wide.addr = map.addr;
+    wide.region_base = map.addr;
+    wide.len = whole;
+    for (size_t j = 0; j < ops.size(); ++j) {
+      if (j == i || j == m) continue;
+      std::vector<Op> c = ops;
+      c[i] = wide;
+      c.erase(c.begin() + static_cast<std::ptrdiff_t>(j));
+      c = ResolveRegions(c);
+      DropDanglingLabels(c);
+      out.push_back(std::move(c));
+    }
+  }
+  // Two calls that only matter together (a mapping and its munmap).
+  for (size_t i = 0; i + 1 < ops.size(); ++i) {
+    for (size_t j = i + 1; j < ops.size(); ++j) {
+      std::vector<Op> c = ops;
+      c.erase(c.begin() + static_cast<std::ptrdiff_t>(j));
+      c.erase(c.begin() + static_cast<std::ptrdiff_t>(i));
+      c = ResolveRegions(c);
+      DropDanglingLabels(c);
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // Labels without a defining mmap earlier in the sequence (it was shrunk
@@ -176,6 +234,16 @@ std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(c
           progress = true;
           break;
         }
+      }
+    }
+    if (progress) continue;
+    // Stuck: a fold, which always leaves a call fewer.
+    for (auto& candidate : Folds(ops)) {
+      if (budget-- <= 0) break;
+      if (still_fails(candidate)) {
+        ops = std::move(candidate);
+        progress = true;
+        break;
       }
     }
   }

@@ -5,7 +5,9 @@
 // arena's start, lengths halved down to a page, MAP_POPULATE/MAP_LOCKED
 // dropped, MAP_FIXED made MAP_FIXED_NOREPLACE, shared made private,
 // unaligned starts and lengths aligned), keeping each change after which
-// the sequence still fails, until none helps.
+// the sequence still fails, until none helps; then a fold (an mlock into its
+// mmap's MAP_LOCKED, a lock widened to its mapping so another call can go,
+// two calls at once), and again.
 #pragma once
 
 #include <functional>
