@@ -1,4 +1,5 @@
 #include "runners/executor.h"
+#include "runners/host.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -294,7 +295,10 @@ Executor::ReadResult Executor::ReadFrom(int fd, int timeout_ms) {
 Executor::ReadResult Executor::ReadRecord(int timeout_ms) {
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::milliseconds(timeout_ms);
-  const auto spin_until = start + std::chrono::microseconds(kSpinMicroseconds);
+  // Only with a CPU to spare: a process pinned to one CPU (a job of run
+  // --jobs, or of bench) would spin on the CPU its child needs.
+  static const bool spare_cpu = AllowedCpus().size() > 1;
+  const auto spin_until = start + std::chrono::microseconds(spare_cpu ? kSpinMicroseconds : 0);
   for (;;) {
     pollfd pfds[2] = {{record_fd_, POLLIN, 0}, {control_fd_, POLLIN, 0}};
     const auto now = std::chrono::steady_clock::now();

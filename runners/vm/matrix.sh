@@ -16,20 +16,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 usage() {
   cat <<'USAGE'
 usage: ./mlockcheck matrix [--kernel PATH]... [--no-debian] [--report-dir DIR] [--timeout S]
-                           [--accel auto|kvm|tcg] [--append ARGS] [-- RUN-ARGS]
+                           [--accel auto|kvm|tcg] [--append ARGS] [--jobs N] [-- RUN-ARGS]
 Runs the suite (default run size, or RUN-ARGS) on the running kernel, Debian's 6.1 and
 6.12 cloud kernels and each --kernel PATH; prints a table. Guests boot with
 "hugepages=8 secretmem.enable=1" (hugetlb and memfd_secret checked there) plus ARGS.
+--jobs N kernels run side by side (1 to 64; default: the host's CPUs), each with its
+share of the CPUs (guests as vCPUs, the host run as --jobs); the table is the same, in
+the same order.
 USAGE
 }
 
-extra_kernels=() report_dir="" timeout=600 accel=auto debian=1 run_args=()
+extra_kernels=() report_dir="" timeout=600 accel=auto debian=1 run_args=() jobs=""
 # Guests are ours to configure: reserved huge pages let hugetlb mappings be
 # checked, and 6.1 needs secretmem.enable=1 for memfd_secret.
 guest_append="hugepages=8 secretmem.enable=1"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --kernel | --report-dir | --timeout | --accel | --append)
+    --kernel | --report-dir | --timeout | --accel | --append | --jobs)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"
       case "$1" in
         --kernel) [ -f "$2" ] || die "no kernel image at $2"; extra_kernels+=("$2") ;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout=$2 ;;
         --accel) accel=$2 ;;
         --append) guest_append="$guest_append $2" ;;
+        --jobs) jobs=$2 ;;
       esac
       shift 2
       ;;
@@ -47,6 +51,18 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$timeout" =~ ^[0-9]+$ ]] && [ "$timeout" -ge 1 ] || die "--timeout needs a number of seconds"
+host_cpus=$(nproc)
+[ -n "$jobs" ] || jobs=$((host_cpus > 64 ? 64 : host_cpus))
+[[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -ge 1 ] && [ "$jobs" -le 64 ] || die "--jobs needs a number of kernels from 1 to 64"
+# Side by side, the host's CPUs are shared out: each guest gets its part as
+# vCPUs, the host run as jobs. (Two 2-vCPU guests on two host CPUs ran each
+# at a third of its speed alone under TCG; two 1-vCPU guests at most of it.)
+cpus_each=$((host_cpus / jobs))
+[ "$cpus_each" -ge 1 ] || cpus_each=1
+share_args=()
+[ "$jobs" -gt 1 ] && share_args=(--smp "$cpus_each")
+host_args=()
+if [ "$jobs" -gt 1 ] && [[ " ${run_args[*]} " != *" --jobs "* ]]; then host_args=(--jobs "$cpus_each"); fi
 for a in "${run_args[@]}"; do
   case "$a" in --ktap | --junit | --quiet | --report-dir) die "RUN-ARGS may not contain $a: the matrix sets the output itself" ;; esac
 done
@@ -71,37 +87,74 @@ if [ $debian -eq 1 ]; then
 fi
 for k in "${extra_kernels[@]}"; do labels+=("$(basename "$k")") images+=("$k"); done
 
-# KVM is probed once, by the first guest; the others reuse its answer.
-rows=() worst=-1 any_ran=0 matrix_start=$(now)
-for i in "${!labels[@]}"; do
-  label=${labels[$i]} image=${images[$i]}
-  out="$tmp/$i.ktap" err="$tmp/$i.err" junit="$tmp/$i.junit.xml"
-  if [[ "$image" == "!"* ]]; then
-    note "$label: SKIP: ${image#!}"
-    rows+=("$label|-|-|-|-|-|SKIP (not obtainable)|-|-|-")
-    continue
-  fi
+# One kernel's run: its KTAP, stderr and JUnit in $tmp/<i>.*, and its exit
+# code, where it ran and its wall time in $tmp/<i>.rc, .where, .seconds.
+run_kernel() {  # $1: index
+  local i=$1 label=${labels[$1]} image=${images[$1]} start rc where report_args=()
+  local out="$tmp/$i.ktap" err="$tmp/$i.err" junit="$tmp/$i.junit.xml"
   note "$label: running${image:+ $image}"
   # Divergence reports: DIR/<kernel>/ with --report-dir, else the suite's
   # default (mlockcheck-reports/<release>-<time>/); from a guest, vm.sh
   # brings them home.
-  report_args=()
   if [ -n "$report_dir" ]; then
     slug=${label// /-}
     report_args=(--report-dir "$report_dir/${slug,,}")
   fi
   start=$(now)
   if [ -z "$image" ]; then
-    "$bin_dir/mlockcheck-conformance" --ktap --junit "$junit" "${report_args[@]}" "${run_args[@]}" >"$out" 2>"$err"
+    "$bin_dir/mlockcheck-conformance" --ktap --junit "$junit" "${report_args[@]}" "${host_args[@]}" "${run_args[@]}" \
+      >"$out" 2>"$err"
     rc=$? where=host
   else
     MLOCKCHECK_BIN_DIR="$bin_dir" bash "$vm_dir/vm.sh" --kernel "$image" --timeout "$timeout" --accel "$accel" \
-      --append "$guest_append" -- --ktap --junit "$junit" "${report_args[@]}" "${run_args[@]}" >"$out" 2>"$err"
+      "${share_args[@]}" --append "$guest_append" -- --ktap --junit "$junit" "${report_args[@]}" "${run_args[@]}" >"$out" 2>"$err"
     rc=$?
     where=$(sed -nE 's/.*under (TCG|KVM).*/\1/p' "$err" | tail -n 1)
-    [ "$accel" = auto ] && [ -n "$where" ] && accel=${where,,}
   fi
-  seconds=$(elapsed "$start")
+  echo "$rc" >"$tmp/$i.rc"
+  echo "$where" >"$tmp/$i.where"
+  elapsed "$start" >"$tmp/$i.seconds"
+  note "$label: done in $(cat "$tmp/$i.seconds") s"
+}
+
+# Side by side, --jobs kernels at a time (default: one per host CPU).
+# One at a time, KVM is probed by the first guest and the others reuse its
+# answer; side by side, each guest probes for itself.
+matrix_start=$(now)
+running=0
+for i in "${!labels[@]}"; do
+  image=${images[$i]}
+  if [[ "$image" == "!"* ]]; then
+    note "${labels[$i]}: SKIP: ${image#!}"
+    continue
+  fi
+  if [ "$jobs" -le 1 ]; then
+    run_kernel "$i"
+    where=$(cat "$tmp/$i.where")
+    [ -n "$image" ] && [ "$accel" = auto ] && [ -n "$where" ] && accel=${where,,}
+    continue
+  fi
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+  run_kernel "$i" &
+  running=$((running + 1))
+done
+wait
+
+# The table, in the kernels' order.
+rows=() worst=-1 any_ran=0
+for i in "${!labels[@]}"; do
+  label=${labels[$i]} image=${images[$i]}
+  out="$tmp/$i.ktap" err="$tmp/$i.err" junit="$tmp/$i.junit.xml"
+  if [[ "$image" == "!"* ]]; then
+    rows+=("$label|-|-|-|-|-|SKIP (not obtainable)|-|-|-")
+    continue
+  fi
+  rc=$(cat "$tmp/$i.rc" 2>/dev/null || echo 2)
+  where=$(cat "$tmp/$i.where" 2>/dev/null)
+  seconds=$(cat "$tmp/$i.seconds" 2>/dev/null || echo -)
   result_line=$(grep -E '^(# )?RESULT kernel=' "$out" | tail -n 1)
   field() { sed -nE "s/.* $1=([^ ]+).*/\\1/p" <<<" $result_line"; }
   release=$(field kernel) sequences=$(field sequences) steps=$(field steps)

@@ -19,7 +19,8 @@ usage() {
 usage: ./mlockcheck vm --kernel PATH [--append ARGS] [--memory MB] [--timeout S]
                        [--accel auto|kvm|tcg] [--smp N] [--numa-nodes N] [--swap-mib N]
                        [-- RUN-ARGS]
-The guest has --memory MiB (default 1024), --smp CPUs (default 2), --numa-nodes
+The guest has --memory MiB (default 1024), --smp CPUs (default: the host's, at
+least 2; multi-threaded TCG or KVM gives each its own host thread), --numa-nodes
 nodes (default 2; 0 or 1: no NUMA) and --swap-mib MiB of swap on a RAM disk
 (default 128; 0: none); a piece the kernel cannot give is left out, and a
 "mlockcheck vm: <piece>: <reason>" line on stderr says why.
@@ -29,13 +30,15 @@ mlockcheck-reports/...) are written on the host, where the flags name them.
 USAGE
 }
 
-# The guest's machine: two CPUs and two NUMA nodes, so that migration between
-# nodes can be tested, and swap, so that reclaim can page anonymous memory
-# out. The swap lives in the guest's RAM (a RAM disk), hence more memory than
-# the suite alone needs: the swap's 128 MiB may fill, and the suite's
-# unlocked pages must not be pushed out to it by a short guest.
+# The guest's machine: the host's CPUs (at least two) and two NUMA nodes, so
+# that migration between nodes can be tested, and swap, so that reclaim can
+# page anonymous memory out. The swap lives in the guest's RAM (a RAM disk),
+# hence more memory than the suite alone needs: the swap's 128 MiB may fill,
+# and the suite's unlocked pages must not be pushed out to it by a short
+# guest.
 kernel="" append="" memory=1024 timeout=600 accel=auto exit_device=1 run_args=()
-smp=2 numa_nodes=2 swap_mib=128
+host_cpus=$(nproc 2>/dev/null || echo 2)
+smp=$((host_cpus < 2 ? 2 : host_cpus > 64 ? 64 : host_cpus)) numa_nodes=2 swap_mib=128
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel | --append | --memory | --timeout | --accel | --smp | --numa-nodes | --swap-mib)
