@@ -71,6 +71,7 @@ std::vector<std::string> SoakRunArgs(const SoakOptions& options, uint64_t seed, 
   std::vector<std::string> args = {"--seed",  std::to_string(seed), "--sequences", std::to_string(sequences),
                                    "--steps", std::to_string(options.steps), "--quiet",
                                    "--jobs",  "1"};  // the soak's jobs are its seeds
+  if (options.end_of_run_in_soak) args.push_back("--skip-end-of-run-check");
   if (!options.report_dir.empty()) {
     args.push_back("--report-dir");
     args.push_back(options.report_dir + "/seed-" + std::to_string(seed));
@@ -183,6 +184,11 @@ int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostre
       if (!r.parsed) stopping = true;  // nothing verified: more seeds would spin
     }
     out << std::flush;
+  }
+  if (options.end_of_run_in_soak && launcher.end_of_run && steps > 0) {
+    std::string detail;
+    if (!launcher.end_of_run(&detail)) ++divergences;
+    out << "END-OF-RUN " << detail << "\n";
   }
   if (!known_bugs.empty()) {
     out << "known kernel bugs met:";

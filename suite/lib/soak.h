@@ -30,6 +30,10 @@ struct SoakOptions {
   // --shard K/N: this soak runs the seeds i with i % N == K - 1 and 1/N of
   // the step budget, so N machines together run what one would.
   uint32_t shard = 1, shards = 1;
+  // The end-of-run Mlocked check (rule 72) is the soak's, once after its
+  // last seed (SoakLauncher::end_of_run), not each seed's: a seed's run
+  // beside another's never sees the machine come back.
+  bool end_of_run_in_soak = false;
 };
 
 // What one seed's run printed on its RESULT line and KNOWN KERNEL BUG lines.
@@ -58,6 +62,9 @@ int RunSoak(const SoakOptions& options, const SoakRunner& run, std::ostream& out
 struct SoakLauncher {
   std::function<int64_t(const std::vector<std::string>& args, uint32_t job, std::string* output)> start;
   std::function<int(int64_t handle, std::string* output)> wait;
+  // With SoakOptions::end_of_run_in_soak: the check after the last seed,
+  // its line's text in *detail; true unless a leak was determined.
+  std::function<bool(std::string* detail)> end_of_run;
 };
 int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostream& out);
 

@@ -18,6 +18,7 @@
 #include "runners/host.h"
 #include "suite/lib/cli_args.h"
 #include "suite/lib/coverage.h"
+#include "suite/lib/mlocked_baseline.h"
 #include "suite/lib/report_dir.h"
 #include "suite/lib/run_jobs.h"
 #include "suite/lib/run_results.h"
@@ -402,6 +403,19 @@ int Main(int argc, char** argv) {
               << "\n" << std::flush;
     SoakLauncher launcher;
     std::vector<SelfProcess> processes;
+    // Rule 72 once for the whole soak, against the machine before its first seed.
+    so.end_of_run_in_soak = true;
+    const MlockedSample baseline = SampleMlocked();
+    launcher.end_of_run = [&](std::string* detail) {
+      const MlockedCheck check = AwaitMlockedBack(baseline);
+      switch (check.verdict) {
+        case MlockedVerdict::kBack: *detail = "Mlocked back: " + check.detail; return true;
+        case MlockedVerdict::kUndetermined: *detail = "SKIP Mlocked: " + check.detail; return true;
+        case MlockedVerdict::kLeaked: break;
+      }
+      *detail = MlockedLeakMessage(check);
+      return false;
+    };
     launcher.start = [&](const std::vector<std::string>& args, uint32_t job, std::string* error) -> int64_t {
       SelfProcess process;
       const int cpu = so.jobs > 1 ? cpus[job % cpus.size()] : -1;

@@ -223,3 +223,38 @@ TEST(SoakTest, JobsGoOnUntilTheBudgetIsReallySpent) {
 
 }  // namespace
 }  // namespace mlc
+
+namespace mlc {
+namespace {
+
+// Rule 72 once for the whole soak: no seed's run checks Mlocked (they run
+// beside each other), the soak does after its last seed, and a leak it
+// determines fails the soak as a divergence.
+TEST(SoakTest, TheEndOfRunCheckIsTheSoaksOnceAfterItsLastSeed) {
+  SoakOptions options;
+  options.steps_total = 2000;
+  options.sequences_per_seed = 50;
+  options.end_of_run_in_soak = true;
+  for (const bool leaked : {false, true}) {
+    FakeLauncher fake;
+    SoakLauncher l = fake.Get();
+    int checks = 0;
+    l.end_of_run = [&](std::string* detail) {
+      ++checks;
+      *detail = leaked ? "DIVERGENCE meminfo: Mlocked did not come back" : "Mlocked back: 0 kB";
+      return !leaked;
+    };
+    std::ostringstream out;
+    EXPECT_EQ(RunSoak(options, l, out), leaked ? 1 : 0);
+    EXPECT_EQ(checks, 1);
+    for (const auto& args : fake.started) {
+      EXPECT_NE(std::find(args.begin(), args.end(), "--skip-end-of-run-check"), args.end());
+    }
+    EXPECT_NE(out.str().find(leaked ? "END-OF-RUN DIVERGENCE meminfo" : "END-OF-RUN Mlocked back"), std::string::npos)
+        << out.str();
+    EXPECT_NE(out.str().find(leaked ? " divergences=1 " : " divergences=0 "), std::string::npos) << out.str();
+  }
+}
+
+}  // namespace
+}  // namespace mlc
