@@ -2,6 +2,7 @@
 
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <filesystem>
 
 #include <sys/resource.h>
@@ -307,6 +308,7 @@ bool StartSelf(const std::vector<std::string>& args, int cpu, SelfProcess* proce
   for (auto& a : owned) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::fflush(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("fork: ") + std::strerror(errno);
@@ -314,6 +316,10 @@ bool StartSelf(const std::vector<std::string>& args, int cpu, SelfProcess* proce
     return false;
   }
   if (pid == 0) {
+    // A job outlives no parent (a CI's timeout or Ctrl-C ends the parent
+    // only): its executor and children go with it, their pipes closed.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     if (cpu >= 0) {

@@ -54,20 +54,28 @@ done
 host_cpus=$(nproc)
 [ -n "$jobs" ] || jobs=$((host_cpus > 64 ? 64 : host_cpus))
 [[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -ge 1 ] && [ "$jobs" -le 64 ] || die "--jobs needs a number of kernels from 1 to 64"
-# Side by side, the host's CPUs are shared out: each guest gets its part as
-# vCPUs, the host run as jobs. (Two 2-vCPU guests on two host CPUs ran each
-# at a third of its speed alone under TCG; two 1-vCPU guests at most of it.)
-cpus_each=$((host_cpus / jobs))
-[ "$cpus_each" -ge 1 ] || cpus_each=1
-share_args=()
-[ "$jobs" -gt 1 ] && share_args=(--smp "$cpus_each")
-host_args=()
-if [ "$jobs" -gt 1 ] && [[ " ${run_args[*]} " != *" --jobs "* ]]; then host_args=(--jobs "$cpus_each"); fi
 for a in "${run_args[@]}"; do
-  case "$a" in --ktap | --junit | --quiet | --report-dir) die "RUN-ARGS may not contain $a: the matrix sets the output itself" ;; esac
+  case "$a" in
+    --ktap | --junit | --quiet | --report-dir) die "RUN-ARGS may not contain $a: the matrix sets the output itself" ;;
+    --jobs) die "RUN-ARGS may not contain --jobs: the matrix shares the CPUs out itself (matrix --jobs N)" ;;
+  esac
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlockcheck-matrix.XXXXXX") || die "cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
+# Side by side, the kernels' runs are background jobs, which ignore SIGINT:
+# an interrupted matrix ends them (and their guests) itself.
+kill_tree() {  # $1: pid; its descendants first (timeout puts qemu in a group of its own)
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null
+}
+on_interrupt() {
+  trap - INT TERM
+  local child
+  for child in $(pgrep -P $$); do kill_tree "$child"; done
+  exit 130
+}
+trap on_interrupt INT TERM
 if [ -n "$report_dir" ]; then
   mkdir -p "$report_dir" && [ -w "$report_dir" ] || die "cannot write the report directory $report_dir"
 fi
@@ -86,6 +94,22 @@ if [ $debian -eq 1 ]; then
   done
 fi
 for k in "${extra_kernels[@]}"; do labels+=("$(basename "$k")") images+=("$k"); done
+
+# Side by side, the host's CPUs are shared out among the kernels that run at
+# once: each guest gets its part as vCPUs, the host run as jobs. (Two 2-vCPU
+# guests on two host CPUs ran each at a third of its speed alone under TCG;
+# two 1-vCPU guests at most of it.)
+runnable=0
+for image in "${images[@]}"; do [[ "$image" == "!"* ]] || runnable=$((runnable + 1)); done
+at_once=$((jobs < runnable ? jobs : runnable))
+[ "$at_once" -ge 1 ] || at_once=1
+cpus_each=$((host_cpus / at_once))
+[ "$cpus_each" -ge 1 ] || cpus_each=1
+share_args=() host_args=()
+if [ "$at_once" -gt 1 ]; then
+  share_args=(--smp "$cpus_each")
+  host_args=(--jobs "$cpus_each")
+fi
 
 # One kernel's run: its KTAP, stderr and JUnit in $tmp/<i>.*, and its exit
 # code, where it ran and its wall time in $tmp/<i>.rc, .where, .seconds.

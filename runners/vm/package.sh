@@ -47,6 +47,8 @@ if [ -n "$shard" ]; then
   [[ "$shard" =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
     [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[2]}" -le 1024 ] ||
     die "--shard needs K/N with 1 <= K <= N <= 1024, e.g. --shard 2/4"
+  # Every machine's shard must be of the same run: one seed for all.
+  [[ " ${run_args[*]} " == *" --seed "* ]] || die "--shard needs --seed S in RUN-ARGS (the same S on every machine)"
 fi
 for a in "${run_args[@]}"; do
   case "$a" in
@@ -80,6 +82,10 @@ shard=\${MLOCKCHECK_SHARD:-\$(sed -n 's/^shard=//p' settings 2>/dev/null)}
 results=""
 set --  ${run_args[*]} "\$@"
 if [ -n "\$shard" ]; then
+  case " \$* " in
+    *" --seed "*) ;;
+    *) echo "# mlockcheck: shard \$shard needs --seed S (the same S on every machine)"; exit 1 ;;
+  esac
   results="mlockcheck-results/shard-\$(echo "\$shard" | tr / -)"
   rm -rf "\$results"
   set -- "\$@" --shard "\$shard" --results-dir "\$results"

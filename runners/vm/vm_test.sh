@@ -332,6 +332,9 @@ case "$case_name" in
     expect_out '^RESULT kernel=[^ ]+ sequences=[0-9]+ '
     run bash "$vm_dir/package.sh" --kselftest "$tmp/ks3" --shard 3/2
     expect_rc 2
+    run bash "$vm_dir/package.sh" --kselftest "$tmp/ks3" --shard 1/2 -- --sequences 30
+    expect_rc 2
+    grep -q -- '--shard needs --seed' "$tmp/err" || fail "a shard without --seed was packaged"
     ;;
   gate)
     # The 6.1 kernel built three times: clean, with a patch of ours breaking

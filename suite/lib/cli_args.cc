@@ -116,4 +116,25 @@ std::string ReportDirProblem(const std::string& flag, const std::string& dir) {
   return "";
 }
 
+// --results-dir DIR: absent, or a directory without results yet.
+std::string ResultsDirProblem(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty() || dir[0] == '-') return "--results-dir needs a directory, got '" + dir + "'";
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    // Created at the end, with its parents: the nearest one there must take it.
+    fs::path parent = fs::absolute(dir, ec).parent_path();
+    while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.root_path()) parent = parent.parent_path();
+    if (!fs::is_directory(parent, ec)) return "--results-dir: " + dir + ": " + parent.string() + " is not a directory";
+    if (const std::string why = CannotCreateIn(parent.string()); !why.empty()) {
+      return "--results-dir: " + dir + ": cannot create it in " + parent.string() + ": " + why;
+    }
+    return "";
+  }
+  if (!fs::is_directory(dir, ec)) return "--results-dir: " + dir + " exists and is not a directory";
+  if (fs::exists(fs::path(dir) / "results.txt", ec)) return "--results-dir: " + dir + " already holds results";
+  if (const std::string why = CannotCreateIn(dir); !why.empty()) return "--results-dir: " + dir + ": " + why;
+  return "";
+}
+
 }  // namespace mlc

@@ -30,6 +30,10 @@ std::string OutputFileProblem(const std::string& flag, const std::string& path);
 // not (a file, or already holding a report that must not be overwritten).
 std::string ReportDirProblem(const std::string& flag, const std::string& dir);
 
+// --results-dir DIR: "" if DIR is absent and can be created (with its
+// parents) or a directory without results.txt yet, else why not.
+std::string ResultsDirProblem(const std::string& dir);
+
 // Whether DIR holds a report (report.txt, sequence.txt or repro.c).
 bool HoldsReport(const std::string& dir);
 

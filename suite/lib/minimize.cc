@@ -156,8 +156,9 @@ std::vector<std::vector<Op>> Folds(const std::vector<Op>& ops) {
       out.push_back(std::move(c));
     }
   }
-  // Two calls that only matter together (a mapping and its munmap).
-  for (size_t i = 0; i + 1 < ops.size(); ++i) {
+  // Two calls that only matter together (a mapping and its munmap); one
+  // call stays, as in the removal pass.
+  for (size_t i = 0; ops.size() > 2 && i + 1 < ops.size(); ++i) {
     for (size_t j = i + 1; j < ops.size(); ++j) {
       std::vector<Op> c = ops;
       c.erase(c.begin() + static_cast<std::ptrdiff_t>(j));
@@ -236,7 +237,7 @@ std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(c
         }
       }
     }
-    if (progress) continue;
+    if (progress || budget <= 0) continue;
     // Stuck: a fold, which always leaves a call fewer.
     for (auto& candidate : Folds(ops)) {
       if (budget-- <= 0) break;

@@ -42,7 +42,7 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
   std::string error;
   const std::string tmp = MakeTempDir("mlockcheck-jobs", &error);
   if (tmp.empty()) {
-    out << "mlockcheck: harness error: " << error << "\n";
+    out << (plan.ktap ? "KTAP version 1\n1..0 # SKIP " : "mlockcheck: harness error: ") << error << "\n";
     return 2;
   }
   const uint64_t part_seed = RunShardSeed(plan.seed, plan.shard, plan.shards);
@@ -57,11 +57,13 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
                                      "--shard",       job + "/" + std::to_string(plan.jobs),
                                      "--results-dir", tmp + "/job-" + job,
                                      "--report-dir",  plan.report_dir + "/job-" + job,
-                                     "--quiet",       "--skip-end-of-run-check"};
+                                     "--quiet",       "--skip-end-of-run-check",
+                                     "--jobs",        "1"};
     // The reference scenarios run once per run: in shard 1's first job;
     // the measurements of this machine once: in its first job.
     if (plan.shard > 1) args.push_back("--skip-scenarios");
     if (j > 1) args.push_back("--skip-measured");
+    if (j > 1 && plan.hugetlb_in_first_job_only) args.push_back("--no-hugetlb");
     args.insert(args.end(), plan.run_flags.begin(), plan.run_flags.end());
     const int cpu = plan.cpus.empty() ? -1 : plan.cpus[(j - 1) % plan.cpus.size()];
     started[j - 1] = StartSelf(args, cpu, &processes[j - 1], &errors[j - 1]);
@@ -83,7 +85,6 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
     part.seed = part_seed;
     part.shard = j;
     part.shards = plan.jobs;
-    part.strict = !parts.empty() && parts.front().strict;
     part.exit_code = 2;
     part.harness_errors = 1;
     part.stopped = "job " + std::to_string(j) + " ended without its results (exit code " + std::to_string(rc) +
@@ -91,23 +92,34 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
     if (!part.stopped.empty() && part.stopped.back() == '\n') part.stopped.pop_back();
     Coverage none;
     part.coverage = none.Save();
-    out << LastLines(output, 20);
+    PrintPrefixed(out, LastLines(output, 20), plan.ktap ? "# " : "");
     parts.push_back(std::move(part));
   }
-  // A job that could not start knows no strict flag; every other one does.
+  // A job that left no results knows no flags; the others' are the run's.
+  const RunResults* real = &parts.front();
+  for (const RunResults& p : parts) {
+    if (p.harness_errors == 0 || p.stopped.rfind("job ", 0) != 0) {
+      real = &p;
+      break;
+    }
+  }
+  const RunResults like = *real;
   for (RunResults& p : parts) {
-    p.strict = parts.front().strict;
-    p.kernel = parts.front().kernel;
+    p.strict = like.strict;
+    p.kernel = like.kernel;
+    p.run = like.run;
   }
   RunResults merged;
   std::error_code ec;
   if (!MergeRunResults(parts, &merged, &error, "job")) {
     std::filesystem::remove_all(tmp, ec);
-    out << "mlockcheck: harness error: the jobs' results do not merge: " << error << "\n";
+    out << (plan.ktap ? "KTAP version 1\n1..0 # SKIP " : "mlockcheck: harness error: ")
+        << "the jobs' results do not merge: " << error << "\n";
     return 2;
   }
   std::filesystem::remove_all(tmp, ec);
   merged.seed = plan.seed;
+  merged.run = plan.run_identity;
   merged.shard = plan.shard;
   merged.shards = plan.shards;
   for (std::string& line : merged.header) {

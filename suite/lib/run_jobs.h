@@ -31,6 +31,10 @@ struct RunJobsPlan {
   std::string report_dir;            // job j's reports go to <report_dir>/job-<j>
   bool ktap = false, quiet = false;
   std::string junit, results_dir;
+  // The machine has free huge pages: jobs 2..N get --no-hugetlb, since the
+  // pool is the machine's and one job's mappings would be another's ENOMEM.
+  bool hugetlb_in_first_job_only = false;
+  std::string run_identity;  // RunResults::run of the whole
 };
 
 // Runs the jobs, prints the merged run on `out`, writes --junit and

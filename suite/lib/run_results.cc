@@ -62,16 +62,18 @@ std::string XmlEscape(const std::string& text) {
 
 std::string FormatRunResults(const RunResults& r) {
   std::ostringstream os;
+  os << std::fixed;  // seconds as 12.5, never 1e+01 (ParseSeconds() takes digits and a point)
   os << kMagic << "\n"
      << "kernel " << r.kernel << "\n"
      << "seed " << r.seed << "\n"
      << "shard " << r.shard << "/" << r.shards << "\n"
      << "strict " << (r.strict ? 1 : 0) << "\n"
+     << "run" << r.run << "\n"
      << "exit " << r.exit_code << "\n";
   for (const std::string& line : r.header) os << "header " << line << "\n";
   if (!r.stopped.empty()) os << "stopped " << r.stopped << "\n";
   for (const TestResult& t : r.tests) {
-    os << "test " << StatusName(t.status) << " " << std::fixed << std::setprecision(0) << t.ms << " " << t.name;
+    os << "test " << StatusName(t.status) << " " << std::setprecision(0) << t.ms << " " << t.name;
     if (t.status == TestResult::kSkip) os << "\t" << t.reason;
     os << "\n";
     if (t.status == TestResult::kFail) PutText(os, t.failure);
@@ -124,6 +126,8 @@ bool ParseRunResults(const std::string& text, RunResults* out, std::string* why)
     } else if (key == "exit") {
       ok = ParseNumber(value, &n) && (n == 0 || n == 1 || n == 2 || n == 4);
       r.exit_code = static_cast<int>(n);
+    } else if (key == "run") {
+      r.run = space == std::string::npos ? "" : line.substr(3);
     } else if (key == "header") {
       r.header.push_back(value);
     } else if (key == "stopped") {
@@ -231,6 +235,10 @@ bool MergeRunResults(std::vector<RunResults> parts, RunResults* merged, std::str
     const std::string part = part_name + " " + std::to_string(p.shard) + "/" + std::to_string(p.shards);
     if (p.kernel != first.kernel) {
       *why = "the parts ran on different kernels (" + first.kernel + ", " + p.kernel + ")";
+    } else if (p.run != first.run) {
+      *why = part + " ran with other flags (" + p.run.substr(p.run.empty() ? 0 : 1) + ") than " + part_name + " " +
+             std::to_string(first.shard) + "/" + std::to_string(first.shards) + " (" +
+             first.run.substr(first.run.empty() ? 0 : 1) + ")";
     } else if (p.seed != first.seed || p.shards != first.shards || p.strict != first.strict) {
       *why = part + " is of another run (seed " + std::to_string(p.seed) + ", " + std::to_string(p.shards) +
              " parts) than " + part_name + " " + std::to_string(first.shard) + "/" + std::to_string(first.shards) + " (seed " +
@@ -251,11 +259,13 @@ bool MergeRunResults(std::vector<RunResults> parts, RunResults* merged, std::str
   m.kernel = first.kernel;
   m.seed = first.seed;
   m.strict = first.strict;
+  m.run = first.run;
   m.header = first.header;
   Coverage coverage;
   std::map<std::string, size_t> test_at, bug_at;
   bool diverged = false, harness = false, all_nothing = true;
   std::vector<std::string> stopped;
+  std::vector<TestResult> stopped_tests;
   for (const RunResults& p : parts) {
     // A failure's text starts with its part on a line of its own.
     const std::string label =
@@ -286,6 +296,16 @@ bool MergeRunResults(std::vector<RunResults> parts, RunResults* merged, std::str
         m.known_bugs[it->second].sequences += b.sequences;
       }
     }
+    if (!p.stopped.empty()) {
+      // A part that did not run is a test of its own, so that KTAP and
+      // JUnit show it: failed on a harness error, skipped where it could
+      // not run here (exit 4).
+      TestResult ran;
+      ran.name = "Harness.PartRan/" + part_name + "-" + std::to_string(p.shard) + "-of-" + std::to_string(p.shards);
+      ran.status = p.exit_code == 4 ? TestResult::kSkip : TestResult::kFail;
+      (ran.status == TestResult::kSkip ? ran.reason : ran.failure) = p.stopped + (ran.status == TestResult::kSkip ? "" : "\n");
+      stopped_tests.push_back(ran);
+    }
     if (!p.stopped.empty()) stopped.push_back(part_name + " " + std::to_string(p.shard) + "/" + std::to_string(p.shards) +
                                               " did not run: " + p.stopped);
     if (!coverage.AddSaved(p.coverage, why)) return false;
@@ -302,6 +322,7 @@ bool MergeRunResults(std::vector<RunResults> parts, RunResults* merged, std::str
     m.stopped = first.stopped;  // the same machine and flags: the same reason
   } else {
     m.header.insert(m.header.end(), stopped.begin(), stopped.end());
+    m.tests.insert(m.tests.end(), stopped_tests.begin(), stopped_tests.end());
   }
   m.coverage = coverage.Save();
   m.exit_code = diverged ? 1 : harness ? 2 : all_nothing ? 4 : 0;

@@ -42,6 +42,9 @@ struct RunResults {
   // Why the run stopped before its first test (it exits 4, or 2 on a
   // harness error), e.g. "--thp: THP is 'never' on this host"; "" if it ran.
   std::string stopped;
+  // What makes it the same run as its other parts: " --sequences N --steps
+  // N" and the flags that change what runs (--thp, --strict, ...).
+  std::string run;
   std::vector<TestResult> tests;
   std::vector<KnownBugSummary> known_bugs;
   std::string coverage;             // Coverage::Save()

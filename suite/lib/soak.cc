@@ -119,6 +119,7 @@ int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostre
     uint32_t job;
     double started;
     std::string error;
+    bool no_hugetlb;
   };
   std::deque<Pending> pending;
   uint64_t next = 0;        // the shard's next seed, counted within the shard
@@ -143,8 +144,10 @@ int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostre
           std::max<uint64_t>(1, std::min(options.sequences_per_seed, (left + free_slots - 1) / free_slots));
       uint32_t job = 0;
       while (busy[job]) ++job;
-      Pending p{seed, n, -1, job, elapsed(), ""};
-      p.handle = launcher.start(SoakRunArgs(options, seed, n), job, &p.error);
+      Pending p{seed, n, -1, job, elapsed(), "", options.hugetlb_in_first_job_only && job != 0};
+      std::vector<std::string> args = SoakRunArgs(options, seed, n);
+      if (p.no_hugetlb) args.push_back("--no-hugetlb");
+      p.handle = launcher.start(args, job, &p.error);
       busy[job] = true;
       pending.push_back(std::move(p));
     }
@@ -170,7 +173,8 @@ int RunSoak(const SoakOptions& options, const SoakLauncher& launcher, std::ostre
          << " seconds=" << elapsed() - p.started;
     out << line.str() << "\n";
     const std::string rerun = "  rerun: ./mlockcheck run --seed " + std::to_string(p.seed) + " --sequences " +
-                              std::to_string(p.n) + " --steps " + std::to_string(options.steps) + " --jobs 1" + flags + "\n";
+                              std::to_string(p.n) + " --steps " + std::to_string(options.steps) + " --jobs 1" +
+                              (p.no_hugetlb ? " --no-hugetlb" : "") + flags + "\n";
     if (rc == 1 || r.divergences > 0) {
       if (r.divergences == 0) ++strict_failures;
       out << output << rerun;  // the run's reports: shrunk sequences, report directories

@@ -34,6 +34,9 @@ struct SoakOptions {
   // last seed (SoakLauncher::end_of_run), not each seed's: a seed's run
   // beside another's never sees the machine come back.
   bool end_of_run_in_soak = false;
+  // The machine has free huge pages: only job slot 0's runs generate
+  // MAP_HUGETLB, the others get --no-hugetlb (the pool is the machine's).
+  bool hugetlb_in_first_job_only = false;
 };
 
 // What one seed's run printed on its RESULT line and KNOWN KERNEL BUG lines.

@@ -183,7 +183,10 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   // hugetlb: what the pool allows; mlockcheck never changes the reservation.
   const ExecutorInfo& ex_info = executor_->info();
   const uint64_t overcommit = ReadHugetlbState().overcommit;
-  if (options.thp) {
+  if (options.no_hugetlb) {
+    config_.huge_page_pages = 0;
+    notes_.push_back("SKIP hugetlb mappings: --no-hugetlb (another job of this run has the machine's huge page pool)");
+  } else if (options.thp) {
     config_.huge_page_pages = 0;
     notes_.push_back("SKIP hugetlb mappings: not modelled together with --thp");
   } else if (ex_info.huge_page_size == 0) {
@@ -372,7 +375,7 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
 std::string SuiteContext::ReplayHint() const {
   return "./mlockcheck run --seed " + std::to_string(options_.seed) + " --sequences " +
          std::to_string(options_.sequences) + " --steps " + std::to_string(options_.steps) +
-         " --jobs 1 (or the RC_PARAMS=\"reproduce=...\" line RapidCheck prints)";
+         " --jobs 1" + (options_.no_hugetlb ? " --no-hugetlb" : "") + " (or the RC_PARAMS=\"reproduce=...\" line RapidCheck prints)";
 }
 
 const Erratum* SuiteContext::MatchKnownBug(const std::vector<Op>& ops, const SequenceResult& result,

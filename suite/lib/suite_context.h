@@ -40,6 +40,11 @@ struct RunOptions {
   // vm's guests): /proc/meminfo Mlocked and Unevictable compared (rule 72),
   // compaction generated (rule 73); both touch /proc/sys/vm.
   bool exclusive_machine = false;
+  // --no-hugetlb: no MAP_HUGETLB generated. run --jobs and soak --jobs give
+  // it to every job but the first where the machine has free huge pages:
+  // the pool is the machine's, and one job's mappings would make another's
+  // predictions wrong (ENOMEM where its model counts the pages free).
+  bool no_hugetlb = false;
   std::string thp_sysfs = "/sys/kernel/mm/transparent_hugepage";  // test hook: --thp-sysfs DIR
   std::string proc_cmdline = "/proc/cmdline";                     // test hook: --proc-cmdline FILE
 };

@@ -62,6 +62,8 @@ constexpr const char* kHelp =
     "                   sequences from the run's K-th seed, the reference scenarios in shard 1;\n"
     "                   ./mlockcheck merge DIR... joins the shards' --results-dir\n"
     "  --results-dir DIR  also write the run's results to DIR/results.txt, for merge\n"
+    "  --no-hugetlb     generate no MAP_HUGETLB (given to every job but the first of run\n"
+    "                   --jobs and soak --jobs where the machine has free huge pages)\n"
     "  --exclusive-machine  the run has this machine to itself (root; ./mlockcheck vm's\n"
     "                   guests say so by themselves): /proc/meminfo Mlocked and Unevictable\n"
     "                   are compared, and compaction is generated; it writes\n"
@@ -96,18 +98,6 @@ struct SoakFlags {
   // run in one job only, the end-of-run check in the parent.
   bool skip_scenarios = false, skip_measured = false, skip_end_of_run_check = false;
 };
-
-// --results-dir DIR: absent, or a directory without results yet.
-std::string ResultsDirProblem(const std::string& dir) {
-  namespace fs = std::filesystem;
-  if (dir.empty() || dir[0] == '-') return "--results-dir needs a directory, got '" + dir + "'";
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return "";
-  if (!fs::is_directory(dir, ec)) return "--results-dir: " + dir + " exists and is not a directory";
-  if (fs::exists(fs::path(dir) / kResultsFile, ec)) return "--results-dir: " + dir + " already holds results";
-  if (const std::string why = CannotCreateIn(dir); !why.empty()) return "--results-dir: " + dir + ": " + why;
-  return "";
-}
 
 // "K/N" with 1 <= K <= N <= 1024.
 bool ParseShard(const char* text, uint32_t* shard, uint32_t* shards) {
@@ -148,7 +138,7 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
     uint64_t n = 0;
     // Flags a soak passes on to each seed's run as they are.
     if (flag == "--thp" || flag == "--strict" || flag == "--planted-bug" || flag == "--mlock2-enosys" ||
-        flag == "--exclusive-machine") {
+        flag == "--exclusive-machine" || flag == "--no-hugetlb") {
       soak->run_flags.push_back(flag);
     } else if ((flag == "--arena-mib" || flag == "--errata-file" || flag == "--thp-sysfs" || flag == "--proc-cmdline") &&
                value != nullptr) {
@@ -184,6 +174,8 @@ int ParseFlags(int argc, char** argv, RunOptions* options, bool* seed_given, Soa
       options->thp = true;
     } else if (flag == "--exclusive-machine") {
       options->exclusive_machine = true;
+    } else if (flag == "--no-hugetlb") {
+      options->no_hugetlb = true;
     } else if (flag == "--proc-cmdline") {
       // test hook: the kernel command line from FILE (cli_test.sh measured)
       if (value == nullptr || *value == '\0') {
@@ -403,6 +395,7 @@ int Main(int argc, char** argv) {
               << "\n" << std::flush;
     SoakLauncher launcher;
     std::vector<SelfProcess> processes;
+    so.hugetlb_in_first_job_only = so.jobs > 1 && ReadHugetlbState().free > 0;
     // Rule 72 once for the whole soak, against the machine before its first seed.
     so.end_of_run_in_soak = true;
     const MlockedSample baseline = SampleMlocked();
@@ -439,12 +432,19 @@ int Main(int argc, char** argv) {
                                               : global_state || user_params ? 1
                                                                             : AllowedCpus().size());
   if (global_state && jobs > 1) {
-    std::cerr << "mlockcheck: --jobs " << jobs << " with --exclusive-machine: the meminfo counters and the "
-              << "compaction setting are the machine's, one run at a time only\n";
+    std::cerr << "mlockcheck: --jobs " << jobs << ": this run has the machine to itself (--exclusive-machine, "
+              << "or a ./mlockcheck vm guest), whose meminfo counters and compaction setting allow one job only\n";
     return kExitHarness;
   }
   const uint64_t origin_seed = options.seed;
   const uint64_t share = RunShardSequences(options.sequences, soak.shard, soak.shards);
+  // What merge compares between the parts of a run (--no-hugetlb differs
+  // between the jobs of one).
+  std::string run_identity = " --sequences " + std::to_string(options.sequences) + " --steps " +
+                             std::to_string(options.steps);
+  for (const std::string& f : soak.run_flags) {
+    if (f != "--no-hugetlb") run_identity += " " + f;
+  }
   if (jobs > 1) {
     RunJobsPlan plan;
     plan.seed = origin_seed;
@@ -460,6 +460,8 @@ int Main(int argc, char** argv) {
     plan.quiet = options.quiet;
     plan.junit = options.junit;
     plan.results_dir = soak.results_dir;
+    plan.hugetlb_in_first_job_only = ReadHugetlbState().free > 0;
+    plan.run_identity = run_identity;
     return RunJobs(plan, std::cout);
   }
   // A shard is a run of its share from its own seed: its report's rerun
@@ -476,6 +478,7 @@ int Main(int argc, char** argv) {
   record.shard = soak.shard;
   record.shards = soak.shards;
   record.strict = options.strict;
+  record.run = run_identity;
   record.kernel = KernelRelease();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   // The results file, when asked for; a run that cannot write it fails.

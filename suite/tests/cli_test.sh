@@ -457,14 +457,20 @@ REGISTRY
       head -n 1 "$tmp/err" | grep -qE -- "$pattern" || fail "$* not refused with /$pattern/: $(cat "$tmp/err")"
     }
     refused '^mlockcheck: --jobs needs a number from 1 to 256' "$bin" --jobs 0
-    refused '^mlockcheck: --jobs 2 with --exclusive-machine' "$bin" --jobs 2 --exclusive-machine
+    refused '^mlockcheck: --jobs 2: this run has the machine to itself' "$bin" --jobs 2 --exclusive-machine
     refused "^mlockcheck: --results-dir: $tmp/shard1 already holds results$" "$bin" --results-dir "$tmp/shard1"
     refused '^mlockcheck: merge: shard 2/2 is missing$' "$tools" merge "$tmp/shard1"
     refused "^mlockcheck: merge: $tmp/reports: no results.txt" "$tools" merge "$tmp/shard1" "$tmp/reports"
     refused '^mlockcheck: merge needs the shards' "$tools" merge
     refused "^mlockcheck: merge: unknown flag '--frobnicate'" "$tools" merge --frobnicate "$tmp/shard1"
-    run "$bin" --jobs 1 --seed 12 --sequences 5 --shard 2/2 --results-dir "$tmp/other" --quiet
+    run "$bin" --jobs 1 --seed 12 --sequences 60 --shard 2/2 --results-dir "$tmp/other" --quiet
     refused '^mlockcheck: merge: shard 2/2 is of another run' "$tools" merge "$tmp/shard1" "$tmp/other"
+    run "$bin" --jobs 1 --seed 11 --sequences 60 --steps 7 --shard 2/2 --results-dir "$tmp/other-steps" --quiet
+    refused '^mlockcheck: merge: shard 2/2 ran with other flags \(--sequences 60 --steps 7\) than shard 1/2' \
+      "$tools" merge "$tmp/shard1" "$tmp/other-steps"
+    : >"$tmp/a-file"
+    refused "^mlockcheck: --results-dir: $tmp/a-file/results: $tmp/a-file is not a directory\$" \
+      "$bin" --results-dir "$tmp/a-file/results"
     mkdir -p "$tmp/cut"
     printf 'mlockcheck-results 1\nkernel x\n' >"$tmp/cut/results.txt"
     refused 'no result line \(the run did not finish\)$' "$tools" merge "$tmp/cut"

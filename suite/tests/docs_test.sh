@@ -13,7 +13,7 @@ root=$1
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 rules="$root/oracles/README.md"
-pages=(README.md oracles/README.md runners/vm/README.md suite/README.md)
+pages=(README.md oracles/README.md runners/vm/README.md suite/README.md suite/measurements.md)
 max_guide_lines=400
 
 for page in "${pages[@]}"; do

@@ -16,7 +16,7 @@ namespace mlc {
 namespace {
 
 // A coverage of `mlocks` successful mlock calls of `pages` pages each.
-std::string MlockCoverage(int mlocks, uint64_t pages) {
+std::string MlockCoverage(int mlocks, uint32_t pages) {
   Coverage c;
   Op op;
   op.kind = OpKind::kMlock;
@@ -67,6 +67,54 @@ TEST(RunResultsTest, TheFileReadsBackAsWritten) {
   EXPECT_EQ(back.shard, 2u);
   EXPECT_EQ(back.shards, 3u);
   EXPECT_EQ(back.seed, 18446744073709551615ull);
+}
+
+TEST(RunResultsTest, ARunThatStoppedReadsBackWhateverItsSeconds) {
+  for (const double seconds : {0.00004, 12.5, 123456.0}) {
+    RunResults r = Part(1, 1);
+    r.tests.clear();
+    r.stopped = "--thp: THP is 'never' on this host";
+    r.exit_code = 4;
+    r.seconds = seconds;
+    RunResults back;
+    std::string why;
+    EXPECT_TRUE(ParseRunResults(FormatRunResults(r), &back, &why)) << why << "\n" << FormatRunResults(r);
+    EXPECT_EQ(back.stopped, r.stopped);
+  }
+}
+
+TEST(RunResultsTest, PartsRunWithOtherFlagsDoNotMerge) {
+  RunResults a = Part(1, 2), b = Part(2, 2);
+  a.run = " --sequences 60 --steps 40";
+  b.run = " --sequences 60 --steps 40 --thp";
+  RunResults m;
+  std::string why;
+  EXPECT_FALSE(MergeRunResults({a, b}, &m, &why));
+  EXPECT_EQ(why, "shard 2/2 ran with other flags (--sequences 60 --steps 40 --thp) than shard 1/2 "
+                 "(--sequences 60 --steps 40)");
+  b.run = a.run;
+  EXPECT_TRUE(MergeRunResults({a, b}, &m, &why)) << why;
+  EXPECT_EQ(m.run, a.run);
+}
+
+TEST(RunResultsTest, APartThatDidNotRunIsATestOfItsOwn) {
+  std::vector<RunResults> parts = {Part(1, 2), Part(2, 2)};
+  parts[1].tests.clear();
+  parts[1].exit_code = 2;
+  parts[1].harness_errors = 1;
+  parts[1].stopped = "job 2 ended without its results (exit code 139)";
+  RunResults m;
+  std::string why;
+  ASSERT_TRUE(MergeRunResults(parts, &m, &why, "job")) << why;
+  EXPECT_EQ(m.exit_code, 2);
+  ASSERT_FALSE(m.tests.empty());
+  EXPECT_EQ(m.tests.back().name, "Harness.PartRan/job-2-of-2");
+  EXPECT_EQ(m.tests.back().status, TestResult::kFail);
+  EXPECT_EQ(m.tests.back().failure, "job 2 ended without its results (exit code 139)\n");
+  parts[1].exit_code = 4;
+  parts[1].harness_errors = 0;
+  ASSERT_TRUE(MergeRunResults(parts, &m, &why, "job")) << why;
+  EXPECT_EQ(m.tests.back().status, TestResult::kSkip);
 }
 
 TEST(RunResultsTest, AFileThatIsNotResultsIsRefusedWithTheLine) {
