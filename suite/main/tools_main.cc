@@ -6,6 +6,7 @@
 //   ./mlockcheck mutants       how well the suite finds and shrinks injected bugs
 //   ./mlockcheck merge DIR...  one verdict from the shards of a run (run --shard K/N --results-dir DIR)
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -297,6 +298,16 @@ int MergeMain(int argc, char** argv) {
   if (!MergeRunResults(parts, &merged, &why)) {
     std::cerr << "mlockcheck: merge: " << why << "\n";
     return kExitHarness;
+  }
+  // The arena line says what the whole run was, not shard 1's part of it.
+  unsigned long long sequences = 0, steps = 0;
+  if (parts.size() > 1 && std::sscanf(merged.run.c_str(), " --sequences %llu --steps %llu", &sequences, &steps) == 2) {
+    for (std::string& line : merged.header) {
+      if (line.rfind("arena ", 0) != 0) continue;
+      line = line.substr(0, line.find("; ")) + "; " + std::to_string(sequences) + " sequences of up to " +
+             std::to_string(steps) + " steps; seed " + std::to_string(merged.seed) + "; " +
+             std::to_string(parts.size()) + " shards";
+    }
   }
   if (parts.size() > 1) {
     merged.header.insert(merged.header.begin(), "merged " + std::to_string(parts.size()) + " shards of the run of seed " +

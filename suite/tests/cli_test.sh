@@ -427,6 +427,7 @@ REGISTRY
     run "$tools" merge --ktap "$tmp/shard2" "$tmp/shard1"
     expect_rc 0
     expect_out '^# merged 2 shards of the run of seed 11$'
+    expect_out '^# arena 0x[0-9a-f]+ \+ 16 MiB; 60 sequences of up to 40 steps; seed 11; 2 shards$'
     [ "$(sed -nE '2s/^1\.\.([0-9]+)$/\1/p' "$tmp/out")" -eq "$plan" ] || fail "the merged shards have not the run's $plan tests"
     tail -n 1 "$tmp/out" | grep -q " steps=$steps " || fail "the merged shards did not verify the run's $steps steps"
     # A machine's shard may run jobs of its own (from seeds of its own).
