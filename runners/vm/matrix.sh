@@ -93,7 +93,16 @@ if [ $debian -eq 1 ]; then
     fi
   done
 fi
-for k in "${extra_kernels[@]}"; do labels+=("$(basename "$k")") images+=("$k"); done
+# Labels name the report directories: two images of one file name (a clean
+# and a patched bzImage) get -2, -3, ...
+for k in "${extra_kernels[@]}"; do
+  label=$(basename "$k") n=1
+  while printf '%s\n' "${labels[@]}" | grep -qxF -- "$label"; do
+    n=$((n + 1))
+    label="$(basename "$k")-$n"
+  done
+  labels+=("$label") images+=("$k")
+done
 
 # Side by side, the host's CPUs are shared out among the kernels that run at
 # once: each guest gets its part as vCPUs, the host run as jobs. (Two 2-vCPU
@@ -168,7 +177,7 @@ done
 wait
 
 # The table, in the kernels' order.
-rows=() worst=-1 any_ran=0
+rows=() worst=-1 any_ran=0 written=()
 for i in "${!labels[@]}"; do
   label=${labels[$i]} image=${images[$i]}
   out="$tmp/$i.ktap" err="$tmp/$i.err" junit="$tmp/$i.junit.xml"
@@ -203,6 +212,9 @@ for i in "${!labels[@]}"; do
   fi
   if [ -n "$report_dir" ]; then
     name=${release:-$(basename "${image:-running}")}
+    # Two kernels of one release (a clean and a patched build) keep both files.
+    [ -e "$report_dir/$name.ktap" ] && [[ " ${written[*]} " == *" $name "* ]] && name="$name-$((i + 1))"
+    written+=("$name")
     cp "$out" "$report_dir/$name.ktap"
     [ -s "$junit" ] && cp "$junit" "$report_dir/$name.junit.xml"
   fi
