@@ -449,6 +449,12 @@ REGISTRY
     # shellcheck disable=SC2086
     run "$bin" $rerun --planted-bug --quiet --report-dir "$tmp/rerun"
     expect_rc 1
+    # Where the machine has free huge pages, jobs 2..N get --no-hugetlb: the
+    # pool is the machine's (this host may have none, so the flag itself).
+    run "$bin" --jobs 1 --no-hugetlb --sequences 5 --seed 3
+    expect_rc 0
+    expect_out '^SKIP hugetlb mappings: --no-hugetlb '
+    expect_out '^ok +Conformance\.KernelMatchesModelAfterEveryStep '
     # Bad input: one line, exit 2.
     refused() {  # PATTERN COMMAND...
       local pattern=$1
