@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 
 #include "runners/host.h"
@@ -67,6 +68,12 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
     args.insert(args.end(), plan.run_flags.begin(), plan.run_flags.end());
     const int cpu = plan.cpus.empty() ? -1 : plan.cpus[(j - 1) % plan.cpus.size()];
     started[j - 1] = StartSelf(args, cpu, &processes[j - 1], &errors[j - 1]);
+  }
+  // On a terminal, a word while the jobs run: their output comes at the end.
+  if (StderrIsTerminal()) {
+    std::cerr << "mlockcheck: " << plan.jobs << " jobs running (seeds";
+    for (uint32_t j = 1; j <= plan.jobs; ++j) std::cerr << (j > 1 ? ", " : " ") << RunShardSeed(part_seed, j, plan.jobs);
+    std::cerr << "); the merged results follow when they end\n";
   }
   std::vector<RunResults> parts;
   std::string kernel = KernelRelease();
