@@ -1,5 +1,6 @@
 #include "suite/lib/run_jobs.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -16,10 +17,8 @@ namespace {
 
 std::string LastLines(const std::string& output, size_t n) {
   std::vector<std::string> lines;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Using configuration:", 0) != 0) lines.push_back(line);
-  }
+  std::istringstream in(WithoutRapidCheckBanner(output));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
   std::string text;
   for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) text += lines[i] + "\n";
   return text;
@@ -76,6 +75,7 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
     std::cerr << "); the merged results follow when they end\n";
   }
   std::vector<RunResults> parts;
+  std::vector<size_t> stubs;  // parts of jobs that left no results
   std::string kernel = KernelRelease();
   for (uint32_t j = 1; j <= plan.jobs; ++j) {
     std::string output = errors[j - 1];
@@ -100,21 +100,18 @@ int RunJobs(const RunJobsPlan& plan, std::ostream& out) {
     Coverage none;
     part.coverage = none.Save();
     PrintPrefixed(out, LastLines(output, 20), plan.ktap ? "# " : "");
+    stubs.push_back(parts.size());
     parts.push_back(std::move(part));
   }
-  // A job that left no results knows no flags; the others' are the run's.
-  const RunResults* real = &parts.front();
-  for (const RunResults& p : parts) {
-    if (p.harness_errors == 0 || p.stopped.rfind("job ", 0) != 0) {
-      real = &p;
-      break;
+  // A job that left no results knows no flags: it takes another job's.
+  for (size_t i = 0; i < parts.size() && stubs.size() < parts.size(); ++i) {
+    if (std::find(stubs.begin(), stubs.end(), i) != stubs.end()) continue;
+    for (const size_t stub : stubs) {
+      parts[stub].strict = parts[i].strict;
+      parts[stub].kernel = parts[i].kernel;
+      parts[stub].run = parts[i].run;
     }
-  }
-  const RunResults like = *real;
-  for (RunResults& p : parts) {
-    p.strict = like.strict;
-    p.kernel = like.kernel;
-    p.run = like.run;
+    break;
   }
   RunResults merged;
   std::error_code ec;

@@ -30,17 +30,6 @@ bool FieldNumber(const std::string& line, const std::string& key, uint64_t* n) {
   return *end == '\0';
 }
 
-// RapidCheck's "Using configuration: ..." line, which every run prints on
-// its standard error, is noise in a soak's output.
-std::string WithoutRapidCheckBanner(const std::string& output) {
-  std::istringstream in(output);
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    if (line.rfind("Using configuration:", 0) != 0) kept += line + "\n";
-  }
-  return kept;
-}
-
 }  // namespace
 
 SoakRun ParseRunOutput(const std::string& output) {
@@ -58,6 +47,15 @@ SoakRun ParseRunOutput(const std::string& output) {
     }
   }
   return run;
+}
+
+std::string WithoutRapidCheckBanner(const std::string& output) {
+  std::istringstream in(output);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.rfind("Using configuration:", 0) != 0) kept += line + "\n";
+  }
+  return kept;
 }
 
 uint64_t SoakSeed(uint64_t origin, uint64_t i) {

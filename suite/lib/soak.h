@@ -48,6 +48,11 @@ struct SoakRun {
 };
 SoakRun ParseRunOutput(const std::string& output);
 
+// `output` without RapidCheck's "Using configuration: ..." line, which
+// every run prints on its standard error: noise in a soak's or a run
+// --jobs's output.
+std::string WithoutRapidCheckBanner(const std::string& output);
+
 // The i-th seed of a soak from `origin` (splitmix64: distinct, spread out).
 uint64_t SoakSeed(uint64_t origin, uint64_t i);
 
