@@ -131,6 +131,15 @@ void Model::FaultAround(size_t index, bool maybe) {
   if (pages_[owner].anon_vma == 0) owner = index;
   auto foreign = [&](size_t k) { return DistinctAnonVmas(pages_[owner], pages_[k]); };
   auto undecided = [&](size_t k) { return AnonVmasUndecided(pages_[owner], pages_[k]); };
+  // A VMA without a known anon_vma that reaches, across a seam, a page
+  // with one has that one (the merge shared it), so pages beyond with
+  // another are not in it (found on 6.18 by a --thp soak: a file mapping
+  // merged into a COWed neighbour's VMA, and fault-around from it stopped
+  // at the VMA before, whose COWed page had another anon_vma; corpus
+  // FaultAroundStopsAtAnAnonVmaReachedAcrossASeam).
+  auto adopt = [&](size_t k) {
+    if (pages_[owner].anon_vma == 0 && pages_[k].anon_vma != 0) owner = k;
+  };
   // [from, to]: pages fault-around may map; [sure_from, sure_to]: those it
   // certainly maps. The window starts at the VMA's start if that is later
   // than the fault's block, so an undecided start moves its end too.
@@ -138,6 +147,7 @@ void Model::FaultAround(size_t index, bool maybe) {
   bool sure = true;
   while (from > index - index % block && SameFileVma(from - 1, from) && !foreign(from - 1)) {
     --from;
+    adopt(from);
     sure = sure && !undecided(from);
     if (sure) sure_from = from;
   }
@@ -147,6 +157,7 @@ void Model::FaultAround(size_t index, bool maybe) {
   sure = true;
   while (to + 1 < far_end && SameFileVma(to, to + 1) && !foreign(to + 1)) {
     ++to;
+    adopt(to);
     sure = sure && !undecided(to);
     if (sure && to < end) sure_to = to;
   }

@@ -251,4 +251,12 @@ std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(c
   return RenumberRegions(std::move(ops));
 }
 
+ShrunkFailure ShrinkFailure(const std::vector<Op>& ops, const std::function<bool(const std::vector<Op>&)>& still_fails,
+                            int attempts, int budget) {
+  ShrunkFailure out{ops, false};
+  for (int attempt = 0; attempt < attempts && !out.repeated; ++attempt) out.repeated = still_fails(ops);
+  if (out.repeated) out.ops = MinimizeSequence(ops, still_fails, budget);
+  return out;
+}
+
 }  // namespace mlc

@@ -24,4 +24,15 @@ std::vector<Op> RenumberRegions(std::vector<Op> ops);
 std::vector<Op> MinimizeSequence(std::vector<Op> ops, const std::function<bool(const std::vector<Op>&)>& still_fails,
                                  int budget = 400);
 
+// A failure as the property first saw it, shrunk if it fails again: the
+// counterexample runs up to `attempts` times; if it fails in none, it is
+// returned as it is with repeated == false (a failure that hangs on what the
+// sequence does not fix: shrinking it would only chase other failures).
+struct ShrunkFailure {
+  std::vector<Op> ops;
+  bool repeated = false;
+};
+ShrunkFailure ShrinkFailure(const std::vector<Op>& ops, const std::function<bool(const std::vector<Op>&)>& still_fails,
+                            int attempts, int budget = 400);
+
 }  // namespace mlc

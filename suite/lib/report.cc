@@ -70,6 +70,11 @@ std::string RenderReport(const ReportInputs& in) {
   } else {
     os << "HARNESS ERROR (" << RunStatusName(r.run.status) << "): " << r.run.detail << "\n";
   }
+  if (in.not_repeated > 0) {
+    os << "NOT REPEATED: the sequence ran " << in.not_repeated << " more times without this divergence (a known "
+       << "kernel bug or none at all), so it is reported unshrunk as it first happened; what it hangs on (timing, "
+       << "THP allocation, other processes) the sequence does not fix\n";
+  }
   os << "kernel:  " << in.release << "\n"
      << in.config.profile.Describe() << "\n";
   if (in.mutant != nullptr) {

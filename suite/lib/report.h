@@ -30,6 +30,10 @@ struct ReportInputs {
   // report.txt: the kernel's config hints (read from /boot or
   // /proc/config.gz) and the pointer to repro.c beside it.
   bool in_report_dir = false;
+  // Nonzero: the sequence ran this many times more without the divergence
+  // (the kernel's behaviour here hangs on something the sequence does not
+  // fix); the report is of the run that diverged, unshrunk.
+  int not_repeated = 0;
 };
 
 std::string RenderReport(const ReportInputs& in);

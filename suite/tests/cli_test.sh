@@ -278,6 +278,25 @@ REGISTRY
     expect_rc 1
     expect_out '^DIVERGENCE: kernel '
     ! grep -q '^KNOWN KERNEL BUG planted-' "$tmp/out" || fail "an erratum outside its kernel range matched"
+    # Registered with vma-flags alone, the planted bug's divergences that
+    # also differ in the result are new ones: shrinking keeps them new
+    # (every report names a channel besides vma-flags), never sliding into
+    # the known bug; the rerun line repeats the run's flags (--strict too).
+    write_registry "4.17 -" "vma-flags"
+    run "$bin" "${planted[@]}" --report-dir "$tmp/slide"
+    expect_rc 1
+    for report in "$tmp"/slide*/report.txt; do
+      [ -s "$report" ] || fail "no report in $tmp/slide*"
+      sed -n '/^channels that differ/,/^page map/p' "$report" | grep -qE '^  [a-z-]+:( |$)' ||
+        fail "$report lists no channel"
+      ! sed -n '/^channels that differ/,/^page map/p' "$report" | grep -E '^  [a-z-]+:' | grep -qv '^  vma-flags:' &&
+        fail "$report was shrunk into the registered known bug (vma-flags alone): $(cat "$report")"
+      grep -qE '^rerun: \./mlockcheck (run --seed 7 --sequences 300 --steps 40 --jobs 1 \(|replay suite/regressions/)' \
+        "$report" || fail "$report: the rerun line is neither the run's own nor a corpus scenario's"
+    done
+    run "$bin" "${planted[@]}" --strict --report-dir "$tmp/strict-rerun"
+    expect_rc 1
+    grep -q '^rerun: .* --jobs 1 --strict (' "$tmp/strict-rerun/report.txt" || fail "the rerun line drops --strict"
     write_registry "4.17 -" "vmlck"
     run "$bin" "${planted[@]}"
     expect_rc 1

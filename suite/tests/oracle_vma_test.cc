@@ -233,6 +233,25 @@ TEST_F(ReferenceScenarioOracleTest, DistinctAnonVmasKeepAlikeVmasApart) {
   EXPECT_EQ(model_.pages()[15].residency, Residency::kNone);  // cached, but another VMA
 }
 
+// Pages 17 and 19 are COWed in VMAs of their own (the lf page 18 between
+// keeps find_mergeable_anon_vma() from sharing), so they get two anon_vmas;
+// the new mapping at 20-23 merges into page 19's VMA, and the read's
+// fault-around there (window 16-31) stops at that VMA's start: page 17's
+// page-cache page stays without a pte.
+TEST_F(ReferenceScenarioOracleTest, FaultAroundStopsAtAnAnonVmaReachedAcrossASeam) {
+  EXPECT_EQ(Step(), AtPage(17));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Step(), Ok()) << i;
+  EXPECT_NE(model_.pages()[17].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[19].anon_vma, 0u);
+  EXPECT_NE(model_.pages()[17].anon_vma, model_.pages()[19].anon_vma);
+  EXPECT_EQ(model_.pages()[17].residency, Residency::kNone);  // zapped; its file page stays cached
+  EXPECT_EQ(Step(), AtPage(20));
+  EXPECT_EQ(Step(), Ok());
+  EXPECT_EQ(model_.pages()[23].residency, Residency::kPage);
+  EXPECT_EQ(model_.pages()[17].residency, Residency::kNone);
+  EXPECT_FALSE(model_.pages()[17].open);
+}
+
 // munlockall() merges pages 0-12 into the VMA of the populated pages 2-11,
 // and mlock splits page 12 off with a copy of that anon_vma; the model
 // cannot tell the merge happened, so page 12's fault may have found it

@@ -42,6 +42,23 @@ TEST(ReportTest, DivergenceReportShowsSequenceStepChannelsKernelAndReplay) {
   EXPECT_THAT(report, ::testing::Not(HasSubstr("config hints")));  // report.txt's alone
 }
 
+// A divergence that did not happen again says so before anything else.
+TEST(ReportTest, ADivergenceThatDidNotRepeatIsMarked) {
+  ReportInputs in;
+  in.ops = {MmapPages(0, 0, 2, kRw, kAnonPrivate), Mlock2Pages(0, 2, uapi::kMlockOnfault)};
+  in.result.verdict = Verdict::kDivergence;
+  in.result.diverging_step = 1;
+  in.result.outcomes = {{0x100000000000, 0, 0}, {0, 0, 0}};
+  in.result.diffs.push_back({Channel::kVmLck, "8 kB", "0 kB", ""});
+  in.config = TestConfig();
+  in.release = "6.18.0";
+  EXPECT_THAT(RenderReport(in), ::testing::Not(HasSubstr("NOT REPEATED")));
+  in.not_repeated = 3;
+  EXPECT_THAT(RenderReport(in), ::testing::StartsWith("DIVERGENCE: kernel 6.18.0 differs from the model at step 1 of 2\n"
+                                                      "NOT REPEATED: the sequence ran 3 more times without this "
+                                                      "divergence"));
+}
+
 // The sequence listing of a report is sequence-file text: its lines, step
 // numbers, ">>" and results included, parse back into the same calls.
 TEST(ReportTest, TheSequenceListingPastesIntoASequenceFile) {
