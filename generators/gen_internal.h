@@ -163,6 +163,7 @@ Op GenBrk(const Targets& t);
 Op GenFork(const Targets& t);
 Op GenReclaim(const Targets& t);
 Op GenMovePages(const Targets& t);
+Op GenMigrateProcess(const Targets& t);
 
 }  // namespace gen_internal
 }  // namespace mlc

@@ -323,6 +323,9 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
         // Compaction matters once pages are locked; each costs a whole
         // compaction of the machine, so it stays rare.
         {t.options.compaction && !t.locked_pages.empty() ? 4u : 0u, OpKind::kCompact},
+        // migrate_pages() moves the whole child: rarer than move_pages().
+        {t.options.migrate_process && !t.hugetlb_mapped ? 1u + (t.locked_pages.empty() ? 0u : 4u) : 0u,
+         OpKind::kMigratePages},
     });
     switch (kind) {
       case OpKind::kMmap: return GenMmap(t);
@@ -376,6 +379,7 @@ rc::Gen<Op> GenOp(const Model& model, const GenOptions& options) {
       case OpKind::kFork: return GenFork(t);
       case OpKind::kReclaim: return GenReclaim(t);
       case OpKind::kMovePages: return GenMovePages(t);
+      case OpKind::kMigratePages: return GenMigrateProcess(t);
       case OpKind::kCompact: {
         // ref 73: 0 keeps locked pages' frames, 1 lets them move.
         Op op;

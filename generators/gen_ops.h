@@ -33,6 +33,7 @@ struct GenOptions {
   bool reclaim = false;  // reclaim() of the child's own memory cgroup (ModelConfig::memcg_reclaim)
   bool migration = false;  // move_pages() between NUMA nodes (ModelConfig::migration)
   bool compaction = false;  // compact() of all memory (ModelConfig::compaction)
+  bool migrate_process = false;  // migrate_pages() of the whole child (ModelConfig::migrate_process)
   // --thp: half of the anonymous mmaps are private, PMD-aligned and a
   // multiple of thp_pages long, so that faults can get THPs; lock calls
   // aimed at them put boundaries inside them.

@@ -37,7 +37,8 @@ enum Gate : uint32_t {
   kGateSwap = 1u << 14,              // an active swap area
   kGateMigration = 1u << 15,         // move_pages() generated (two NUMA nodes with memory)
   kGateCompaction = 1u << 16,        // compact() generated (a machine the run has to itself)
-  kGateCount = 17,
+  kGateMigrateProcess = 1u << 17,    // migrate_pages() generated (two nodes, a machine the run has to itself)
+  kGateCount = 18,
 };
 
 // X(enumerator, family, gates, name, citation)
@@ -209,6 +210,13 @@ enum Gate : uint32_t {
     "mm/migrate.c add_page_for_migration(): vma_lookup() fails: -EFAULT (ref 69)")                                 \
   X(kMigrateNoNode, kMigrate, kGateMigration, "move_pages to a node without memory (ENODEV)",                         \
     "mm/migrate.c do_pages_move(): !node_state(node, N_MEMORY) is -ENODEV (ref 69)")                              \
+  X(kMigrateProcessLockedPage, kMigrate, kGateMigrateProcess,                                                       \
+    "migrate_pages over a page a VM_LOCKED VMA maps (moves, stays mlocked)",                                          \
+    "mm/mempolicy.c migrate_to_node(): the whole address space, no VM_LOCKED test (ref 75, 71)")                    \
+  X(kMigrateProcessUnlockedPage, kMigrate, kGateMigrateProcess, "migrate_pages over a present page no VM_LOCKED VMA maps", \
+    "mm/mempolicy.c queue_folios_pte_range(): every present normal folio on a source node (ref 75)")               \
+  X(kMigrateProcessNoNode, kMigrate, kGateMigrateProcess, "migrate_pages to a node without memory (EPERM/EINVAL)",   \
+    "mm/mempolicy.c kernel_migrate_pages(): outside cpuset_mems_allowed() (ref 75)")                                \
   X(kCompactKeptUnevictable, kCompaction, kGateCompaction | kGatePageFlags,                                          \
     "compaction with compact_unevictable_allowed 0 kept a PG_mlocked page where it was",                              \
     "mm/compaction.c isolate_migratepages_block(): PageUnevictable without ISOLATE_UNEVICTABLE (ref 73)")          \

@@ -235,7 +235,10 @@ class Model {
   const std::vector<uint8_t>& compact_moved() const { return compact_moved_; }
   // Takes the kernel's answer to the move_pages() step just applied: a page
   // is on the node its status names; a positive return (the batch aborted)
-  // leaves status[] undetermined. Call after Apply(), before Predict().
+  // leaves status[] undetermined. After a migrate_pages() step (status
+  // empty): a return of 0 puts every page that had to move on the target,
+  // a positive one leaves their nodes undetermined. Call after Apply(),
+  // before Predict().
   void AdoptMigration(const Outcome& observed, const std::vector<int32_t>& status);
 
   // /proc/meminfo Mlocked and Unevictable as the arena and heap move them,
@@ -364,6 +367,8 @@ class Model {
   Outcome Reclaim(const Op& op, StepEffects& fx);
   void ReclaimPage(PageState& page, StepEffects& fx);
   Outcome MigratePages(const Op& op, StepEffects& fx);
+  Outcome MigrateProcess(const Op& op, StepEffects& fx);
+  void AdoptProcessMigration(const Outcome& observed);
   Outcome Compact(const Op& op, StepEffects& fx);
   uint8_t MoveStatusAllowed(const PageState& page) const;
   // Node knowledge across a step (migrate.cc): what the known pages were
@@ -437,6 +442,12 @@ class Model {
   std::vector<uint8_t> move_allowed_;
   std::vector<std::pair<size_t, PageState>> known_before_;
   size_t move_first_page_ = 0;  // the arena page of the move_pages() range's first address
+  // After a kMigratePages step that returned 0 or more: its target, the
+  // arena pages certainly migrated to it when nothing failed, and those
+  // that may have stayed (mapped twice under MPOL_MF_MOVE).
+  int migrate_target_ = -1;
+  std::vector<size_t> migrate_movers_;
+  std::vector<size_t> migrate_maybe_;
   // A fork shared the parent's anonymous pages with its child: a later
   // write fault may copy one (mm/memory.c do_wp_page() copies while another
   // reference is held), onto any node, with no trace in PageState.

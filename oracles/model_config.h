@@ -60,6 +60,12 @@ struct ModelConfig {
   // automatic NUMA balancing may move pages by itself.
   uint64_t numa_memory_nodes = 1;
   bool migration = false;
+  // migrate_pages(2) of the whole child is generated (ModelConfig::migration
+  // on a machine the run has to itself: it moves the child's own pages
+  // outside the arena too), and whether the child has CAP_SYS_NICE
+  // (MPOL_MF_MOVE_ALL: pages mapped more than once move too).
+  bool migrate_process = false;
+  bool cap_sys_nice = false;
   bool observe_nodes = false;
   // /proc/meminfo Mlocked and Unevictable are compared (the runner is the
   // machine's only user of locked memory: a guest, --exclusive-machine).

@@ -292,6 +292,15 @@ const std::vector<MutantInfo>& Mutants() {
        "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
        "-1, 0)\n"
        "move_pages(r0, 0x1000, 1)\n"},
+      {PlantedBug::kMigrateProcessSkipsLocked, "migrate-pages-skips-locked", "migrate_pages",
+       "migrate_pages(2) returns 0 but leaves the pages of VM_LOCKED VMAs on their old node",
+       "migrate_to_node() queues every folio of the whole address space on a source node, with no VM_LOCKED or "
+       "PG_mlocked test (mm/mempolicy.c queue_folios_pte_range(), 6.1 queue_pages_pte_range()); "
+       "Documentation/mm/unevictable-lru.rst \"Migrating MLOCKED Pages\"; the class of mlocked pages a "
+       "migration walk strands; ref 75",
+       "r0 = mmap(arena+0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED|MAP_FIXED_NOREPLACE, "
+       "-1, 0)\n"
+       "migrate_pages(1)\n"},
       {PlantedBug::kMunmapKeepsNrMlock, "munmap-keeps-nr-mlock", "munmap",
        "munmap of mlocked pages leaves them in NR_MLOCK: /proc/meminfo Mlocked does not come back down",
        "the munlock of an unmapped page takes it off NR_MLOCK (mm/mlock.c munlock_folio() -> __munlock_folio(), "

@@ -60,6 +60,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kReclaim: return "reclaim";
     case OpKind::kMovePages: return "move_pages";
     case OpKind::kCompact: return "compact";
+    case OpKind::kMigratePages: return "migrate_pages";
   }
   return "?";
 }

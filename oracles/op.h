@@ -53,6 +53,7 @@ constexpr int kRlimitMemlock = 8;
 constexpr uint64_t kRlimInfinity = ~uint64_t{0};
 constexpr int kCapIpcLock = 14;       // include/uapi/linux/capability.h
 constexpr int kCapSysResource = 24;
+constexpr int kCapSysNice = 23;
 // madvise(2) advice, include/uapi/asm-generic/mman-common.h.
 constexpr int kMadvWillneed = 3;
 constexpr int kMadvDontneed = 4;
@@ -113,8 +114,15 @@ enum class OpKind : uint8_t {
   // /proc/sys/vm/compact_memory (a machine the run has to itself only).
   // Returns 0; which arena pages changed their PFN is observed with it.
   kCompact,
+  // migrate_pages(0, 65, old, new) with new = {node} and old = every other
+  // node with memory: the calling process's whole address space
+  // (mm/mempolicy.c kernel_migrate_pages()), MPOL_MF_MOVE_ALL with
+  // CAP_SYS_NICE, else MPOL_MF_MOVE. Returns the number of folios not
+  // migrated. Generated only on a machine the run has to itself: it moves
+  // the child's pages outside the arena too.
+  kMigratePages,
 };
-constexpr int kOpKindCount = 21;
+constexpr int kOpKindCount = 22;
 // The heap the executor owns: brk targets stay within this many pages above
 // the initial break (the model's second region, Model::heap()).
 constexpr uint64_t kHeapPages = 64;
@@ -149,7 +157,7 @@ struct Op {
   uint64_t limit_cur = 0;    // kSetMemlockLimit: RLIMIT_MEMLOCK's soft limit, bytes
   uint64_t limit_max = 0;    // ... and its hard one (uapi::kRlimInfinity: unlimited)
   uint64_t reclaim_bytes = 0;  // kReclaim: what memory.reclaim is asked to reclaim
-  uint64_t node = 0;           // kMovePages: the target NUMA node
+  uint64_t node = 0;           // kMovePages, kMigratePages: the target NUMA node
   uint64_t unevictable_allowed = 0;  // kCompact: vm.compact_unevictable_allowed for it
 };
 Op SetMemlockLimitOp(uint64_t cur, uint64_t max);

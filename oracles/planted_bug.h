@@ -56,8 +56,9 @@ enum class PlantedBug : uint8_t {
   kMunmapKeepsNrMlock,             // munmap of mlocked pages does not take them off NR_MLOCK (meminfo Mlocked)
   kCompactionMovesUnevictable,     // compaction moves PG_mlocked pages with compact_unevictable_allowed 0
   kMunlockCountsNoEvent,           // the munlock batch takes pages off NR_MLOCK without unevictable_pgs_munlocked
+  kMigrateProcessSkipsLocked,      // migrate_pages(2) leaves the pages of VM_LOCKED VMAs on their node
 };
-constexpr int kPlantedBugCount = 43;
+constexpr int kPlantedBugCount = 44;
 // Mutants that need the THP profile (ModelConfig::thp) to show.
 inline bool IsThpMutant(PlantedBug bug) { return bug == PlantedBug::kThpSplitKeepsMlocked; }
 // Mutants that need free huge pages (ModelConfig::hugetlb_available).
@@ -71,7 +72,7 @@ inline bool IsReclaimMutant(PlantedBug bug) {
 // and the node channel.
 inline bool IsMigrationMutant(PlantedBug bug) {
   return bug == PlantedBug::kMigrationClearsMlocked || bug == PlantedBug::kMigrationDropsLockedPte ||
-         bug == PlantedBug::kMigrationStaysOnNode;
+         bug == PlantedBug::kMigrationStaysOnNode || bug == PlantedBug::kMigrateProcessSkipsLocked;
 }
 
 // Mutants of the system-wide counters: they need the meminfo channel.

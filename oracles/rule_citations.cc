@@ -98,6 +98,9 @@ std::string ResultRule(const Op& op, const Outcome& expected, const StepEffects&
     case OpKind::kMovePages:
       return "mm/migrate.c do_pages_move(): -ENODEV for a node without memory before any page; else 0, or the "
              "number of pages not migrated (move_pages(2); per-page errors go to status[] only, ref 69)";
+    case OpKind::kMigratePages:
+      return "mm/mempolicy.c kernel_migrate_pages(): a target without memory is EPERM without CAP_SYS_NICE, "
+             "EINVAL with it; else the number of folios of the whole process not migrated (ref 75)";
     case OpKind::kReclaim:
       return "mm/memcontrol.c memory_reclaim(): the bytes written once that much was reclaimed, -EAGAIN when "
              "retries found nothing more; less than a page asks for nothing (ref 68)";
@@ -168,7 +171,7 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
         return "kernel/fork.c dup_mmap() -> copy_page_range(): ptes are copied only for VMAs with an anon_vma "
                "(vma_needs_copy()); mincore falls back to the page cache (ref 44, 47)";
       }
-      if (op.kind == OpKind::kMovePages) {
+      if (op.kind == OpKind::kMovePages || op.kind == OpKind::kMigratePages) {
         return "mm/migrate.c remove_migration_ptes(): every migration entry becomes a pte of the new folio; "
                "migration changes no page's residency (ref 70)";
       }
@@ -200,7 +203,7 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
       return "mm/msync.c msync(): MS_INVALIDATE over a VM_LOCKED VMA is EBUSY (the lock flags, witnessed "
              "without smaps)";
     case Channel::kPageFlags:
-      if (op.kind == OpKind::kMovePages) {
+      if (op.kind == OpKind::kMovePages || op.kind == OpKind::kMigratePages) {
         return "mm/migrate.c remove_migration_pte(): a VM_LOCKED VMA mlocks the new folio (mlock_vma_folio()), "
                "so a migrated locked page is PG_mlocked on its new node (ref 71)";
       }
@@ -225,6 +228,11 @@ std::string CiteRule(const Op& op, Channel channel, const Outcome& expected, con
              "the node, or -EFAULT without a VMA or for the zero page, -ENOENT (6.1 anonymous: -EFAULT) "
              "without a pte, -EACCES for a page mapped twice, -EBUSY when isolation fails (ref 69)";
     case Channel::kNode:
+      if (op.kind == OpKind::kMigratePages) {
+        return "mm/mempolicy.c migrate_to_node(): with nothing failed (0), every present normal page of the "
+               "process on another node, VM_LOCKED or not, moved to the target; a page mapped twice only with "
+               "MPOL_MF_MOVE_ALL (ref 75)";
+      }
       return "mm/migrate.c move_pages_and_store_status(): a page whose status names a node was migrated "
              "there (or was there), and stays until something replaces it (ref 69, 70)";
     case Channel::kCompaction:

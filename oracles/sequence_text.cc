@@ -344,6 +344,8 @@ const std::vector<OpSyntax>& OpSyntaxTable() {
       {OpKind::kMovePages, "move_pages", {&kAddr, &kLen, &kNode}, "move_pages_to", false},
       // compact_unevictable_allowed, then compact_memory.
       {OpKind::kCompact, "compact", {&kUnevictableAllowed}, "compact_all", false},
+      // migrate_pages(0, ...) of the whole process: every other node to the node.
+      {OpKind::kMigratePages, "migrate_pages", {&kNode}, "migrate_pages_to", false},
   };
   return kTable;
 }

@@ -99,6 +99,10 @@ bool MayExecute(const wire::WireOp& op, const ArenaBounds& arena) {
       return true;
     case OpKind::kCompact:
       return true;  // all memory: page frames move, nothing is unmapped
+    case OpKind::kMigratePages:
+      // The child's own memory, all of it: page frames move to another
+      // node, nothing is unmapped (run only where compact() may run).
+      return true;
     case OpKind::kMovePages: {
       // Every page of the range, from the page holding the start: the
       // arena's own pages only (the executor's would move too).

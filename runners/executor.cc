@@ -147,6 +147,7 @@ std::unique_ptr<Executor> Executor::Start(const ExecutorOptions& options, std::s
   info.memlock_cur = hello.memlock_cur;
   info.memlock_max = hello.memlock_max;
   info.cap_ipc_lock = hello.cap_ipc_lock != 0;
+  info.cap_sys_nice = hello.cap_sys_nice != 0;
   info.cap_sys_resource = hello.cap_sys_resource != 0;
   info.initial_user_namespace = hello.initial_user_namespace != 0;
   info.has_page_flags = hello.page_flags != 0;

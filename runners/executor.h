@@ -53,6 +53,7 @@ struct ExecutorInfo {
   uint64_t memlock_cur = 0;
   uint64_t memlock_max = 0;
   bool cap_ipc_lock = false;
+  bool cap_sys_nice = false;
   bool cap_sys_resource = false;
   bool initial_user_namespace = true;
   bool has_page_flags = false;     // pagemap PFNs and /proc/kpageflags readable

@@ -39,7 +39,7 @@ std::vector<wire::WireOp> ToWire(const std::vector<Op>& ops, uint64_t arena_base
     w.offset = op.offset;
     w.new_len = op.new_len;
     w.new_addr = arena_base + op.new_addr;
-    if (op.kind == OpKind::kMovePages) w.offset = op.node;
+    if (op.kind == OpKind::kMovePages || op.kind == OpKind::kMigratePages) w.offset = op.node;
     if (op.kind == OpKind::kCompact) w.offset = op.unevictable_allowed;
     out.push_back(w);
   }

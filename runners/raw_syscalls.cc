@@ -63,6 +63,9 @@ Outcome Madvise(uint64_t addr, uint64_t len, int advice) { return Capture(syscal
 Outcome MovePages(uint64_t count, const uint64_t* pages, const int* nodes, int* status, int flags) {
   return Capture(syscall(SYS_move_pages, 0, count, pages, nodes, status, flags));
 }
+Outcome MigratePages(uint64_t maxnode, const uint64_t* old_nodes, const uint64_t* new_nodes) {
+  return Capture(syscall(SYS_migrate_pages, 0, maxnode, old_nodes, new_nodes));
+}
 Outcome MadviseHugepage(uint64_t addr, uint64_t len) {
   return Capture(syscall(SYS_madvise, addr, len, MADV_HUGEPAGE));
 }

@@ -32,6 +32,8 @@ Outcome Madvise(uint64_t addr, uint64_t len, int advice);
 // move_pages(0, count, pages, nodes, status, flags) of the calling process;
 // nodes == nullptr asks where each page is.
 Outcome MovePages(uint64_t count, const uint64_t* pages, const int* nodes, int* status, int flags);
+// migrate_pages(0, maxnode, old_nodes, new_nodes): this process.
+Outcome MigratePages(uint64_t maxnode, const uint64_t* old_nodes, const uint64_t* new_nodes);
 Outcome MemfdSecret(unsigned int flags);  // memfd_secret(2), syscall 447 on x86-64
 // brk(2) as the kernel answers it: the new break, or the unchanged one on
 // failure (glibc's brk() turns that into -1 ENOMEM).

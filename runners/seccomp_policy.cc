@@ -83,6 +83,10 @@ size_t BuildSeccompProgram(const SeccompOptions& options, sock_filter* out, size
   // array.
   const int rc_move = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(move_pages), 1, SCMP_A0(SCMP_CMP_EQ, 0));
   if (rc_move < 0) return fail("seccomp_rule_add(move_pages)", rc_move);
+  // migrate_pages of this process only (pid 0): the migrate_pages() step,
+  // run only on a machine the run has to itself (runners/executor/step.cc).
+  const int rc_migrate = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(migrate_pages), 1, SCMP_A0(SCMP_CMP_EQ, 0));
+  if (rc_migrate < 0) return fail("seccomp_rule_add(migrate_pages)", rc_migrate);
   // pwrite64 only to compact_unevictable_allowed (a compact() step; a
   // sysctl takes a write at offset 0 only, and lseek is not allowed).
   const int rc_pwrite = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pwrite64), 1,

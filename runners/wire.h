@@ -128,6 +128,7 @@ struct HelloRecord {
   uint64_t memlock_cur;
   uint64_t memlock_max;
   uint32_t cap_ipc_lock;      // as capable() sees it: 0 outside the initial user namespace
+  uint32_t cap_sys_nice;      // likewise (migrate_pages(): MPOL_MF_MOVE_ALL)
   uint32_t cap_sys_resource;
   uint32_t initial_user_namespace;
   uint32_t page_flags;               // 1: steps carry pagemap/kpageflags bytes

@@ -123,7 +123,62 @@ Outcome Model::MigratePages(const Op& op, StepEffects& fx) {
   return out;
 }
 
+// ref 75: migrate_pages(0, maxnode, old, new = {node}) of the whole child,
+// old being every other node with memory (mm/mempolicy.c
+// kernel_migrate_pages(), do_migrate_pages(), migrate_to_node(); read in
+// 6.1.192 and 6.12.118).
+Outcome Model::MigrateProcess(const Op& op, StepEffects& fx) {
+  if (!config_.migration) return Fail(uapi::kEnosys);  // never generated
+  // A target without memory is outside cpuset_mems_allowed(): EPERM unless
+  // CAP_SYS_NICE; with it, new AND the task's mems is empty: EINVAL.
+  if (op.node >= 64 || !((config_.numa_memory_nodes >> op.node) & 1)) {
+    fx.Note(Event::kMigrateProcessNoNode);
+    return Fail(config_.cap_sys_nice ? uapi::kEinval : uapi::kEperm);
+  }
+  migrate_target_ = static_cast<int>(op.node);
+  // queue_folios_pte_range() (6.1 queue_pages_pte_range()) queues every
+  // present normal folio on a source node: no pte, a swap entry and the
+  // zero page are skipped, a PROT_NONE pte is a present page, and nothing
+  // looks at VM_LOCKED. Without MPOL_MF_MOVE_ALL a folio mapped more than
+  // once stays (6.12 folio_likely_mapped_shared(), 6.1 folio_estimated_sharers()).
+  // The new folio of a VM_LOCKED VMA is mlocked again as its pte is
+  // restored (remove_migration_pte(), ref 71): residency, locks and
+  // counters stay as they were; only the node changes.
+  const bool move_all = config_.cap_sys_nice;
+  // The answer counts the folios not migrated over the whole address
+  // space (the child's pages outside the arena and its heap too), and
+  // 6.12 adds one for each further pte of a folio mapped twice in the
+  // process under MPOL_MF_MOVE_ALL (its second isolation fails): at most
+  // one per mapped page. In a quiet guest it is 0 unless a secretmem folio
+  // was on a source node (secretmem_migrate_folio() refuses).
+  uint64_t mapped = config_.outside_lockable_pages + heap_.size();
+  for (size_t i = 0; i < pages_.size(); ++i) {
+    PageState& page = pages_[i];
+    if (!page.mapped) continue;
+    ++mapped;
+    if (page.residency != Residency::kPage || page.open || page.hugetlb || page.file == kSecretmem) continue;
+    const bool locked = MappedLocked(page);
+    if (!move_all && MayBeMappedTwice(page)) {
+      migrate_maybe_.push_back(i);
+      continue;
+    }
+    fx.Note(locked ? Event::kMigrateProcessLockedPage : Event::kMigrateProcessUnlockedPage);
+    if (locked && Mutant(PlantedBug::kMigrateProcessSkipsLocked)) {
+      if (!page_node_.empty() && !nodes_untracked_) page_node_[i] = static_cast<int8_t>(migrate_target_ ^ 1);
+      continue;
+    }
+    migrate_movers_.push_back(i);
+  }
+  Outcome out = Ok();
+  out.ret_max = static_cast<int64_t>(mapped);
+  return out;
+}
+
 void Model::AdoptMigration(const Outcome& observed, const std::vector<int32_t>& status) {
+  if (migrate_target_ >= 0) {
+    AdoptProcessMigration(observed);
+    return;
+  }
   if (move_allowed_.empty()) return;
   if (observed.ret != 0) {
     // The batch aborted (or the call failed): status[] is not determined,
@@ -145,6 +200,17 @@ void Model::AdoptMigration(const Outcome& observed, const std::vector<int32_t>& 
   }
 }
 
+// After migrate_pages(): with 0 every page that had to move is on the
+// target; pages mapped twice under MPOL_MF_MOVE may have stayed. A
+// positive answer does not say which folios stayed (one outside the arena,
+// or 6.12's count of a second pte), so the nodes of the arena's candidates
+// are no longer known.
+void Model::AdoptProcessMigration(const Outcome& observed) {
+  if (page_node_.empty() || nodes_untracked_ || observed.ret < 0) return;
+  for (size_t i : migrate_maybe_) page_node_[i] = -1;
+  for (size_t i : migrate_movers_) page_node_[i] = observed.ret == 0 ? static_cast<int8_t>(migrate_target_) : -1;
+}
+
 // Node knowledge survives a step only where the step certainly left the
 // page alone: calls that may put another page at the same place with the
 // same PageState (mmap over it, mremap, brk) forget every node; a write
@@ -154,6 +220,9 @@ void Model::AdoptMigration(const Outcome& observed, const std::vector<int32_t>& 
 void Model::SnapshotKnownNodes(const Op& op) {
   move_status_.clear();
   move_allowed_.clear();
+  migrate_target_ = -1;
+  migrate_movers_.clear();
+  migrate_maybe_.clear();
   known_before_.clear();
   if (page_node_.empty()) return;
   bool forget_all = nodes_untracked_;

@@ -160,6 +160,7 @@ Outcome Model::ApplyOp(const Op& op, StepEffects& fx) {
     case OpKind::kReclaim: return Reclaim(op, fx);
     case OpKind::kMovePages: return MigratePages(op, fx);
     case OpKind::kCompact: return Compact(op, fx);
+    case OpKind::kMigratePages: return MigrateProcess(op, fx);
   }
   return Fail(uapi::kEinval);
 }

@@ -99,7 +99,8 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
     return Why("thp-folio-split-advice");
   }
   const bool hugetlb_rules_missing = op.kind == OpKind::kMadvise || op.kind == OpKind::kMremap ||
-                                     op.kind == OpKind::kFork || op.kind == OpKind::kMovePages;
+                                     op.kind == OpKind::kFork || op.kind == OpKind::kMovePages ||
+                                     op.kind == OpKind::kMigratePages;
   if (hugetlb_rules_missing && model.AnyHugetlbMapped()) return Why("hugetlb-madvise-mremap-fork");
   const bool touch = op.kind == OpKind::kReadTouch || op.kind == OpKind::kWriteTouch;
   const uint64_t index = op.addr / model.config().page_size;

@@ -100,7 +100,7 @@ bool ProbeNuma(wire::HelloRecord* hello) {
     CopyMessage(hello->migration_reason, "cannot parse /sys/devices/system/node/has_memory");
     return false;
   }
-  hello->numa_memory_nodes = mask;
+  hello->numa_memory_nodes = g_numa_memory_nodes = mask;
   const int balancing = open("/proc/sys/kernel/numa_balancing", O_RDONLY | O_CLOEXEC);
   if (balancing >= 0) {
     const long m = ReadProcFile(balancing, buf, sizeof buf - 1);

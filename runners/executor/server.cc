@@ -353,6 +353,7 @@ int Main(int argc, char** argv) {
   const bool caps_known = raw::CapGet(&caps);
   hello.initial_user_namespace = InInitialUserNamespace();
   hello.cap_ipc_lock = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapIpcLock) & 1);
+  hello.cap_sys_nice = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapSysNice) & 1);
   hello.cap_sys_resource = hello.initial_user_namespace && ((caps.effective[0] >> uapi::kCapSysResource) & 1);
 
   // The heap region: the break moved to a page boundary through glibc's own

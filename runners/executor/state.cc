@@ -36,6 +36,7 @@ raw::PageRegion g_regions[64];
 int g_meminfo_fd = -1;
 int g_memcg_dir_fd = -1;
 bool g_migration = false;
+uint64_t g_numa_memory_nodes = 1;
 bool g_observe_nodes = false;
 uint64_t* g_move_pages = nullptr;
 int* g_move_nodes = nullptr;

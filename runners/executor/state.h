@@ -95,6 +95,7 @@ extern HugetlbPool g_huge_pool;
 // NUMA (ProbeNuma()): whether move_pages() runs and the nodes are observed,
 // and its arrays (one entry per arena page).
 extern bool g_migration;
+extern uint64_t g_numa_memory_nodes;  // bit n: node n has memory (ProbeNuma())
 extern bool g_observe_nodes;
 extern uint64_t* g_move_pages;
 extern int* g_move_nodes;

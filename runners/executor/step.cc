@@ -142,6 +142,19 @@ Outcome ExecuteMovePages(const wire::WireOp& op) {
   return raw::MovePages(count, g_move_pages, g_move_nodes, g_move_status, uapi::kMpolMfMove);
 }
 
+// migrate_pages() of this whole process to node op.offset from every other
+// node with memory: the child's pages outside the arena move too, so only
+// where the run has the machine (the executor's compaction option).
+Outcome ExecuteMigratePages(const wire::WireOp& op) {
+  if (!g_migration || !g_config.compaction) {
+    ChildFail("a migrate_pages step without two NUMA nodes on a machine the run has to itself", 0);
+  }
+  if (op.offset >= 64) ChildFail("a migrate_pages step to a node beyond 63", 0);
+  const uint64_t target = uint64_t{1} << op.offset;
+  const uint64_t sources = g_numa_memory_nodes & ~target;
+  return raw::MigratePages(65, &sources, &target);
+}
+
 // compact(allowed): compact_unevictable_allowed, then compact_memory, with
 // the arena's PFNs read before and after (pagemap, bits 0-54 of a present
 // entry): which pages got another page frame.
@@ -215,6 +228,7 @@ Outcome Execute(const wire::WireOp& op) {
     case static_cast<uint32_t>(OpKind::kReclaim): return ExecuteReclaim(op.len);
     case static_cast<uint32_t>(OpKind::kMovePages): return ExecuteMovePages(op);
     case static_cast<uint32_t>(OpKind::kCompact): return ExecuteCompact(op);
+    case static_cast<uint32_t>(OpKind::kMigratePages): return ExecuteMigratePages(op);
     case wire::kSelfTestForbiddenSyscall: return {raw::Getppid(), 0, 0};
     case wire::kSelfTestCrash: {
       // A fault outside any touch: the handler returns and the default action kills.

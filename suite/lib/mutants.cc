@@ -42,7 +42,7 @@ ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
   }
   // Migration mutants need move_pages() between two nodes, the page flags
   // and the node channel; the others run without it.
-  config.migration = config.observe_nodes = IsMigrationMutant(bug);
+  config.migration = config.observe_nodes = config.migrate_process = IsMigrationMutant(bug);
   config.system_counters = IsCountersMutant(bug);
   config.compaction = IsCompactionMutant(bug);
   if (IsCompactionMutant(bug)) config.page_flags = true;
@@ -82,6 +82,7 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
   gen_options.hugetlb = hunt_config.huge_page_pages > 0;
   gen_options.reclaim = hunt_config.memcg_reclaim;
   gen_options.migration = hunt_config.migration;
+  gen_options.migrate_process = hunt_config.migrate_process;
   gen_options.compaction = hunt_config.compaction;
   gen_options.max_length = steps - 1;
   const auto property = [&] {

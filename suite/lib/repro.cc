@@ -244,8 +244,9 @@ std::string WriteReproducer(const std::vector<Op>& ops, const ModelConfig& confi
     << "#define CHECK_CAP_SYS_RESOURCE " << has(OpKind::kSetMemlockLimit) << "\n"
     << "#define EXPECT_CAP_SYS_RESOURCE " << config.cap_sys_resource << "\n"
     << "#define USES_RECLAIM " << has(OpKind::kReclaim) << "\n"
-    << "#define USES_MIGRATION " << has(OpKind::kMovePages) << "\n"
-    << "#define USES_COMPACTION " << has(OpKind::kCompact) << "\n";
+    << "#define USES_MIGRATION " << (has(OpKind::kMovePages) || has(OpKind::kMigratePages)) << "\n"
+    << "#define USES_COMPACTION " << has(OpKind::kCompact) << "\n"
+    << "#define USES_MIGRATE_PROCESS " << has(OpKind::kMigratePages) << "\n";
   c << kPrelude << "\n";
 
   // The program runs with THP off (PR_SET_THP_DISABLE): no PMD mappings to

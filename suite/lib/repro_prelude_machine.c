@@ -59,16 +59,34 @@ static __attribute__((unused)) void join_memcg(void) {
     exit(2);
   }
 }
-/* move_pages() needs two NUMA nodes with memory, as the suite does. */
+/* move_pages() and migrate_pages() need two NUMA nodes with memory, as the suite does. */
 static __attribute__((unused)) void check_numa_nodes(void) {
   char text[256] = "";
   FILE *f = fopen("/sys/devices/system/node/has_memory", "r");
   if (f == NULL || fgets(text, sizeof text, f) == NULL || (strchr(text, '-') == NULL && strchr(text, ',') == NULL)) {
-    printf("cannot run: move_pages needs two NUMA nodes with memory (/sys/devices/system/node/has_memory: %s)\n",
+    printf("cannot run: migration needs two NUMA nodes with memory (/sys/devices/system/node/has_memory: %s)\n",
            text[0] ? strtok(text, "\n") : "missing");
     exit(2);
   }
   fclose(f);
+}
+/* migrate_pages(0, 65, old, new) of this whole process to `node` from every
+ * other node with memory, as the executor asks it (runners/executor/step.cc). */
+static __attribute__((unused)) struct outcome migrate_pages_to(unsigned long node) {
+  char text[256] = "";
+  FILE *f = fopen("/sys/devices/system/node/has_memory", "r");
+  unsigned long memory = 0;
+  if (f != NULL && fgets(text, sizeof text, f) != NULL) {
+    for (char *p = text; *p != '\0' && *p != '\n';) {
+      unsigned long first = strtoul(p, &p, 10), last = first;
+      if (*p == '-') last = strtoul(p + 1, &p, 10);
+      for (unsigned long n = first; n <= last && n < 64; ++n) memory |= 1UL << n;
+      if (*p == ',') ++p;
+    }
+  }
+  if (f != NULL) fclose(f);
+  unsigned long target = node < 64 ? 1UL << node : 0, sources = memory & ~target;
+  return sys_result(syscall(SYS_migrate_pages, 0, 65, &sources, &target));
 }
 /* The amount in bytes, as the executor writes it (runners/executor/step.cc). */
 static __attribute__((unused)) struct outcome reclaim_memcg(unsigned long bytes) {
@@ -103,15 +121,19 @@ static void restore_compaction(void) {
     close(fd);
   }
 }
-/* compact() changes the machine's sysctls: root on a test machine only,
- * which says so as the suite's guests do. */
-static __attribute__((unused)) void check_compaction(void) {
+/* What only a machine the run has to itself may do, as the suite's guests
+ * say (MLOCKCHECK_EXCLUSIVE_MACHINE=1). */
+static __attribute__((unused)) void check_exclusive_machine(const char *what, const char *why) {
   const char *mine = getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
   if (mine == NULL || strcmp(mine, "1") != 0) {
-    printf("cannot run: compact needs a machine the run has to itself (MLOCKCHECK_EXCLUSIVE_MACHINE=1, as in "
-           "./mlockcheck vm's guests): it writes /proc/sys/vm/compact_memory\n");
+    printf("cannot run: %s needs a machine the run has to itself (MLOCKCHECK_EXCLUSIVE_MACHINE=1, as in "
+           "./mlockcheck vm's guests): %s\n", what, why);
     exit(2);
   }
+}
+/* compact() changes the machine's sysctls: root on a test machine only. */
+static __attribute__((unused)) void check_compaction(void) {
+  check_exclusive_machine("compact", "it writes /proc/sys/vm/compact_memory");
   int fd = open("/proc/sys/vm/compact_unevictable_allowed", O_RDONLY);
   ssize_t n = fd < 0 ? -1 : read(fd, compact_allowed_before, sizeof compact_allowed_before - 1);
   if (fd >= 0) close(fd);
@@ -178,6 +200,7 @@ static void prepare(void) {
   if (USES_RECLAIM) join_memcg();
   if (USES_MIGRATION) check_numa_nodes();
   if (USES_COMPACTION) check_compaction();
+  if (USES_MIGRATE_PROCESS) check_exclusive_machine("migrate_pages", "it moves all of the process's memory");
   create_files();
   /* As the executor: no transparent huge pages, so every page is its own. */
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);

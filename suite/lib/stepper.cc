@@ -21,9 +21,11 @@ const Observation& Stepper::expected() {
 
 std::vector<ChannelDiff> Stepper::Check(const Op& op, const Observation& observed) {
   Step(op, &observed.thp);
-  // move_pages: which pages moved is the kernel's answer, adopted as --thp's
-  // PMD mappings are; what follows from it is checked.
-  if (op.kind == OpKind::kMovePages) model_.AdoptMigration(observed.outcome, observed.move_status);
+  // move_pages, migrate_pages: which pages moved is the kernel's answer,
+  // adopted as --thp's PMD mappings are; what follows from it is checked.
+  if (op.kind == OpKind::kMovePages || op.kind == OpKind::kMigratePages) {
+    model_.AdoptMigration(observed.outcome, observed.move_status);
+  }
   return Compare(expected(), observed, op, model_.config());
 }
 

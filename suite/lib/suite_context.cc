@@ -16,6 +16,17 @@
 
 namespace mlc {
 
+namespace {
+
+// --exclusive-machine, or ./mlockcheck vm's guests: the run may touch what
+// is the machine's (sysctls, compaction, all of the child's memory).
+bool ExclusiveMachine(const RunOptions& options) {
+  const char* guest = std::getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
+  return options.exclusive_machine || (guest != nullptr && std::string(guest) == "1");
+}
+
+}  // namespace
+
 // How often a failing counterexample runs again before it is shrunk; one
 // that never fails again is reported as it happened (WriteReport()).
 constexpr int kReproduceAttempts = 3;
@@ -72,9 +83,7 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   }
   ex.mlock2_enosys = options.mlock2_enosys;
   ex.thp = options.thp;
-  const char* guest = std::getenv("MLOCKCHECK_EXCLUSIVE_MACHINE");
-  ex.system_counters = ex.compaction =
-      options.exclusive_machine || (guest != nullptr && std::string(guest) == "1");
+  ex.system_counters = ex.compaction = ExclusiveMachine(options);
   if (options.thp) {
     // Nothing could run: THP off or of a kind the model does not know.
     if (const std::string why = ThpUnavailableReason(options.thp_sysfs); !why.empty()) {
@@ -247,6 +256,7 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   // move_pages(): how a THP migrates (whole, or split first) is not
   // modelled, as for reclaim.
   gen_options_.migration = config_.migration && !gen_options_.thp;
+  config_.migrate_process = false;
   if (!config_.migration) {
     notes_.push_back("SKIP migration operations: " + executor_->info().migration_reason);
   } else if (gen_options_.thp) {
@@ -255,6 +265,17 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   } else {
     notes_.push_back("migration: move_pages() between the NUMA nodes with memory (mask " +
                      HexString(config_.numa_memory_nodes) + "); locked pages must arrive resident and mlocked");
+    // migrate_pages() moves the child's pages outside the arena too.
+    config_.migrate_process = ExclusiveMachine(options_);
+    config_.cap_sys_nice = executor_->info().cap_sys_nice;
+    if (config_.migrate_process) {
+      notes_.push_back(std::string("migration: migrate_pages() of the whole child to each node (") +
+                       (config_.cap_sys_nice ? "CAP_SYS_NICE: MPOL_MF_MOVE_ALL" : "MPOL_MF_MOVE: pages mapped twice stay") +
+                       ")");
+    } else {
+      notes_.push_back("SKIP migrate_pages operations: they move the child's memory outside the arena too "
+                       "(a machine the run has to itself: --exclusive-machine, ./mlockcheck vm)");
+    }
     if (!config_.observe_nodes) {
       notes_.push_back("SKIP numa-node channel: kernel.numa_balancing is on, pages may move by themselves");
     }
@@ -275,6 +296,7 @@ int SuiteContext::Init(const RunOptions& options, std::string* message) {
   // compact() (rule 73): on a machine the run has to itself.
   config_.compaction = executor_->info().compaction && !gen_options_.thp;
   gen_options_.compaction = config_.compaction;
+  gen_options_.migrate_process = config_.migrate_process;
   if (config_.compaction) {
     notes_.push_back("compaction: compact_memory with compact_unevictable_allowed 0 (locked pages keep their page "
                      "frames) and 1 (they may move, and stay resident and mlocked)");
@@ -317,6 +339,9 @@ void SuiteContext::MarkUnreachableEvents() {
   if (!config_.swap_active) close(kGateSwap, "no active swap area");
   if (!gen_options_.migration) close(kGateMigration, "move_pages is not generated (see the header)");
   if (!gen_options_.compaction) close(kGateCompaction, "compact is not generated (a machine the run has to itself only)");
+  if (!gen_options_.migrate_process) {
+    close(kGateMigrateProcess, "migrate_pages is not generated (two NUMA nodes and a machine the run has to itself)");
+  }
 }
 
 SequenceResult SuiteContext::Verify(const std::vector<Op>& ops, bool counting) {
@@ -353,6 +378,9 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
     }
     if (op.kind == OpKind::kMovePages && !gen_options_.migration) {
       return "move_pages needs two NUMA nodes with memory (see the header)";
+    }
+    if (op.kind == OpKind::kMigratePages && !gen_options_.migrate_process) {
+      return "migrate_pages needs two NUMA nodes with memory and a machine the run has to itself (see the header)";
     }
     if (op.kind == OpKind::kMremap && !config_.profile.mremap_modelled) {
       return "mremap is modelled for 6.1-6.15 and 6.17+ only";

@@ -202,6 +202,7 @@ case "$case_name" in
     ! grep '^SKIP' "$tmp/out" | grep -qv -e '^SKIP page-flags channel' -e '^SKIP hugetlb mappings' \
       -e '^SKIP reclaim operations' -e "(reclaim needs the child's own memory cgroup" \
       -e '^SKIP migration operations' -e '(move_pages needs two NUMA nodes' \
+      -e '^SKIP migrate_pages operations' -e '(migrate_pages needs two NUMA nodes' \
       -e '(compact needs a machine the run has to itself' ||
       fail "an unprivileged run skipped something that does not need root"
     last_line_is_result

@@ -72,10 +72,14 @@ Reached Explore(const ModelConfig& config, int sequences, int steps, uint64_t se
 
 void ExpectInterestingStatesReached(const Reached& r) {
   for (int k = 0; k < kOpKindCount; ++k) {
-    // reclaim needs the child's memory cgroup, move_pages two NUMA nodes
-    // (their own tests below).
+    // reclaim needs the child's memory cgroup, move_pages two NUMA nodes,
+    // compact and migrate_pages a machine of the run's own (their own
+    // tests below).
     const OpKind kind = static_cast<OpKind>(k);
-    if (kind == OpKind::kReclaim || kind == OpKind::kMovePages || kind == OpKind::kCompact) continue;
+    if (kind == OpKind::kReclaim || kind == OpKind::kMovePages || kind == OpKind::kCompact ||
+        kind == OpKind::kMigratePages) {
+      continue;
+    }
     EXPECT_GT(r.kinds[static_cast<size_t>(k)], 0u) << OpKindName(static_cast<OpKind>(k));
   }
   for (const char* outcome : {"mlock ENOMEM", "mlock2 ENOMEM", "mmap EEXIST", "read SIGSEGV",
@@ -158,6 +162,27 @@ TEST(GenReachTest, MovePagesReachesEveryRule) {
   }
   const Reached without = Explore(TestConfig(4096), /*sequences=*/100, /*steps=*/40, 17);
   EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kMovePages)], 0u);
+}
+
+// migrate_pages(): with two nodes on a machine of the run's own, over
+// locked and unlocked pages, and to a node without memory (EPERM without
+// CAP_SYS_NICE); never without.
+TEST(GenReachTest, MigratePagesReachesEveryRule) {
+  GenOptions options;
+  options.migration = options.migrate_process = true;
+  ModelConfig config = TestConfig(4096);
+  config.numa_memory_nodes = 0x3;
+  config.migration = config.observe_nodes = config.migrate_process = true;
+  const Reached r = Explore(config, /*sequences=*/300, /*steps=*/40, 20, options);
+  EXPECT_GT(r.outcomes.count("migrate_pages ok"), 0u);
+  EXPECT_GT(r.outcomes.count("migrate_pages EPERM"), 0u);
+  for (Event e : {Event::kMigrateProcessLockedPage, Event::kMigrateProcessUnlockedPage, Event::kMigrateProcessNoNode}) {
+    EXPECT_GT(r.events[static_cast<size_t>(e)], 0u) << EventName(e);
+  }
+  GenOptions move_pages_only = options;
+  move_pages_only.migrate_process = false;
+  const Reached without = Explore(config, /*sequences=*/100, /*steps=*/40, 21, move_pages_only);
+  EXPECT_EQ(without.kinds[static_cast<size_t>(OpKind::kMigratePages)], 0u);
 }
 
 // compact(): with a machine of the run's own, both settings over locked

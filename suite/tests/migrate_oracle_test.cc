@@ -245,5 +245,120 @@ TEST_F(ReferenceScenarioOracleTest, AProtNonePageKeepsItsNodeAndMigrates) {
   }
 }
 
+Op MigrateProcessOp(uint64_t node) {
+  Op op;
+  op.kind = OpKind::kMigratePages;
+  op.node = node;
+  return op;
+}
+
+ModelConfig ProcessConfig(bool cap_sys_nice) {
+  ModelConfig config = Config();
+  config.migrate_process = true;
+  config.cap_sys_nice = cap_sys_nice;
+  config.outside_lockable_pages = 10;
+  return config;
+}
+
+// Ref 75: a target without memory is outside the cpuset's mems: EPERM
+// without CAP_SYS_NICE, EINVAL with it (new AND mems is empty).
+TEST(MigrateProcessModelTest, ANodeWithoutMemoryIsEpermOrEinval) {
+  for (const bool nice : {false, true}) {
+    Model model(ProcessConfig(nice));
+    StepEffects fx;
+    EXPECT_EQ(model.Apply(MigrateProcessOp(2), &fx), Fails(nice ? uapi::kEinval : uapi::kEperm)) << nice;
+    EXPECT_EQ(Count(fx, Event::kMigrateProcessNoNode), 1u);
+  }
+}
+
+// Ref 75, 70, 71: every present page moves, locked or not, and keeps its
+// residency, lock and PG_mlocked; the zero page and pages without a pte
+// stay without a node. The answer counts the whole process's folios: 0 to
+// every mapped page, the arena's, the heap's and the executor's own.
+TEST(MigrateProcessModelTest, EveryPresentPageMovesAndLockedOnesStayMlocked) {
+  Model model(ProcessConfig(false));
+  ASSERT_EQ(model.Apply(MmapPages(0, 0, 2, kRw, kAnonPrivate | uapi::kMapLocked)).err, 0);  // pages 0-1
+  ASSERT_EQ(model.Apply(MmapPages(1, 2, 3, kRw, kAnonPrivate)).err, 0);
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kWriteTouch, 2)), Ok());  // page 2: a page
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, 3)), Ok());   // page 3: the zero page; page 4: none
+  Observation before;
+  Predict(model, Ok(), &before);
+  StepEffects fx;
+  const Outcome out = model.Apply(MigrateProcessOp(1), &fx);
+  EXPECT_EQ(out.ret, 0);
+  EXPECT_EQ(out.ret_max, static_cast<int64_t>(5 + 10 + kHeapPages));
+  EXPECT_EQ(Count(fx, Event::kMigrateProcessLockedPage), 2u);
+  EXPECT_EQ(Count(fx, Event::kMigrateProcessUnlockedPage), 1u);
+  model.AdoptMigration(Moved(0), {});
+  Observation after;
+  Predict(model, out, &after);
+  EXPECT_EQ(after.resident, before.resident);
+  EXPECT_EQ(after.page_bits, before.page_bits);
+  EXPECT_EQ(after.page_flags, before.page_flags);  // PG_mlocked on pages 0-1, as before
+  EXPECT_EQ(after.vmlck_kb, before.vmlck_kb);
+  EXPECT_EQ(after.locked_kb, before.locked_kb);
+  for (size_t i : {0, 1, 2}) EXPECT_EQ(model.KnownNode(i), 1) << i;
+  for (size_t i : {3, 4}) EXPECT_EQ(model.KnownNode(i), -1) << i;
+}
+
+// Ref 75: a positive answer does not say which folios stayed (one outside
+// the arena, 6.12's count of a second pte): the candidates' nodes are no
+// longer known.
+TEST(MigrateProcessModelTest, APositiveAnswerLeavesTheNodesOpen) {
+  Model model(ProcessConfig(false));
+  ASSERT_EQ(model.Apply(MmapPages(0, 0, 1, kRw, kAnonPrivate | uapi::kMapLocked)).err, 0);
+  model.Apply(MigrateProcessOp(1));
+  model.AdoptMigration(Moved(0), {});
+  ASSERT_EQ(model.KnownNode(0), 1);
+  model.Apply(MigrateProcessOp(0));
+  model.AdoptMigration(Moved(1), {});
+  EXPECT_EQ(model.KnownNode(0), -1);
+}
+
+// Ref 75: without MPOL_MF_MOVE_ALL a folio mapped more than once stays
+// (folio_likely_mapped_shared()), so a page-cache page that may be mapped
+// twice has no known node after; with CAP_SYS_NICE it moves.
+TEST(MigrateProcessModelTest, APageMaybeMappedTwiceMovesOnlyWithCapSysNice) {
+  for (const bool nice : {false, true}) {
+    Model model(ProcessConfig(nice));
+    ASSERT_EQ(model.Apply(MmapFilePages(kMemfd, 0, 4, 1, kRw, uapi::kMapShared | uapi::kMapFixedNoreplace |
+                                                                 uapi::kMapPopulate)).err,
+              0);
+    model.Apply(MigrateProcessOp(1));
+    model.AdoptMigration(Moved(0), {});
+    EXPECT_EQ(model.KnownNode(4), nice ? 1 : -1) << nice;
+  }
+}
+
+// The corpus scenario: pages 0, 1 (locked) and 3 (written) move to node 1
+// and back to node 0, page 1 unlocked by then; the zero page (2) and the
+// page without a pte (4) have no node; node 5 has no memory (ref 75).
+TEST_F(ReferenceScenarioOracleTest, MigratePagesKeepsLockedPagesResidentAndMlocked) {
+  model_ = Model(ProcessConfig(false));
+  EXPECT_EQ(Step(), AtPage(0));
+  EXPECT_EQ(Step(), AtPage(2));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Step(), Ok()) << i;
+  StepEffects fx;
+  EXPECT_EQ(Step(&fx).ret, 0);
+  EXPECT_EQ(Count(fx, Event::kMigrateProcessLockedPage), 2u);
+  EXPECT_EQ(Count(fx, Event::kMigrateProcessUnlockedPage), 1u);
+  model_.AdoptMigration(Moved(0), {});
+  const std::vector<int8_t> nodes = Predicted(model_).node;
+  EXPECT_EQ(std::vector<int8_t>(nodes.begin(), nodes.begin() + 6), (std::vector<int8_t>{1, 1, -1, 1, -1, -1}));
+  EXPECT_EQ(Step(), Ok());
+  StepEffects back;
+  EXPECT_EQ(Step(&back).ret, 0);
+  EXPECT_EQ(Count(back, Event::kMigrateProcessLockedPage), 1u);
+  EXPECT_EQ(Count(back, Event::kMigrateProcessUnlockedPage), 2u);
+  model_.AdoptMigration(Moved(0), {});
+  const Observation now = Predicted(model_);
+  EXPECT_EQ(now.node[0], 0);
+  EXPECT_EQ(now.node[1], 0);
+  EXPECT_EQ(now.node[3], 0);
+  EXPECT_EQ(now.page_flags[0] & kPfMlocked, kPfMlocked);
+  EXPECT_EQ(now.page_flags[1] & kPfMlocked, 0);
+  EXPECT_EQ(Step(), Fails(uapi::kEperm));
+}
+
 }  // namespace
 }  // namespace mlc

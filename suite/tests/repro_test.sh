@@ -47,10 +47,10 @@ case "$case_name" in
       # A file this machine cannot run (reclaim without the children's
       # memory cgroup, move_pages with one NUMA node): replay says why (4),
       # and so must the reproducer (2).
-      if [ "$replay_rc" -eq 4 ] && grep -qE "^SKIP: .*(reclaim|move_pages|compact) needs" "$tmp/$name/replay.out"; then
+      if [ "$replay_rc" -eq 4 ] && grep -qE "^SKIP: .*(reclaim|move_pages|migrate_pages|compact) needs" "$tmp/$name/replay.out"; then
         build_and_run "$tmp/$name"
         [ "$rc" -eq 2 ] &&
-          grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes|compact needs a machine)" "$tmp/$name/repro.out" || {
+          grep -qE "^cannot run: (reclaim needs cgroup v2|migration needs two NUMA nodes|(compact|migrate_pages) needs a machine)" "$tmp/$name/repro.out" || {
           cat "$tmp/$name/repro.out"
           fail "$name: replay cannot run it here, repro.c exits $rc without saying so"
         }
@@ -139,7 +139,7 @@ case "$case_name" in
       # /sys/fs/cgroup, a migration mutant on one with one NUMA node (a guest
       # has both): the reproducer says so, exit 2.
       if [ "$rc" -eq 2 ] &&
-        grep -qE "^cannot run: (reclaim needs cgroup v2|move_pages needs two NUMA nodes|compact needs a machine)" "$dir/repro.out"; then
+        grep -qE "^cannot run: (reclaim needs cgroup v2|migration needs two NUMA nodes|(compact|migrate_pages) needs a machine)" "$dir/repro.out"; then
         echo "$name: SKIP, $(cat "$dir/repro.out")"
         continue
       fi
