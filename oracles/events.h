@@ -179,6 +179,9 @@ enum Gate : uint32_t {
     "mm/mlock.c allow_mlock_munlock(): a PTE-mapped large folio may be munlocked (ref 46)")                           \
   X(kThpRejected, kThp, kGateThp, "kernel PMD mapping the rules do not allow",                                        \
     "mm/huge_memory.c thp_vma_suitable_order(): one private anonymous VMA over the range (ref 46)")                   \
+  X(kThpCollapseUnseen, kThp, kGateThp | kGatePageFlags,                                                              \
+    "khugepaged collapse seen only split again (residency left open)",                                                \
+    "mm/khugepaged.c collapse_huge_page() before the call, the call's split after it (ref 46)")                       \
   X(kHugetlbMapped, kHugetlb, kGateHugetlb | kGateHugetlbPool, "hugetlb mapping created",                             \
     "fs/hugetlbfs/inode.c hugetlbfs_file_mmap() (ref 63)")                                                            \
   X(kHugetlbLockSkipped, kHugetlb, kGateHugetlb | kGateHugetlbPool, "hugetlb pages a lock request left unlocked",     \

@@ -109,7 +109,10 @@ bool operator==(const PageState& a, const PageState& b);
 // --thp: what a PMD-sized, PMD-aligned range of the arena is mapped with,
 // as the kernel reports it after every step (PAGEMAP_SCAN PAGE_IS_HUGE,
 // pagemap PM_FILE for the huge zero page) and the model adopts it.
-enum class ThpState : uint8_t { kNone, kPmdThp, kHugeZero };
+// kPteMapped is observed only: the range is not PMD-mapped, but a present
+// page of it belongs to a large folio (KPF_THP), as after a split; compared
+// as kNone (Model::AdoptThp() reads it).
+enum class ThpState : uint8_t { kNone, kPmdThp, kHugeZero, kPteMapped };
 const char* ThpStateName(ThpState s);
 
 // One of the executor's files: its size and which of its pages the page
@@ -399,6 +402,7 @@ class Model {
   bool DrainsAtEnd(const Op& op) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
   bool ThpEligible(size_t range) const;
+  void AdoptUnseenCollapse(size_t range, StepEffects& fx);
   bool ThpIntact(size_t range) const;
   void SplitThps(const Op& op, StepEffects& fx);
   void SimulateThp(StepEffects& fx);
@@ -425,6 +429,9 @@ class Model {
   std::shared_ptr<const Model> fork_child_;
   Outcome fork_probe_;
   std::vector<ThpState> thp_;
+  // --thp: per range, whether it could be collapsed when the step began
+  // (ThpEligible()): khugepaged may have collapsed it before the call.
+  std::vector<uint8_t> thp_eligible_before_;
   // Per arena page, beside the core records (pages_): --thp's huge folios
   // (ThpFolio()), and the stale PG_mlocked that the mutant
   // kThpSplitKeepsMlocked leaves at a split. Sized only where used; they

@@ -352,12 +352,21 @@ std::vector<ChannelDiff> Compare(const Observation& expected, const Observation&
                        PerPageDiff(want, seen, config.page_size, [](uint8_t f) { return PageFlagsString(f); })});
     }
   }
-  if (expected.thp != observed.thp || expected.anon_huge_kb != observed.anon_huge_kb) {
+  // A PTE-mapped large folio is not a PMD mapping (AdoptThp() reads it).
+  const auto pmd = [](const std::vector<ThpState>& thp, size_t r) {
+    const ThpState s = r < thp.size() ? thp[r] : ThpState::kNone;
+    return s == ThpState::kPteMapped ? ThpState::kNone : s;
+  };
+  bool thp_differs = false;
+  for (size_t r = 0; r < expected.thp.size() || r < observed.thp.size(); ++r) {
+    thp_differs = thp_differs || pmd(expected.thp, r) != pmd(observed.thp, r);
+  }
+  if (thp_differs || expected.anon_huge_kb != observed.anon_huge_kb) {
     std::string detail;
     const uint64_t huge = config.thp_pages * config.page_size;
     for (size_t r = 0; r < expected.thp.size() || r < observed.thp.size(); ++r) {
-      const ThpState want = r < expected.thp.size() ? expected.thp[r] : ThpState::kNone;
-      const ThpState seen = r < observed.thp.size() ? observed.thp[r] : ThpState::kNone;
+      const ThpState want = pmd(expected.thp, r);
+      const ThpState seen = pmd(observed.thp, r);
       if (want == seen) continue;
       detail += "  range A+" + HexString(r * huge) + "..A+" + HexString((r + 1) * huge) + ": expected " +
                 ThpStateName(want) + ", observed " + ThpStateName(seen) + "\n";

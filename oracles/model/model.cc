@@ -23,6 +23,7 @@ const char* ThpStateName(ThpState s) {
     case ThpState::kNone: return "not PMD-mapped";
     case ThpState::kPmdThp: return "PMD-mapped THP";
     case ThpState::kHugeZero: return "PMD-mapped huge zero page";
+    case ThpState::kPteMapped: return "not PMD-mapped (a PTE-mapped large folio)";
   }
   return "?";
 }
@@ -105,6 +106,10 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   compact_pinned_.clear();
   compact_moved_.clear();
   SnapshotKnownNodes(op);
+  if (!thp_.empty()) {
+    thp_eligible_before_.assign(thp_.size(), 0);
+    for (size_t r = 0; r < thp_.size(); ++r) thp_eligible_before_[r] = thp_[r] == ThpState::kNone && ThpEligible(r);
+  }
   const Outcome outcome = ApplyOp(op, fx);
   ForgetReplacedNodes();
   if (!before.empty()) NoteRefusedMerges(before);

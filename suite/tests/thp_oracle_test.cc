@@ -216,6 +216,45 @@ TEST(ThpOracleTest, HugeZeroPageOverARealPageIsNotAdopted) {
 }
 
 // Without --thp the model has no ranges and adopts nothing.
+// khugepaged collapsed the populated range before the mlock, whose lock
+// boundary split the PMD again: the kernel shows a PTE-mapped large folio
+// the model never saw. Pages the model held absent (zapped before) may be
+// present now (the collapse refilled them) or not, and their folio is a
+// large one; the lock still counts exactly.
+TEST(ThpOracleTest, ACollapseSplitWithinTheStepLeavesTheRangesResidencyOpen) {
+  Model model(ThpConfig());
+  model.Apply(MmapPages(0, 0, kHuge, kRw, kAnonPrivate | uapi::kMapPopulate));  // small pages
+  ASSERT_EQ(model.Apply(MadvisePages(100, 50, uapi::kMadvDontneed)), Ok());
+  ASSERT_EQ(model.pages()[120].residency, Residency::kNone);
+  StepEffects fx;
+  ASSERT_EQ(model.Apply(RangePages(OpKind::kMlock, 200, 2), &fx), Ok());
+  model.AdoptThp(Ranges(ThpState::kPteMapped), &fx);
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kThpCollapseUnseen)], 1u);
+  const Observation o = Predicted(model);
+  EXPECT_EQ(o.resident_care[120], 0);  // open: refilled by the collapse, or not
+  EXPECT_EQ(o.resident_care[10], 0);   // open: perhaps the shared zero page now
+  EXPECT_EQ(o.page_flags_care[10] & kPfThp, 0);
+  EXPECT_EQ(o.vmlck_kb, 8u);
+  EXPECT_EQ(o.thp[0], ThpState::kNone);
+  EXPECT_EQ(o.anon_huge_kb, 0u);
+}
+
+// The same report where the range could not be collapsed when the step
+// began (two VMAs over it) is not adopted: the page flags then diverge.
+TEST(ThpOracleTest, ALargeFolioInARangeThatCouldNotCollapseIsNotAdopted) {
+  Model model(ThpConfig());
+  model.Apply(MmapPages(0, 0, kHuge, kRw, kAnonPrivate | uapi::kMapPopulate));
+  ASSERT_EQ(model.Apply(RangePages(OpKind::kMlock, 200, 2)), Ok());
+  StepEffects fx;
+  ASSERT_EQ(model.Apply(TouchPage(OpKind::kReadTouch, 3), &fx), Ok());
+  model.AdoptThp(Ranges(ThpState::kPteMapped), &fx);
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kThpRejected)], 1u);
+  EXPECT_EQ(fx.events[static_cast<size_t>(Event::kThpCollapseUnseen)], 0u);
+  const Observation o = Predicted(model);
+  EXPECT_EQ(o.resident_care.empty() ? 1 : o.resident_care[10], 1);
+  EXPECT_EQ(o.page_flags_care[10] & kPfThp, kPfThp);  // a small page: KPF_THP 0
+}
+
 TEST(ThpOracleTest, WithoutTheProfileThereAreNoRanges) {
   ModelConfig config = ThpConfig();
   config.thp = false;
