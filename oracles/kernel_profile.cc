@@ -62,6 +62,13 @@ const std::vector<VersionBoundary>& VersionBoundaries() {
       // for 6.12; the commit id was not pinned down.
       {"move-pages-folio-walk", {6, 12, 0}, "",
        "mm/migrate: convert add_page_for_migration() from follow_page() to folio_walk"},
+      // 6.12 mm/huge_memory.c thp_underused(), mm/migrate.c
+      // try_to_map_unused_to_zeropage() (absent from 6.1): the deferred
+      // split shrinker splits an underused THP and maps its zero-filled
+      // subpages to the shared zero page, never in a VM_LOCKED VMA or an
+      // mlocked folio. Read in 6.12.118; the commit ids were not pinned down.
+      {"thp-underused-zero-page", {6, 12, 0}, "",
+       "mm: remap unused subpages to shared zeropage when splitting isolated thp"},
       {"mremap-dontunmap-no-self-merge", {7, 3, 0}, "838bb60dc215",
        "mm/mremap: fix locked_vm leak from MREMAP_DONTUNMAP self-merge"},
   };
@@ -135,6 +142,7 @@ std::optional<KernelProfile> ProfileForRelease(std::string_view release, std::st
   p.anon_vma_merges_into_unfaulted = since("anon-vma-merge-into-unfaulted");
   p.dontunmap_merge = DontunmapMergeOf(*version);
   p.move_pages_anon_hole_efault = !since("move-pages-folio-walk");
+  p.thp_underused_zero_page = since("thp-underused-zero-page");
   return p;
 }
 

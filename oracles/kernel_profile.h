@@ -109,6 +109,9 @@ struct KernelProfile {
   // "vma_is_anonymous(vma) || !vma->vm_ops->fault"), -ENOENT since
   // (6.12 add_folio_for_migration()); boundary "move-pages-folio-walk".
   bool move_pages_anon_hole_efault = false;
+  // --thp: a split THP's zero-filled subpages outside VM_LOCKED VMAs may go
+  // back to the shared zero page (boundary "thp-underused-zero-page").
+  bool thp_underused_zero_page = false;
   std::string Describe() const;
 };
 

@@ -372,6 +372,7 @@ class Model {
   Outcome MigratePages(const Op& op, StepEffects& fx);
   Outcome MigrateProcess(const Op& op, StepEffects& fx);
   void AdoptProcessMigration(const Outcome& observed);
+  int8_t OtherMemoryNode(int node) const;
   Outcome Compact(const Op& op, StepEffects& fx);
   uint8_t MoveStatusAllowed(const PageState& page) const;
   // Node knowledge across a step (migrate.cc): what the known pages were
@@ -402,6 +403,7 @@ class Model {
   bool DrainsAtEnd(const Op& op) const;
   void SetAllLocks(Lock lock, StepEffects& fx);
   bool ThpEligible(size_t range) const;
+  bool Collapsible(size_t range) const;
   void AdoptUnseenCollapse(size_t range, StepEffects& fx);
   bool ThpIntact(size_t range) const;
   void SplitThps(const Op& op, StepEffects& fx);
@@ -429,8 +431,8 @@ class Model {
   std::shared_ptr<const Model> fork_child_;
   Outcome fork_probe_;
   std::vector<ThpState> thp_;
-  // --thp: per range, whether it could be collapsed when the step began
-  // (ThpEligible()): khugepaged may have collapsed it before the call.
+  // --thp: per range, whether khugepaged could have collapsed it before the
+  // step's call (Collapsible()) and the call then split it again.
   std::vector<uint8_t> thp_eligible_before_;
   // Per arena page, beside the core records (pages_): --thp's huge folios
   // (ThpFolio()), and the stale PG_mlocked that the mutant

@@ -134,8 +134,10 @@ void Executor::DecodeStep(Observation* out) const {
         out->thp[r] = ((rec.thp_zero_mask >> r) & 1) ? ThpState::kHugeZero : ThpState::kPmdThp;
       }
     }
-    // A present page of a large folio in a range without a PMD mapping
-    // (Model::AdoptThp() tells a collapse it never saw from its own splits).
+    // A present page of a large folio (KPF_THP: fs/proc/page.c
+    // stable_page_flags() sets it on every page of an anonymous large
+    // folio) in a range without a PMD mapping (Model::AdoptThp() tells a
+    // collapse it never saw from its own splits).
     for (size_t r = 0; r < out->thp.size() && out->has_page_flags; ++r) {
       if (out->thp[r] != ThpState::kNone) continue;
       for (size_t p = r * 512; p < (r + 1) * 512 && p < out->page_flags.size(); ++p) {

@@ -136,7 +136,11 @@ void Model::FaultAround(size_t index, bool maybe) {
   // another are not in it (found on 6.18 by a --thp soak: a file mapping
   // merged into a COWed neighbour's VMA, and fault-around from it stopped
   // at the VMA before, whose COWed page had another anon_vma; corpus
-  // FaultAroundStopsAtAnAnonVmaReachedAcrossASeam).
+  // FaultAroundStopsAtAnAnonVmaReachedAcrossASeam; mm/vma.c
+  // is_mergeable_anon_vma(): a VMA without one merges with a neighbour that
+  // has one and shares it). Either way the walk stops there: without that
+  // merge the VMA ends before the page.
+  const size_t base_owner = owner;
   auto adopt = [&](size_t k) {
     if (pages_[owner].anon_vma == 0 && pages_[k].anon_vma != 0) owner = k;
   };
@@ -153,12 +157,17 @@ void Model::FaultAround(size_t index, bool maybe) {
   }
   const size_t end = std::min<size_t>(table_end, from + block);
   const size_t far_end = std::min<size_t>(table_end, sure_from + block);
+  // What the walk down adopted holds only if that merge happened; the VMA
+  // may have merged upwards instead, so pages up there with another
+  // anon_vma are only perhaps in it.
+  const size_t down_owner = owner;
+  owner = base_owner;
   size_t to = index, sure_to = index;
   sure = true;
   while (to + 1 < far_end && SameFileVma(to, to + 1) && !foreign(to + 1)) {
     ++to;
     adopt(to);
-    sure = sure && !undecided(to);
+    sure = sure && !undecided(to) && !DistinctAnonVmas(pages_[down_owner], pages_[to]);
     if (sure && to < end) sure_to = to;
   }
   for (size_t j = from; j <= to; ++j) {

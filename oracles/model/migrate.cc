@@ -163,11 +163,15 @@ Outcome Model::MigrateProcess(const Op& op, StepEffects& fx) {
       continue;
     }
     fx.Note(locked ? Event::kMigrateProcessLockedPage : Event::kMigrateProcessUnlockedPage);
+    migrate_movers_.push_back(i);
+    if (page_node_.empty() || nodes_untracked_) continue;
+    // The canonical answer (a simulated kernel's): moved. The mutant leaves
+    // a locked page where it was: its known node, else another with memory.
     if (locked && Mutant(PlantedBug::kMigrateProcessSkipsLocked)) {
-      if (!page_node_.empty() && !nodes_untracked_) page_node_[i] = static_cast<int8_t>(migrate_target_ ^ 1);
+      if (page_node_[i] < 0 || page_node_[i] == migrate_target_) page_node_[i] = OtherMemoryNode(migrate_target_);
       continue;
     }
-    migrate_movers_.push_back(i);
+    page_node_[i] = static_cast<int8_t>(migrate_target_);
   }
   Outcome out = Ok();
   out.ret_max = static_cast<int64_t>(mapped);
@@ -201,14 +205,23 @@ void Model::AdoptMigration(const Outcome& observed, const std::vector<int32_t>& 
 }
 
 // After migrate_pages(): with 0 every page that had to move is on the
-// target; pages mapped twice under MPOL_MF_MOVE may have stayed. A
-// positive answer does not say which folios stayed (one outside the arena,
-// or 6.12's count of a second pte), so the nodes of the arena's candidates
-// are no longer known.
+// target (MigrateProcess() put it there); pages mapped twice under
+// MPOL_MF_MOVE may have stayed. A positive answer does not say which folios
+// stayed (one outside the arena, or 6.12's count of a second pte), so the
+// nodes of the arena's candidates are no longer known.
 void Model::AdoptProcessMigration(const Outcome& observed) {
   if (page_node_.empty() || nodes_untracked_ || observed.ret < 0) return;
   for (size_t i : migrate_maybe_) page_node_[i] = -1;
-  for (size_t i : migrate_movers_) page_node_[i] = observed.ret == 0 ? static_cast<int8_t>(migrate_target_) : -1;
+  if (observed.ret == 0) return;
+  for (size_t i : migrate_movers_) page_node_[i] = -1;
+}
+
+// The lowest node with memory other than `node` (the mutant's "stayed").
+int8_t Model::OtherMemoryNode(int node) const {
+  for (int n = 0; n < 64; ++n) {
+    if (n != node && ((config_.numa_memory_nodes >> n) & 1)) return static_cast<int8_t>(n);
+  }
+  return -1;
 }
 
 // Node knowledge survives a step only where the step certainly left the

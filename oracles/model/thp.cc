@@ -32,6 +32,20 @@ bool Model::ThpEligible(size_t range) const {
   return true;
 }
 
+// What khugepaged's scan asks of a range besides one eligible VMA
+// (mm/khugepaged.c hpage_collapse_scan_pmd()): a present page that is not
+// the zero page (else SCAN_EXCEED_NONE_PTE past max_ptes_none) and a
+// writable pte (SCAN_PAGE_RO).
+bool Model::Collapsible(size_t range) const {
+  if (!ThpEligible(range)) return false;
+  const size_t first = range * config_.thp_pages;
+  if ((pages_[first].prot & uapi::kProtWrite) == 0) return false;
+  for (size_t i = first; i < first + config_.thp_pages; ++i) {
+    if (pages_[i].residency == Residency::kPage) return true;
+  }
+  return false;
+}
+
 // Whether a PMD mapping survived the step: still one VMA over the whole
 // range (same flags, nothing unmapped or replaced) and the same pages.
 bool Model::ThpIntact(size_t range) const {
@@ -165,19 +179,20 @@ void Model::AdoptThp(const std::vector<ThpState>& observed, StepEffects* effects
   }
 }
 
-// A large folio where the model knows none, in a range that could be
-// collapsed when the step began: khugepaged (asynchronous, woken by
+// A large folio where the model knows none, in a range khugepaged could
+// collapse when the step began and the call split again (a VMA boundary
+// inside it, a zap of part): khugepaged (asynchronous, woken by
 // MADV_HUGEPAGE; mm/khugepaged.c collapse_huge_page()) collapsed it before
-// the call, and the call split the PMD again (a VMA boundary inside it, a
-// zap of part), so no record showed it PMD-mapped. The collapse filled
-// every pte of the range (max_ptes_none), the call may have zapped some
-// since, and on 6.12+ the deferred split shrinker may split the underused
-// folio and map its zero-filled pages to the shared zero page
-// (thp_underused(), "mm: remap unused subpages to shared zeropage when
-// splitting isolated thp"): each private anonymous page's residency is
-// open, and its folio a large one (found by a --thp soak on 6.18: seed
-// 11069638053955380271 of soak --thp --seed 20261215). Anywhere else a
-// large folio the model did not place is left to the page-flags channel.
+// the call, so no record showed it PMD-mapped. The collapse filled every
+// empty pte or zero page of the range (max_ptes_none) and the call may have
+// zapped some since: those pages' residency is open. A page present before
+// stays present, copied into the folio, except that on 6.12+ the deferred
+// split shrinker may split the underused folio and map zero-filled pages
+// outside VM_LOCKED VMAs to the shared zero page (mm/migrate.c
+// try_to_map_unused_to_zeropage(), KernelProfile::thp_underused_zero_page).
+// Found by a --thp soak on 6.18 (seed 11069638053955380271 of soak --thp
+// --seed 20261215). Anywhere else a large folio the model did not place is
+// left to the page-flags channel.
 void Model::AdoptUnseenCollapse(size_t range, StepEffects& fx) {
   const size_t first = range * config_.thp_pages;
   const size_t end = first + config_.thp_pages;
@@ -192,7 +207,9 @@ void Model::AdoptUnseenCollapse(size_t range, StepEffects& fx) {
     PageState& page = pages_[i];
     if (!page.mapped || page.shared || page.file >= 0) continue;
     thp_folio_[i] = 1;
-    page.open = true;
+    const bool filled = page.residency != Residency::kPage;
+    const bool may_be_zeroed = config_.profile.thp_underused_zero_page && page.lock == Lock::kNone;
+    if (filled || may_be_zeroed) page.open = true;
   }
   fx.Note(Event::kThpCollapseUnseen);
 }

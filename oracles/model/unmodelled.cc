@@ -25,10 +25,14 @@ constexpr UnmodelledRule kRules[] = {
     // range covers part of it, and only if split_folio() succeeds.
     {"thp-folio-split-advice", "MADV_FREE, MADV_COLD and MADV_PAGEOUT are not modelled under --thp",
      "mm/huge_memory.c split_folio(): fails while a reference (a per-CPU LRU batch holds one) no rule exposes"},
-    {"hugetlb-madvise-mremap-fork", "madvise, mremap, fork and move_pages are not modelled while hugetlb mappings exist",
+    {"hugetlb-madvise-mremap-fork",
+     "madvise, mremap, fork, move_pages and migrate_pages are not modelled while hugetlb mappings exist",
      "mm/hugetlb.c: hugetlb_vm_op_split(), move_hugetlb_page_tables(), copy_hugetlb_page_range(), and "
      "mm/migrate.c migrate_hugetlbs() (ENOMEM for the whole call without a free huge page on the node) are not "
      "modelled"},
+    // The executor and repro.c pass one 64-bit node mask (maxnode 65).
+    {"node-beyond-63", "a NUMA node above 63 does not fit the one-word node mask mlockcheck passes",
+     "mm/mempolicy.c get_nodes(): the mask is maxnode - 1 bits long"},
     // A secretmem fault charging the user's locked_vm within reach of
     // RLIMIT_MEMLOCK: whether it fits depends on pages the user holds
     // elsewhere (kSecretmemChargeSlack).
@@ -91,6 +95,7 @@ const char* UnmodelledReason(const Model& model, const Op& op) {
       return Why("shmem-mremap-growth");
     }
   }
+  if ((op.kind == OpKind::kMigratePages || op.kind == OpKind::kMovePages) && op.node >= 64) return Why("node-beyond-63");
   const bool huge_mmap = op.kind == OpKind::kMmap && (op.flags & uapi::kMapHugetlb);
   if (huge_mmap && model.config().huge_page_pages == 0) return Why("hugetlb-without-pool");
   if (huge_mmap && model.config().thp) return Why("hugetlb-with-thp");

@@ -21,11 +21,10 @@
 
 namespace mlc {
 
-namespace {
 // THP mutants need the THP profile, and show in the page flags; hugetlb
 // ones need free huge pages, which a simulated kernel has whatever the host
 // reserved (four of 2 MiB).
-ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
+ModelConfig MutantConfig(const ModelConfig& base, PlantedBug bug) {
   ModelConfig config = base;
   if (IsThpMutant(bug)) {
     config.thp = true;
@@ -52,11 +51,10 @@ ModelConfig ConfigForMutant(const ModelConfig& base, PlantedBug bug) {
   }
   return config;
 }
-}  // namespace
 
 SequenceResult SimulateSequence(const std::vector<Op>& ops, const ModelConfig& base, PlantedBug bug, bool as_given) {
   SequenceResult result;
-  const ModelConfig config = as_given ? base : ConfigForMutant(base, bug);
+  const ModelConfig config = as_given ? base : MutantConfig(base, bug);
   ModelConfig mutant_config = config;
   mutant_config.thp_simulate = config.thp;
   mutant_config.planted_bug = bug;
@@ -75,7 +73,7 @@ MutantHunt HuntMutant(const MutantInfo& mutant, const ModelConfig& config, const
                       uint64_t seed, int sequences, int steps, bool shrink) {
   MutantHunt hunt;
   const auto start = std::chrono::steady_clock::now();
-  const ModelConfig hunt_config = ConfigForMutant(config, mutant.bug);
+  const ModelConfig hunt_config = MutantConfig(config, mutant.bug);
   GenOptions gen_options = gen;
   gen_options.thp = hunt_config.thp;
   gen_options.madvise_without_folio_splits = hunt_config.thp;  // as a --thp run (UnmodelledReason())

@@ -13,6 +13,10 @@
 
 namespace mlc {
 
+// `base` with what the mutant needs to show: the THP profile, huge pages,
+// reclaim with swap, two NUMA nodes, the counters, compaction.
+ModelConfig MutantConfig(const ModelConfig& base, PlantedBug bug);
+
 // Runs `ops` on the simulated kernel (the model with `bug`) and checks every
 // channel after every step against the correct model, as VerifySequence()
 // does for a real kernel.

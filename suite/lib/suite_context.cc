@@ -404,8 +404,9 @@ std::string SuiteContext::UnsupportedReason(const std::vector<Op>& ops) const {
   return "";
 }
 
-// Every flag that changes what is generated or how it is judged goes into
-// the line, so the rerun meets the same sequences under the same rules.
+// Every flag of a normal run that changes what is generated or how it is
+// judged goes into the line, so the rerun meets the same sequences under
+// the same rules (test hooks such as --planted-bug are the caller's).
 std::string SuiteContext::ReplayHint() const {
   std::string flags = " --jobs 1";
   if (options_.arena_mib != RunOptions{}.arena_mib) flags += " --arena-mib " + std::to_string(options_.arena_mib);

@@ -55,8 +55,10 @@ TEST_P(MutantTest, MinimalSequenceDetectsItAndDroppingAnyCallLosesIt) {
   const SequenceResult found = SimulateSequence(minimal, config, mutant.bug);
   ASSERT_EQ(found.verdict, Verdict::kDivergence) << mutant.name;
   EXPECT_EQ(found.diverging_step, minimal.size() - 1) << "the bug shows only at the last call";
-  // The correct model agrees with itself: the divergence is the mutant's.
-  EXPECT_EQ(SimulateSequence(minimal, config, PlantedBug::kNone).verdict, Verdict::kConformant);
+  // The correct model agrees with itself, under the mutant's configuration
+  // (its nodes, its THP profile): the divergence is the mutant's.
+  EXPECT_EQ(SimulateSequence(minimal, MutantConfig(config, mutant.bug), PlantedBug::kNone, /*as_given=*/true).verdict,
+            Verdict::kConformant);
   for (size_t drop = 0; drop < minimal.size(); ++drop) {
     std::vector<Op> shorter = minimal;
     shorter.erase(shorter.begin() + static_cast<std::ptrdiff_t>(drop));
