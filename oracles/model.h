@@ -433,7 +433,7 @@ class Model {
   std::vector<ThpState> thp_;
   // --thp: per range, whether khugepaged could have collapsed it before the
   // step's call (Collapsible()) and the call then split it again.
-  std::vector<uint8_t> thp_eligible_before_;
+  std::vector<uint8_t> thp_unseen_collapse_;
   // Per arena page, beside the core records (pages_): --thp's huge folios
   // (ThpFolio()), and the stale PG_mlocked that the mutant
   // kThpSplitKeepsMlocked leaves at a split. Sized only where used; they

@@ -107,14 +107,14 @@ Outcome Model::Apply(const Op& op, StepEffects* effects) {
   compact_moved_.clear();
   SnapshotKnownNodes(op);
   if (!thp_.empty()) {
-    thp_eligible_before_.assign(thp_.size(), 0);
-    for (size_t r = 0; r < thp_.size(); ++r) thp_eligible_before_[r] = thp_[r] == ThpState::kNone && Collapsible(r);
+    thp_unseen_collapse_.assign(thp_.size(), 0);
+    for (size_t r = 0; r < thp_.size(); ++r) thp_unseen_collapse_[r] = thp_[r] == ThpState::kNone && Collapsible(r);
   }
   const Outcome outcome = ApplyOp(op, fx);
   // A collapse before the call stays unseen only if the call split its PMD
   // again: a VMA boundary inside the range now, or a zap of part of it.
-  for (size_t r = 0; r < thp_eligible_before_.size(); ++r) {
-    thp_eligible_before_[r] = thp_eligible_before_[r] && (!ThpEligible(r) || op.kind == OpKind::kMadvise);
+  for (size_t r = 0; r < thp_unseen_collapse_.size(); ++r) {
+    thp_unseen_collapse_[r] = thp_unseen_collapse_[r] && (!ThpEligible(r) || op.kind == OpKind::kMadvise);
   }
   ForgetReplacedNodes();
   if (!before.empty()) NoteRefusedMerges(before);

@@ -199,7 +199,7 @@ void Model::AdoptUnseenCollapse(size_t range, StepEffects& fx) {
   for (size_t i = first; i < end; ++i) {
     if (thp_folio_[i]) return;  // the model's own split folio
   }
-  if (thp_[range] != ThpState::kNone || range >= thp_eligible_before_.size() || !thp_eligible_before_[range]) {
+  if (thp_[range] != ThpState::kNone || range >= thp_unseen_collapse_.size() || !thp_unseen_collapse_[range]) {
     fx.Note(Event::kThpRejected);
     return;
   }
